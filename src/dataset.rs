@@ -1,0 +1,959 @@
+//! Reading posts: opening files or stdin (plain or gzip, detected by content), CSV/TSV with
+//! named columns, JSONL and plain text, with every unusable row either an error that names the
+//! file, line and problem, or — with `skip_bad_rows` — a skip counted by reason.
+//! It owns the input formats; what the text means (tokens, labels as classes) lives elsewhere.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Where posts come from: a path, or `-` for standard input.
+pub const STDIN: &str = "-";
+
+/// The layout of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFormat {
+    /// Delimited text with a header row; the delimiter comes from the options or the name.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+    /// One JSON object a line.
+    Jsonl,
+    /// One post a line, no header.
+    Text,
+}
+
+impl InputFormat {
+    pub fn parse(s: &str) -> Option<InputFormat> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Some(InputFormat::Csv),
+            "tsv" | "tab" => Some(InputFormat::Tsv),
+            "jsonl" | "ndjson" | "json" => Some(InputFormat::Jsonl),
+            "text" | "txt" | "lines" => Some(InputFormat::Text),
+            _ => None,
+        }
+    }
+
+    /// The format a file name implies (`.gz` looked through), if any.
+    pub fn from_name(path: &str) -> Option<InputFormat> {
+        let lower = path.to_ascii_lowercase();
+        let name = lower.strip_suffix(".gz").unwrap_or(&lower);
+        let ext = Path::new(name).extension()?.to_str()?;
+        match ext {
+            "csv" => Some(InputFormat::Csv),
+            "tsv" | "tab" => Some(InputFormat::Tsv),
+            "jsonl" | "ndjson" => Some(InputFormat::Jsonl),
+            "txt" => Some(InputFormat::Text),
+            _ => None,
+        }
+    }
+}
+
+/// Shared running SHA-256 of everything read through a [`HashingReader`].
+pub type Checksum = Arc<Mutex<Sha256>>;
+
+/// Hex digest of a checksum's content so far.
+pub fn checksum_hex(sum: &Checksum) -> String {
+    let digest = sum.lock().map(|h| h.clone().finalize()).unwrap_or_default();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+struct HashingReader<R> {
+    inner: R,
+    sum: Checksum,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut h) = self.sum.lock() {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// An opened input: decoded (gunzipped), with any UTF-8 byte-order mark removed.
+pub struct Opened {
+    pub reader: Box<dyn BufRead + Send>,
+    pub gzip: bool,
+    /// SHA-256 of the decoded bytes read so far (BOM included).
+    pub checksum: Checksum,
+}
+
+/// Opens `path` (or stdin for `-`): gzip is recognized by its magic bytes, whatever the name.
+pub fn open(path: &str) -> Result<Opened> {
+    let raw: Box<dyn Read + Send> = if path == STDIN {
+        Box::new(io::stdin())
+    } else {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            return Err(Error::bad_input(
+                path,
+                "is a directory; give the path of a CSV, TSV, JSONL or text file",
+            ));
+        }
+        Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
+    };
+    let mut buffered = BufReader::with_capacity(1 << 18, raw);
+    let head = buffered.fill_buf().map_err(|e| Error::io(path, e))?;
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let decoded: Box<dyn Read + Send> = if gzip {
+        Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
+    } else {
+        Box::new(buffered)
+    };
+    let checksum: Checksum = Arc::new(Mutex::new(Sha256::new()));
+    let hashing = HashingReader {
+        inner: decoded,
+        sum: checksum.clone(),
+    };
+    let mut reader = BufReader::with_capacity(1 << 18, hashing);
+    let head = reader
+        .fill_buf()
+        .map_err(|e| gzip_error(path, gzip, e))?;
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return Err(Error::bad_input(
+            path,
+            "is UTF-16 (it starts with a UTF-16 byte-order mark); trollwatch reads UTF-8: \
+             convert it first, e.g. `iconv -f UTF-16 -t UTF-8`",
+        ));
+    }
+    if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+        reader.consume(3);
+    }
+    Ok(Opened {
+        reader: Box::new(reader),
+        gzip,
+        checksum,
+    })
+}
+
+fn gzip_error(path: &str, gzip: bool, e: io::Error) -> Error {
+    if gzip {
+        Error::bad_input(
+            path,
+            format!("cannot decompress the gzip stream ({e}); the file may be truncated or corrupt"),
+        )
+    } else {
+        Error::io(path, e)
+    }
+}
+
+/// One post as read: its id (from the id column, or the row number), its text, any extra
+/// columns that were asked for, and the line it started on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub line: u64,
+    pub id: String,
+    pub text: String,
+    pub fields: Vec<String>,
+}
+
+/// How many rows were skipped, by reason, with the first line of each reason.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SkipReport {
+    pub by_reason: BTreeMap<String, SkipCount>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SkipCount {
+    pub rows: u64,
+    pub first_line: u64,
+}
+
+impl SkipReport {
+    pub fn add(&mut self, reason: &str, line: u64) {
+        let entry = self.by_reason.entry(reason.to_string()).or_default();
+        if entry.rows == 0 {
+            entry.first_line = line;
+        }
+        entry.rows += 1;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.by_reason.values().map(|c| c.rows).sum()
+    }
+
+    /// One line for the terminal, e.g. `skipped 3 rows: 2 empty text (first at line 7), ...`.
+    pub fn summary(&self, path: &str) -> Option<String> {
+        if self.by_reason.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .by_reason
+            .iter()
+            .map(|(r, c)| format!("{} {} (first at line {})", c.rows, r, c.first_line))
+            .collect();
+        Some(format!(
+            "{path}: skipped {} bad rows: {}",
+            self.total(),
+            parts.join(", ")
+        ))
+    }
+}
+
+/// Which columns to read and how.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Forced layout; `None` = from the file name, else CSV (JSONL when stdin starts with `{`).
+    pub format: Option<InputFormat>,
+    /// Forced delimiter for CSV (`\t` for TSV).
+    pub delimiter: Option<u8>,
+    pub text_col: String,
+    /// Id column; when `id_col_explicit` is false and it is missing, ids are row numbers.
+    pub id_col: String,
+    pub id_col_explicit: bool,
+    /// Extra columns that must exist (e.g. the label column); values land in `Record::fields`.
+    pub extra_cols: Vec<String>,
+    pub skip_bad_rows: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: None,
+            delimiter: None,
+            text_col: "text".into(),
+            id_col: "id".into(),
+            id_col_explicit: false,
+            extra_cols: Vec::new(),
+            skip_bad_rows: false,
+        }
+    }
+}
+
+/// A streaming reader of posts in any supported format.
+pub struct PostReader {
+    path: String,
+    opts: ReadOptions,
+    kind: Kind,
+    pub skipped: SkipReport,
+    pub checksum: Checksum,
+    rows: u64,
+}
+
+/// Where each line starts, for true line numbers: csv counts a CRLF's `\n` as the start of
+/// the next record and so reports one line too few after every CRLF.
+#[derive(Default)]
+struct LineIndex {
+    newlines: std::collections::VecDeque<u64>,
+    read: u64,
+    passed: u64,
+}
+
+impl LineIndex {
+    /// 1-based line of the byte at `offset`; offsets must not decrease between calls.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        while let Some(&nl) = self.newlines.front() {
+            if nl > offset {
+                break;
+            }
+            self.newlines.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+}
+
+struct LineCounting<R> {
+    inner: R,
+    index: Arc<Mutex<LineIndex>>,
+}
+
+impl<R: Read> Read for LineCounting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut idx) = self.index.lock() {
+            let base = idx.read;
+            for k in memchr::memchr_iter(b'\n', &buf[..n]) {
+                idx.newlines.push_back(base + k as u64);
+            }
+            idx.read += n as u64;
+        }
+        Ok(n)
+    }
+}
+
+enum Kind {
+    Delimited {
+        reader: csv::Reader<LineCounting<Box<dyn BufRead + Send>>>,
+        lines: Arc<Mutex<LineIndex>>,
+        record: csv::ByteRecord,
+        n_fields: usize,
+        text_idx: usize,
+        id_idx: Option<usize>,
+        extra_idx: Vec<usize>,
+    },
+    Lines {
+        reader: Box<dyn BufRead + Send>,
+        jsonl: bool,
+        line_no: u64,
+        buf: Vec<u8>,
+    },
+}
+
+impl PostReader {
+    pub fn open(path: &str, opts: ReadOptions) -> Result<PostReader> {
+        let mut opened = open(path)?;
+        let format = match opts.format.or_else(|| InputFormat::from_name(path)) {
+            Some(f) => f,
+            None => {
+                let head = opened
+                    .reader
+                    .fill_buf()
+                    .map_err(|e| gzip_error(path, opened.gzip, e))?;
+                let first = head.iter().find(|b| !b.is_ascii_whitespace());
+                if first == Some(&b'{') {
+                    InputFormat::Jsonl
+                } else {
+                    InputFormat::Csv
+                }
+            }
+        };
+        let kind = match format {
+            InputFormat::Csv | InputFormat::Tsv => {
+                let delimiter = opts.delimiter.unwrap_or(if format == InputFormat::Tsv {
+                    b'\t'
+                } else {
+                    b','
+                });
+                Self::delimited(path, &opts, opened.reader, delimiter)?
+            }
+            InputFormat::Jsonl | InputFormat::Text => {
+                if format == InputFormat::Text && !opts.extra_cols.is_empty() {
+                    return Err(Error::bad_input(
+                        path,
+                        format!(
+                            "plain text input has no columns, but column(s) {} are needed; \
+                             give a CSV, TSV or JSONL file",
+                            opts.extra_cols.join(", ")
+                        ),
+                    ));
+                }
+                Kind::Lines {
+                    reader: opened.reader,
+                    jsonl: format == InputFormat::Jsonl,
+                    line_no: 0,
+                    buf: Vec::new(),
+                }
+            }
+        };
+        Ok(PostReader {
+            path: path.to_string(),
+            opts,
+            kind,
+            skipped: SkipReport::default(),
+            checksum: opened.checksum,
+            rows: 0,
+        })
+    }
+
+    fn delimited(
+        path: &str,
+        opts: &ReadOptions,
+        input: Box<dyn BufRead + Send>,
+        delimiter: u8,
+    ) -> Result<Kind> {
+        let lines = Arc::new(Mutex::new(LineIndex::default()));
+        let counting = LineCounting {
+            inner: input,
+            index: lines.clone(),
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .flexible(true)
+            .buffer_capacity(1 << 16)
+            .from_reader(counting);
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, e))?
+            .clone();
+        if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
+            return Err(Error::bad_input(path, "is empty: no header row"));
+        }
+        let mut names = Vec::with_capacity(headers.len());
+        for (i, h) in headers.iter().enumerate() {
+            let name = std::str::from_utf8(h).map_err(|_| Error::BadRow {
+                path: path.into(),
+                line: 1,
+                problem: format!("header field {} is not valid UTF-8", i + 1),
+                hint: String::new(),
+            })?;
+            names.push(name.trim().to_string());
+        }
+        let find = |col: &str| -> Result<usize> {
+            let hits: Vec<usize> = (0..names.len()).filter(|&i| names[i] == col).collect();
+            match hits.len() {
+                1 => Ok(hits[0]),
+                0 => Err(Error::bad_input(
+                    path,
+                    format!(
+                        "no column named {col:?}; columns found: {}{}",
+                        names.join(", "),
+                        if delimiter == b',' && names.len() == 1 && names[0].contains('\t') {
+                            " (the header has tabs: is this TSV? pass --delimiter tab)"
+                        } else {
+                            ""
+                        }
+                    ),
+                )),
+                _ => Err(Error::bad_input(
+                    path,
+                    format!("the header names column {col:?} {} times", hits.len()),
+                )),
+            }
+        };
+        let text_idx = find(&opts.text_col)?;
+        let id_idx = if opts.id_col_explicit || names.iter().any(|n| *n == opts.id_col) {
+            Some(find(&opts.id_col)?)
+        } else {
+            None
+        };
+        let extra_idx = opts
+            .extra_cols
+            .iter()
+            .map(|c| find(c))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Kind::Delimited {
+            reader,
+            lines,
+            record: csv::ByteRecord::new(),
+            n_fields: names.len(),
+            text_idx,
+            id_idx,
+            extra_idx,
+        })
+    }
+
+    /// The next usable post; bad rows are errors, or skipped and counted with `skip_bad_rows`.
+    pub fn next_record(&mut self) -> Result<Option<Record>> {
+        loop {
+            match self.read_one() {
+                Ok(Some(Ok(rec))) => {
+                    self.rows += 1;
+                    return Ok(Some(rec));
+                }
+                Ok(Some(Err((line, reason, detail)))) => {
+                    if self.opts.skip_bad_rows {
+                        self.skipped.add(reason, line);
+                        continue;
+                    }
+                    return Err(Error::BadRow {
+                        path: self.path.clone(),
+                        line,
+                        problem: detail,
+                        hint: "; fix the row, or pass --skip-bad-rows to skip such rows".into(),
+                    });
+                }
+                Ok(None) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Reads up to `n` records.
+    pub fn next_batch(&mut self, n: usize) -> Result<Vec<Record>> {
+        let mut out = Vec::with_capacity(n.min(1 << 16));
+        while out.len() < n {
+            match self.next_record()? {
+                Some(r) => out.push(r),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Good rows returned so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// One raw row: `Ok(None)` at the end, `Ok(Some(Err(..)))` for a bad row
+    /// (line, short reason for the skip report, full problem).
+    #[allow(clippy::type_complexity)]
+    fn read_one(&mut self) -> Result<Option<std::result::Result<Record, (u64, &'static str, String)>>> {
+        let path = &self.path;
+        let opts = &self.opts;
+        match &mut self.kind {
+            Kind::Delimited {
+                reader,
+                lines,
+                record,
+                n_fields,
+                text_idx,
+                id_idx,
+                extra_idx,
+            } => {
+                let more = match reader.read_byte_record(record) {
+                    Ok(more) => more,
+                    Err(e) => return Err(csv_error(path, e)),
+                };
+                if !more {
+                    return Ok(None);
+                }
+                let offset = record.position().map_or(0, |p| p.byte());
+                let line = lines.lock().map_or(0, |mut l| l.line_at(offset));
+                if record.len() != *n_fields {
+                    if record.len() == 1 && record[0].is_empty() {
+                        // A blank line between rows carries nothing; csv already skips most.
+                        return Ok(Some(Err((line, "blank line", "blank line".into()))));
+                    }
+                    return Ok(Some(Err((
+                        line,
+                        "wrong number of fields",
+                        format!(
+                            "expected {} fields as in the header, found {}",
+                            n_fields,
+                            record.len()
+                        ),
+                    ))));
+                }
+                let field = |idx: usize, name: &str| -> std::result::Result<String, (u64, &'static str, String)> {
+                    std::str::from_utf8(&record[idx]).map(str::to_string).map_err(|e| {
+                        (
+                            line,
+                            "invalid UTF-8",
+                            format!(
+                                "field {name:?} is not valid UTF-8 (bad byte at offset {})",
+                                e.valid_up_to()
+                            ),
+                        )
+                    })
+                };
+                let text = match field(*text_idx, &opts.text_col) {
+                    Ok(t) => t,
+                    Err(e) => return Ok(Some(Err(e))),
+                };
+                if text.trim().is_empty() {
+                    return Ok(Some(Err((
+                        line,
+                        "empty text",
+                        format!("field {:?} is empty", opts.text_col),
+                    ))));
+                }
+                let id = match id_idx {
+                    Some(i) => match field(*i, &opts.id_col) {
+                        Ok(t) => t,
+                        Err(e) => return Ok(Some(Err(e))),
+                    },
+                    None => (self.rows + 1 + self.skipped.total()).to_string(),
+                };
+                let mut fields = Vec::with_capacity(extra_idx.len());
+                for (k, &i) in extra_idx.iter().enumerate() {
+                    match field(i, &opts.extra_cols[k]) {
+                        Ok(t) => fields.push(t),
+                        Err(e) => return Ok(Some(Err(e))),
+                    }
+                }
+                Ok(Some(Ok(Record {
+                    line,
+                    id,
+                    text,
+                    fields,
+                })))
+            }
+            Kind::Lines {
+                reader,
+                jsonl,
+                line_no,
+                buf,
+            } => loop {
+                buf.clear();
+                let n = reader
+                    .read_until(b'\n', buf)
+                    .map_err(|e| Error::io(path.as_str(), e))?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                *line_no += 1;
+                let line = *line_no;
+                while matches!(buf.last(), Some(b'\n' | b'\r')) {
+                    buf.pop();
+                }
+                let Ok(s) = std::str::from_utf8(buf) else {
+                    return Ok(Some(Err((line, "invalid UTF-8", "line is not valid UTF-8".into()))));
+                };
+                if !*jsonl {
+                    if s.trim().is_empty() {
+                        return Ok(Some(Err((line, "empty text", "empty line".into()))));
+                    }
+                    return Ok(Some(Ok(Record {
+                        line,
+                        id: line.to_string(),
+                        text: s.to_string(),
+                        fields: Vec::new(),
+                    })));
+                }
+                if s.trim().is_empty() {
+                    continue; // JSONL allows blank lines between objects
+                }
+                return Ok(Some(json_record(s, line, opts)));
+            },
+        }
+    }
+}
+
+fn json_value_string(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn json_record(
+    s: &str,
+    line: u64,
+    opts: &ReadOptions,
+) -> std::result::Result<Record, (u64, &'static str, String)> {
+    let value: serde_json::Value = serde_json::from_str(s)
+        .map_err(|e| (line, "invalid JSON", format!("invalid JSON: {e}")))?;
+    let Some(obj) = value.as_object() else {
+        return Err((line, "invalid JSON", "expected a JSON object".into()));
+    };
+    let get = |name: &str| -> std::result::Result<Option<String>, (u64, &'static str, String)> {
+        match obj.get(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(v) => json_value_string(v).map(Some).ok_or_else(|| {
+                (
+                    line,
+                    "invalid JSON",
+                    format!("field {name:?} is not a string or number"),
+                )
+            }),
+        }
+    };
+    let text = get(&opts.text_col)?.ok_or_else(|| {
+        (
+            line,
+            "missing text",
+            format!("no field {:?} in this object", opts.text_col),
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Err((line, "empty text", format!("field {:?} is empty", opts.text_col)));
+    }
+    let id = match get(&opts.id_col)? {
+        Some(id) => id,
+        None if opts.id_col_explicit => {
+            return Err((line, "missing id", format!("no field {:?} in this object", opts.id_col)))
+        }
+        None => line.to_string(),
+    };
+    let mut fields = Vec::with_capacity(opts.extra_cols.len());
+    for c in &opts.extra_cols {
+        fields.push(get(c)?.unwrap_or_default());
+    }
+    Ok(Record {
+        line,
+        id,
+        text,
+        fields,
+    })
+}
+
+fn csv_error(path: &str, e: csv::Error) -> Error {
+    let line = e.position().map(|p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => {
+            if io.kind() == io::ErrorKind::InvalidData || io.kind() == io::ErrorKind::UnexpectedEof {
+                Error::bad_input(
+                    path,
+                    format!("cannot read the input ({io}); the gzip stream may be truncated or corrupt"),
+                )
+            } else {
+                Error::io(path, io)
+            }
+        }
+        other => Error::BadRow {
+            path: path.into(),
+            line: line.unwrap_or(0),
+            problem: format!("{other:?}"),
+            hint: String::new(),
+        },
+    }
+}
+
+/// A labeled data set in memory, as training needs it.
+#[derive(Debug, Clone)]
+pub struct Labeled {
+    pub ids: Vec<String>,
+    pub texts: Vec<String>,
+    /// true = the positive (troll) class.
+    pub labels: Vec<bool>,
+    /// [negative name, positive name].
+    pub label_names: [String; 2],
+    /// Extra columns asked for besides the label, by row.
+    pub extra: Vec<Vec<String>>,
+    pub skipped: SkipReport,
+    /// SHA-256 of the decoded input.
+    pub checksum: String,
+}
+
+impl Labeled {
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+
+    /// [negatives, positives].
+    pub fn class_counts(&self) -> [u64; 2] {
+        let pos = self.labels.iter().filter(|&&l| l).count() as u64;
+        [self.labels.len() as u64 - pos, pos]
+    }
+}
+
+/// Reads a whole labeled file: `label_col` must hold exactly two distinct values, one of them
+/// `positive`. `opts.extra_cols` are kept per row (after the label).
+pub fn read_labeled(
+    path: &str,
+    mut opts: ReadOptions,
+    label_col: &str,
+    positive: &str,
+    mut progress: impl FnMut(u64),
+) -> Result<Labeled> {
+    let extra = std::mem::take(&mut opts.extra_cols);
+    opts.extra_cols = std::iter::once(label_col.to_string()).chain(extra).collect();
+    let skip = opts.skip_bad_rows;
+    let mut reader = PostReader::open(path, opts)?;
+    let mut ids = Vec::new();
+    let mut texts = Vec::new();
+    let mut raw_labels: Vec<u32> = Vec::new();
+    let mut values: Vec<String> = Vec::new();
+    let mut extras = Vec::new();
+    while let Some(mut rec) = reader.next_record()? {
+        let raw = rec.fields.remove(0);
+        let value = raw.trim();
+        if value.is_empty() {
+            if skip {
+                reader.skipped.add("empty label", rec.line);
+                continue;
+            }
+            return Err(Error::BadRow {
+                path: path.into(),
+                line: rec.line,
+                problem: format!("label column {label_col:?} is empty"),
+                hint: "; fix the row, or pass --skip-bad-rows to skip such rows".into(),
+            });
+        }
+        let code = match values.iter().position(|v| v == value) {
+            Some(i) => i,
+            None => {
+                values.push(value.to_string());
+                values.len() - 1
+            }
+        };
+        raw_labels.push(code as u32);
+        ids.push(rec.id);
+        texts.push(rec.text);
+        if !rec.fields.is_empty() {
+            extras.push(rec.fields);
+        }
+        if texts.len() % 16384 == 0 {
+            progress(texts.len() as u64);
+        }
+    }
+    let mut counts = vec![0u64; values.len()];
+    for &c in &raw_labels {
+        counts[c as usize] += 1;
+    }
+    let found = || {
+        let mut pairs: Vec<(String, u64)> = values.iter().cloned().zip(counts.iter().copied()).collect();
+        pairs.sort();
+        pairs
+            .iter()
+            .map(|(v, c)| format!("{v:?} ({c} rows)"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if texts.is_empty() {
+        return Err(Error::bad_input(
+            path,
+            match reader.skipped.summary(path) {
+                Some(s) => format!("no usable rows ({s})"),
+                None => "no data rows after the header".into(),
+            },
+        ));
+    }
+    if values.len() != 2 {
+        return Err(Error::bad_input(
+            path,
+            format!(
+                "a binary model needs exactly two label values in column {label_col:?}, found {}: {}",
+                values.len(),
+                found()
+            ),
+        ));
+    }
+    let Some(pos) = values.iter().position(|v| v == positive) else {
+        return Err(Error::bad_input(
+            path,
+            format!(
+                "the positive label {positive:?} does not occur in column {label_col:?}; values found: {}; \
+                 name the troll class with --positive",
+                found()
+            ),
+        ));
+    };
+    let labels = raw_labels.iter().map(|&c| c as usize == pos).collect();
+    let neg = 1 - pos;
+    let checksum = checksum_hex(&reader.checksum);
+    Ok(Labeled {
+        ids,
+        texts,
+        labels,
+        label_names: [values[neg].clone(), values[pos].clone()],
+        extra: extras,
+        skipped: reader.skipped,
+        checksum,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_string()
+    }
+
+    fn read_all(path: &str, opts: ReadOptions) -> Result<(Vec<Record>, SkipReport)> {
+        let mut r = PostReader::open(path, opts)?;
+        let mut out = Vec::new();
+        while let Some(rec) = r.next_record()? {
+            out.push(rec);
+        }
+        Ok((out, r.skipped))
+    }
+
+    #[test]
+    fn csv_with_bom_crlf_and_quotes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "a.csv",
+            b"\xef\xbb\xbfid,text,label\r\n7,\"hello, \"\"world\"\"\",1\r\n8,\"two\nlines\",0\r\n",
+        );
+        let (recs, _) = read_all(&p, ReadOptions::default()).unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].id, "7");
+        assert_eq!(recs[0].text, "hello, \"world\"");
+        assert_eq!(recs[1].text, "two\nlines");
+        assert_eq!(recs[1].line, 3);
+        let p = write(&dir, "b.csv", b"id,text\n1,a\r\n2,b\n3,\"x\r\ny\"\r\n4,\n");
+        let err = read_all(&p, ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("line 6"), "{err}");
+    }
+
+    #[test]
+    fn gzip_detected_by_content_and_tsv_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"text\tlabel\nfoo bar\t1\n").unwrap();
+        let gz = enc.finish().unwrap();
+        // Named .tsv but gzip inside: content decides compression, the name the delimiter.
+        let p = write(&dir, "posts.tsv", &gz);
+        let (recs, _) = read_all(&p, ReadOptions::default()).unwrap();
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].text, "foo bar");
+        assert_eq!(recs[0].id, "1", "row number when there is no id column");
+    }
+
+    #[test]
+    fn missing_column_lists_columns_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "a.csv", b"id,body\n1,x\n");
+        let err = read_all(&p, ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("no column named \"text\""), "{err}");
+        assert!(err.contains("columns found: id, body"), "{err}");
+    }
+
+    #[test]
+    fn bad_rows_error_or_counted_skip() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "a.csv", b"id,text\n1,ok\n2,\n3,a,b\n4,\xff\xfe\n5,fine\n");
+        let err = read_all(&p, ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("empty"), "{err}");
+        let opts = ReadOptions {
+            skip_bad_rows: true,
+            ..ReadOptions::default()
+        };
+        let (recs, skipped) = read_all(&p, opts).unwrap();
+        assert_eq!(recs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["1", "5"]);
+        assert_eq!(skipped.total(), 3);
+        assert_eq!(skipped.by_reason["empty text"].rows, 1);
+        assert_eq!(skipped.by_reason["wrong number of fields"].first_line, 4);
+        assert_eq!(skipped.by_reason["invalid UTF-8"].rows, 1);
+    }
+
+    #[test]
+    fn jsonl_and_text_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "a.jsonl", b"{\"id\": 5, \"text\": \"hi there\"}\n\n{\"text\": \"no id\"}\n{bad\n");
+        let err = read_all(&p, ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("line 4") && err.contains("invalid JSON"), "{err}");
+        let opts = ReadOptions {
+            skip_bad_rows: true,
+            ..ReadOptions::default()
+        };
+        let (recs, skipped) = read_all(&p, opts).unwrap();
+        assert_eq!(recs[0].id, "5");
+        assert_eq!(recs[1].id, "3");
+        assert_eq!(skipped.total(), 1);
+        let t = write(&dir, "a.txt", b"first post\r\nsecond post\n");
+        let (recs, _) = read_all(&t, ReadOptions::default()).unwrap();
+        assert_eq!(recs[1].text, "second post");
+        assert_eq!(recs[1].id, "2");
+    }
+
+    #[test]
+    fn labels_must_be_two_and_include_positive() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "a.csv", b"text,label\na b,troll\nc d,ok\ne f,ok\n");
+        let err = read_labeled(&p, ReadOptions::default(), "label", "1", |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"ok\" (2 rows)") && err.contains("\"troll\" (1 rows)"), "{err}");
+        let data = read_labeled(&p, ReadOptions::default(), "label", "troll", |_| {}).unwrap();
+        assert_eq!(data.labels, [true, false, false]);
+        assert_eq!(data.label_names, ["ok".to_string(), "troll".to_string()]);
+        assert_eq!(data.class_counts(), [2, 1]);
+        let three = write(&dir, "b.csv", b"text,label\na,1\nb,0\nc,2\n");
+        let err = read_labeled(&three, ReadOptions::default(), "label", "1", |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("exactly two label values") && err.contains("found 3"), "{err}");
+    }
+
+    #[test]
+    fn utf16_and_directory_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "a.csv", b"\xff\xfet\x00e\x00");
+        let err = read_all(&p, ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("UTF-16"), "{err}");
+        let d = dir.path().to_str().unwrap();
+        let err = read_all(d, ReadOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("is a directory"), "{err}");
+    }
+}

@@ -1,0 +1,98 @@
+//! The library's typed errors. Every variant that comes from a file names the file, and where
+//! it comes from one row, the line and the field; `exit_code` separates bad input (2) from
+//! internal failures (1). Binaries wrap these in `anyhow` and print them; nothing here prints.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be opened, read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// One row of an input file is unusable.
+    #[error("{path}, line {line}: {problem}{hint}")]
+    BadRow {
+        path: String,
+        line: u64,
+        problem: String,
+        /// How to get past it, starting with "; " (or empty).
+        hint: String,
+    },
+    /// The input as a whole is unusable (missing column, wrong labels, no rows ...).
+    #[error("{path}: {problem}")]
+    BadInput { path: String, problem: String },
+    /// A setting the user typed is out of range; raised before any data is read.
+    #[error("invalid {name} = {value}: {reason}")]
+    Param {
+        name: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// A model file that cannot be used: wrong format, newer version, corrupt.
+    #[error("{path}: {problem}")]
+    Model { path: PathBuf, problem: String },
+    /// The optimizer failed (not a non-converged run: that is reported, not an error).
+    #[error("training failed: {0}")]
+    Training(String),
+}
+
+impl Error {
+    pub fn io(path: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn param(name: &'static str, value: impl ToString, reason: impl Into<String>) -> Self {
+        Error::Param {
+            name,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn bad_input(path: impl Into<String>, problem: impl Into<String>) -> Self {
+        Error::BadInput {
+            path: path.into(),
+            problem: problem.into(),
+        }
+    }
+
+    pub fn model(path: impl Into<PathBuf>, problem: impl Into<String>) -> Self {
+        Error::Model {
+            path: path.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// Exit status for a command that ends with this error: 2 for anything the user can fix
+    /// in their input or options, 1 for failures of the machine or of trollwatch itself.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Io { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound
+                | std::io::ErrorKind::PermissionDenied
+                | std::io::ErrorKind::InvalidData
+                | std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::IsADirectory => 2,
+                _ => 1,
+            },
+            Error::BadRow { .. } | Error::BadInput { .. } | Error::Param { .. } => 2,
+            Error::Model { .. } => 2,
+            Error::Training(_) => 1,
+        }
+    }
+
+    /// True when the error is a closed pipe on output (`trollwatch score | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}

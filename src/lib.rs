@@ -1,0 +1,10 @@
+//! trollwatch: flag bot- and troll-like social media posts.
+//!
+//! The pipeline is a chain of small stages, one module each: [`dataset`] reads posts,
+//! [`tokenize`] turns a post into terms, [`vectorize`] turns terms into TF-IDF rows of a
+//! [`sparse`] matrix, [`logistic`] fits the classifier, [`model`] saves and loads the whole
+//! pipeline as one versioned file, and [`score`] applies it to new posts.
+
+pub mod dataset;
+pub mod error;
+pub mod tokenize;

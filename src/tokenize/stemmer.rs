@@ -1,0 +1,170 @@
+//! Snowball stemming through rust-stemmers, behind a serde-able [`Language`] so that a model
+//! file names its language and loading rebuilds the same stemmer. Input is already lowercase.
+
+use serde::{Deserialize, Serialize};
+
+/// Every language rust-stemmers has a Snowball algorithm for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Arabic,
+    Danish,
+    Dutch,
+    English,
+    Finnish,
+    French,
+    German,
+    Greek,
+    Hungarian,
+    Italian,
+    Norwegian,
+    Portuguese,
+    Romanian,
+    Russian,
+    Spanish,
+    Swedish,
+    Tamil,
+    Turkish,
+}
+
+impl Language {
+    pub const ALL: &'static [Language] = &[
+        Language::Arabic,
+        Language::Danish,
+        Language::Dutch,
+        Language::English,
+        Language::Finnish,
+        Language::French,
+        Language::German,
+        Language::Greek,
+        Language::Hungarian,
+        Language::Italian,
+        Language::Norwegian,
+        Language::Portuguese,
+        Language::Romanian,
+        Language::Russian,
+        Language::Spanish,
+        Language::Swedish,
+        Language::Tamil,
+        Language::Turkish,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Arabic => "arabic",
+            Language::Danish => "danish",
+            Language::Dutch => "dutch",
+            Language::English => "english",
+            Language::Finnish => "finnish",
+            Language::French => "french",
+            Language::German => "german",
+            Language::Greek => "greek",
+            Language::Hungarian => "hungarian",
+            Language::Italian => "italian",
+            Language::Norwegian => "norwegian",
+            Language::Portuguese => "portuguese",
+            Language::Romanian => "romanian",
+            Language::Russian => "russian",
+            Language::Spanish => "spanish",
+            Language::Swedish => "swedish",
+            Language::Tamil => "tamil",
+            Language::Turkish => "turkish",
+        }
+    }
+
+    /// ISO 639-1 code, as the stop-word lists are keyed.
+    pub fn iso_code(self) -> &'static str {
+        match self {
+            Language::Arabic => "ar",
+            Language::Danish => "da",
+            Language::Dutch => "nl",
+            Language::English => "en",
+            Language::Finnish => "fi",
+            Language::French => "fr",
+            Language::German => "de",
+            Language::Greek => "el",
+            Language::Hungarian => "hu",
+            Language::Italian => "it",
+            Language::Norwegian => "no",
+            Language::Portuguese => "pt",
+            Language::Romanian => "ro",
+            Language::Russian => "ru",
+            Language::Spanish => "es",
+            Language::Swedish => "sv",
+            Language::Tamil => "ta",
+            Language::Turkish => "tr",
+        }
+    }
+
+    /// Parses a name (`english`) or ISO code (`en`), case-insensitively.
+    pub fn parse(s: &str) -> Option<Language> {
+        let s = s.trim().to_ascii_lowercase();
+        Language::ALL
+            .iter()
+            .copied()
+            .find(|l| l.name() == s || l.iso_code() == s)
+    }
+
+    fn algorithm(self) -> rust_stemmers::Algorithm {
+        use rust_stemmers::Algorithm as A;
+        match self {
+            Language::Arabic => A::Arabic,
+            Language::Danish => A::Danish,
+            Language::Dutch => A::Dutch,
+            Language::English => A::English,
+            Language::Finnish => A::Finnish,
+            Language::French => A::French,
+            Language::German => A::German,
+            Language::Greek => A::Greek,
+            Language::Hungarian => A::Hungarian,
+            Language::Italian => A::Italian,
+            Language::Norwegian => A::Norwegian,
+            Language::Portuguese => A::Portuguese,
+            Language::Romanian => A::Romanian,
+            Language::Russian => A::Russian,
+            Language::Spanish => A::Spanish,
+            Language::Swedish => A::Swedish,
+            Language::Tamil => A::Tamil,
+            Language::Turkish => A::Turkish,
+        }
+    }
+}
+
+pub struct Stemmer {
+    inner: rust_stemmers::Stemmer,
+}
+
+impl Stemmer {
+    pub fn new(language: Language) -> Stemmer {
+        Stemmer {
+            inner: rust_stemmers::Stemmer::create(language.algorithm()),
+        }
+    }
+
+    /// The stem of a lowercase word.
+    pub fn stem(&self, word: &str) -> String {
+        self.inner.stem(word).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_names_and_codes() {
+        assert_eq!(Language::parse("English"), Some(Language::English));
+        assert_eq!(Language::parse("de"), Some(Language::German));
+        assert_eq!(Language::parse("klingon"), None);
+        for l in Language::ALL {
+            assert_eq!(Language::parse(l.name()), Some(*l));
+        }
+    }
+
+    #[test]
+    fn stems_per_language() {
+        assert_eq!(Stemmer::new(Language::English).stem("elections"), "elect");
+        assert_eq!(Stemmer::new(Language::French).stem("élections"), "élect");
+        assert_eq!(Stemmer::new(Language::German).stem("wahlen"), "wahl");
+    }
+}
