@@ -8,3 +8,6 @@
 pub mod dataset;
 pub mod error;
 pub mod tokenize;
+pub mod progress;
+pub mod sparse;
+pub mod vectorize;

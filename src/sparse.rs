@@ -1,0 +1,156 @@
+//! A compressed-sparse-row matrix of `f32` values with `u32` column indices: the TF-IDF rows.
+//! It owns storage and the two products the optimizer needs (X·w and Xᵀ·r); both are computed
+//! in fixed row blocks and summed in a fixed order, so results do not depend on thread count.
+
+use rayon::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Csr {
+    pub n_cols: usize,
+    /// Row i's entries are `indptr[i]..indptr[i + 1]`.
+    pub indptr: Vec<usize>,
+    pub indices: Vec<u32>,
+    pub data: Vec<f32>,
+}
+
+/// Rows per block in the parallel products; fixed so that sums are reproducible.
+const BLOCK_ROWS: usize = 4096;
+/// Partial gradients kept at once in Xᵀ·r: bounds memory to this many × n_cols.
+const REDUCE_PARTS: usize = 4;
+
+impl Csr {
+    pub fn new(n_cols: usize) -> Csr {
+        Csr {
+            n_cols,
+            indptr: vec![0],
+            indices: Vec::new(),
+            data: Vec::new(),
+        }
+    }
+
+    pub fn n_rows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Appends a row; `indices` must be increasing and below `n_cols`.
+    pub fn push_row(&mut self, indices: &[u32], data: &[f32]) {
+        debug_assert_eq!(indices.len(), data.len());
+        debug_assert!(indices.windows(2).all(|w| w[0] < w[1]));
+        debug_assert!(indices.iter().all(|&c| (c as usize) < self.n_cols));
+        self.indices.extend_from_slice(indices);
+        self.data.extend_from_slice(data);
+        self.indptr.push(self.indices.len());
+    }
+
+    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+        (&self.indices[a..b], &self.data[a..b])
+    }
+
+    /// The rows `rows` (in that order) as a new matrix.
+    pub fn select_rows(&self, rows: &[usize]) -> Csr {
+        let mut out = Csr::new(self.n_cols);
+        for &r in rows {
+            let (idx, val) = self.row(r);
+            out.push_row(idx, val);
+        }
+        out
+    }
+
+    /// Row-wise dot product with `w` (length `n_cols`).
+    pub fn row_dot(&self, i: usize, w: &[f64]) -> f64 {
+        let (idx, val) = self.row(i);
+        idx.iter()
+            .zip(val)
+            .map(|(&c, &v)| v as f64 * w[c as usize])
+            .sum()
+    }
+
+    /// `out[i] = x_i · w + b` for every row, in parallel.
+    pub fn matvec(&self, w: &[f64], b: f64, out: &mut [f64]) {
+        out.par_chunks_mut(BLOCK_ROWS)
+            .enumerate()
+            .for_each(|(blk, chunk)| {
+                let start = blk * BLOCK_ROWS;
+                for (k, o) in chunk.iter_mut().enumerate() {
+                    *o = self.row_dot(start + k, w) + b;
+                }
+            });
+    }
+
+    /// `out = Xᵀ r` (length `n_cols`), in parallel over `REDUCE_PARTS` fixed row ranges whose
+    /// partial sums are added in order.
+    pub fn tmatvec(&self, r: &[f64], out: &mut [f64]) {
+        let n = self.n_rows();
+        let per = n.div_ceil(REDUCE_PARTS).max(1);
+        let partials: Vec<Vec<f64>> = (0..REDUCE_PARTS)
+            .into_par_iter()
+            .map(|p| {
+                let mut acc = vec![0.0f64; self.n_cols];
+                for i in (p * per)..((p + 1) * per).min(n) {
+                    let ri = r[i];
+                    if ri == 0.0 {
+                        continue;
+                    }
+                    let (idx, val) = self.row(i);
+                    for (&c, &v) in idx.iter().zip(val) {
+                        acc[c as usize] += v as f64 * ri;
+                    }
+                }
+                acc
+            })
+            .collect();
+        out.iter_mut().for_each(|o| *o = 0.0);
+        for part in &partials {
+            for (o, &v) in out.iter_mut().zip(part) {
+                *o += v;
+            }
+        }
+    }
+
+    /// From a dense matrix (zeros dropped); values are rounded to `f32`.
+    pub fn from_dense(x: ndarray::ArrayView2<f64>) -> Csr {
+        let mut out = Csr::new(x.ncols());
+        let mut idx = Vec::new();
+        let mut val = Vec::new();
+        for row in x.rows() {
+            idx.clear();
+            val.clear();
+            for (j, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    idx.push(j as u32);
+                    val.push(v as f32);
+                }
+            }
+            out.push_row(&idx, &val);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn products_match_dense() {
+        let d = array![[1.0, 0.0, 2.0], [0.0, 0.0, 0.0], [0.5, -1.0, 0.0]];
+        let x = Csr::from_dense(d.view());
+        assert_eq!(x.n_rows(), 3);
+        assert_eq!(x.nnz(), 4);
+        let w = [1.0, 2.0, 3.0];
+        let mut z = vec![0.0; 3];
+        x.matvec(&w, 0.5, &mut z);
+        assert_eq!(z, vec![7.5, 0.5, -1.0]);
+        let mut g = vec![0.0; 3];
+        x.tmatvec(&[1.0, 5.0, 2.0], &mut g);
+        assert_eq!(g, vec![2.0, -2.0, 2.0]);
+        let s = x.select_rows(&[2, 0]);
+        assert_eq!(s.row(0), (&[0u32, 1][..], &[0.5f32, -1.0][..]));
+    }
+}

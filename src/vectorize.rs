@@ -1,0 +1,534 @@
+//! Terms → TF-IDF rows. Fitting builds a sorted vocabulary of word n-grams (document-frequency
+//! limits, an optional cap on features) and the IDF vector from the training posts only;
+//! transforming a post uses exactly that vocabulary and IDF, whatever else is in its batch.
+//! Weights: sublinear tf (1 + ln tf), smooth IDF (ln((1 + n) / (1 + df)) + 1), rows scaled to
+//! unit L2 norm — the same definitions as scikit-learn's TfidfVectorizer.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::sparse::Csr;
+use crate::tokenize::{Analyzer, StemCache, Token, TokenKind};
+
+/// Vectorizer settings, as stored in a model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VectorizerConfig {
+    /// Smallest and largest n-gram length (in terms).
+    pub ngram_min: usize,
+    pub ngram_max: usize,
+    /// Keep terms found in at least this many training posts.
+    pub min_df: u32,
+    /// Drop terms found in more than this fraction of training posts.
+    pub max_df: f64,
+    /// Keep at most this many terms, the most frequent by document frequency.
+    pub max_features: Option<usize>,
+    pub sublinear_tf: bool,
+}
+
+impl Default for VectorizerConfig {
+    fn default() -> Self {
+        VectorizerConfig {
+            ngram_min: 1,
+            ngram_max: 2,
+            min_df: 2,
+            max_df: 1.0,
+            max_features: None,
+            sublinear_tf: true,
+        }
+    }
+}
+
+impl VectorizerConfig {
+    /// Checks the settings before any data is read.
+    pub fn check(&self) -> Result<()> {
+        if self.ngram_min == 0 || self.ngram_min > self.ngram_max || self.ngram_max > 5 {
+            return Err(Error::param(
+                "ngrams",
+                format!("{}..={}", self.ngram_min, self.ngram_max),
+                "n-gram lengths must satisfy 1 <= min <= max <= 5",
+            ));
+        }
+        if self.min_df == 0 {
+            return Err(Error::param("min-df", 0, "must be at least 1"));
+        }
+        if !(self.max_df > 0.0 && self.max_df <= 1.0) {
+            return Err(Error::param("max-df", self.max_df, "must be a fraction in (0, 1]"));
+        }
+        if self.max_features == Some(0) {
+            return Err(Error::param("max-features", 0, "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+/// A fitted vectorizer: settings, sorted vocabulary and IDF.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vectorizer {
+    pub config: VectorizerConfig,
+    /// Sorted n-gram strings (terms joined by one space).
+    pub vocabulary: Vec<String>,
+    pub idf: Vec<f64>,
+    lookup: HashMap<String, u32>,
+}
+
+/// What fitting saw, for the model's summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FitStats {
+    pub documents: usize,
+    pub distinct_terms: usize,
+    pub candidate_ngrams: usize,
+    pub kept_ngrams: usize,
+    pub nnz: usize,
+    pub empty_rows: usize,
+}
+
+/// Interned n-grams: `key = (prefix gram id + 1) << 32 | term id`, unigrams with prefix 0.
+struct Grams {
+    terms: HashMap<String, u32, ahash::RandomState>,
+    term_text: Vec<String>,
+    grams: HashMap<u64, u32, ahash::RandomState>,
+    gram_parts: Vec<(u32, u32)>, // (prefix gram + 1, term)
+}
+
+impl Grams {
+    fn new() -> Grams {
+        let hasher = || ahash::RandomState::with_seeds(1, 2, 3, 4);
+        Grams {
+            terms: HashMap::with_hasher(hasher()),
+            term_text: Vec::new(),
+            grams: HashMap::with_hasher(hasher()),
+            gram_parts: Vec::new(),
+        }
+    }
+
+    fn term(&mut self, t: &Token) -> u32 {
+        if let Some(&id) = self.terms.get(&t.text) {
+            return id;
+        }
+        let id = self.term_text.len() as u32;
+        self.terms.insert(t.text.clone(), id);
+        self.term_text.push(t.text.clone());
+        id
+    }
+
+    fn gram(&mut self, prefix_plus_one: u32, term: u32) -> u32 {
+        let key = (u64::from(prefix_plus_one) << 32) | u64::from(term);
+        let next = self.gram_parts.len() as u32;
+        let id = *self.grams.entry(key).or_insert(next);
+        if id == next {
+            self.gram_parts.push((prefix_plus_one, term));
+        }
+        id
+    }
+
+    fn text(&self, gram: u32, out: &mut String) {
+        let (prefix, term) = self.gram_parts[gram as usize];
+        if prefix > 0 {
+            self.text(prefix - 1, out);
+            out.push(' ');
+        }
+        out.push_str(&self.term_text[term as usize]);
+    }
+}
+
+/// Calls `emit` with each n-gram of a post as a sequence of term ids: unigrams over every
+/// term, longer n-grams over the terms other than URL-domain annotations.
+fn for_each_ngram(
+    terms: &[u32],
+    is_domain: &[bool],
+    nmin: usize,
+    nmax: usize,
+    mut emit: impl FnMut(&[u32]),
+) {
+    if nmin == 1 {
+        for k in 0..terms.len() {
+            emit(&terms[k..k + 1]);
+        }
+    }
+    if nmax >= 2 {
+        let seq: Vec<u32> = terms
+            .iter()
+            .zip(is_domain)
+            .filter(|(_, &d)| !d)
+            .map(|(&t, _)| t)
+            .collect();
+        for n in nmin.max(2)..=nmax {
+            for w in seq.windows(n) {
+                emit(w);
+            }
+        }
+    }
+}
+
+/// Turns a post's column ids (with repeats) into a sorted, weighted, normalized row.
+fn weigh_row(cols: &mut [u32], idf: &[f64], sublinear: bool, idx: &mut Vec<u32>, val: &mut Vec<f32>) {
+    idx.clear();
+    val.clear();
+    cols.sort_unstable();
+    let mut weights: Vec<f64> = Vec::with_capacity(cols.len());
+    let mut k = 0;
+    while k < cols.len() {
+        let c = cols[k];
+        let mut tf = 0usize;
+        while k < cols.len() && cols[k] == c {
+            tf += 1;
+            k += 1;
+        }
+        let tf = if sublinear { 1.0 + (tf as f64).ln() } else { tf as f64 };
+        idx.push(c);
+        weights.push(tf * idf[c as usize]);
+    }
+    let norm = weights.iter().map(|w| w * w).sum::<f64>().sqrt();
+    let scale = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+    val.extend(weights.iter().map(|w| (w * scale) as f32));
+}
+
+const CHUNK: usize = 8192;
+
+impl Vectorizer {
+    /// Fits the vocabulary and IDF on `texts` and returns their TF-IDF matrix.
+    pub fn fit_transform(
+        config: VectorizerConfig,
+        analyzer: &Analyzer,
+        texts: &[String],
+        progress: &Progress,
+    ) -> Result<(Vectorizer, Csr, FitStats)> {
+        config.check()?;
+        let n_docs = texts.len();
+        let bar = progress.bar(n_docs as u64, "tokenizing");
+        // Pass 1: analyze in parallel, intern terms and n-grams in order (deterministic ids).
+        let mut g = Grams::new();
+        let mut doc_grams: Vec<u32> = Vec::new();
+        let mut doc_ptr: Vec<usize> = vec![0];
+        let mut df: Vec<u32> = Vec::new();
+        let mut seen: Vec<u32> = Vec::new();
+        for chunk in texts.chunks(CHUNK * 8) {
+            let analyzed: Vec<Vec<Token>> = chunk
+                .par_chunks(CHUNK / 8)
+                .map_init(StemCache::default, |cache, docs| {
+                    docs.iter()
+                        .map(|t| {
+                            let mut out = Vec::new();
+                            analyzer.analyze_cached(t, &mut out, cache);
+                            out
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .flatten()
+                .collect();
+            let (mut term_ids, mut is_domain) = (Vec::new(), Vec::new());
+            for tokens in &analyzed {
+                term_ids.clear();
+                is_domain.clear();
+                for t in tokens {
+                    term_ids.push(g.term(t));
+                    is_domain.push(t.kind == TokenKind::Domain);
+                }
+                let start = doc_grams.len();
+                for_each_ngram(
+                    &term_ids,
+                    &is_domain,
+                    config.ngram_min,
+                    config.ngram_max,
+                    |w| {
+                        let mut prefix = 0u32;
+                        for &t in w {
+                            prefix = g.gram(prefix, t) + 1;
+                        }
+                        doc_grams.push(prefix - 1);
+                    },
+                );
+                doc_ptr.push(doc_grams.len());
+                seen.clear();
+                seen.extend_from_slice(&doc_grams[start..]);
+                seen.sort_unstable();
+                seen.dedup();
+                if df.len() < g.gram_parts.len() {
+                    df.resize(g.gram_parts.len(), 0);
+                }
+                for &s in &seen {
+                    df[s as usize] += 1;
+                }
+            }
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        df.resize(g.gram_parts.len(), 0);
+
+        // Select n-grams of the requested lengths by document frequency.
+        let max_df = (config.max_df * n_docs as f64).floor() as u32;
+        let length = |mut gram: u32| {
+            let mut n = 1;
+            while g.gram_parts[gram as usize].0 > 0 {
+                gram = g.gram_parts[gram as usize].0 - 1;
+                n += 1;
+            }
+            n
+        };
+        let mut kept: Vec<u32> = (0..g.gram_parts.len() as u32)
+            .filter(|&k| {
+                let d = df[k as usize];
+                d >= config.min_df && d <= max_df.max(1) && length(k) >= config.ngram_min
+            })
+            .collect();
+        let text_of = |k: u32| {
+            let mut s = String::new();
+            g.text(k, &mut s);
+            s
+        };
+        let mut named: Vec<(String, u32)> = kept.iter().map(|&k| (text_of(k), k)).collect();
+        if let Some(cap) = config.max_features {
+            if named.len() > cap {
+                named.sort_by(|a, b| df[b.1 as usize].cmp(&df[a.1 as usize]).then_with(|| a.0.cmp(&b.0)));
+                named.truncate(cap);
+            }
+        }
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        kept.clear();
+        let mut col_of = vec![u32::MAX; g.gram_parts.len()];
+        let mut vocabulary = Vec::with_capacity(named.len());
+        let mut idf = Vec::with_capacity(named.len());
+        for (col, (s, k)) in named.into_iter().enumerate() {
+            col_of[k as usize] = col as u32;
+            idf.push(((1.0 + n_docs as f64) / (1.0 + df[k as usize] as f64)).ln() + 1.0);
+            vocabulary.push(s);
+        }
+        if vocabulary.is_empty() {
+            return Err(Error::bad_input(
+                "training data",
+                format!(
+                    "no term occurs in at least {} posts (--min-df); the vocabulary would be empty",
+                    config.min_df
+                ),
+            ));
+        }
+
+        // Pass 2: weighted rows, in parallel blocks appended in order.
+        let n_cols = vocabulary.len();
+        let sublinear = config.sublinear_tf;
+        let blocks: Vec<Csr> = (0..n_docs.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|b| {
+                let mut part = Csr::new(n_cols);
+                let (mut cols, mut idx, mut val) = (Vec::new(), Vec::new(), Vec::new());
+                for d in (b * CHUNK)..((b + 1) * CHUNK).min(n_docs) {
+                    cols.clear();
+                    cols.extend(
+                        doc_grams[doc_ptr[d]..doc_ptr[d + 1]]
+                            .iter()
+                            .map(|&k| col_of[k as usize])
+                            .filter(|&c| c != u32::MAX),
+                    );
+                    weigh_row(&mut cols, &idf, sublinear, &mut idx, &mut val);
+                    part.push_row(&idx, &val);
+                }
+                part
+            })
+            .collect();
+        drop(doc_grams);
+        let nnz: usize = blocks.iter().map(Csr::nnz).sum();
+        let mut x = Csr::new(n_cols);
+        x.indices.reserve_exact(nnz);
+        x.data.reserve_exact(nnz);
+        x.indptr.reserve_exact(n_docs);
+        for part in blocks {
+            let base = x.indices.len();
+            x.indptr.extend(part.indptr[1..].iter().map(|p| p + base));
+            x.indices.extend_from_slice(&part.indices);
+            x.data.extend_from_slice(&part.data);
+        }
+        let empty_rows = (0..n_docs).filter(|&i| x.indptr[i] == x.indptr[i + 1]).count();
+        let stats = FitStats {
+            documents: n_docs,
+            distinct_terms: g.term_text.len(),
+            candidate_ngrams: g.gram_parts.len(),
+            kept_ngrams: n_cols,
+            nnz,
+            empty_rows,
+        };
+        Ok((Vectorizer::new(config, vocabulary, idf)?, x, stats))
+    }
+
+    /// Rebuilds a fitted vectorizer (as when loading a model), checking its parts agree.
+    pub fn new(config: VectorizerConfig, vocabulary: Vec<String>, idf: Vec<f64>) -> Result<Vectorizer> {
+        if vocabulary.len() != idf.len() {
+            return Err(Error::param(
+                "vocabulary",
+                vocabulary.len(),
+                format!("has {} terms but {} IDF values", vocabulary.len(), idf.len()),
+            ));
+        }
+        if vocabulary.len() > u32::MAX as usize - 1 {
+            return Err(Error::param("vocabulary", vocabulary.len(), "too many terms"));
+        }
+        let lookup = vocabulary
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i as u32))
+            .collect();
+        Ok(Vectorizer {
+            config,
+            vocabulary,
+            idf,
+            lookup,
+        })
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    /// The TF-IDF row of already analyzed tokens: sorted column ids and values.
+    pub fn transform_tokens(&self, tokens: &[Token], idx: &mut Vec<u32>, val: &mut Vec<f32>) {
+        let mut cols = Vec::with_capacity(tokens.len() * 2);
+        let mut key = String::new();
+        let is_domain: Vec<bool> = tokens.iter().map(|t| t.kind == TokenKind::Domain).collect();
+        let ids: Vec<u32> = (0..tokens.len() as u32).collect();
+        for_each_ngram(
+            &ids,
+            &is_domain,
+            self.config.ngram_min,
+            self.config.ngram_max,
+            |w| {
+                key.clear();
+                for (k, &t) in w.iter().enumerate() {
+                    if k > 0 {
+                        key.push(' ');
+                    }
+                    key.push_str(&tokens[t as usize].text);
+                }
+                if let Some(&c) = self.lookup.get(key.as_str()) {
+                    cols.push(c);
+                }
+            },
+        );
+        weigh_row(&mut cols, &self.idf, self.config.sublinear_tf, idx, val);
+    }
+
+    /// The TF-IDF matrix of `texts` (in parallel, in order).
+    pub fn transform(&self, analyzer: &Analyzer, texts: &[String]) -> Csr {
+        let rows: Vec<(Vec<u32>, Vec<f32>)> = texts
+            .par_iter()
+            .map_init(
+                || (StemCache::default(), Vec::new()),
+                |(cache, tokens), t| {
+                    analyzer.analyze_cached(t, tokens, cache);
+                    let (mut idx, mut val) = (Vec::new(), Vec::new());
+                    self.transform_tokens(tokens, &mut idx, &mut val);
+                    (idx, val)
+                },
+            )
+            .collect();
+        let mut x = Csr::new(self.n_features());
+        for (idx, val) in rows {
+            x.push_row(&idx, &val);
+        }
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenize::TokenizerConfig;
+
+    fn plain() -> Analyzer {
+        Analyzer::new(TokenizerConfig {
+            stem: false,
+            stop_words: false,
+            ..TokenizerConfig::default()
+        })
+    }
+
+    fn docs(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn vocabulary_sorted_and_df_limited() {
+        let texts = docs(&["red apple pie", "red apple", "green pie", "red car"]);
+        let (v, x, stats) =
+            Vectorizer::fit_transform(VectorizerConfig::default(), &plain(), &texts, &Progress::hidden()).unwrap();
+        assert_eq!(v.vocabulary, ["apple", "pie", "red", "red apple"]);
+        assert_eq!(stats.documents, 4);
+        assert_eq!(x.n_rows(), 4);
+        // idf = ln(5 / (1 + df)) + 1
+        let idf_red = (5.0f64 / 4.0).ln() + 1.0;
+        assert!((v.idf[2] - idf_red).abs() < 1e-12);
+        // Row 3 ("red car") has only "red": unit norm.
+        assert_eq!(x.row(3), (&[2u32][..], &[1.0f32][..]));
+    }
+
+    #[test]
+    fn weights_match_hand_computation() {
+        // Unigrams only, min_df 1: doc 0 = "a a b", doc 1 = "b c".
+        let cfg = VectorizerConfig {
+            ngram_max: 1,
+            min_df: 1,
+            ..VectorizerConfig::default()
+        };
+        let texts = docs(&["aa aa bb", "bb cc"]);
+        let (v, x, _) = Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
+        assert_eq!(v.vocabulary, ["aa", "bb", "cc"]);
+        let idf_a = (3.0f64 / 2.0).ln() + 1.0;
+        let idf_b = 1.0;
+        let wa = (1.0 + 2.0f64.ln()) * idf_a;
+        let wb = idf_b;
+        let norm = (wa * wa + wb * wb).sqrt();
+        let (idx, val) = x.row(0);
+        assert_eq!(idx, [0, 1]);
+        assert!((val[0] as f64 - wa / norm).abs() < 1e-6);
+        assert!((val[1] as f64 - wb / norm).abs() < 1e-6);
+    }
+
+    #[test]
+    fn transform_of_one_post_equals_its_training_row() {
+        let texts = docs(&[
+            "Breaking: read https://bit.ly/x now #news",
+            "read this now #news 🔥",
+            "now read https://bit.ly/y 🔥",
+            "nothing shared here",
+        ]);
+        let a = Analyzer::new(TokenizerConfig::default());
+        let (v, x, _) =
+            Vectorizer::fit_transform(VectorizerConfig::default(), &a, &texts, &Progress::hidden()).unwrap();
+        assert!(v.vocabulary.contains(&"<domain:bit.ly>".to_string()));
+        assert!(v.vocabulary.contains(&"read <url>".to_string()));
+        for (i, t) in texts.iter().enumerate() {
+            let alone = v.transform(&a, std::slice::from_ref(t));
+            assert_eq!(alone.row(0), x.row(i), "post {i}: {t}");
+        }
+    }
+
+    #[test]
+    fn max_features_keeps_most_frequent() {
+        let cfg = VectorizerConfig {
+            ngram_max: 1,
+            min_df: 1,
+            max_features: Some(2),
+            ..VectorizerConfig::default()
+        };
+        let texts = docs(&["xx yy zz", "xx yy", "xx"]);
+        let (v, _, _) = Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
+        assert_eq!(v.vocabulary, ["xx", "yy"]);
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let bad = VectorizerConfig {
+            ngram_min: 3,
+            ngram_max: 2,
+            ..VectorizerConfig::default()
+        };
+        assert!(bad.check().unwrap_err().to_string().contains("ngrams"));
+        let texts = docs(&["one", "two"]);
+        let err = Vectorizer::fit_transform(VectorizerConfig::default(), &plain(), &texts, &Progress::hidden())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("vocabulary would be empty"), "{err}");
+    }
+}
