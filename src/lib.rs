@@ -7,6 +7,7 @@
 
 pub mod dataset;
 pub mod error;
+pub mod logistic;
 pub mod tokenize;
 pub mod progress;
 pub mod sparse;
