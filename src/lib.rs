@@ -8,7 +8,11 @@
 pub mod dataset;
 pub mod error;
 pub mod logistic;
+pub mod model;
 pub mod tokenize;
 pub mod progress;
+pub mod score;
 pub mod sparse;
+pub mod train;
 pub mod vectorize;
+pub mod cli;

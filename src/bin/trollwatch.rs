@@ -1,1 +1,6 @@
-fn main(){}
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = trollwatch::cli::Cli::parse();
+    trollwatch::cli::finish(cli.run())
+}

@@ -1,0 +1,100 @@
+//! `trollwatch inspect`: what a model file is — format, labels, training data and options,
+//! fit — and its strongest terms each way.
+
+use std::path::PathBuf;
+
+use crate::model::Model;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  trollwatch inspect models/my.model\n  trollwatch inspect models/my.model --top 50 --json")]
+pub struct Args {
+    /// The model file.
+    pub model: PathBuf,
+    /// How many terms to list for each class.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Print the metadata and terms as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let model = Model::load(&args.model)?;
+    let (pos, neg) = model.strongest_terms(args.top);
+    let m = &model.meta;
+    if args.json {
+        let v = serde_json::json!({
+            "path": args.model.display().to_string(),
+            "meta": m,
+            "strongest_positive": pos,
+            "strongest_negative": neg,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let mut o = String::new();
+    use std::fmt::Write;
+    writeln!(o, "{}", args.model.display())?;
+    writeln!(o, "  format          {} v{} (trollwatch {})", m.format, m.format_version, m.data.trollwatch_version)?;
+    writeln!(o, "  labels          positive {:?}, negative {:?}; threshold {}", m.labels.positive, m.labels.negative, m.threshold)?;
+    writeln!(
+        o,
+        "  trained on      {} ({} rows: {} positive, {} negative; {} skipped) on {}",
+        m.data.source,
+        m.data.rows,
+        m.data.positives,
+        m.data.negatives,
+        m.data.skipped.total(),
+        m.data.trained_on
+    )?;
+    writeln!(o, "  input sha256    {}", m.data.input_sha256)?;
+    writeln!(o, "  columns         text {:?}, label {:?}", m.input.text_col, m.input.label_col)?;
+    writeln!(
+        o,
+        "  tokenizer       {}, stop words {}, stemming {}",
+        m.tokenizer.language.name(),
+        if m.tokenizer.stop_words { "removed" } else { "kept" },
+        if m.tokenizer.stem { "on" } else { "off" }
+    )?;
+    let v = &m.vectorizer;
+    writeln!(
+        o,
+        "  features        {} n-grams ({}..={}), min_df {}, max_df {}, max_features {}, {} tf",
+        m.n_features,
+        v.ngram_min,
+        v.ngram_max,
+        v.min_df,
+        v.max_df,
+        v.max_features.map_or("none".into(), |n| n.to_string()),
+        if v.sublinear_tf { "sublinear" } else { "raw" }
+    )?;
+    let l = &m.logistic;
+    writeln!(
+        o,
+        "  classifier      L2 logistic regression, alpha {} (C {}), class weight {:?}, tol {}, max_iter {}",
+        l.alpha,
+        1.0 / l.alpha,
+        l.class_weight,
+        l.tol,
+        l.max_iter
+    )?;
+    writeln!(
+        o,
+        "  fit             {} iterations, loss {:.4}, {} ({}), intercept {:.4}",
+        m.fit.iterations,
+        m.fit.final_loss,
+        if m.fit.converged { "converged" } else { "not converged" },
+        m.fit.termination,
+        m.intercept
+    )?;
+    writeln!(o, "\n  strongest terms toward {:?}:", m.labels.positive)?;
+    for (t, w) in &pos {
+        writeln!(o, "    {w:+8.3}  {t}")?;
+    }
+    writeln!(o, "\n  strongest terms toward {:?}:", m.labels.negative)?;
+    for (t, w) in &neg {
+        writeln!(o, "    {w:+8.3}  {t}")?;
+    }
+    print!("{o}");
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! The command line: one file per subcommand, each with its `Args` (clap derive, help beside
+//! the flags) and its `run`. This is the binaries' edge: it may use `anyhow` and print; the
+//! library below it may not. Options shared by several commands live here.
+
+pub mod generate;
+pub mod inspect;
+pub mod score;
+pub mod train;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::dataset::{InputFormat, ReadOptions};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trollwatch",
+    version,
+    about = "Flag bot- and troll-like social media posts",
+    long_about = "Train a TF-IDF + logistic regression model on labeled posts, and score new posts with it.\n\
+                  Examples:\n  trollwatch train posts.csv --out models/my.model\n  \
+                  trollwatch score --model models/my.model \"Some post text\"\n  \
+                  trollwatch inspect models/my.model"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model from a labeled CSV/TSV file of posts.
+    Train(train::Args),
+    /// Score posts with a saved model.
+    Score(score::Args),
+    /// Show what a model is and its strongest terms.
+    Inspect(inspect::Args),
+    /// Write the synthetic demo dataset (deterministic).
+    Generate(generate::Args),
+}
+
+impl Cli {
+    pub fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Train(a) => train::run(a),
+            Command::Score(a) => score::run(a),
+            Command::Inspect(a) => inspect::run(a),
+            Command::Generate(a) => generate::run(a),
+        }
+    }
+}
+
+/// How input columns are found; shared by every command that reads posts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
+    /// Column (or JSON field) holding the post text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_col: String,
+    /// Column holding the post id [default: id, else the row number].
+    #[arg(long, value_name = "NAME")]
+    pub id_col: Option<String>,
+    /// Field delimiter for delimited input: a character, or `tab` [default: from the file
+    /// name: tab for .tsv, else comma].
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// Input layout [default: from the file name; stdin: JSONL if it starts with `{`, else CSV].
+    #[arg(long, value_name = "csv|tsv|jsonl|text", value_parser = parse_format)]
+    pub input_format: Option<InputFormat>,
+    /// Skip rows with a wrong field count, invalid UTF-8 or an empty text (counted and
+    /// reported at the end) instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+impl InputArgs {
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            format: self.input_format,
+            delimiter: self.delimiter,
+            text_col: self.text_col.clone(),
+            id_col: self.id_col.clone().unwrap_or_else(|| "id".into()),
+            id_col_explicit: self.id_col.is_some(),
+            extra_cols: Vec::new(),
+            skip_bad_rows: self.skip_bad_rows,
+        }
+    }
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "comma" => Ok(b','),
+        "semicolon" => Ok(b';'),
+        "pipe" => Ok(b'|'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!("{s:?} is not one ASCII character (or `tab`)")),
+    }
+}
+
+fn parse_format(s: &str) -> Result<InputFormat, String> {
+    InputFormat::parse(s).ok_or_else(|| format!("{s:?} is not one of csv, tsv, jsonl, text"))
+}
+
+/// Runs a command and turns its outcome into an exit status: 0 on success and on a closed
+/// output pipe, 2 for bad input or options, 1 for anything else; errors go to stderr.
+pub fn finish(result: anyhow::Result<()>) -> ExitCode {
+    let Err(err) = result else {
+        return ExitCode::SUCCESS;
+    };
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<crate::error::Error>() {
+            if e.is_broken_pipe() {
+                return ExitCode::SUCCESS;
+            }
+        }
+        if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return ExitCode::SUCCESS;
+            }
+        }
+    }
+    eprintln!("trollwatch: error: {err:#}");
+    let code = err
+        .chain()
+        .find_map(|c| c.downcast_ref::<crate::error::Error>())
+        .map_or(1, crate::error::Error::exit_code);
+    ExitCode::from(code as u8)
+}

@@ -1,0 +1,225 @@
+//! `trollwatch score` (and the `trollwatch-score` binary): posts from arguments, a file or
+//! stdin → probability, label and, on request, the terms behind each score. Input is read in
+//! batches and scored in parallel, so memory stays flat however long the input is; output
+//! order is input order.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::InputArgs;
+use crate::dataset::PostReader;
+use crate::error::Error;
+use crate::model::Model;
+use crate::score::Scored;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  trollwatch score --model models/my.model \"Some post text\" \"Another post\"\n  \
+    cat new_posts.csv | trollwatch score --model models/my.model --input - --format jsonl\n  \
+    trollwatch score --model models/my.model --input posts.jsonl --explain 5 --format csv > scores.csv")]
+pub struct Args {
+    /// The model file.
+    #[arg(long, short, value_name = "PATH")]
+    pub model: PathBuf,
+    /// Posts to score, given as arguments (ids 1, 2, ...).
+    #[arg(value_name = "POST", conflicts_with = "input")]
+    pub posts: Vec<String>,
+    /// Read posts from a CSV/TSV, JSONL or text file (plain or gzip); `-` reads stdin.
+    #[arg(long, short, value_name = "FILE")]
+    pub input: Option<String>,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+    /// Output format [default: table on a terminal, else jsonl].
+    #[arg(long, short, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Decision threshold for the label [default: the model's].
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Report the K terms that moved each score most, with their contributions.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub explain: usize,
+    /// Posts read and scored at a time.
+    #[arg(long, default_value_t = 8192, hide = true)]
+    pub batch_size: usize,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The flags of `trollwatch score`, as the `trollwatch-score` binary takes them.
+#[derive(Debug, clap::Parser)]
+#[command(name = "trollwatch-score", version, about = "Score posts with a trollwatch model")]
+pub struct StandaloneArgs {
+    #[command(flatten)]
+    pub score: Args,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(t) = args.threshold {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(Error::param("threshold", t, "must be in [0, 1]").into());
+        }
+    }
+    if args.posts.is_empty() && args.input.is_none() {
+        return Err(Error::param(
+            "input",
+            "(none)",
+            "give posts as arguments, or --input FILE (or - for stdin)",
+        )
+        .into());
+    }
+    let model = Model::load(&args.model)?;
+    let threshold = args.threshold.unwrap_or(model.meta.threshold);
+    let stdout = std::io::stdout();
+    let format = args.format.unwrap_or(if stdout.is_terminal() {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Jsonl
+    });
+    let mut out = Output::new(format, args.explain, std::io::BufWriter::with_capacity(1 << 16, stdout.lock()));
+    out.header()?;
+    let started = std::time::Instant::now();
+    let (mut total, mut flagged) = (0u64, 0u64);
+    if let Some(input) = &args.input {
+        let mut reader = PostReader::open(input, args.input_args.read_options())?;
+        loop {
+            let batch = reader.next_batch(args.batch_size.max(1))?;
+            if batch.is_empty() {
+                break;
+            }
+            let texts: Vec<&str> = batch.iter().map(|r| r.text.as_str()).collect();
+            let scored = model.score_batch(&texts, threshold, args.explain);
+            for (rec, s) in batch.iter().zip(&scored) {
+                flagged += u64::from(s.positive);
+                out.row(&rec.id, s, model.label_name(s.positive))?;
+            }
+            total += batch.len() as u64;
+        }
+        out.flush()?;
+        if !args.quiet {
+            if let Some(s) = reader.skipped.summary(input) {
+                eprintln!("{s}");
+            }
+            if format != OutputFormat::Table || !std::io::stderr().is_terminal() || total > 20 {
+                eprintln!(
+                    "scored {total} posts, {flagged} labeled {:?} at threshold {threshold}, in {:.2}s",
+                    model.meta.labels.positive,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    } else {
+        let scored = model.score_batch(&args.posts, threshold, args.explain);
+        for (i, s) in scored.iter().enumerate() {
+            out.row(&(i + 1).to_string(), s, model.label_name(s.positive))?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Writes scored rows in one of the output formats.
+pub struct Output<W: Write> {
+    format: OutputFormat,
+    explain: usize,
+    w: W,
+}
+
+impl<W: Write> Output<W> {
+    pub fn new(format: OutputFormat, explain: usize, w: W) -> Output<W> {
+        Output { format, explain, w }
+    }
+
+    fn header(&mut self) -> std::io::Result<()> {
+        match self.format {
+            OutputFormat::Table => {
+                write!(self.w, "{:<16} {:>7}  {:<10}", "id", "score", "label")?;
+                if self.explain > 0 {
+                    write!(self.w, "  terms (contribution)")?;
+                }
+                writeln!(self.w)
+            }
+            OutputFormat::Csv => {
+                write!(self.w, "id,score,label")?;
+                if self.explain > 0 {
+                    write!(self.w, ",explain")?;
+                }
+                writeln!(self.w)
+            }
+            OutputFormat::Jsonl => Ok(()),
+        }
+    }
+
+    pub fn row(&mut self, id: &str, s: &Scored, label: &str) -> anyhow::Result<()> {
+        let terms = || {
+            s.explain
+                .iter()
+                .map(|c| format!("{} ({:+.3})", c.term, c.contribution))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        match self.format {
+            OutputFormat::Table => {
+                let id: String = if id.chars().count() > 16 {
+                    id.chars().take(15).chain(std::iter::once('…')).collect()
+                } else {
+                    id.to_string()
+                };
+                write!(self.w, "{id:<16} {:>7.4}  {label:<10}", s.score)?;
+                if self.explain > 0 {
+                    write!(self.w, "  {}", terms())?;
+                }
+                writeln!(self.w)?;
+            }
+            OutputFormat::Csv => {
+                write!(self.w, "{},{:.6},{}", csv_field(id), s.score, csv_field(label))?;
+                if self.explain > 0 {
+                    write!(self.w, ",{}", csv_field(&terms()))?;
+                }
+                writeln!(self.w)?;
+            }
+            OutputFormat::Jsonl => {
+                #[derive(serde::Serialize)]
+                struct Row<'a> {
+                    id: &'a str,
+                    score: f64,
+                    label: &'a str,
+                    flagged: bool,
+                    #[serde(skip_serializing_if = "Option::is_none")]
+                    explain: Option<&'a [crate::score::Contribution]>,
+                }
+                let row = Row {
+                    id,
+                    score: s.score,
+                    label,
+                    flagged: s.positive,
+                    explain: (self.explain > 0).then_some(&s.explain[..]),
+                };
+                serde_json::to_writer(&mut self.w, &row).context("writing JSON")?;
+                writeln!(self.w)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// A CSV field, quoted when it needs to be.
+fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}

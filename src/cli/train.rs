@@ -1,0 +1,263 @@
+//! `trollwatch train`: a labeled file of posts → a model file.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::InputArgs;
+use crate::dataset;
+use crate::error::Error;
+use crate::logistic::{ClassWeight, LogisticParams};
+use crate::model::InputColumns;
+use crate::progress::Progress;
+use crate::tokenize::{Language, TokenizerConfig};
+use crate::train::{self, TrainConfig};
+use crate::vectorize::VectorizerConfig;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  trollwatch train posts.csv --out models/my.model\n  \
+    trollwatch train posts.tsv.gz --label-col is_troll --positive yes --ngrams 1-3 --max-features 200000 --out m.model")]
+pub struct Args {
+    /// Labeled posts: CSV or TSV, plain or gzip; `-` reads stdin.
+    pub input: String,
+    /// Where to write the model.
+    #[arg(long, short, value_name = "PATH")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+    /// Column holding the labels (exactly two distinct values).
+    #[arg(long, default_value = "label", value_name = "NAME")]
+    pub label_col: String,
+    /// The label value of the troll class.
+    #[arg(long, default_value = "1", value_name = "VALUE")]
+    pub positive: String,
+    #[command(flatten)]
+    pub features: FeatureArgs,
+    #[command(flatten)]
+    pub fit: FitArgs,
+    /// Decision threshold stored in the model.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f64,
+    /// No progress bars or summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Tokenizer and vectorizer settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FeatureArgs {
+    /// Stemming and stop-word language (a Snowball language name or ISO code).
+    #[arg(long, default_value = "english", value_parser = parse_language)]
+    pub language: Language,
+    /// Remove the language's stop words before forming n-grams.
+    #[arg(long)]
+    pub stop_words: bool,
+    /// Do not stem words.
+    #[arg(long)]
+    pub no_stem: bool,
+    /// Word n-gram lengths: `1-2`, `1..=2`, `2..3` or a single length.
+    #[arg(long, default_value = "1-2", value_parser = parse_ngrams, value_name = "MIN-MAX")]
+    pub ngrams: (usize, usize),
+    /// Keep terms that occur in at least this many posts.
+    #[arg(long, default_value_t = 2)]
+    pub min_df: u32,
+    /// Drop terms that occur in more than this fraction of posts.
+    #[arg(long, default_value_t = 1.0)]
+    pub max_df: f64,
+    /// Keep at most this many terms (the most frequent).
+    #[arg(long)]
+    pub max_features: Option<usize>,
+    /// Raw term counts instead of 1 + ln(count).
+    #[arg(long)]
+    pub linear_tf: bool,
+}
+
+/// Classifier settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FitArgs {
+    /// Inverse regularization strength (alpha = 1/C) [default: 4].
+    #[arg(long = "c", value_name = "C", conflicts_with = "alpha")]
+    pub c: Option<f64>,
+    /// L2 penalty weight alpha [default: 0.25].
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Class weights: `none` or `balanced`.
+    #[arg(long, default_value = "none", value_parser = parse_class_weight)]
+    pub class_weight: ClassWeight,
+    /// Most L-BFGS iterations.
+    #[arg(long, default_value_t = 1000)]
+    pub max_iter: u64,
+    /// Stop when the gradient norm falls below this fraction of its initial value.
+    #[arg(long, default_value_t = 1e-4)]
+    pub tol: f64,
+}
+
+impl FeatureArgs {
+    pub fn configs(&self) -> (TokenizerConfig, VectorizerConfig) {
+        (
+            TokenizerConfig {
+                language: self.language,
+                stop_words: self.stop_words,
+                stem: !self.no_stem,
+            },
+            VectorizerConfig {
+                ngram_min: self.ngrams.0,
+                ngram_max: self.ngrams.1,
+                min_df: self.min_df,
+                max_df: self.max_df,
+                max_features: self.max_features,
+                sublinear_tf: !self.linear_tf,
+            },
+        )
+    }
+}
+
+impl FitArgs {
+    pub fn params(&self) -> Result<LogisticParams, Error> {
+        let alpha = match (self.c, self.alpha) {
+            (Some(c), _) if !(c.is_finite() && c > 0.0) => {
+                return Err(Error::param("c", c, "must be a positive number"))
+            }
+            (Some(c), _) => 1.0 / c,
+            (None, Some(a)) => a,
+            (None, None) => LogisticParams::default().alpha,
+        };
+        Ok(LogisticParams {
+            alpha,
+            class_weight: self.class_weight,
+            max_iter: self.max_iter,
+            tol: self.tol,
+            ..LogisticParams::default()
+        })
+    }
+}
+
+pub fn parse_language(s: &str) -> Result<Language, String> {
+    Language::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Language::ALL.iter().map(|l| l.name()).collect();
+        format!("unknown language {s:?}; one of: {}", names.join(", "))
+    })
+}
+
+pub fn parse_ngrams(s: &str) -> Result<(usize, usize), String> {
+    let s = s.trim();
+    let parts: Vec<&str> = if let Some((a, b)) = s.split_once("..=") {
+        vec![a, b]
+    } else if let Some((a, b)) = s.split_once("..") {
+        vec![a, b]
+    } else if let Some((a, b)) = s.split_once('-') {
+        vec![a, b]
+    } else {
+        vec![s, s]
+    };
+    let num = |p: &str| p.trim().parse::<usize>().map_err(|_| format!("{s:?} is not an n-gram range like 1-2"));
+    let (a, b) = (num(parts[0])?, num(parts[1])?);
+    if a == 0 || a > b || b > 5 {
+        return Err(format!("{s:?}: need 1 <= min <= max <= 5"));
+    }
+    Ok((a, b))
+}
+
+pub fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
+    match s {
+        "none" => Ok(ClassWeight::None),
+        "balanced" => Ok(ClassWeight::Balanced),
+        _ => Err(format!("{s:?} is not `none` or `balanced`")),
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let (tokenizer, vectorizer) = args.features.configs();
+    let config = TrainConfig {
+        tokenizer,
+        vectorizer,
+        logistic: args.fit.params()?,
+        threshold: Some(args.threshold),
+    };
+    config.check()?;
+    let progress = Progress::new(!args.quiet);
+    let started = std::time::Instant::now();
+    let bar = progress.bar(0, "reading");
+    let data = dataset::read_labeled(
+        &args.input,
+        args.input_args.read_options(),
+        &args.label_col,
+        &args.positive,
+        |n| bar.set_position(n),
+    )?;
+    bar.finish_and_clear();
+    let read_s = started.elapsed().as_secs_f64();
+    let input = InputColumns {
+        text_col: args.input_args.text_col.clone(),
+        label_col: args.label_col.clone(),
+    };
+    let (model, timings) = train::train(&data, &args.input, input, &config, &progress)?;
+    let t = std::time::Instant::now();
+    model
+        .save(&args.out)
+        .with_context(|| format!("writing the model to {}", args.out.display()))?;
+    let write_s = t.elapsed().as_secs_f64();
+    if !args.quiet {
+        let m = &model.meta;
+        if let Some(s) = data.skipped.summary(&args.input) {
+            eprintln!("{s}");
+        }
+        eprintln!(
+            "read {} posts ({} {:?}, {} {:?}) in {:.1}s",
+            m.data.rows, m.data.positives, m.labels.positive, m.data.negatives, m.labels.negative, read_s
+        );
+        eprintln!(
+            "vocabulary: {} n-grams kept of {} ({} distinct terms), {} non-zeros, {:.1}s",
+            m.features.kept_ngrams, m.features.candidate_ngrams, m.features.distinct_terms, m.features.nnz, timings.vectorize_s
+        );
+        eprintln!(
+            "fit: {} iterations, loss {:.4}, {} ({}), {:.1}s",
+            m.fit.iterations,
+            m.fit.final_loss,
+            if m.fit.converged { "converged" } else { "NOT converged" },
+            m.fit.termination,
+            timings.fit_s
+        );
+        let size = std::fs::metadata(&args.out).map(|md| md.len()).unwrap_or(0);
+        eprintln!(
+            "wrote {} ({:.1} MB) in {:.1}s; total {:.1}s",
+            args.out.display(),
+            size as f64 / 1e6,
+            write_s,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ngram_ranges() {
+        assert_eq!(parse_ngrams("1-2"), Ok((1, 2)));
+        assert_eq!(parse_ngrams("1..=3"), Ok((1, 3)));
+        assert_eq!(parse_ngrams("2"), Ok((2, 2)));
+        assert!(parse_ngrams("3-1").is_err());
+        assert!(parse_ngrams("0-1").is_err());
+        assert!(parse_ngrams("x").is_err());
+    }
+
+    #[test]
+    fn c_and_alpha() {
+        let mut f = FitArgs {
+            c: Some(4.0),
+            alpha: None,
+            class_weight: ClassWeight::None,
+            max_iter: 10,
+            tol: 1e-4,
+        };
+        assert_eq!(f.params().unwrap().alpha, 0.25);
+        f.c = Some(-1.0);
+        assert!(f.params().is_err());
+        f.c = None;
+        f.alpha = Some(2.0);
+        assert_eq!(f.params().unwrap().alpha, 2.0);
+    }
+}

@@ -1,0 +1,326 @@
+//! The model file: one file that holds everything needed to score a post — format name and
+//! version, the tokenizer and vectorizer configuration, the sorted vocabulary, IDF, weights,
+//! intercept, label names, training options, a summary of the training data, and a SHA-256 of
+//! its own bytes. Configuration is saved, not behaviour: loading rebuilds the same analyzer.
+//!
+//! Layout (little-endian): `TROLLWATCH-MODEL` (16 bytes), format version (u32), metadata length
+//! (u64) and metadata (JSON), term count (u64), each term as length (u32) + UTF-8 bytes, IDF
+//! (f64 × terms), weights (f64 × terms), SHA-256 of everything before it (32 bytes).
+//! Files are written atomically: a temporary file beside the target, fsync, rename.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::dataset::SkipReport;
+use crate::error::{Error, Result};
+use crate::logistic::{FitReport, LinearModel, LogisticParams};
+use crate::tokenize::{Analyzer, TokenizerConfig};
+use crate::vectorize::{FitStats, Vectorizer, VectorizerConfig};
+
+pub const MAGIC: &[u8; 16] = b"TROLLWATCH-MODEL";
+pub const FORMAT_NAME: &str = "trollwatch-model";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The two classes: `positive` is the troll class, scored as the probability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Labels {
+    pub negative: String,
+    pub positive: String,
+}
+
+/// Where the labels and texts came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputColumns {
+    pub text_col: String,
+    pub label_col: String,
+}
+
+/// What the model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSummary {
+    /// File name of the training data (without its folder), or `-` for stdin.
+    pub source: String,
+    pub rows: u64,
+    pub negatives: u64,
+    pub positives: u64,
+    pub skipped: SkipReport,
+    /// SHA-256 of the decoded training input.
+    pub input_sha256: String,
+    /// UTC date of training (`SOURCE_DATE_EPOCH` when set, for reproducible files).
+    pub trained_on: String,
+    pub trollwatch_version: String,
+}
+
+/// Everything in the model file but the large arrays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    pub format: String,
+    pub format_version: u32,
+    pub labels: Labels,
+    /// Posts scoring at or above this are given the positive label.
+    pub threshold: f64,
+    pub intercept: f64,
+    pub n_features: usize,
+    pub tokenizer: TokenizerConfig,
+    pub vectorizer: VectorizerConfig,
+    pub logistic: LogisticParams,
+    pub input: InputColumns,
+    pub data: DataSummary,
+    pub fit: FitReport,
+    pub features: FitStats,
+}
+
+/// A loaded (or freshly trained) model.
+pub struct Model {
+    pub meta: ModelMeta,
+    pub analyzer: Analyzer,
+    pub vectorizer: Vectorizer,
+    pub linear: LinearModel,
+}
+
+impl Model {
+    pub fn new(meta: ModelMeta, vectorizer: Vectorizer, linear: LinearModel) -> Model {
+        Model {
+            analyzer: Analyzer::new(meta.tokenizer.clone()),
+            meta,
+            vectorizer,
+            linear,
+        }
+    }
+
+    /// The file's bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let meta = serde_json::to_vec(&self.meta)
+            .map_err(|e| Error::Training(format!("cannot encode model metadata: {e}")))?;
+        let terms = &self.vectorizer.vocabulary;
+        let size = 16 + 4 + 8 + meta.len() + 8 + terms.iter().map(|t| 4 + t.len()).sum::<usize>() + terms.len() * 16 + 32;
+        let mut out = Vec::with_capacity(size);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+        out.extend_from_slice(&meta);
+        out.extend_from_slice(&(terms.len() as u64).to_le_bytes());
+        for t in terms {
+            out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            out.extend_from_slice(t.as_bytes());
+        }
+        for v in &self.vectorizer.idf {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in &self.linear.weights {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        let digest = Sha256::digest(&out);
+        out.extend_from_slice(&digest);
+        Ok(out)
+    }
+
+    /// Writes the model atomically to `path`.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        write_atomic(path, &self.to_bytes()?)
+    }
+
+    pub fn load(path: &Path) -> Result<Model> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            if path.is_dir() {
+                Error::model(path, "is a directory, not a model file")
+            } else {
+                Error::io(path.display().to_string(), e)
+            }
+        })?;
+        Model::from_bytes(&bytes, path)
+    }
+
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
+        let bad = |problem: String| Error::model(path, problem);
+        if bytes.is_empty() {
+            return Err(bad("is empty, not a trollwatch model".into()));
+        }
+        if bytes.len() < 16 || &bytes[..16] != MAGIC {
+            let shown: String = String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
+                .chars()
+                .map(|c| if c.is_control() { '.' } else { c })
+                .collect();
+            return Err(bad(format!(
+                "is not a trollwatch model file (it starts with {shown:?}, not \"TROLLWATCH-MODEL\")"
+            )));
+        }
+        if bytes.len() < 16 + 4 {
+            return Err(bad("is truncated: it ends inside the header".into()));
+        }
+        let version = u32::from_le_bytes(bytes[16..20].try_into().unwrap_or_default());
+        if version > FORMAT_VERSION {
+            return Err(bad(format!(
+                "uses model format version {version}, newer than this trollwatch ({}) reads \
+                 (format version {FORMAT_VERSION}); upgrade trollwatch",
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        if version < FORMAT_VERSION {
+            return Err(bad(format!(
+                "uses model format version {version}, which this trollwatch no longer reads; retrain the model"
+            )));
+        }
+        if bytes.len() < 20 + 8 + 32 {
+            return Err(bad("is truncated: it ends inside the header".into()));
+        }
+        let (body, digest) = bytes.split_at(bytes.len() - 32);
+        if Sha256::digest(body).as_slice() != digest {
+            return Err(bad(
+                "is corrupt: its checksum does not match its content (truncated or modified)".into(),
+            ));
+        }
+        let mut r = Cursor { bytes: body, pos: 20 };
+        let meta_len = r.u64().ok_or_else(|| bad("is truncated in its metadata".into()))? as usize;
+        let meta_bytes = r.take(meta_len).ok_or_else(|| bad("is truncated in its metadata".into()))?;
+        let meta: ModelMeta = serde_json::from_slice(meta_bytes)
+            .map_err(|e| bad(format!("has unreadable metadata: {e}")))?;
+        if meta.format != FORMAT_NAME {
+            return Err(bad(format!("names format {:?}, not {FORMAT_NAME:?}", meta.format)));
+        }
+        let n = r.u64().ok_or_else(|| bad("is truncated in its vocabulary".into()))? as usize;
+        if n != meta.n_features || n > body.len() {
+            return Err(bad(format!(
+                "is inconsistent: {n} terms, but its metadata says {}",
+                meta.n_features
+            )));
+        }
+        let mut vocabulary = Vec::with_capacity(n);
+        for k in 0..n {
+            let len = r.u32().ok_or_else(|| bad("is truncated in its vocabulary".into()))? as usize;
+            let t = r.take(len).ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
+            let t = std::str::from_utf8(t).map_err(|_| bad(format!("term {k} is not UTF-8")))?;
+            vocabulary.push(t.to_string());
+        }
+        if vocabulary.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(bad("is inconsistent: its vocabulary is not sorted".into()));
+        }
+        let idf = r.f64s(n).ok_or_else(|| bad("is truncated in its IDF values".into()))?;
+        let weights = r.f64s(n).ok_or_else(|| bad("is truncated in its weights".into()))?;
+        if r.pos != body.len() {
+            return Err(bad(format!("has {} unexpected bytes after the weights", body.len() - r.pos)));
+        }
+        let vectorizer = Vectorizer::new(meta.vectorizer.clone(), vocabulary, idf)?;
+        let linear = LinearModel {
+            weights,
+            intercept: meta.intercept,
+        };
+        Ok(Model::new(meta, vectorizer, linear))
+    }
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.pos.checked_add(n)?;
+        let s = self.bytes.get(self.pos..end)?;
+        self.pos = end;
+        Some(s)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn f64s(&mut self, n: usize) -> Option<Vec<f64>> {
+        let raw = self.take(n.checked_mul(8)?)?;
+        Some(
+            raw.chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap_or_default()))
+                .collect(),
+        )
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, fsynced and renamed
+/// over the target, so that readers see the old file or the new one, never a torn one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let shown = path.display().to_string();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::bad_input(&shown, "is not a file path"))?
+        .to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(shown, e));
+    }
+    Ok(())
+}
+
+/// Today's UTC date as `YYYY-MM-DD`, or the date of `SOURCE_DATE_EPOCH` when it is set.
+pub fn training_date() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.model");
+        write_atomic(&p, b"old").unwrap();
+        write_atomic(&p, b"new").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        let err = write_atomic(&dir.path().join("missing/m.model"), b"x").unwrap_err();
+        assert!(err.to_string().contains("missing/m.model"), "{err}");
+    }
+}

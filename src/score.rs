@@ -1,0 +1,103 @@
+//! Applying a model to posts: the positive-class probability, the label at the model's (or a
+//! given) threshold, and the terms that moved the score most. Batches are scored in parallel
+//! and returned in input order. Reading and printing are the caller's.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::model::Model;
+use crate::tokenize::StemCache;
+
+/// One term's share of a post's decision value: `tfidf · weight`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    pub term: String,
+    pub contribution: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scored {
+    /// Probability of the positive (troll) class.
+    pub score: f64,
+    pub positive: bool,
+    /// Terms with the largest absolute contributions, largest first (empty unless asked).
+    pub explain: Vec<Contribution>,
+}
+
+impl Model {
+    /// Scores `texts` in parallel; `explain` is how many terms to report per post.
+    pub fn score_batch<S: AsRef<str> + Sync>(&self, texts: &[S], threshold: f64, explain: usize) -> Vec<Scored> {
+        texts
+            .par_iter()
+            .with_min_len(64)
+            .map_init(
+                || (StemCache::default(), Vec::new(), Vec::new(), Vec::new()),
+                |(cache, tokens, idx, val), text| {
+                    self.analyzer.analyze_cached(text.as_ref(), tokens, cache);
+                    self.vectorizer.transform_tokens(tokens, idx, val);
+                    self.scored(idx, val, threshold, explain)
+                },
+            )
+            .collect()
+    }
+
+    /// Scores one post.
+    pub fn score_one(&self, text: &str, threshold: f64, explain: usize) -> Scored {
+        let mut tokens = Vec::new();
+        let (mut idx, mut val) = (Vec::new(), Vec::new());
+        self.analyzer.analyze(text, &mut tokens);
+        self.vectorizer.transform_tokens(&tokens, &mut idx, &mut val);
+        self.scored(&idx, &val, threshold, explain)
+    }
+
+    fn scored(&self, idx: &[u32], val: &[f32], threshold: f64, explain: usize) -> Scored {
+        let score = self.linear.probability(idx, val);
+        let mut terms = Vec::new();
+        if explain > 0 {
+            let mut parts: Vec<(u32, f64)> = idx
+                .iter()
+                .zip(val)
+                .map(|(&c, &v)| (c, v as f64 * self.linear.weights[c as usize]))
+                .collect();
+            parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+            terms = parts
+                .into_iter()
+                .take(explain)
+                .map(|(c, contribution)| Contribution {
+                    term: self.vectorizer.vocabulary[c as usize].clone(),
+                    contribution,
+                })
+                .collect();
+        }
+        Scored {
+            score,
+            positive: score >= threshold,
+            explain: terms,
+        }
+    }
+
+    /// The label name for a decision.
+    pub fn label_name(&self, positive: bool) -> &str {
+        if positive {
+            &self.meta.labels.positive
+        } else {
+            &self.meta.labels.negative
+        }
+    }
+
+    /// The `k` terms with the largest positive and the largest negative weights.
+    pub fn strongest_terms(&self, k: usize) -> (Vec<(String, f64)>, Vec<(String, f64)>) {
+        let mut order: Vec<usize> = (0..self.linear.weights.len()).collect();
+        order.sort_by(|&a, &b| self.linear.weights[b].total_cmp(&self.linear.weights[a]).then(a.cmp(&b)));
+        let named = |i: &usize| (self.vectorizer.vocabulary[*i].clone(), self.linear.weights[*i]);
+        let top: Vec<_> = order.iter().take(k).filter(|&&i| self.linear.weights[i] > 0.0).map(named).collect();
+        let bottom: Vec<_> = order
+            .iter()
+            .rev()
+            .take(k)
+            .filter(|&&i| self.linear.weights[i] < 0.0)
+            .map(named)
+            .collect();
+        (top, bottom)
+    }
+}
