@@ -13,6 +13,7 @@ pub mod tokenize;
 pub mod progress;
 pub mod score;
 pub mod sparse;
+pub mod synth;
 pub mod train;
 pub mod vectorize;
 pub mod cli;

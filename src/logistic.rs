@@ -40,7 +40,7 @@ pub struct LogisticParams {
     pub class_weight: ClassWeight,
     /// Most L-BFGS iterations. Default 1000.
     pub max_iter: u64,
-    /// Stop when ‖∇‖ < tol · ‖∇ at the start‖. Default 1e-4.
+    /// Stop when ‖∇‖ < tol · ‖∇ at the start‖. Default 1e-3.
     pub tol: f64,
     /// L-BFGS history length. Default 10 (as linfa-logistic).
     pub memory: usize,
@@ -52,7 +52,7 @@ impl Default for LogisticParams {
             alpha: 0.25,
             class_weight: ClassWeight::None,
             max_iter: 1000,
-            tol: 1e-4,
+            tol: 1e-3,
             memory: 10,
         }
     }
@@ -102,6 +102,8 @@ impl LinearModel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitReport {
     pub iterations: u64,
+    /// Evaluations of X·w (each cost or gradient at a new point).
+    pub evaluations: u64,
     /// The objective at the solution, summed over rows (as linfa-logistic reports it).
     pub final_loss: f64,
     pub converged: bool,
@@ -297,8 +299,10 @@ pub fn fit(x: &Csr, y: &[bool], params: &LogisticParams, progress: &Progress) ->
         return Err(Error::Training("the optimization diverged (non-finite loss)".into()));
     }
     let w = best.to_vec();
+    let evaluations = problem.evaluations.lock().map_or(0, |e| *e);
     let report = FitReport {
         iterations: state.get_iter(),
+        evaluations,
         final_loss: final_cost * problem.n,
         converged,
         termination: reason.text().to_string(),

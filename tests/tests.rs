@@ -1,1 +1,13 @@
+//! One integration-test binary; each module says what it covers.
 
+// A fresh folder per test and helpers to run the built binaries in it.
+mod workdir;
+
+// train → model file → score, through the command line, in every input and output format.
+mod cli;
+// The model file: round trip, determinism, and refusal of broken or foreign files.
+mod model_file;
+// Bad input: clear errors with file and line, or counted skips.
+mod bad_input;
+// Real data in ../shared/datasets (ignored unless asked for; .ci/run asks).
+mod real_data;

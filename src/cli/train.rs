@@ -88,7 +88,7 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 1000)]
     pub max_iter: u64,
     /// Stop when the gradient norm falls below this fraction of its initial value.
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = 1e-3)]
     pub tol: f64,
 }
 
@@ -211,8 +211,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             m.features.kept_ngrams, m.features.candidate_ngrams, m.features.distinct_terms, m.features.nnz, timings.vectorize_s
         );
         eprintln!(
-            "fit: {} iterations, loss {:.4}, {} ({}), {:.1}s",
+            "fit: {} iterations ({} evaluations), loss {:.4}, {} ({}), {:.1}s",
             m.fit.iterations,
+            m.fit.evaluations,
             m.fit.final_loss,
             if m.fit.converged { "converged" } else { "NOT converged" },
             m.fit.termination,

@@ -1,0 +1,109 @@
+use crate::workdir::Workdir;
+
+#[test]
+fn same_data_and_options_give_identical_bytes_at_any_thread_count() {
+    let w = Workdir::new();
+    w.demo_csv("d.csv", 2500, 3);
+    let mut files = Vec::new();
+    for (name, threads) in [("a.model", "1"), ("b.model", "2"), ("c.model", "3")] {
+        let out = w
+            .cmd("trollwatch")
+            .args(["train", "d.csv", "--out", name, "-q"])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        files.push(std::fs::read(w.path(name)).unwrap());
+    }
+    assert!(files[0] == files[1] && files[1] == files[2], "model bytes differ between runs");
+    // A different option gives a different model.
+    w.ok(&["train", "d.csv", "--out", "e.model", "-q", "--c", "1"]);
+    assert_ne!(std::fs::read(w.path("e.model")).unwrap(), files[0]);
+}
+
+#[test]
+fn save_load_round_trip_gives_identical_scores() {
+    let w = Workdir::new();
+    let data = w.demo_csv("d.csv", 2000, 4);
+    let labeled = trollwatch::dataset::read_labeled(
+        data.to_str().unwrap(),
+        trollwatch::dataset::ReadOptions::default(),
+        "label",
+        "1",
+        |_| {},
+    )
+    .unwrap();
+    let cols = trollwatch::model::InputColumns {
+        text_col: "text".into(),
+        label_col: "label".into(),
+    };
+    let (model, _) = trollwatch::train::train(
+        &labeled,
+        "d.csv",
+        cols,
+        &trollwatch::train::TrainConfig::default(),
+        &trollwatch::progress::Progress::hidden(),
+    )
+    .unwrap();
+    let path = w.path("m.model");
+    model.save(&path).unwrap();
+    let loaded = trollwatch::model::Model::load(&path).unwrap();
+    assert_eq!(loaded.meta, model.meta);
+    assert_eq!(loaded.vectorizer, model.vectorizer);
+    assert_eq!(loaded.linear, model.linear);
+    let before = model.score_batch(&labeled.texts, 0.5, 3);
+    let after = loaded.score_batch(&labeled.texts, 0.5, 3);
+    assert_eq!(before, after);
+    assert_eq!(loaded.to_bytes().unwrap(), std::fs::read(&path).unwrap());
+}
+
+fn model_bytes(w: &Workdir) -> Vec<u8> {
+    w.demo_csv("d.csv", 1500, 6);
+    w.ok(&["train", "d.csv", "--out", "good.model", "-q"]);
+    std::fs::read(w.path("good.model")).unwrap()
+}
+
+#[test]
+fn broken_and_foreign_model_files_are_refused() {
+    let w = Workdir::new();
+    let good = model_bytes(&w);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.model", Vec::new(), "is empty"),
+        ("truncated.model", good[..good.len() / 2].to_vec(), "checksum"),
+        ("flipped.model", {
+            let mut b = good.clone();
+            let k = b.len() / 3;
+            b[k] ^= 0x10;
+            b
+        }, "checksum"),
+        ("other.model", b"PK\x03\x04 this is a zip file, not a model".to_vec(), "not a trollwatch model file"),
+        ("newer.model", {
+            let mut b = good.clone();
+            b[16..20].copy_from_slice(&99u32.to_le_bytes());
+            b
+        }, "newer than this trollwatch"),
+        ("header.model", good[..18].to_vec(), "truncated"),
+    ];
+    for (name, bytes, needle) in cases {
+        w.write(name, &bytes);
+        w.fails(&["score", "-m", name, "text"], 2, &[name, needle]);
+        w.fails(&["inspect", name], 2, &[needle]);
+    }
+    w.fails(&["score", "-m", "missing.model", "text"], 2, &["missing.model"]);
+    w.fails(&["inspect", "."], 2, &["directory"]);
+}
+
+#[test]
+fn failed_training_leaves_previous_model_intact() {
+    let w = Workdir::new();
+    let good = model_bytes(&w);
+    w.write("one_class.csv", "text,label\nsome text here,1\nmore text here,1\n");
+    w.fails(&["train", "one_class.csv", "--out", "good.model"], 2, &["exactly two label values"]);
+    assert_eq!(std::fs::read(w.path("good.model")).unwrap(), good);
+    let leftovers: Vec<String> = std::fs::read_dir(w.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
