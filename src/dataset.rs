@@ -116,9 +116,7 @@ pub fn open(path: &str) -> Result<Opened> {
         sum: checksum.clone(),
     };
     let mut reader = BufReader::with_capacity(1 << 18, hashing);
-    let head = reader
-        .fill_buf()
-        .map_err(|e| gzip_error(path, gzip, e))?;
+    let head = reader.fill_buf().map_err(|e| gzip_error(path, gzip, e))?;
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
         return Err(Error::bad_input(
             path,
@@ -140,7 +138,9 @@ fn gzip_error(path: &str, gzip: bool, e: io::Error) -> Error {
     if gzip {
         Error::bad_input(
             path,
-            format!("cannot decompress the gzip stream ({e}); the file may be truncated or corrupt"),
+            format!(
+                "cannot decompress the gzip stream ({e}); the file may be truncated or corrupt"
+            ),
         )
     } else {
         Error::io(path, e)
@@ -413,7 +413,7 @@ impl PostReader {
             }
         };
         let text_idx = find(&opts.text_col)?;
-        let id_idx = if opts.id_col_explicit || names.iter().any(|n| *n == opts.id_col) {
+        let id_idx = if opts.id_col_explicit || names.contains(&opts.id_col) {
             Some(find(&opts.id_col)?)
         } else {
             None
@@ -484,7 +484,9 @@ impl PostReader {
     /// One raw row: `Ok(None)` at the end, `Ok(Some(Err(..)))` for a bad row
     /// (line, short reason for the skip report, full problem).
     #[allow(clippy::type_complexity)]
-    fn read_one(&mut self) -> Result<Option<std::result::Result<Record, (u64, &'static str, String)>>> {
+    fn read_one(
+        &mut self,
+    ) -> Result<Option<std::result::Result<Record, (u64, &'static str, String)>>> {
         let path = &self.path;
         let opts = &self.opts;
         match &mut self.kind {
@@ -584,7 +586,11 @@ impl PostReader {
                     buf.pop();
                 }
                 let Ok(s) = std::str::from_utf8(buf) else {
-                    return Ok(Some(Err((line, "invalid UTF-8", "line is not valid UTF-8".into()))));
+                    return Ok(Some(Err((
+                        line,
+                        "invalid UTF-8",
+                        "line is not valid UTF-8".into(),
+                    ))));
                 };
                 if !*jsonl {
                     if s.trim().is_empty() {
@@ -645,12 +651,20 @@ fn json_record(
         )
     })?;
     if text.trim().is_empty() {
-        return Err((line, "empty text", format!("field {:?} is empty", opts.text_col)));
+        return Err((
+            line,
+            "empty text",
+            format!("field {:?} is empty", opts.text_col),
+        ));
     }
     let id = match get(&opts.id_col)? {
         Some(id) => id,
         None if opts.id_col_explicit => {
-            return Err((line, "missing id", format!("no field {:?} in this object", opts.id_col)))
+            return Err((
+                line,
+                "missing id",
+                format!("no field {:?} in this object", opts.id_col),
+            ))
         }
         None => line.to_string(),
     };
@@ -670,10 +684,13 @@ fn csv_error(path: &str, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     match e.into_kind() {
         csv::ErrorKind::Io(io) => {
-            if io.kind() == io::ErrorKind::InvalidData || io.kind() == io::ErrorKind::UnexpectedEof {
+            if io.kind() == io::ErrorKind::InvalidData || io.kind() == io::ErrorKind::UnexpectedEof
+            {
                 Error::bad_input(
                     path,
-                    format!("cannot read the input ({io}); the gzip stream may be truncated or corrupt"),
+                    format!(
+                        "cannot read the input ({io}); the gzip stream may be truncated or corrupt"
+                    ),
                 )
             } else {
                 Error::io(path, io)
@@ -730,7 +747,9 @@ pub fn read_labeled(
     mut progress: impl FnMut(u64),
 ) -> Result<Labeled> {
     let extra = std::mem::take(&mut opts.extra_cols);
-    opts.extra_cols = std::iter::once(label_col.to_string()).chain(extra).collect();
+    opts.extra_cols = std::iter::once(label_col.to_string())
+        .chain(extra)
+        .collect();
     let skip = opts.skip_bad_rows;
     let mut reader = PostReader::open(path, opts)?;
     let mut ids = Vec::new();
@@ -775,7 +794,8 @@ pub fn read_labeled(
         counts[c as usize] += 1;
     }
     let found = || {
-        let mut pairs: Vec<(String, u64)> = values.iter().cloned().zip(counts.iter().copied()).collect();
+        let mut pairs: Vec<(String, u64)> =
+            values.iter().cloned().zip(counts.iter().copied()).collect();
         pairs.sort();
         pairs
             .iter()
@@ -861,7 +881,9 @@ mod tests {
         assert_eq!(recs[1].text, "two\nlines");
         assert_eq!(recs[1].line, 3);
         let p = write(&dir, "b.csv", b"id,text\n1,a\r\n2,b\n3,\"x\r\ny\"\r\n4,\n");
-        let err = read_all(&p, ReadOptions::default()).unwrap_err().to_string();
+        let err = read_all(&p, ReadOptions::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 6"), "{err}");
     }
 
@@ -883,7 +905,9 @@ mod tests {
     fn missing_column_lists_columns_found() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(&dir, "a.csv", b"id,body\n1,x\n");
-        let err = read_all(&p, ReadOptions::default()).unwrap_err().to_string();
+        let err = read_all(&p, ReadOptions::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no column named \"text\""), "{err}");
         assert!(err.contains("columns found: id, body"), "{err}");
     }
@@ -891,8 +915,14 @@ mod tests {
     #[test]
     fn bad_rows_error_or_counted_skip() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(&dir, "a.csv", b"id,text\n1,ok\n2,\n3,a,b\n4,\xff\xfe\n5,fine\n");
-        let err = read_all(&p, ReadOptions::default()).unwrap_err().to_string();
+        let p = write(
+            &dir,
+            "a.csv",
+            b"id,text\n1,ok\n2,\n3,a,b\n4,\xff\xfe\n5,fine\n",
+        );
+        let err = read_all(&p, ReadOptions::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("empty"), "{err}");
         let opts = ReadOptions {
@@ -900,7 +930,10 @@ mod tests {
             ..ReadOptions::default()
         };
         let (recs, skipped) = read_all(&p, opts).unwrap();
-        assert_eq!(recs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["1", "5"]);
+        assert_eq!(
+            recs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["1", "5"]
+        );
         assert_eq!(skipped.total(), 3);
         assert_eq!(skipped.by_reason["empty text"].rows, 1);
         assert_eq!(skipped.by_reason["wrong number of fields"].first_line, 4);
@@ -910,9 +943,18 @@ mod tests {
     #[test]
     fn jsonl_and_text_inputs() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(&dir, "a.jsonl", b"{\"id\": 5, \"text\": \"hi there\"}\n\n{\"text\": \"no id\"}\n{bad\n");
-        let err = read_all(&p, ReadOptions::default()).unwrap_err().to_string();
-        assert!(err.contains("line 4") && err.contains("invalid JSON"), "{err}");
+        let p = write(
+            &dir,
+            "a.jsonl",
+            b"{\"id\": 5, \"text\": \"hi there\"}\n\n{\"text\": \"no id\"}\n{bad\n",
+        );
+        let err = read_all(&p, ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 4") && err.contains("invalid JSON"),
+            "{err}"
+        );
         let opts = ReadOptions {
             skip_bad_rows: true,
             ..ReadOptions::default()
@@ -934,7 +976,10 @@ mod tests {
         let err = read_labeled(&p, ReadOptions::default(), "label", "1", |_| {})
             .unwrap_err()
             .to_string();
-        assert!(err.contains("\"ok\" (2 rows)") && err.contains("\"troll\" (1 rows)"), "{err}");
+        assert!(
+            err.contains("\"ok\" (2 rows)") && err.contains("\"troll\" (1 rows)"),
+            "{err}"
+        );
         let data = read_labeled(&p, ReadOptions::default(), "label", "troll", |_| {}).unwrap();
         assert_eq!(data.labels, [true, false, false]);
         assert_eq!(data.label_names, ["ok".to_string(), "troll".to_string()]);
@@ -943,14 +988,19 @@ mod tests {
         let err = read_labeled(&three, ReadOptions::default(), "label", "1", |_| {})
             .unwrap_err()
             .to_string();
-        assert!(err.contains("exactly two label values") && err.contains("found 3"), "{err}");
+        assert!(
+            err.contains("exactly two label values") && err.contains("found 3"),
+            "{err}"
+        );
     }
 
     #[test]
     fn utf16_and_directory_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(&dir, "a.csv", b"\xff\xfet\x00e\x00");
-        let err = read_all(&p, ReadOptions::default()).unwrap_err().to_string();
+        let err = read_all(&p, ReadOptions::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("UTF-16"), "{err}");
         let d = dir.path().to_str().unwrap();
         let err = read_all(d, ReadOptions::default()).unwrap_err().to_string();

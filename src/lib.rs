@@ -5,15 +5,15 @@
 //! [`sparse`] matrix, [`logistic`] fits the classifier, [`model`] saves and loads the whole
 //! pipeline as one versioned file, and [`score`] applies it to new posts.
 
+pub mod cli;
 pub mod dataset;
 pub mod error;
 pub mod logistic;
 pub mod model;
-pub mod tokenize;
 pub mod progress;
 pub mod score;
 pub mod sparse;
 pub mod synth;
+pub mod tokenize;
 pub mod train;
 pub mod vectorize;
-pub mod cli;

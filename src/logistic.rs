@@ -10,7 +10,9 @@
 use std::sync::Mutex;
 
 use argmin::core::observers::{Observe, ObserverMode};
-use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus, KV};
+use argmin::core::{
+    CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus, KV,
+};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
@@ -61,7 +63,11 @@ impl Default for LogisticParams {
 impl LogisticParams {
     pub fn check(&self) -> Result<()> {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return Err(Error::param("alpha", self.alpha, "must be a positive number (alpha = 1/C)"));
+            return Err(Error::param(
+                "alpha",
+                self.alpha,
+                "must be a positive number (alpha = 1/C)",
+            ));
         }
         if self.max_iter == 0 {
             return Err(Error::param("max-iter", 0, "must be at least 1"));
@@ -226,9 +232,14 @@ impl Gradient for Problem<'_> {
 struct BarObserver(indicatif::ProgressBar);
 
 impl<I: State<Float = f64>> Observe<I> for BarObserver {
-    fn observe_iter(&mut self, state: &I, _kv: &KV) -> std::result::Result<(), argmin::core::Error> {
+    fn observe_iter(
+        &mut self,
+        state: &I,
+        _kv: &KV,
+    ) -> std::result::Result<(), argmin::core::Error> {
         self.0.set_position(state.get_iter());
-        self.0.set_message(format!("fitting (loss/row {:.5})", state.get_cost()));
+        self.0
+            .set_message(format!("fitting (loss/row {:.5})", state.get_cost()));
         Ok(())
     }
 }
@@ -248,14 +259,25 @@ pub fn sample_weights(y: &[bool], class_weight: ClassWeight) -> Vec<f64> {
 }
 
 /// Fits the model; `y[i]` is true for the positive class.
-pub fn fit(x: &Csr, y: &[bool], params: &LogisticParams, progress: &Progress) -> Result<(LinearModel, FitReport)> {
+pub fn fit(
+    x: &Csr,
+    y: &[bool],
+    params: &LogisticParams,
+    progress: &Progress,
+) -> Result<(LinearModel, FitReport)> {
     params.check()?;
     if x.n_rows() != y.len() {
-        return Err(Error::Training(format!("{} rows but {} labels", x.n_rows(), y.len())));
+        return Err(Error::Training(format!(
+            "{} rows but {} labels",
+            x.n_rows(),
+            y.len()
+        )));
     }
     let pos = y.iter().filter(|&&v| v).count();
     if pos == 0 || pos == y.len() {
-        return Err(Error::Training("the training rows hold only one class".into()));
+        return Err(Error::Training(
+            "the training rows hold only one class".into(),
+        ));
     }
     let d = x.n_cols;
     let problem = Problem {
@@ -287,7 +309,11 @@ pub fn fit(x: &Csr, y: &[bool], params: &LogisticParams, progress: &Progress) ->
         .get_best_param()
         .ok_or_else(|| Error::Training("the solver returned no parameters".into()))?
         .clone();
-    let problem = &result.problem.problem.as_ref().ok_or_else(|| Error::Training("problem lost".into()))?;
+    let problem = &result
+        .problem
+        .problem
+        .as_ref()
+        .ok_or_else(|| Error::Training("problem lost".into()))?;
     let final_cost = problem.cost_of(&best);
     let final_grad = l2(&problem.gradient_of(&best));
     let reason = match state.get_termination_status() {
@@ -296,7 +322,9 @@ pub fn fit(x: &Csr, y: &[bool], params: &LogisticParams, progress: &Progress) ->
     };
     let converged = matches!(reason, TerminationReason::SolverConverged);
     if !final_cost.is_finite() || best.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Training("the optimization diverged (non-finite loss)".into()));
+        return Err(Error::Training(
+            "the optimization diverged (non-finite loss)".into(),
+        ));
     }
     let w = best.to_vec();
     let evaluations = problem.evaluations.lock().map_or(0, |e| *e);
@@ -352,7 +380,9 @@ mod tests {
                 ((r() * 2.0 - 1.0) as f32) as f64
             }
         });
-        let truth: Vec<f64> = (0..d).map(|j| if j % 2 == 0 { 1.5 } else { -1.0 }).collect();
+        let truth: Vec<f64> = (0..d)
+            .map(|j| if j % 2 == 0 { 1.5 } else { -1.0 })
+            .collect();
         let y = x
             .axis_iter(Axis(0))
             .map(|row| {
@@ -373,7 +403,8 @@ mod tests {
                 max_iter: 2000,
                 ..LogisticParams::default()
             };
-            let (ours, report) = fit(&Csr::from_dense(x.view()), &y, &params, &Progress::hidden()).unwrap();
+            let (ours, report) =
+                fit(&Csr::from_dense(x.view()), &y, &params, &Progress::hidden()).unwrap();
             assert!(report.converged, "{report:?}");
             // linfa's positive class is the more frequent one; name them so "true" is positive
             // and map signs accordingly.
@@ -385,14 +416,21 @@ mod tests {
                 .max_iterations(5000)
                 .fit(&ds)
                 .unwrap();
-            let sign = if theirs.labels().pos.class == "pos" { 1.0 } else { -1.0 };
+            let sign = if theirs.labels().pos.class == "pos" {
+                1.0
+            } else {
+                -1.0
+            };
             let max_dw = ours
                 .weights
                 .iter()
                 .zip(theirs.params().iter())
                 .map(|(a, b)| (a - sign * b).abs())
                 .fold((ours.intercept - sign * theirs.intercept()).abs(), f64::max);
-            assert!(max_dw < 1e-6, "seed {seed} alpha {alpha}: max |dw| = {max_dw:e}");
+            assert!(
+                max_dw < 1e-6,
+                "seed {seed} alpha {alpha}: max |dw| = {max_dw:e}"
+            );
             let preds = theirs.predict(&x);
             for (i, row) in x.axis_iter(Axis(0)).enumerate() {
                 let row = Csr::from_dense(row.insert_axis(Axis(0)));
@@ -425,7 +463,11 @@ mod tests {
                 a[j] += h;
                 b[j] -= h;
                 let fd = (p.cost_of(&a) - p.cost_of(&b)) / (2.0 * h);
-                assert!((fd - g[j]).abs() < 1e-7, "{cw:?} coordinate {j}: analytic {} vs numeric {fd}", g[j]);
+                assert!(
+                    (fd - g[j]).abs() < 1e-7,
+                    "{cw:?} coordinate {j}: analytic {} vs numeric {fd}",
+                    g[j]
+                );
             }
         }
     }
@@ -446,8 +488,13 @@ mod tests {
         };
         assert!(bad.check().unwrap_err().to_string().contains("alpha"));
         let (x, _) = data(10, 3, 1);
-        let err = fit(&Csr::from_dense(x.view()), &[true; 10], &LogisticParams::default(), &Progress::hidden())
-            .unwrap_err();
+        let err = fit(
+            &Csr::from_dense(x.view()),
+            &[true; 10],
+            &LogisticParams::default(),
+            &Progress::hidden(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("only one class"));
     }
 }

@@ -96,7 +96,14 @@ impl Model {
         let meta = serde_json::to_vec(&self.meta)
             .map_err(|e| Error::Training(format!("cannot encode model metadata: {e}")))?;
         let terms = &self.vectorizer.vocabulary;
-        let size = 16 + 4 + 8 + meta.len() + 8 + terms.iter().map(|t| 4 + t.len()).sum::<usize>() + terms.len() * 16 + 32;
+        let size = 16
+            + 4
+            + 8
+            + meta.len()
+            + 8
+            + terms.iter().map(|t| 4 + t.len()).sum::<usize>()
+            + terms.len() * 16
+            + 32;
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -170,18 +177,31 @@ impl Model {
         let (body, digest) = bytes.split_at(bytes.len() - 32);
         if Sha256::digest(body).as_slice() != digest {
             return Err(bad(
-                "is corrupt: its checksum does not match its content (truncated or modified)".into(),
+                "is corrupt: its checksum does not match its content (truncated or modified)"
+                    .into(),
             ));
         }
-        let mut r = Cursor { bytes: body, pos: 20 };
-        let meta_len = r.u64().ok_or_else(|| bad("is truncated in its metadata".into()))? as usize;
-        let meta_bytes = r.take(meta_len).ok_or_else(|| bad("is truncated in its metadata".into()))?;
+        let mut r = Cursor {
+            bytes: body,
+            pos: 20,
+        };
+        let meta_len =
+            r.u64()
+                .ok_or_else(|| bad("is truncated in its metadata".into()))? as usize;
+        let meta_bytes = r
+            .take(meta_len)
+            .ok_or_else(|| bad("is truncated in its metadata".into()))?;
         let meta: ModelMeta = serde_json::from_slice(meta_bytes)
             .map_err(|e| bad(format!("has unreadable metadata: {e}")))?;
         if meta.format != FORMAT_NAME {
-            return Err(bad(format!("names format {:?}, not {FORMAT_NAME:?}", meta.format)));
+            return Err(bad(format!(
+                "names format {:?}, not {FORMAT_NAME:?}",
+                meta.format
+            )));
         }
-        let n = r.u64().ok_or_else(|| bad("is truncated in its vocabulary".into()))? as usize;
+        let n = r
+            .u64()
+            .ok_or_else(|| bad("is truncated in its vocabulary".into()))? as usize;
         if n != meta.n_features || n > body.len() {
             return Err(bad(format!(
                 "is inconsistent: {n} terms, but its metadata says {}",
@@ -190,18 +210,30 @@ impl Model {
         }
         let mut vocabulary = Vec::with_capacity(n);
         for k in 0..n {
-            let len = r.u32().ok_or_else(|| bad("is truncated in its vocabulary".into()))? as usize;
-            let t = r.take(len).ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
+            let len = r
+                .u32()
+                .ok_or_else(|| bad("is truncated in its vocabulary".into()))?
+                as usize;
+            let t = r
+                .take(len)
+                .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
             let t = std::str::from_utf8(t).map_err(|_| bad(format!("term {k} is not UTF-8")))?;
             vocabulary.push(t.to_string());
         }
         if vocabulary.windows(2).any(|w| w[0] >= w[1]) {
             return Err(bad("is inconsistent: its vocabulary is not sorted".into()));
         }
-        let idf = r.f64s(n).ok_or_else(|| bad("is truncated in its IDF values".into()))?;
-        let weights = r.f64s(n).ok_or_else(|| bad("is truncated in its weights".into()))?;
+        let idf = r
+            .f64s(n)
+            .ok_or_else(|| bad("is truncated in its IDF values".into()))?;
+        let weights = r
+            .f64s(n)
+            .ok_or_else(|| bad("is truncated in its weights".into()))?;
         if r.pos != body.len() {
-            return Err(bad(format!("has {} unexpected bytes after the weights", body.len() - r.pos)));
+            return Err(bad(format!(
+                "has {} unexpected bytes after the weights",
+                body.len() - r.pos
+            )));
         }
         let vectorizer = Vectorizer::new(meta.vectorizer.clone(), vocabulary, idf)?;
         let linear = LinearModel {
@@ -318,7 +350,10 @@ mod tests {
         write_atomic(&p, b"old").unwrap();
         write_atomic(&p, b"new").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "{names:?}");
         let err = write_atomic(&dir.path().join("missing/m.model"), b"x").unwrap_err();
         assert!(err.to_string().contains("missing/m.model"), "{err}");

@@ -15,6 +15,9 @@ pub struct Contribution {
     pub contribution: f64,
 }
 
+/// A vocabulary term and its weight.
+pub type TermWeight = (String, f64);
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scored {
     /// Probability of the positive (troll) class.
@@ -26,7 +29,12 @@ pub struct Scored {
 
 impl Model {
     /// Scores `texts` in parallel; `explain` is how many terms to report per post.
-    pub fn score_batch<S: AsRef<str> + Sync>(&self, texts: &[S], threshold: f64, explain: usize) -> Vec<Scored> {
+    pub fn score_batch<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        threshold: f64,
+        explain: usize,
+    ) -> Vec<Scored> {
         texts
             .par_iter()
             .with_min_len(64)
@@ -46,7 +54,8 @@ impl Model {
         let mut tokens = Vec::new();
         let (mut idx, mut val) = (Vec::new(), Vec::new());
         self.analyzer.analyze(text, &mut tokens);
-        self.vectorizer.transform_tokens(&tokens, &mut idx, &mut val);
+        self.vectorizer
+            .transform_tokens(&tokens, &mut idx, &mut val);
         self.scored(&idx, &val, threshold, explain)
     }
 
@@ -86,11 +95,25 @@ impl Model {
     }
 
     /// The `k` terms with the largest positive and the largest negative weights.
-    pub fn strongest_terms(&self, k: usize) -> (Vec<(String, f64)>, Vec<(String, f64)>) {
+    pub fn strongest_terms(&self, k: usize) -> (Vec<TermWeight>, Vec<TermWeight>) {
         let mut order: Vec<usize> = (0..self.linear.weights.len()).collect();
-        order.sort_by(|&a, &b| self.linear.weights[b].total_cmp(&self.linear.weights[a]).then(a.cmp(&b)));
-        let named = |i: &usize| (self.vectorizer.vocabulary[*i].clone(), self.linear.weights[*i]);
-        let top: Vec<_> = order.iter().take(k).filter(|&&i| self.linear.weights[i] > 0.0).map(named).collect();
+        order.sort_by(|&a, &b| {
+            self.linear.weights[b]
+                .total_cmp(&self.linear.weights[a])
+                .then(a.cmp(&b))
+        });
+        let named = |i: &usize| {
+            (
+                self.vectorizer.vocabulary[*i].clone(),
+                self.linear.weights[*i],
+            )
+        };
+        let top: Vec<_> = order
+            .iter()
+            .take(k)
+            .filter(|&&i| self.linear.weights[i] > 0.0)
+            .map(named)
+            .collect();
         let bottom: Vec<_> = order
             .iter()
             .rev()

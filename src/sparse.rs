@@ -91,8 +91,9 @@ impl Csr {
             .into_par_iter()
             .map(|p| {
                 let mut acc = vec![0.0f64; self.n_cols];
-                for i in (p * per)..((p + 1) * per).min(n) {
-                    let ri = r[i];
+                let end = ((p + 1) * per).min(n);
+                let start = (p * per).min(end);
+                for (i, &ri) in r.iter().enumerate().take(end).skip(start) {
                     if ri == 0.0 {
                         continue;
                     }

@@ -56,7 +56,11 @@ impl VectorizerConfig {
             return Err(Error::param("min-df", 0, "must be at least 1"));
         }
         if !(self.max_df > 0.0 && self.max_df <= 1.0) {
-            return Err(Error::param("max-df", self.max_df, "must be a fraction in (0, 1]"));
+            return Err(Error::param(
+                "max-df",
+                self.max_df,
+                "must be a fraction in (0, 1]",
+            ));
         }
         if self.max_features == Some(0) {
             return Err(Error::param("max-features", 0, "must be at least 1"));
@@ -165,7 +169,13 @@ fn for_each_ngram(
 }
 
 /// Turns a post's column ids (with repeats) into a sorted, weighted, normalized row.
-fn weigh_row(cols: &mut [u32], idf: &[f64], sublinear: bool, idx: &mut Vec<u32>, val: &mut Vec<f32>) {
+fn weigh_row(
+    cols: &mut [u32],
+    idf: &[f64],
+    sublinear: bool,
+    idx: &mut Vec<u32>,
+    val: &mut Vec<f32>,
+) {
     idx.clear();
     val.clear();
     cols.sort_unstable();
@@ -178,7 +188,11 @@ fn weigh_row(cols: &mut [u32], idf: &[f64], sublinear: bool, idx: &mut Vec<u32>,
             tf += 1;
             k += 1;
         }
-        let tf = if sublinear { 1.0 + (tf as f64).ln() } else { tf as f64 };
+        let tf = if sublinear {
+            1.0 + (tf as f64).ln()
+        } else {
+            tf as f64
+        };
         idx.push(c);
         weights.push(tf * idf[c as usize]);
     }
@@ -283,7 +297,11 @@ impl Vectorizer {
         let mut named: Vec<(String, u32)> = kept.iter().map(|&k| (text_of(k), k)).collect();
         if let Some(cap) = config.max_features {
             if named.len() > cap {
-                named.sort_by(|a, b| df[b.1 as usize].cmp(&df[a.1 as usize]).then_with(|| a.0.cmp(&b.0)));
+                named.sort_by(|a, b| {
+                    df[b.1 as usize]
+                        .cmp(&df[a.1 as usize])
+                        .then_with(|| a.0.cmp(&b.0))
+                });
                 named.truncate(cap);
             }
         }
@@ -341,7 +359,9 @@ impl Vectorizer {
             x.indices.extend_from_slice(&part.indices);
             x.data.extend_from_slice(&part.data);
         }
-        let empty_rows = (0..n_docs).filter(|&i| x.indptr[i] == x.indptr[i + 1]).count();
+        let empty_rows = (0..n_docs)
+            .filter(|&i| x.indptr[i] == x.indptr[i + 1])
+            .count();
         let stats = FitStats {
             documents: n_docs,
             distinct_terms: g.term_text.len(),
@@ -354,16 +374,28 @@ impl Vectorizer {
     }
 
     /// Rebuilds a fitted vectorizer (as when loading a model), checking its parts agree.
-    pub fn new(config: VectorizerConfig, vocabulary: Vec<String>, idf: Vec<f64>) -> Result<Vectorizer> {
+    pub fn new(
+        config: VectorizerConfig,
+        vocabulary: Vec<String>,
+        idf: Vec<f64>,
+    ) -> Result<Vectorizer> {
         if vocabulary.len() != idf.len() {
             return Err(Error::param(
                 "vocabulary",
                 vocabulary.len(),
-                format!("has {} terms but {} IDF values", vocabulary.len(), idf.len()),
+                format!(
+                    "has {} terms but {} IDF values",
+                    vocabulary.len(),
+                    idf.len()
+                ),
             ));
         }
         if vocabulary.len() > u32::MAX as usize - 1 {
-            return Err(Error::param("vocabulary", vocabulary.len(), "too many terms"));
+            return Err(Error::param(
+                "vocabulary",
+                vocabulary.len(),
+                "too many terms",
+            ));
         }
         let lookup = vocabulary
             .iter()
@@ -451,8 +483,13 @@ mod tests {
     #[test]
     fn vocabulary_sorted_and_df_limited() {
         let texts = docs(&["red apple pie", "red apple", "green pie", "red car"]);
-        let (v, x, stats) =
-            Vectorizer::fit_transform(VectorizerConfig::default(), &plain(), &texts, &Progress::hidden()).unwrap();
+        let (v, x, stats) = Vectorizer::fit_transform(
+            VectorizerConfig::default(),
+            &plain(),
+            &texts,
+            &Progress::hidden(),
+        )
+        .unwrap();
         assert_eq!(v.vocabulary, ["apple", "pie", "red", "red apple"]);
         assert_eq!(stats.documents, 4);
         assert_eq!(x.n_rows(), 4);
@@ -472,7 +509,8 @@ mod tests {
             ..VectorizerConfig::default()
         };
         let texts = docs(&["aa aa bb", "bb cc"]);
-        let (v, x, _) = Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
+        let (v, x, _) =
+            Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
         assert_eq!(v.vocabulary, ["aa", "bb", "cc"]);
         let idf_a = (3.0f64 / 2.0).ln() + 1.0;
         let idf_b = 1.0;
@@ -495,7 +533,8 @@ mod tests {
         ]);
         let a = Analyzer::new(TokenizerConfig::default());
         let (v, x, _) =
-            Vectorizer::fit_transform(VectorizerConfig::default(), &a, &texts, &Progress::hidden()).unwrap();
+            Vectorizer::fit_transform(VectorizerConfig::default(), &a, &texts, &Progress::hidden())
+                .unwrap();
         assert!(v.vocabulary.contains(&"<domain:bit.ly>".to_string()));
         assert!(v.vocabulary.contains(&"read <url>".to_string()));
         for (i, t) in texts.iter().enumerate() {
@@ -513,7 +552,8 @@ mod tests {
             ..VectorizerConfig::default()
         };
         let texts = docs(&["xx yy zz", "xx yy", "xx"]);
-        let (v, _, _) = Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
+        let (v, _, _) =
+            Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
         assert_eq!(v.vocabulary, ["xx", "yy"]);
     }
 
@@ -526,9 +566,14 @@ mod tests {
         };
         assert!(bad.check().unwrap_err().to_string().contains("ngrams"));
         let texts = docs(&["one", "two"]);
-        let err = Vectorizer::fit_transform(VectorizerConfig::default(), &plain(), &texts, &Progress::hidden())
-            .unwrap_err()
-            .to_string();
+        let err = Vectorizer::fit_transform(
+            VectorizerConfig::default(),
+            &plain(),
+            &texts,
+            &Progress::hidden(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("vocabulary would be empty"), "{err}");
     }
 }

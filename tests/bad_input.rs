@@ -4,8 +4,29 @@ use crate::workdir::Workdir;
 fn missing_columns_list_what_was_found() {
     let w = Workdir::new();
     w.write("a.csv", "id,body,label\n1,hello there,1\n");
-    w.fails(&["train", "a.csv", "--out", "m.model"], 2, &["a.csv", "no column named \"text\"", "columns found: id, body, label"]);
-    w.fails(&["train", "a.csv", "--out", "m.model", "--text-col", "body", "--label-col", "y"], 2, &["\"y\""]);
+    w.fails(
+        &["train", "a.csv", "--out", "m.model"],
+        2,
+        &[
+            "a.csv",
+            "no column named \"text\"",
+            "columns found: id, body, label",
+        ],
+    );
+    w.fails(
+        &[
+            "train",
+            "a.csv",
+            "--out",
+            "m.model",
+            "--text-col",
+            "body",
+            "--label-col",
+            "y",
+        ],
+        2,
+        &["\"y\""],
+    );
 }
 
 #[test]
@@ -18,26 +39,85 @@ fn bad_rows_name_file_and_line_or_are_counted() {
     s.push_str("41,,1\n");
     s.push_str("42,too,many,fields\n");
     w.write("a.csv", &s);
-    w.fails(&["train", "a.csv", "--out", "m.model"], 2, &["a.csv, line 42", "empty", "--skip-bad-rows"]);
+    w.fails(
+        &["train", "a.csv", "--out", "m.model"],
+        2,
+        &["a.csv, line 42", "empty", "--skip-bad-rows"],
+    );
     let out = w.run(&["train", "a.csv", "--out", "m.model", "--skip-bad-rows"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("skipped 2 bad rows"), "{stderr}");
-    assert!(stderr.contains("1 empty text (first at line 42)"), "{stderr}");
-    assert!(stderr.contains("1 wrong number of fields (first at line 43)"), "{stderr}");
-    let json: serde_json::Value = serde_json::from_str(&w.ok(&["inspect", "m.model", "--json"])).unwrap();
+    assert!(
+        stderr.contains("1 empty text (first at line 42)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 wrong number of fields (first at line 43)"),
+        "{stderr}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&w.ok(&["inspect", "m.model", "--json"])).unwrap();
     assert_eq!(json["meta"]["data"]["rows"], 40);
-    assert_eq!(json["meta"]["data"]["skipped"]["by_reason"]["empty text"]["rows"], 1);
+    assert_eq!(
+        json["meta"]["data"]["skipped"]["by_reason"]["empty text"]["rows"],
+        1
+    );
 }
 
 #[test]
 fn invalid_options_fail_before_reading() {
     let w = Workdir::new();
-    w.fails(&["train", "nothing.csv", "--out", "m.model", "--ngrams", "3-1"], 2, &["ngrams"]);
-    w.fails(&["train", "nothing.csv", "--out", "m.model", "--c", "0"], 2, &["invalid c"]);
-    w.fails(&["train", "nothing.csv", "--out", "m.model", "--max-df", "1.5"], 2, &["max-df"]);
-    w.fails(&["train", "nothing.csv", "--out", "m.model", "--language", "klingon"], 2, &["unknown language"]);
-    w.fails(&["train", "nothing.csv", "--out", "m.model"], 2, &["nothing.csv"]);
+    w.fails(
+        &[
+            "train",
+            "nothing.csv",
+            "--out",
+            "m.model",
+            "--ngrams",
+            "3-1",
+        ],
+        2,
+        &["ngrams"],
+    );
+    w.fails(
+        &["train", "nothing.csv", "--out", "m.model", "--c", "0"],
+        2,
+        &["invalid c"],
+    );
+    w.fails(
+        &[
+            "train",
+            "nothing.csv",
+            "--out",
+            "m.model",
+            "--max-df",
+            "1.5",
+        ],
+        2,
+        &["max-df"],
+    );
+    w.fails(
+        &[
+            "train",
+            "nothing.csv",
+            "--out",
+            "m.model",
+            "--language",
+            "klingon",
+        ],
+        2,
+        &["unknown language"],
+    );
+    w.fails(
+        &["train", "nothing.csv", "--out", "m.model"],
+        2,
+        &["nothing.csv"],
+    );
     w.fails(&["score", "-m", "x.model"], 2, &["give posts as arguments"]);
 }
 
@@ -45,7 +125,15 @@ fn invalid_options_fail_before_reading() {
 fn empty_and_header_only_files() {
     let w = Workdir::new();
     w.write("empty.csv", "");
-    w.fails(&["train", "empty.csv", "--out", "m.model"], 2, &["empty.csv", "empty"]);
+    w.fails(
+        &["train", "empty.csv", "--out", "m.model"],
+        2,
+        &["empty.csv", "empty"],
+    );
     w.write("header.csv", "text,label\n");
-    w.fails(&["train", "header.csv", "--out", "m.model"], 2, &["header.csv", "no data rows"]);
+    w.fails(
+        &["train", "header.csv", "--out", "m.model"],
+        2,
+        &["header.csv", "no data rows"],
+    );
 }

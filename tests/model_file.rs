@@ -12,10 +12,17 @@ fn same_data_and_options_give_identical_bytes_at_any_thread_count() {
             .env("RAYON_NUM_THREADS", threads)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         files.push(std::fs::read(w.path(name)).unwrap());
     }
-    assert!(files[0] == files[1] && files[1] == files[2], "model bytes differ between runs");
+    assert!(
+        files[0] == files[1] && files[1] == files[2],
+        "model bytes differ between runs"
+    );
     // A different option gives a different model.
     w.ok(&["train", "d.csv", "--out", "e.model", "-q", "--c", "1"]);
     assert_ne!(std::fs::read(w.path("e.model")).unwrap(), files[0]);
@@ -69,19 +76,35 @@ fn broken_and_foreign_model_files_are_refused() {
     let good = model_bytes(&w);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty.model", Vec::new(), "is empty"),
-        ("truncated.model", good[..good.len() / 2].to_vec(), "checksum"),
-        ("flipped.model", {
-            let mut b = good.clone();
-            let k = b.len() / 3;
-            b[k] ^= 0x10;
-            b
-        }, "checksum"),
-        ("other.model", b"PK\x03\x04 this is a zip file, not a model".to_vec(), "not a trollwatch model file"),
-        ("newer.model", {
-            let mut b = good.clone();
-            b[16..20].copy_from_slice(&99u32.to_le_bytes());
-            b
-        }, "newer than this trollwatch"),
+        (
+            "truncated.model",
+            good[..good.len() / 2].to_vec(),
+            "checksum",
+        ),
+        (
+            "flipped.model",
+            {
+                let mut b = good.clone();
+                let k = b.len() / 3;
+                b[k] ^= 0x10;
+                b
+            },
+            "checksum",
+        ),
+        (
+            "other.model",
+            b"PK\x03\x04 this is a zip file, not a model".to_vec(),
+            "not a trollwatch model file",
+        ),
+        (
+            "newer.model",
+            {
+                let mut b = good.clone();
+                b[16..20].copy_from_slice(&99u32.to_le_bytes());
+                b
+            },
+            "newer than this trollwatch",
+        ),
         ("header.model", good[..18].to_vec(), "truncated"),
     ];
     for (name, bytes, needle) in cases {
@@ -89,7 +112,11 @@ fn broken_and_foreign_model_files_are_refused() {
         w.fails(&["score", "-m", name, "text"], 2, &[name, needle]);
         w.fails(&["inspect", name], 2, &[needle]);
     }
-    w.fails(&["score", "-m", "missing.model", "text"], 2, &["missing.model"]);
+    w.fails(
+        &["score", "-m", "missing.model", "text"],
+        2,
+        &["missing.model"],
+    );
     w.fails(&["inspect", "."], 2, &["directory"]);
 }
 
@@ -97,8 +124,15 @@ fn broken_and_foreign_model_files_are_refused() {
 fn failed_training_leaves_previous_model_intact() {
     let w = Workdir::new();
     let good = model_bytes(&w);
-    w.write("one_class.csv", "text,label\nsome text here,1\nmore text here,1\n");
-    w.fails(&["train", "one_class.csv", "--out", "good.model"], 2, &["exactly two label values"]);
+    w.write(
+        "one_class.csv",
+        "text,label\nsome text here,1\nmore text here,1\n",
+    );
+    w.fails(
+        &["train", "one_class.csv", "--out", "good.model"],
+        2,
+        &["exactly two label values"],
+    );
     assert_eq!(std::fs::read(w.path("good.model")).unwrap(), good);
     let leftovers: Vec<String> = std::fs::read_dir(w.dir())
         .unwrap()

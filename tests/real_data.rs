@@ -14,8 +14,14 @@ use trollwatch::train::{train, TrainConfig};
 use crate::workdir::auc;
 
 fn shared(name: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets").join(name);
-    assert!(p.exists(), "{} not found: these checks need ../shared/datasets", p.display());
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/datasets")
+        .join(name);
+    assert!(
+        p.exists(),
+        "{} not found: these checks need ../shared/datasets",
+        p.display()
+    );
     p
 }
 
@@ -33,7 +39,7 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
         .zip(&data.labels)
         .map(|(cols, &troll)| {
             if troll {
-                crc32fast::hash(cols[0].as_bytes()) % 5 == 0
+                crc32fast::hash(cols[0].as_bytes()).is_multiple_of(5)
             } else {
                 cols[1] == "tweeteval_hate" || cols[1] == "tweeteval_sentiment"
             }
@@ -41,19 +47,52 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
         .collect();
     let mut train_part = data.clone();
     let keep = |v: &[String]| -> Vec<String> {
-        v.iter().zip(&held_out).filter(|(_, &h)| !h).map(|(t, _)| t.clone()).collect()
+        v.iter()
+            .zip(&held_out)
+            .filter(|(_, &h)| !h)
+            .map(|(t, _)| t.clone())
+            .collect()
     };
     train_part.texts = keep(&data.texts);
     train_part.ids = keep(&data.ids);
-    train_part.labels = data.labels.iter().zip(&held_out).filter(|(_, &h)| !h).map(|(&l, _)| l).collect();
+    train_part.labels = data
+        .labels
+        .iter()
+        .zip(&held_out)
+        .filter(|(_, &h)| !h)
+        .map(|(&l, _)| l)
+        .collect();
     let cols = InputColumns {
         text_col: "text".into(),
         label_col: "label".into(),
     };
-    let (model, _) = train(&train_part, file, cols, &TrainConfig::default(), &Progress::hidden()).unwrap();
-    let test_texts: Vec<&str> = data.texts.iter().zip(&held_out).filter(|(_, &h)| h).map(|(t, _)| t.as_str()).collect();
-    let test_labels: Vec<bool> = data.labels.iter().zip(&held_out).filter(|(_, &h)| h).map(|(&l, _)| l).collect();
-    let scores: Vec<f64> = model.score_batch(&test_texts, 0.5, 0).iter().map(|s| s.score).collect();
+    let (model, _) = train(
+        &train_part,
+        file,
+        cols,
+        &TrainConfig::default(),
+        &Progress::hidden(),
+    )
+    .unwrap();
+    let test_texts: Vec<&str> = data
+        .texts
+        .iter()
+        .zip(&held_out)
+        .filter(|(_, &h)| h)
+        .map(|(t, _)| t.as_str())
+        .collect();
+    let test_labels: Vec<bool> = data
+        .labels
+        .iter()
+        .zip(&held_out)
+        .filter(|(_, &h)| h)
+        .map(|(&l, _)| l)
+        .collect();
+    let scores: Vec<f64> = model
+        .score_batch(&test_texts, 0.5, 0)
+        .iter()
+        .map(|s| s.score)
+        .collect();
     let a = auc(&scores, &test_labels);
     eprintln!(
         "{file}: trained on {} posts, held-out ROC-AUC {a:.4} on {} posts ({} trolls)",
@@ -69,7 +108,10 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
 fn real_data_demo_sample_held_out_auc() {
     let (a, n_train, n_test) = held_out_auc("troll_demo.csv.gz");
     assert!(n_train > 8000 && n_test > 1500, "{n_train} / {n_test}");
-    assert!(a > 0.75, "held-out ROC-AUC on the demo sample fell to {a:.4}");
+    assert!(
+        a > 0.75,
+        "held-out ROC-AUC on the demo sample fell to {a:.4}"
+    );
 }
 
 #[test]
@@ -79,5 +121,8 @@ fn real_data_benchmark_held_out_auc_beats_scikit_learn() {
     // liblinear) reaches 0.8020 on this split (benches/compare.py, benches/README-compare.md).
     let (a, _, n_test) = held_out_auc("troll_benchmark.csv.gz");
     assert_eq!(n_test, 142_099);
-    assert!(a >= 0.8020, "held-out ROC-AUC {a:.4} is below scikit-learn's 0.8020");
+    assert!(
+        a >= 0.8020,
+        "held-out ROC-AUC {a:.4} is below scikit-learn's 0.8020"
+    );
 }

@@ -51,7 +51,10 @@ impl Workdir {
 
     /// Runs `trollwatch ARGS` and returns its output, whatever the status.
     pub fn run(&self, args: &[&str]) -> Output {
-        self.cmd("trollwatch").args(args).output().expect("run trollwatch")
+        self.cmd("trollwatch")
+            .args(args)
+            .output()
+            .expect("run trollwatch")
     }
 
     /// Runs and asserts success; returns stdout.
@@ -70,9 +73,17 @@ impl Workdir {
     pub fn fails(&self, args: &[&str], code: i32, needles: &[&str]) -> String {
         let out = self.run(args);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(code), "trollwatch {args:?}: expected exit {code}, got {:?}\nstderr:\n{stderr}", out.status);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "trollwatch {args:?}: expected exit {code}, got {:?}\nstderr:\n{stderr}",
+            out.status
+        );
         for n in needles {
-            assert!(stderr.contains(n), "trollwatch {args:?}: expected stderr to contain {n:?}, got:\n{stderr}");
+            assert!(
+                stderr.contains(n),
+                "trollwatch {args:?}: expected stderr to contain {n:?}, got:\n{stderr}"
+            );
         }
         assert!(!stderr.contains("panicked"), "panic in {args:?}:\n{stderr}");
         stderr

@@ -9,7 +9,9 @@ use crate::model::write_atomic;
 use crate::synth::{generate, write_csv, SynthConfig};
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  trollwatch generate --out datasets/demo.csv   # the bundled demo data")]
+#[command(
+    after_help = "Example:\n  trollwatch generate --out datasets/demo.csv   # the bundled demo data"
+)]
 pub struct Args {
     /// Where to write the CSV (`-` for stdout).
     #[arg(long, short, default_value = "-")]
@@ -41,7 +43,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ..SynthConfig::default()
     };
     if cfg.days == 0 || cfg.ordinary_accounts + cfg.troll_accounts == 0 {
-        return Err(crate::error::Error::param("days/accounts", 0, "need at least one day and one account").into());
+        return Err(crate::error::Error::param(
+            "days/accounts",
+            0,
+            "need at least one day and one account",
+        )
+        .into());
     }
     let posts = generate(&cfg);
     let mut buf = Vec::new();

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use crate::model::Model;
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  trollwatch inspect models/my.model\n  trollwatch inspect models/my.model --top 50 --json")]
+#[command(
+    after_help = "Examples:\n  trollwatch inspect models/my.model\n  trollwatch inspect models/my.model --top 50 --json"
+)]
 pub struct Args {
     /// The model file.
     pub model: PathBuf,
@@ -35,8 +37,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut o = String::new();
     use std::fmt::Write;
     writeln!(o, "{}", args.model.display())?;
-    writeln!(o, "  format          {} v{} (trollwatch {})", m.format, m.format_version, m.data.trollwatch_version)?;
-    writeln!(o, "  labels          positive {:?}, negative {:?}; threshold {}", m.labels.positive, m.labels.negative, m.threshold)?;
+    writeln!(
+        o,
+        "  format          {} v{} (trollwatch {})",
+        m.format, m.format_version, m.data.trollwatch_version
+    )?;
+    writeln!(
+        o,
+        "  labels          positive {:?}, negative {:?}; threshold {}",
+        m.labels.positive, m.labels.negative, m.threshold
+    )?;
     writeln!(
         o,
         "  trained on      {} ({} rows: {} positive, {} negative; {} skipped) on {}",
@@ -48,12 +58,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         m.data.trained_on
     )?;
     writeln!(o, "  input sha256    {}", m.data.input_sha256)?;
-    writeln!(o, "  columns         text {:?}, label {:?}", m.input.text_col, m.input.label_col)?;
+    writeln!(
+        o,
+        "  columns         text {:?}, label {:?}",
+        m.input.text_col, m.input.label_col
+    )?;
     writeln!(
         o,
         "  tokenizer       {}, stop words {}, stemming {}",
         m.tokenizer.language.name(),
-        if m.tokenizer.stop_words { "removed" } else { "kept" },
+        if m.tokenizer.stop_words {
+            "removed"
+        } else {
+            "kept"
+        },
         if m.tokenizer.stem { "on" } else { "off" }
     )?;
     let v = &m.vectorizer;
@@ -83,7 +101,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "  fit             {} iterations, loss {:.4}, {} ({}), intercept {:.4}",
         m.fit.iterations,
         m.fit.final_loss,
-        if m.fit.converged { "converged" } else { "not converged" },
+        if m.fit.converged {
+            "converged"
+        } else {
+            "not converged"
+        },
         m.fit.termination,
         m.intercept
     )?;

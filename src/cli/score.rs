@@ -22,9 +22,11 @@ pub enum OutputFormat {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  trollwatch score --model models/my.model \"Some post text\" \"Another post\"\n  \
+#[command(
+    after_help = "Examples:\n  trollwatch score --model models/my.model \"Some post text\" \"Another post\"\n  \
     cat new_posts.csv | trollwatch score --model models/my.model --input - --format jsonl\n  \
-    trollwatch score --model models/my.model --input posts.jsonl --explain 5 --format csv > scores.csv")]
+    trollwatch score --model models/my.model --input posts.jsonl --explain 5 --format csv > scores.csv"
+)]
 pub struct Args {
     /// The model file.
     #[arg(long, short, value_name = "PATH")]
@@ -56,7 +58,11 @@ pub struct Args {
 
 /// The flags of `trollwatch score`, as the `trollwatch-score` binary takes them.
 #[derive(Debug, clap::Parser)]
-#[command(name = "trollwatch-score", version, about = "Score posts with a trollwatch model")]
+#[command(
+    name = "trollwatch-score",
+    version,
+    about = "Score posts with a trollwatch model"
+)]
 pub struct StandaloneArgs {
     #[command(flatten)]
     pub score: Args,
@@ -84,7 +90,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         OutputFormat::Jsonl
     });
-    let mut out = Output::new(format, args.explain, std::io::BufWriter::with_capacity(1 << 16, stdout.lock()));
+    let mut out = Output::new(
+        format,
+        args.explain,
+        std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+    );
     out.header()?;
     let started = std::time::Instant::now();
     let (mut total, mut flagged) = (0u64, 0u64);
@@ -180,7 +190,13 @@ impl<W: Write> Output<W> {
                 writeln!(self.w)?;
             }
             OutputFormat::Csv => {
-                write!(self.w, "{},{:.6},{}", csv_field(id), s.score, csv_field(label))?;
+                write!(
+                    self.w,
+                    "{},{:.6},{}",
+                    csv_field(id),
+                    s.score,
+                    csv_field(label)
+                )?;
                 if self.explain > 0 {
                     write!(self.w, ",{}", csv_field(&terms()))?;
                 }

@@ -15,8 +15,10 @@ use crate::train::{self, TrainConfig};
 use crate::vectorize::VectorizerConfig;
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  trollwatch train posts.csv --out models/my.model\n  \
-    trollwatch train posts.tsv.gz --label-col is_troll --positive yes --ngrams 1-3 --max-features 200000 --out m.model")]
+#[command(
+    after_help = "Examples:\n  trollwatch train posts.csv --out models/my.model\n  \
+    trollwatch train posts.tsv.gz --label-col is_troll --positive yes --ngrams 1-3 --max-features 200000 --out m.model"
+)]
 pub struct Args {
     /// Labeled posts: CSV or TSV, plain or gzip; `-` reads stdin.
     pub input: String,
@@ -150,7 +152,11 @@ pub fn parse_ngrams(s: &str) -> Result<(usize, usize), String> {
     } else {
         vec![s, s]
     };
-    let num = |p: &str| p.trim().parse::<usize>().map_err(|_| format!("{s:?} is not an n-gram range like 1-2"));
+    let num = |p: &str| {
+        p.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("{s:?} is not an n-gram range like 1-2"))
+    };
     let (a, b) = (num(parts[0])?, num(parts[1])?);
     if a == 0 || a > b || b > 5 {
         return Err(format!("{s:?}: need 1 <= min <= max <= 5"));
@@ -204,18 +210,31 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         eprintln!(
             "read {} posts ({} {:?}, {} {:?}) in {:.1}s",
-            m.data.rows, m.data.positives, m.labels.positive, m.data.negatives, m.labels.negative, read_s
+            m.data.rows,
+            m.data.positives,
+            m.labels.positive,
+            m.data.negatives,
+            m.labels.negative,
+            read_s
         );
         eprintln!(
             "vocabulary: {} n-grams kept of {} ({} distinct terms), {} non-zeros, {:.1}s",
-            m.features.kept_ngrams, m.features.candidate_ngrams, m.features.distinct_terms, m.features.nnz, timings.vectorize_s
+            m.features.kept_ngrams,
+            m.features.candidate_ngrams,
+            m.features.distinct_terms,
+            m.features.nnz,
+            timings.vectorize_s
         );
         eprintln!(
             "fit: {} iterations ({} evaluations), loss {:.4}, {} ({}), {:.1}s",
             m.fit.iterations,
             m.fit.evaluations,
             m.fit.final_loss,
-            if m.fit.converged { "converged" } else { "NOT converged" },
+            if m.fit.converged {
+                "converged"
+            } else {
+                "NOT converged"
+            },
             m.fit.termination,
             timings.fit_s
         );

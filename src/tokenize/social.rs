@@ -22,7 +22,12 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
             let url = &rest[..len];
             out.push(tok("<url>".into(), i, i + len, TokenKind::Url));
             if let Some(host) = url_host(url) {
-                out.push(tok(format!("<domain:{host}>"), i, i + len, TokenKind::Domain));
+                out.push(tok(
+                    format!("<domain:{host}>"),
+                    i,
+                    i + len,
+                    TokenKind::Domain,
+                ));
             }
             i += len;
             continue;
@@ -51,7 +56,9 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
         if is_emoji_start(c) {
             let len = emoji_len(rest);
             out.push(tok(
-                rest[..len].trim_end_matches(['\u{fe0f}', '\u{fe0e}']).to_string(),
+                rest[..len]
+                    .trim_end_matches(['\u{fe0f}', '\u{fe0e}'])
+                    .to_string(),
                 i,
                 i + len,
                 TokenKind::Emoji,
@@ -63,7 +70,10 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
             let len = word_len(rest);
             let word = &rest[..len];
             let end = i + len;
-            if word.bytes().all(|b| b.is_ascii_digit() || b == b',' || b == b'.') {
+            if word
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b',' || b == b'.')
+            {
                 let pct = bytes.get(end) == Some(&b'%');
                 let name = if pct {
                     "<pct>"
@@ -75,7 +85,12 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
                 } else {
                     "<num>"
                 };
-                out.push(tok(name.into(), i, end + usize::from(pct), TokenKind::Number));
+                out.push(tok(
+                    name.into(),
+                    i,
+                    end + usize::from(pct),
+                    TokenKind::Number,
+                ));
             } else {
                 let lower = squeeze(&word.to_lowercase().replace('’', "'"));
                 let single_ascii = lower.len() == 1 && lower.is_ascii();
@@ -122,7 +137,8 @@ fn word_len(s: &str) -> usize {
             let next = it.peek().map(|&(_, n)| n);
             let ok = match c {
                 '.' | ',' => {
-                    prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit())
+                    prev.is_some_and(|p| p.is_ascii_digit())
+                        && next.is_some_and(|n| n.is_ascii_digit())
                 }
                 _ => prev.is_some_and(char::is_alphabetic) && next.is_some_and(char::is_alphabetic),
             };
@@ -169,7 +185,23 @@ fn url_len(s: &str) -> Option<usize> {
     };
     let end = s.find(char::is_whitespace).unwrap_or(s.len());
     let url = s[..end].trim_end_matches(|c: char| {
-        matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | ')' | ']' | '}' | '>' | '…' | '”' | '’')
+        matches!(
+            c,
+            '.' | ','
+                | ';'
+                | ':'
+                | '!'
+                | '?'
+                | '\''
+                | '"'
+                | ')'
+                | ']'
+                | '}'
+                | '>'
+                | '…'
+                | '”'
+                | '’'
+        )
     });
     (url.len() > scheme + 1).then_some(url.len())
 }
@@ -189,7 +221,9 @@ fn url_host(url: &str) -> Option<String> {
     let ok = host.contains('.')
         && !host.starts_with('.')
         && !host.ends_with('.')
-        && host.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
     ok.then(|| host.to_string())
 }
 
@@ -220,7 +254,8 @@ fn emoji_len(s: &str) -> usize {
         return end;
     }
     while let Some(&(k, c)) = chars.peek() {
-        let modifier = matches!(c as u32, 0xFE0E | 0xFE0F | 0x1F3FB..=0x1F3FF | 0x20E3 | 0xE0020..=0xE007F);
+        let modifier =
+            matches!(c as u32, 0xFE0E | 0xFE0F | 0x1F3FB..=0x1F3FF | 0x20E3 | 0xE0020..=0xE007F);
         if modifier {
             end = k + c.len_utf8();
             chars.next();
@@ -269,7 +304,19 @@ mod tests {
     fn mentions_hashtags_numbers() {
         assert_terms(
             "@Bob_1 says #MAGA #Vote2016 in 2016 with 45% and 3,000.5 votes",
-            &["@user", "says", "#maga", "#vote2016", "in", "<year>", "with", "<pct>", "and", "<num>", "votes"],
+            &[
+                "@user",
+                "says",
+                "#maga",
+                "#vote2016",
+                "in",
+                "<year>",
+                "with",
+                "<pct>",
+                "and",
+                "<num>",
+                "votes",
+            ],
         );
         assert_terms("email a@b and # alone", &["email", "@user", "and", "alone"]);
     }
@@ -282,8 +329,14 @@ mod tests {
 
     #[test]
     fn words_lowercased_squeezed_with_apostrophes() {
-        assert_terms("Sooooo GOOOD don't It’s I", &["soo", "good", "don't", "it's"]);
-        assert_terms("Élection à Paris, ÜBER", &["élection", "à", "paris", "über"]);
+        assert_terms(
+            "Sooooo GOOOD don't It’s I",
+            &["soo", "good", "don't", "it's"],
+        );
+        assert_terms(
+            "Élection à Paris, ÜBER",
+            &["élection", "à", "paris", "über"],
+        );
     }
 
     #[test]
@@ -292,12 +345,36 @@ mod tests {
         let mut out = Vec::new();
         tokenize(s, &mut out);
         let spans: Vec<&str> = out.iter().map(|t| &s[t.start..t.end]).collect();
-        assert_eq!(spans, ["Hi", "@x", "see", "https://t.co/a", "https://t.co/a", "🇺🇸", "#Tag"]);
+        assert_eq!(
+            spans,
+            [
+                "Hi",
+                "@x",
+                "see",
+                "https://t.co/a",
+                "https://t.co/a",
+                "🇺🇸",
+                "#Tag"
+            ]
+        );
     }
 
     #[test]
     fn never_panics_on_odd_text() {
-        for s in ["", "@", "#", "http://", "'", "a'", "1.", "\u{200d}", "🏽", "x\u{0301}", "www.", "🇺"] {
+        for s in [
+            "",
+            "@",
+            "#",
+            "http://",
+            "'",
+            "a'",
+            "1.",
+            "\u{200d}",
+            "🏽",
+            "x\u{0301}",
+            "www.",
+            "🇺",
+        ] {
             let _ = terms(s);
         }
     }
