@@ -38,7 +38,8 @@ pub enum ClassWeight {
 pub struct LogisticParams {
     /// L2 penalty α (= 1 / C). Default 0.25 (C = 4).
     pub alpha: f64,
-    /// Default `None`.
+    /// Default `Balanced`: which class is more frequent in training data is an accident of
+    /// collection, and balanced weights make 0.5 a balanced operating point.
     pub class_weight: ClassWeight,
     /// Most L-BFGS iterations. Default 1000.
     pub max_iter: u64,
@@ -52,7 +53,7 @@ impl Default for LogisticParams {
     fn default() -> Self {
         LogisticParams {
             alpha: 0.25,
-            class_weight: ClassWeight::None,
+            class_weight: ClassWeight::Balanced,
             max_iter: 1000,
             tol: 1e-3,
             memory: 10,
@@ -399,6 +400,7 @@ mod tests {
             let (x, y) = data(300, 8, seed);
             let params = LogisticParams {
                 alpha,
+                class_weight: ClassWeight::None,
                 tol: 1e-12,
                 max_iter: 2000,
                 ..LogisticParams::default()

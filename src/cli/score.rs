@@ -100,6 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (mut total, mut flagged) = (0u64, 0u64);
     if let Some(input) = &args.input {
         let mut reader = PostReader::open(input, args.input_args.read_options())?;
+        let bar = crate::progress::Progress::new(!args.quiet).bar(0, "scoring");
         loop {
             let batch = reader.next_batch(args.batch_size.max(1))?;
             if batch.is_empty() {
@@ -112,7 +113,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 out.row(&rec.id, s, model.label_name(s.positive))?;
             }
             total += batch.len() as u64;
+            bar.set_position(total);
         }
+        bar.finish_and_clear();
         out.flush()?;
         if !args.quiet {
             if let Some(s) = reader.skipped.summary(input) {

@@ -84,7 +84,7 @@ pub struct FitArgs {
     #[arg(long)]
     pub alpha: Option<f64>,
     /// Class weights: `none` or `balanced`.
-    #[arg(long, default_value = "none", value_parser = parse_class_weight)]
+    #[arg(long, default_value = "balanced", value_parser = parse_class_weight)]
     pub class_weight: ClassWeight,
     /// Most L-BFGS iterations.
     #[arg(long, default_value_t = 1000)]
