@@ -17,3 +17,5 @@ pub mod synth;
 pub mod tokenize;
 pub mod train;
 pub mod vectorize;
+pub mod metrics;
+pub mod evaluate;
