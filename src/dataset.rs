@@ -709,6 +709,8 @@ fn csv_error(path: &str, e: csv::Error) -> Error {
 #[derive(Debug, Clone)]
 pub struct Labeled {
     pub ids: Vec<String>,
+    /// Line each row started on, for messages about it.
+    pub lines: Vec<u64>,
     pub texts: Vec<String>,
     /// true = the positive (troll) class.
     pub labels: Vec<bool>,
@@ -731,6 +733,21 @@ impl Labeled {
     }
 
     /// [negatives, positives].
+    /// Keeps the rows for which `keep` is true, in order.
+    pub fn retain_rows(&mut self, keep: &[bool]) {
+        fn filter<T>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut k = keep.iter();
+            v.retain(|_| *k.next().unwrap_or(&true));
+        }
+        filter(&mut self.ids, keep);
+        filter(&mut self.lines, keep);
+        filter(&mut self.texts, keep);
+        filter(&mut self.labels, keep);
+        if !self.extra.is_empty() {
+            filter(&mut self.extra, keep);
+        }
+    }
+
     pub fn class_counts(&self) -> [u64; 2] {
         let pos = self.labels.iter().filter(|&&l| l).count() as u64;
         [self.labels.len() as u64 - pos, pos]
@@ -753,6 +770,7 @@ pub fn read_labeled(
     let skip = opts.skip_bad_rows;
     let mut reader = PostReader::open(path, opts)?;
     let mut ids = Vec::new();
+    let mut lines = Vec::new();
     let mut texts = Vec::new();
     let mut raw_labels: Vec<u32> = Vec::new();
     let mut values: Vec<String> = Vec::new();
@@ -780,6 +798,7 @@ pub fn read_labeled(
             }
         };
         raw_labels.push(code as u32);
+        lines.push(rec.line);
         ids.push(rec.id);
         texts.push(rec.text);
         if !rec.fields.is_empty() {
@@ -837,6 +856,7 @@ pub fn read_labeled(
     let checksum = checksum_hex(&reader.checksum);
     Ok(Labeled {
         ids,
+        lines,
         texts,
         labels,
         label_names: [values[neg].clone(), values[pos].clone()],

@@ -109,3 +109,479 @@ pub struct EvalReport {
     pub pooled: Option<Pooled>,
     pub elapsed_seconds: f64,
 }
+
+use rayon::prelude::*;
+
+use crate::dataset::Labeled;
+use crate::error::{Error, Result};
+use crate::logistic;
+use crate::metrics;
+use crate::progress::Progress;
+use crate::rng::SplitMix64;
+use crate::tokenize::Analyzer;
+use crate::vectorize::Corpus;
+
+/// Per-row columns besides text and label that an evaluation may use.
+#[derive(Debug, Clone, Default)]
+pub struct RowInfo {
+    /// Group of each row (empty = a group of its own).
+    pub groups: Option<Vec<String>>,
+    /// Unix seconds of each row.
+    pub times: Option<Vec<i64>>,
+    /// Category of each row, for per-category recall.
+    pub categories: Option<Vec<String>>,
+}
+
+/// One out-of-fold prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OofRow {
+    pub row: usize,
+    pub repeat: usize,
+    pub fold: usize,
+    pub score: f64,
+}
+
+impl EvalOptions {
+    pub fn check(&self) -> Result<()> {
+        self.train.check()?;
+        if self.folds < 2 || self.folds > 100 {
+            return Err(Error::param("folds", self.folds, "must be in 2..=100"));
+        }
+        if self.repeats == 0 || self.repeats > 100 {
+            return Err(Error::param("repeats", self.repeats, "must be in 1..=100"));
+        }
+        if let Some(p) = self.target_precision {
+            if !(p > 0.0 && p <= 1.0) {
+                return Err(Error::param("target-precision", p, "must be in (0, 1]"));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(Error::param("threshold", self.threshold, "must be in [0, 1]"));
+        }
+        if self.split == SplitKind::Time && self.group_by.is_some() {
+            return Err(Error::param("group-by", "(set)", "cannot be combined with --split time"));
+        }
+        if self.split == SplitKind::Time && self.repeats > 1 {
+            return Err(Error::param("repeats", self.repeats, "a time split has one order: use --repeats 1"));
+        }
+        Ok(())
+    }
+}
+
+/// Stratified k-fold: each class shuffled and dealt round-robin, so every fold holds each
+/// class in proportion. Returns the fold of each row.
+pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = SplitMix64::new(seed);
+    let mut fold = vec![0; labels.len()];
+    let mut start = 0;
+    for class in [false, true] {
+        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+        rng.shuffle(&mut idx);
+        for (n, &i) in idx.iter().enumerate() {
+            fold[i] = (start + n) % k;
+        }
+        // Continue the deal where the first class stopped, so fold sizes stay even.
+        start = (start + idx.len()) % k;
+    }
+    fold
+}
+
+/// Stratified group k-fold, as scikit-learn's `StratifiedGroupKFold(shuffle=True)`: groups in
+/// random order, then most class-skewed first, each to the fold that keeps the class shares
+/// of the folds most even (ties: the smaller fold). A group never spans two folds; an empty
+/// group value is a group of its own row.
+pub fn grouped_folds(labels: &[bool], groups: &[String], k: usize, seed: u64) -> (Vec<usize>, usize) {
+    let mut ids: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut group_of = Vec::with_capacity(labels.len());
+    let mut counts: Vec<[u64; 2]> = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        let id = if g.is_empty() {
+            counts.push([0, 0]);
+            counts.len() - 1
+        } else {
+            *ids.entry(g.as_str()).or_insert_with(|| {
+                counts.push([0, 0]);
+                counts.len() - 1
+            })
+        };
+        counts[id][usize::from(labels[i])] += 1;
+        group_of.push(id);
+    }
+    let n_groups = counts.len();
+    let class_total = [
+        labels.iter().filter(|&&l| !l).count().max(1) as f64,
+        labels.iter().filter(|&&l| l).count().max(1) as f64,
+    ];
+    let mut order: Vec<usize> = (0..n_groups).collect();
+    SplitMix64::new(seed).shuffle(&mut order);
+    order.sort_by(|&a, &b| {
+        let skew = |g: usize| (counts[g][0] as f64 - counts[g][1] as f64).abs();
+        skew(b).total_cmp(&skew(a))
+    });
+    let mut per_fold = vec![[0u64; 2]; k];
+    let mut fold_of_group = vec![0usize; n_groups];
+    let std_of = |v: &mut dyn Iterator<Item = f64>| {
+        let xs: Vec<f64> = v.collect();
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt()
+    };
+    for &g in &order {
+        let mut best = (f64::INFINITY, u64::MAX, 0usize);
+        for f in 0..k {
+            per_fold[f][0] += counts[g][0];
+            per_fold[f][1] += counts[g][1];
+            let eval = (0..2)
+                .map(|c| std_of(&mut per_fold.iter().map(|p| p[c] as f64 / class_total[c])))
+                .sum::<f64>()
+                / 2.0;
+            per_fold[f][0] -= counts[g][0];
+            per_fold[f][1] -= counts[g][1];
+            let samples = per_fold[f][0] + per_fold[f][1];
+            let close = (eval - best.0).abs() <= 1e-9 * best.0.abs().max(1e-12);
+            if eval < best.0 && !close || close && samples < best.1 {
+                best = (eval, samples, f);
+            }
+        }
+        let f = best.2;
+        per_fold[f][0] += counts[g][0];
+        per_fold[f][1] += counts[g][1];
+        fold_of_group[g] = f;
+    }
+    (group_of.iter().map(|&g| fold_of_group[g]).collect(), n_groups)
+}
+
+/// Rolling origin on time: rows sorted by time are cut into `k + 1` blocks; fold f tests
+/// block f + 1 and trains on blocks 0..=f. Returns each row's block.
+pub fn time_blocks(times: &[i64], k: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..times.len()).collect();
+    order.sort_by_key(|&i| (times[i], i));
+    let n = times.len();
+    let mut block = vec![0; n];
+    for (pos, &i) in order.iter().enumerate() {
+        block[i] = pos * (k + 1) / n.max(1);
+    }
+    block
+}
+
+const METRIC_NAMES: [&str; 9] = [
+    "roc_auc", "pr_auc", "log_loss", "brier", "accuracy", "precision", "recall", "f1", "mcc",
+];
+
+fn metric_value(m: &metrics::BinaryMetrics, name: &str) -> f64 {
+    match name {
+        "roc_auc" => m.roc_auc,
+        "pr_auc" => m.pr_auc,
+        "log_loss" => m.log_loss,
+        "brier" => m.brier,
+        "accuracy" => m.accuracy,
+        "precision" => m.precision,
+        "recall" => m.recall,
+        "f1" => m.f1,
+        _ => m.mcc,
+    }
+}
+
+/// Runs the cross-validation. Inside every fold the vocabulary, IDF and model are fitted on
+/// that fold's training rows only.
+pub fn evaluate(
+    data: &Labeled,
+    info: &RowInfo,
+    opts: &EvalOptions,
+    source: &str,
+    progress: &Progress,
+) -> Result<(EvalReport, Vec<OofRow>)> {
+    opts.check()?;
+    let started = std::time::Instant::now();
+    let n = data.len();
+    let k = opts.folds;
+    let [negatives, positives] = data.class_counts();
+    if (positives as usize) < k || (negatives as usize) < k {
+        return Err(Error::bad_input(
+            source,
+            format!("{k} folds need at least {k} rows of each class; found {positives} positive and {negatives} negative"),
+        ));
+    }
+    let analyzer = Analyzer::new(opts.train.tokenizer.clone());
+    let vcfg = opts.train.vectorizer.clone();
+    let corpus = Corpus::build(&analyzer, &data.texts, vcfg.ngram_min, vcfg.ngram_max, progress);
+
+    // (repeat, fold, train rows, test rows)
+    let mut plans: Vec<(usize, usize, Vec<usize>, Vec<usize>)> = Vec::new();
+    let mut n_groups = None;
+    match opts.split {
+        SplitKind::Time => {
+            let times = info.times.as_ref().ok_or_else(|| {
+                Error::param("time-col", "(none)", "a time split needs --time-col")
+            })?;
+            let blocks = time_blocks(times, k);
+            for f in 0..k {
+                let train: Vec<usize> = (0..n).filter(|&i| blocks[i] <= f).collect();
+                let test: Vec<usize> = (0..n).filter(|&i| blocks[i] == f + 1).collect();
+                plans.push((0, f, train, test));
+            }
+        }
+        SplitKind::Stratified => {
+            for r in 0..opts.repeats {
+                let seed = opts.seed.wrapping_add(r as u64 * 0x9E37_79B9);
+                let fold = match (&opts.group_by, &info.groups) {
+                    (Some(_), Some(groups)) => {
+                        let (fold, g) = grouped_folds(&data.labels, groups, k, seed);
+                        n_groups = Some(g as u64);
+                        if g < k {
+                            return Err(Error::bad_input(source, format!("{k} folds need at least {k} groups; found {g}")));
+                        }
+                        fold
+                    }
+                    (Some(col), None) => {
+                        return Err(Error::param("group-by", col, "the group column was not read"));
+                    }
+                    _ => stratified_folds(&data.labels, k, seed),
+                };
+                for f in 0..k {
+                    let train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
+                    let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
+                    plans.push((r, f, train, test));
+                }
+            }
+        }
+    }
+
+    let bar = progress.bar(plans.len() as u64, "folds");
+    let mut folds = Vec::with_capacity(plans.len());
+    let mut oof = Vec::new();
+    let mut curves = Vec::new();
+    for (repeat, fold, train, test) in &plans {
+        let t0 = std::time::Instant::now();
+        bar.set_message(format!("fold {}/{}", fold + 1, k));
+        let y: Vec<bool> = train.iter().map(|&i| data.labels[i]).collect();
+        let train_pos = y.iter().filter(|&&l| l).count();
+        if train_pos == 0 || train_pos == y.len() || test.is_empty() {
+            let why = if test.is_empty() {
+                "its test part is empty".to_string()
+            } else {
+                format!("its training part holds only one class ({} rows)", y.len())
+            };
+            folds.push(FoldReport {
+                repeat: *repeat,
+                fold: *fold,
+                n_train: train.len(),
+                n_test: test.len(),
+                test_positives: test.iter().filter(|&&i| data.labels[i]).count(),
+                test_groups: None,
+                test_time_range: None,
+                metrics: None,
+                note: Some(format!("fold {} not fitted: {why}", fold + 1)),
+                roc: Vec::new(),
+                pr: Vec::new(),
+                category_recall: Vec::new(),
+                fit: logistic::FitReport {
+                    iterations: 0,
+                    evaluations: 0,
+                    final_loss: 0.0,
+                    converged: false,
+                    termination: "not fitted".into(),
+                    initial_gradient_norm: 0.0,
+                    final_gradient_norm: 0.0,
+                },
+                n_features: 0,
+                train_seconds: 0.0,
+            });
+            bar.inc(1);
+            continue;
+        }
+        let (vectorizer, x, _, map) = corpus.fit(vcfg.clone(), train)?;
+        let (linear, fit) = logistic::fit(&x, &y, &opts.train.logistic, &Progress::hidden())?;
+        drop(x);
+        let xt = corpus.matrix(test, &map, &vectorizer);
+        let scores: Vec<f64> = (0..xt.n_rows())
+            .into_par_iter()
+            .map(|i| {
+                let (idx, val) = xt.row(i);
+                linear.probability(idx, val)
+            })
+            .collect();
+        let labels: Vec<bool> = test.iter().map(|&i| data.labels[i]).collect();
+        let train_seconds = t0.elapsed().as_secs_f64();
+        let (metrics, note, roc, pr) = match metrics::binary_metrics(&scores, &labels, opts.threshold) {
+            Ok(m) => (
+                Some(m),
+                None,
+                metrics::roc_curve(&scores, &labels, 200).unwrap_or_default(),
+                metrics::pr_curve(&scores, &labels, 200).unwrap_or_default(),
+            ),
+            Err(e) => (None, Some(format!("fold {}: {e}", fold + 1)), Vec::new(), Vec::new()),
+        };
+        if !roc.is_empty() {
+            curves.push(roc.clone());
+        }
+        let category_recall = match &info.categories {
+            Some(c) => {
+                let cats: Vec<String> = test.iter().map(|&i| c[i].clone()).collect();
+                metrics::category_recall(&scores, &labels, &cats, opts.threshold)
+            }
+            None => Vec::new(),
+        };
+        let test_groups = info.groups.as_ref().filter(|_| opts.group_by.is_some()).map(|g| {
+            let mut s: Vec<&str> = test.iter().map(|&i| g[i].as_str()).filter(|s| !s.is_empty()).collect();
+            s.sort_unstable();
+            s.dedup();
+            s.len() + test.iter().filter(|&&i| g[i].is_empty()).count()
+        });
+        let test_time_range = info.times.as_ref().filter(|_| opts.split == SplitKind::Time).and_then(|t| {
+            let lo = test.iter().map(|&i| t[i]).min()?;
+            let hi = test.iter().map(|&i| t[i]).max()?;
+            Some((crate::timeparse::format(lo), crate::timeparse::format(hi)))
+        });
+        folds.push(FoldReport {
+            repeat: *repeat,
+            fold: *fold,
+            n_train: train.len(),
+            n_test: test.len(),
+            test_positives: labels.iter().filter(|&&l| l).count(),
+            test_groups,
+            test_time_range,
+            metrics,
+            note,
+            roc,
+            pr,
+            category_recall,
+            fit,
+            n_features: vectorizer.n_features(),
+            train_seconds,
+        });
+        for (&row, &score) in test.iter().zip(&scores) {
+            oof.push(OofRow {
+                row,
+                repeat: *repeat,
+                fold: *fold,
+                score,
+            });
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let summary = METRIC_NAMES
+        .iter()
+        .map(|name| {
+            let values: Vec<f64> = folds
+                .iter()
+                .filter_map(|f| f.metrics.as_ref().map(|m| metric_value(m, name)))
+                .collect();
+            MetricSummary {
+                metric: name.to_string(),
+                stat: metrics::mean_sd(&values),
+            }
+        })
+        .collect();
+    let mean_roc = if curves.is_empty() { Vec::new() } else { metrics::mean_roc(&curves, 101) };
+
+    // Pooled: the first repeat's out-of-fold predictions.
+    let first: Vec<&OofRow> = oof.iter().filter(|o| o.repeat == 0).collect();
+    let ps: Vec<f64> = first.iter().map(|o| o.score).collect();
+    let pl: Vec<bool> = first.iter().map(|o| data.labels[o.row]).collect();
+    let pooled = match (
+        metrics::binary_metrics(&ps, &pl, opts.threshold),
+        metrics::threshold_advice(&ps, &pl, opts.target_precision),
+    ) {
+        (Ok(m), Ok(advice)) => Some(Pooled {
+            metrics: m,
+            advice,
+            calibration: metrics::calibration(&ps, &pl, 10),
+            histogram: metrics::histogram(&ps, &pl, 20),
+            category_recall: match &info.categories {
+                Some(c) => {
+                    let cats: Vec<String> = first.iter().map(|o| c[o.row].clone()).collect();
+                    metrics::category_recall(&ps, &pl, &cats, opts.threshold)
+                }
+                None => Vec::new(),
+            },
+        }),
+        _ => None,
+    };
+    let report = EvalReport {
+        trollwatch_version: env!("CARGO_PKG_VERSION").into(),
+        options: opts.clone(),
+        data: EvalData {
+            source: std::path::Path::new(source)
+                .file_name()
+                .map_or_else(|| source.to_string(), |f| f.to_string_lossy().into_owned()),
+            rows: n as u64,
+            positives,
+            negatives,
+            labels: data.label_names.clone(),
+            groups: n_groups,
+            skipped: data.skipped.clone(),
+            input_sha256: data.checksum.clone(),
+        },
+        folds,
+        summary,
+        mean_roc,
+        pooled,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok((report, oof))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stratified_folds_keep_class_shares() {
+        let labels: Vec<bool> = (0..103).map(|i| i % 4 == 0).collect();
+        let fold = stratified_folds(&labels, 5, 1);
+        for f in 0..5 {
+            let n = fold.iter().filter(|&&x| x == f).count();
+            let pos = (0..103).filter(|&i| fold[i] == f && labels[i]).count();
+            assert!((20..=21).contains(&n), "fold {f} has {n} rows");
+            assert!((5..=6).contains(&pos), "fold {f} has {pos} positives");
+        }
+        assert_eq!(fold, stratified_folds(&labels, 5, 1));
+        assert_ne!(fold, stratified_folds(&labels, 5, 2));
+    }
+
+    #[test]
+    fn grouped_folds_never_split_a_group() {
+        let mut labels = Vec::new();
+        let mut groups = Vec::new();
+        for a in 0..40 {
+            for _ in 0..(1 + a % 7) {
+                labels.push(true);
+                groups.push(format!("author{a}"));
+            }
+        }
+        for _ in 0..150 {
+            labels.push(false);
+            groups.push(String::new());
+        }
+        let (fold, n_groups) = grouped_folds(&labels, &groups, 5, 3);
+        assert_eq!(n_groups, 40 + 150);
+        let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+        for (i, g) in groups.iter().enumerate() {
+            if !g.is_empty() {
+                let f = *seen.entry(g).or_insert(fold[i]);
+                assert_eq!(f, fold[i], "{g} spans two folds");
+            }
+        }
+        for f in 0..5 {
+            let pos = (0..labels.len()).filter(|&i| fold[i] == f && labels[i]).count();
+            let neg = (0..labels.len()).filter(|&i| fold[i] == f && !labels[i]).count();
+            assert!(pos >= 25 && neg == 30, "fold {f}: {pos} positives, {neg} negatives");
+        }
+    }
+
+    #[test]
+    fn time_blocks_are_contiguous_in_time() {
+        let times: Vec<i64> = (0..12).map(|i| (i * 7919) % 12).collect();
+        let blocks = time_blocks(&times, 3);
+        for i in 0..12 {
+            for j in 0..12 {
+                if times[i] < times[j] {
+                    assert!(blocks[i] <= blocks[j]);
+                }
+            }
+        }
+        assert_eq!((0..4).map(|b| blocks.iter().filter(|&&x| x == b).count()).collect::<Vec<_>>(), [3, 3, 3, 3]);
+    }
+}

@@ -19,3 +19,6 @@ pub mod train;
 pub mod vectorize;
 pub mod metrics;
 pub mod evaluate;
+pub mod rng;
+pub mod timeparse;
+pub mod report;

@@ -142,6 +142,9 @@ const BLOCK: usize = 8192;
 
 struct Problem<'a> {
     x: &'a Csr,
+    /// Xᵀ, so that the gradient's Xᵀ·r is a gather per feature (parallel, and the same at
+    /// any thread count) rather than a scatter into shared sums.
+    xt: Csr,
     y: Vec<f64>,
     s: Vec<f64>,
     alpha: f64,
@@ -205,7 +208,7 @@ impl Problem<'_> {
         let d = self.x.n_cols;
         let w = &p.as_slice().expect("contiguous parameters")[..d];
         let mut g = vec![0.0; d + 1];
-        self.x.tmatvec(&r, &mut g[..d]);
+        self.xt.matvec(&r, 0.0, &mut g[..d]);
         for (gj, wj) in g[..d].iter_mut().zip(w) {
             *gj = (*gj + self.alpha * wj) / self.n;
         }
@@ -283,6 +286,7 @@ pub fn fit(
     let d = x.n_cols;
     let problem = Problem {
         x,
+        xt: x.transpose(),
         y: y.iter().map(|&v| if v { 1.0 } else { -1.0 }).collect(),
         s: sample_weights(y, params.class_weight),
         alpha: params.alpha,
@@ -449,6 +453,7 @@ mod tests {
         for cw in [ClassWeight::None, ClassWeight::Balanced] {
             let p = Problem {
                 x: &csr,
+                xt: csr.transpose(),
                 y: y.iter().map(|&v| if v { 1.0 } else { -1.0 }).collect(),
                 s: sample_weights(&y, cw),
                 alpha: 0.7,

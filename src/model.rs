@@ -71,6 +71,21 @@ pub struct ModelMeta {
     pub data: DataSummary,
     pub fit: FitReport,
     pub features: FitStats,
+    /// Cross-validation run at training time (`train --cv`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<CvSummary>,
+}
+
+/// What cross-validation said about these options before the final fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvSummary {
+    pub folds: usize,
+    pub group_by: Option<String>,
+    pub seed: u64,
+    /// Mean ± sd per metric over the folds.
+    pub summary: Vec<crate::evaluate::MetricSummary>,
+    /// Threshold that maximized F1 over the out-of-fold predictions.
+    pub best_f1_threshold: Option<f64>,
 }
 
 /// A loaded (or freshly trained) model.

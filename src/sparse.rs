@@ -1,6 +1,6 @@
 //! A compressed-sparse-row matrix of `f32` values with `u32` column indices: the TF-IDF rows.
-//! It owns storage and the two products the optimizer needs (X·w and Xᵀ·r); both are computed
-//! in fixed row blocks and summed in a fixed order, so results do not depend on thread count.
+//! It owns storage and the products the optimizer needs (X·w, and Xᵀ·r through the transpose); both are computed
+//! row by row (Xᵀ·r as X·w of the transpose), so results do not depend on thread count.
 
 use rayon::prelude::*;
 
@@ -15,8 +15,6 @@ pub struct Csr {
 
 /// Rows per block in the parallel products; fixed so that sums are reproducible.
 const BLOCK_ROWS: usize = 4096;
-/// Partial gradients kept at once in Xᵀ·r: bounds memory to this many × n_cols.
-const REDUCE_PARTS: usize = 4;
 
 impl Csr {
     pub fn new(n_cols: usize) -> Csr {
@@ -82,35 +80,52 @@ impl Csr {
             });
     }
 
-    /// `out = Xᵀ r` (length `n_cols`), in parallel over `REDUCE_PARTS` fixed row ranges whose
-    /// partial sums are added in order.
-    pub fn tmatvec(&self, r: &[f64], out: &mut [f64]) {
-        let n = self.n_rows();
-        let per = n.div_ceil(REDUCE_PARTS).max(1);
-        let partials: Vec<Vec<f64>> = (0..REDUCE_PARTS)
-            .into_par_iter()
-            .map(|p| {
-                let mut acc = vec![0.0f64; self.n_cols];
-                let end = ((p + 1) * per).min(n);
-                let start = (p * per).min(end);
-                for (i, &ri) in r.iter().enumerate().take(end).skip(start) {
-                    if ri == 0.0 {
-                        continue;
-                    }
-                    let (idx, val) = self.row(i);
-                    for (&c, &v) in idx.iter().zip(val) {
-                        acc[c as usize] += v as f64 * ri;
-                    }
-                }
-                acc
-            })
-            .collect();
-        out.iter_mut().for_each(|o| *o = 0.0);
-        for part in &partials {
-            for (o, &v) in out.iter_mut().zip(part) {
-                *o += v;
+    /// The transpose (CSC of this matrix, as a CSR of the columns), by a counting sort.
+    pub fn transpose(&self) -> Csr {
+        let mut counts = vec![0usize; self.n_cols + 1];
+        for &c in &self.indices {
+            counts[c as usize + 1] += 1;
+        }
+        for j in 0..self.n_cols {
+            counts[j + 1] += counts[j];
+        }
+        let indptr = counts.clone();
+        let mut next = counts;
+        let mut indices = vec![0u32; self.nnz()];
+        let mut data = vec![0f32; self.nnz()];
+        for i in 0..self.n_rows() {
+            let (idx, val) = self.row(i);
+            for (&c, &v) in idx.iter().zip(val) {
+                let at = next[c as usize];
+                indices[at] = i as u32;
+                data[at] = v;
+                next[c as usize] += 1;
             }
         }
+        Csr {
+            n_cols: self.n_rows(),
+            indptr,
+            indices,
+            data,
+        }
+    }
+
+    /// Stacks blocks of rows, in order.
+    pub fn concat(n_cols: usize, blocks: Vec<Csr>) -> Csr {
+        let nnz: usize = blocks.iter().map(Csr::nnz).sum();
+        let rows: usize = blocks.iter().map(Csr::n_rows).sum();
+        let mut x = Csr::new(n_cols);
+        x.indices.reserve_exact(nnz);
+        x.data.reserve_exact(nnz);
+        x.indptr.reserve_exact(rows);
+        for part in blocks {
+            debug_assert_eq!(part.n_cols, n_cols);
+            let base = x.indices.len();
+            x.indptr.extend(part.indptr[1..].iter().map(|p| p + base));
+            x.indices.extend_from_slice(&part.indices);
+            x.data.extend_from_slice(&part.data);
+        }
+        x
     }
 
     /// From a dense matrix (zeros dropped); values are rounded to `f32`.
@@ -148,9 +163,14 @@ mod tests {
         let mut z = vec![0.0; 3];
         x.matvec(&w, 0.5, &mut z);
         assert_eq!(z, vec![7.5, 0.5, -1.0]);
-        let mut g = vec![0.0; 3];
-        x.tmatvec(&[1.0, 5.0, 2.0], &mut g);
-        assert_eq!(g, vec![2.0, -2.0, 2.0]);
+        let g = vec![2.0, -2.0, 2.0]; // Xᵀ·[1, 5, 2] by hand
+        let t = x.transpose();
+        assert_eq!(t.n_rows(), 3);
+        assert_eq!(t.row(0), (&[0u32, 2][..], &[1.0f32, 0.5][..]));
+        let mut tz = vec![0.0; 3];
+        t.matvec(&[1.0, 5.0, 2.0], 0.0, &mut tz);
+        assert_eq!(tz, g, "Xᵀr through the transpose");
+        assert_eq!(t.transpose(), x);
         let s = x.select_rows(&[2, 0]);
         assert_eq!(s.row(0), (&[0u32, 1][..], &[0.5f32, -1.0][..]));
     }

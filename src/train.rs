@@ -87,6 +87,7 @@ pub fn train(
         },
         fit,
         features,
+        cv: None,
     };
     Ok((
         Model {

@@ -203,23 +203,38 @@ fn weigh_row(
 
 const CHUNK: usize = 8192;
 
-impl Vectorizer {
-    /// Fits the vocabulary and IDF on `texts` and returns their TF-IDF matrix.
-    pub fn fit_transform(
-        config: VectorizerConfig,
+/// Posts analyzed once and interned as n-gram ids, so that several fits (one per
+/// cross-validation fold) can share the tokenizing. Fitting on a subset of rows gives exactly
+/// the vocabulary, IDF and rows that fitting on those posts alone would give: ids are only
+/// names, document frequencies are counted over the fitted rows.
+pub struct Corpus {
+    grams: Grams,
+    doc_grams: Vec<u32>,
+    doc_ptr: Vec<usize>,
+    ngram_min: usize,
+    ngram_max: usize,
+}
+
+/// Which column each interned n-gram has in one fitted vocabulary (`u32::MAX`: none).
+pub struct ColumnMap {
+    col_of: Vec<u32>,
+}
+
+impl Corpus {
+    /// Analyzes `texts` in parallel and interns their n-grams (ids in input order).
+    pub fn build<S: AsRef<str> + Sync>(
         analyzer: &Analyzer,
-        texts: &[String],
+        texts: &[S],
+        ngram_min: usize,
+        ngram_max: usize,
         progress: &Progress,
-    ) -> Result<(Vectorizer, Csr, FitStats)> {
-        config.check()?;
-        let n_docs = texts.len();
-        let bar = progress.bar(n_docs as u64, "tokenizing");
-        // Pass 1: analyze in parallel, intern terms and n-grams in order (deterministic ids).
+    ) -> Corpus {
+        let bar = progress.bar(texts.len() as u64, "tokenizing");
         let mut g = Grams::new();
         let mut doc_grams: Vec<u32> = Vec::new();
-        let mut doc_ptr: Vec<usize> = vec![0];
-        let mut df: Vec<u32> = Vec::new();
-        let mut seen: Vec<u32> = Vec::new();
+        let mut doc_ptr: Vec<usize> = Vec::with_capacity(texts.len() + 1);
+        doc_ptr.push(0);
+        let (mut term_ids, mut is_domain) = (Vec::new(), Vec::new());
         for chunk in texts.chunks(CHUNK * 8) {
             let analyzed: Vec<Vec<Token>> = chunk
                 .par_chunks(CHUNK / 8)
@@ -227,14 +242,13 @@ impl Vectorizer {
                     docs.iter()
                         .map(|t| {
                             let mut out = Vec::new();
-                            analyzer.analyze_cached(t, &mut out, cache);
+                            analyzer.analyze_cached(t.as_ref(), &mut out, cache);
                             out
                         })
                         .collect::<Vec<_>>()
                 })
                 .flatten()
                 .collect();
-            let (mut term_ids, mut is_domain) = (Vec::new(), Vec::new());
             for tokens in &analyzed {
                 term_ids.clear();
                 is_domain.clear();
@@ -242,71 +256,82 @@ impl Vectorizer {
                     term_ids.push(g.term(t));
                     is_domain.push(t.kind == TokenKind::Domain);
                 }
-                let start = doc_grams.len();
-                for_each_ngram(
-                    &term_ids,
-                    &is_domain,
-                    config.ngram_min,
-                    config.ngram_max,
-                    |w| {
-                        let mut prefix = 0u32;
-                        for &t in w {
-                            prefix = g.gram(prefix, t) + 1;
-                        }
-                        doc_grams.push(prefix - 1);
-                    },
-                );
+                for_each_ngram(&term_ids, &is_domain, ngram_min, ngram_max, |w| {
+                    let mut prefix = 0u32;
+                    for &t in w {
+                        prefix = g.gram(prefix, t) + 1;
+                    }
+                    doc_grams.push(prefix - 1);
+                });
                 doc_ptr.push(doc_grams.len());
-                seen.clear();
-                seen.extend_from_slice(&doc_grams[start..]);
-                seen.sort_unstable();
-                seen.dedup();
-                if df.len() < g.gram_parts.len() {
-                    df.resize(g.gram_parts.len(), 0);
-                }
-                for &s in &seen {
-                    df[s as usize] += 1;
-                }
             }
             bar.inc(chunk.len() as u64);
         }
         bar.finish_and_clear();
-        df.resize(g.gram_parts.len(), 0);
+        Corpus {
+            grams: g,
+            doc_grams,
+            doc_ptr,
+            ngram_min,
+            ngram_max,
+        }
+    }
 
-        // Select n-grams of the requested lengths by document frequency.
-        let max_df = (config.max_df * n_docs as f64).floor() as u32;
-        let length = |mut gram: u32| {
-            let mut n = 1;
-            while g.gram_parts[gram as usize].0 > 0 {
-                gram = g.gram_parts[gram as usize].0 - 1;
-                n += 1;
+    pub fn len(&self) -> usize {
+        self.doc_ptr.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn doc(&self, d: usize) -> &[u32] {
+        &self.doc_grams[self.doc_ptr[d]..self.doc_ptr[d + 1]]
+    }
+
+    /// Fits vocabulary and IDF on `rows` and returns their TF-IDF matrix (rows in that order).
+    pub fn fit(&self, config: VectorizerConfig, rows: &[usize]) -> Result<(Vectorizer, Csr, FitStats, ColumnMap)> {
+        config.check()?;
+        if config.ngram_min != self.ngram_min || config.ngram_max != self.ngram_max {
+            return Err(Error::param(
+                "ngrams",
+                format!("{}..={}", config.ngram_min, config.ngram_max),
+                format!("the corpus was built for {}..={}", self.ngram_min, self.ngram_max),
+            ));
+        }
+        let g = &self.grams;
+        let n_docs = rows.len();
+        let mut df = vec![0u32; g.gram_parts.len()];
+        let mut seen: Vec<u32> = Vec::new();
+        for &d in rows {
+            seen.clear();
+            seen.extend_from_slice(self.doc(d));
+            seen.sort_unstable();
+            seen.dedup();
+            for &s in &seen {
+                df[s as usize] += 1;
             }
-            n
-        };
-        let mut kept: Vec<u32> = (0..g.gram_parts.len() as u32)
+        }
+        // Select n-grams of the requested lengths by document frequency.
+        let max_df = ((config.max_df * n_docs as f64).floor() as u32).max(1);
+        let mut named: Vec<(String, u32)> = (0..g.gram_parts.len() as u32)
             .filter(|&k| {
                 let d = df[k as usize];
-                d >= config.min_df && d <= max_df.max(1) && length(k) >= config.ngram_min
+                d >= config.min_df && d <= max_df
+            })
+            .map(|k| {
+                let mut s = String::new();
+                g.text(k, &mut s);
+                (s, k)
             })
             .collect();
-        let text_of = |k: u32| {
-            let mut s = String::new();
-            g.text(k, &mut s);
-            s
-        };
-        let mut named: Vec<(String, u32)> = kept.iter().map(|&k| (text_of(k), k)).collect();
         if let Some(cap) = config.max_features {
             if named.len() > cap {
-                named.sort_by(|a, b| {
-                    df[b.1 as usize]
-                        .cmp(&df[a.1 as usize])
-                        .then_with(|| a.0.cmp(&b.0))
-                });
+                named.sort_by(|a, b| df[b.1 as usize].cmp(&df[a.1 as usize]).then_with(|| a.0.cmp(&b.0)));
                 named.truncate(cap);
             }
         }
         named.sort_by(|a, b| a.0.cmp(&b.0));
-        kept.clear();
         let mut col_of = vec![u32::MAX; g.gram_parts.len()];
         let mut vocabulary = Vec::with_capacity(named.len());
         let mut idf = Vec::with_capacity(named.len());
@@ -324,53 +349,56 @@ impl Vectorizer {
                 ),
             ));
         }
+        let map = ColumnMap { col_of };
+        let vectorizer = Vectorizer::new(config, vocabulary, idf)?;
+        let x = self.matrix(rows, &map, &vectorizer);
+        let empty_rows = (0..x.n_rows()).filter(|&i| x.indptr[i] == x.indptr[i + 1]).count();
+        let stats = FitStats {
+            documents: n_docs,
+            distinct_terms: g.term_text.len(),
+            candidate_ngrams: df.iter().filter(|&&d| d > 0).count(),
+            kept_ngrams: vectorizer.n_features(),
+            nnz: x.nnz(),
+            empty_rows,
+        };
+        Ok((vectorizer, x, stats, map))
+    }
 
-        // Pass 2: weighted rows, in parallel blocks appended in order.
-        let n_cols = vocabulary.len();
-        let sublinear = config.sublinear_tf;
-        let blocks: Vec<Csr> = (0..n_docs.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|b| {
+    /// TF-IDF rows of `rows` under a fitted vocabulary (n-grams outside it are dropped).
+    pub fn matrix(&self, rows: &[usize], map: &ColumnMap, vectorizer: &Vectorizer) -> Csr {
+        let n_cols = vectorizer.n_features();
+        let sublinear = vectorizer.config.sublinear_tf;
+        let blocks: Vec<Csr> = rows
+            .par_chunks(CHUNK)
+            .map(|block| {
                 let mut part = Csr::new(n_cols);
                 let (mut cols, mut idx, mut val) = (Vec::new(), Vec::new(), Vec::new());
-                for d in (b * CHUNK)..((b + 1) * CHUNK).min(n_docs) {
+                for &d in block {
                     cols.clear();
-                    cols.extend(
-                        doc_grams[doc_ptr[d]..doc_ptr[d + 1]]
-                            .iter()
-                            .map(|&k| col_of[k as usize])
-                            .filter(|&c| c != u32::MAX),
-                    );
-                    weigh_row(&mut cols, &idf, sublinear, &mut idx, &mut val);
+                    cols.extend(self.doc(d).iter().map(|&k| map.col_of[k as usize]).filter(|&c| c != u32::MAX));
+                    weigh_row(&mut cols, &vectorizer.idf, sublinear, &mut idx, &mut val);
                     part.push_row(&idx, &val);
                 }
                 part
             })
             .collect();
-        drop(doc_grams);
-        let nnz: usize = blocks.iter().map(Csr::nnz).sum();
-        let mut x = Csr::new(n_cols);
-        x.indices.reserve_exact(nnz);
-        x.data.reserve_exact(nnz);
-        x.indptr.reserve_exact(n_docs);
-        for part in blocks {
-            let base = x.indices.len();
-            x.indptr.extend(part.indptr[1..].iter().map(|p| p + base));
-            x.indices.extend_from_slice(&part.indices);
-            x.data.extend_from_slice(&part.data);
-        }
-        let empty_rows = (0..n_docs)
-            .filter(|&i| x.indptr[i] == x.indptr[i + 1])
-            .count();
-        let stats = FitStats {
-            documents: n_docs,
-            distinct_terms: g.term_text.len(),
-            candidate_ngrams: g.gram_parts.len(),
-            kept_ngrams: n_cols,
-            nnz,
-            empty_rows,
-        };
-        Ok((Vectorizer::new(config, vocabulary, idf)?, x, stats))
+        Csr::concat(n_cols, blocks)
+    }
+}
+
+impl Vectorizer {
+    /// Fits the vocabulary and IDF on `texts` and returns their TF-IDF matrix.
+    pub fn fit_transform<S: AsRef<str> + Sync>(
+        config: VectorizerConfig,
+        analyzer: &Analyzer,
+        texts: &[S],
+        progress: &Progress,
+    ) -> Result<(Vectorizer, Csr, FitStats)> {
+        config.check()?;
+        let corpus = Corpus::build(analyzer, texts, config.ngram_min, config.ngram_max, progress);
+        let rows: Vec<usize> = (0..corpus.len()).collect();
+        let (v, x, stats, _) = corpus.fit(config, &rows)?;
+        Ok((v, x, stats))
     }
 
     /// Rebuilds a fitted vectorizer (as when loading a model), checking its parts agree.
@@ -442,13 +470,13 @@ impl Vectorizer {
     }
 
     /// The TF-IDF matrix of `texts` (in parallel, in order).
-    pub fn transform(&self, analyzer: &Analyzer, texts: &[String]) -> Csr {
+    pub fn transform<S: AsRef<str> + Sync>(&self, analyzer: &Analyzer, texts: &[S]) -> Csr {
         let rows: Vec<(Vec<u32>, Vec<f32>)> = texts
             .par_iter()
             .map_init(
                 || (StemCache::default(), Vec::new()),
                 |(cache, tokens), t| {
-                    analyzer.analyze_cached(t, tokens, cache);
+                    analyzer.analyze_cached(t.as_ref(), tokens, cache);
                     let (mut idx, mut val) = (Vec::new(), Vec::new());
                     self.transform_tokens(tokens, &mut idx, &mut val);
                     (idx, val)
@@ -541,6 +569,30 @@ mod tests {
             let alone = v.transform(&a, std::slice::from_ref(t));
             assert_eq!(alone.row(0), x.row(i), "post {i}: {t}");
         }
+    }
+
+    #[test]
+    fn fitting_a_subset_of_a_corpus_equals_fitting_those_posts_alone() {
+        let texts = docs(&[
+            "red apple pie #food",
+            "green apple https://x.org/a",
+            "red car fast",
+            "red apple again",
+            "fast green car",
+            "pie again please",
+        ]);
+        let a = Analyzer::new(TokenizerConfig::default());
+        let corpus = Corpus::build(&a, &texts, 1, 2, &Progress::hidden());
+        let rows = [0usize, 2, 3, 4];
+        let (v, x, _, map) = corpus.fit(VectorizerConfig::default(), &rows).unwrap();
+        let subset: Vec<String> = rows.iter().map(|&r| texts[r].clone()).collect();
+        let (v2, x2, _) =
+            Vectorizer::fit_transform(VectorizerConfig::default(), &a, &subset, &Progress::hidden()).unwrap();
+        assert_eq!(v, v2);
+        assert_eq!(x, x2);
+        // Held-out rows through the corpus equal transforming their text.
+        let held = corpus.matrix(&[1, 5], &map, &v);
+        assert_eq!(held, v.transform(&a, &[texts[1].clone(), texts[5].clone()]));
     }
 
     #[test]

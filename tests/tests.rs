@@ -9,5 +9,7 @@ mod cli;
 mod model_file;
 // Bad input: clear errors with file and line, or counted skips.
 mod bad_input;
+// Cross-validation: folds, reports, out-of-fold predictions.
+mod evaluate;
 // Real data in ../shared/datasets (ignored unless asked for; .ci/run asks).
 mod real_data;

@@ -109,6 +109,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         m.fit.termination,
         m.intercept
     )?;
+    if let Some(cv) = &m.cv {
+        let stat = |name: &str| {
+            cv.summary
+                .iter()
+                .find(|s| s.metric == name)
+                .map_or("-".to_string(), |s| format!("{:.4} ± {:.4}", s.stat.mean, s.stat.sd))
+        };
+        writeln!(
+            o,
+            "  cross-validated {} folds{}: ROC-AUC {}, PR-AUC {}, F1 {}",
+            cv.folds,
+            cv.group_by.as_ref().map_or(String::new(), |g| format!(" grouped by {g}")),
+            stat("roc_auc"),
+            stat("pr_auc"),
+            stat("f1")
+        )?;
+    }
     writeln!(o, "\n  strongest terms toward {:?}:", m.labels.positive)?;
     for (t, w) in &pos {
         writeln!(o, "    {w:+8.3}  {t}")?;

@@ -2,6 +2,7 @@
 //! the flags) and its `run`. This is the binaries' edge: it may use `anyhow` and print; the
 //! library below it may not. Options shared by several commands live here.
 
+pub mod evaluate;
 pub mod generate;
 pub mod inspect;
 pub mod score;
@@ -34,6 +35,8 @@ pub enum Command {
     Train(train::Args),
     /// Score posts with a saved model.
     Score(score::Args),
+    /// Cross-validate the whole pipeline and report metrics an analyst can trust.
+    Evaluate(evaluate::Args),
     /// Show what a model is and its strongest terms.
     Inspect(inspect::Args),
     /// Write the synthetic demo dataset (deterministic).
@@ -45,6 +48,7 @@ impl Cli {
         match self.command {
             Command::Train(a) => train::run(a),
             Command::Score(a) => score::run(a),
+            Command::Evaluate(a) => evaluate::run(a),
             Command::Inspect(a) => inspect::run(a),
             Command::Generate(a) => generate::run(a),
         }

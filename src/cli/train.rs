@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::InputArgs;
-use crate::dataset;
 use crate::error::Error;
+use crate::evaluate::{self, EvalOptions, SplitKind};
 use crate::logistic::{ClassWeight, LogisticParams};
-use crate::model::InputColumns;
+use crate::model::{CvSummary, InputColumns};
 use crate::progress::Progress;
 use crate::tokenize::{Language, TokenizerConfig};
 use crate::train::{self, TrainConfig};
@@ -40,6 +40,15 @@ pub struct Args {
     /// Decision threshold stored in the model.
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f64,
+    /// Cross-validate with K folds first and store the summary in the model.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+    /// With --cv: keep each value of this column (e.g. author) inside one fold.
+    #[arg(long, value_name = "COL", requires = "cv")]
+    pub group_by: Option<String>,
+    /// With --cv: seed of the fold shuffle.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
     /// No progress bars or summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -183,21 +192,51 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     config.check()?;
     let progress = Progress::new(!args.quiet);
     let started = std::time::Instant::now();
-    let bar = progress.bar(0, "reading");
-    let data = dataset::read_labeled(
+    let (data, info) = super::evaluate::read_for_eval(
         &args.input,
-        args.input_args.read_options(),
+        &args.input_args,
         &args.label_col,
         &args.positive,
-        |n| bar.set_position(n),
+        args.group_by.as_deref(),
+        None,
+        None,
+        &progress,
     )?;
-    bar.finish_and_clear();
     let read_s = started.elapsed().as_secs_f64();
+    let cv = match args.cv {
+        Some(folds) => {
+            let opts = EvalOptions {
+                folds,
+                split: SplitKind::Stratified,
+                group_by: args.group_by.clone(),
+                time_col: None,
+                repeats: 1,
+                seed: args.seed,
+                target_precision: None,
+                category_col: None,
+                threshold: args.threshold,
+                train: config.clone(),
+            };
+            let (report, _) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
+            if !args.quiet {
+                eprint!("{}", crate::report::terminal_table(&report));
+            }
+            Some(CvSummary {
+                folds,
+                group_by: args.group_by.clone(),
+                seed: args.seed,
+                summary: report.summary,
+                best_f1_threshold: report.pooled.map(|p| p.advice.best_f1_threshold),
+            })
+        }
+        None => None,
+    };
     let input = InputColumns {
         text_col: args.input_args.text_col.clone(),
         label_col: args.label_col.clone(),
     };
-    let (model, timings) = train::train(&data, &args.input, input, &config, &progress)?;
+    let (mut model, timings) = train::train(&data, &args.input, input, &config, &progress)?;
+    model.meta.cv = cv;
     let t = std::time::Instant::now();
     model
         .save(&args.out)

@@ -1,0 +1,209 @@
+//! `trollwatch evaluate`: cross-validation of the whole pipeline with the same options as
+//! `train` — stratified, grouped by a column (no group in two folds), or by time — with a
+//! table on the terminal, and on request a report folder and the out-of-fold predictions.
+
+use std::path::PathBuf;
+
+use super::train::{FeatureArgs, FitArgs};
+use super::InputArgs;
+use crate::dataset::{self, Labeled};
+use crate::error::Error;
+use crate::evaluate::{self, EvalOptions, RowInfo, SplitKind};
+use crate::progress::Progress;
+use crate::train::TrainConfig;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  trollwatch evaluate posts.csv\n  \
+    trollwatch evaluate posts.csv --folds 5 --group-by author --report out/\n  \
+    trollwatch evaluate posts.csv --split time --time-col timestamp --folds 4\n  \
+    trollwatch evaluate posts.csv --repeats 3 --seed 7 --oof out/oof.csv")]
+pub struct Args {
+    /// Labeled posts: CSV or TSV, plain or gzip; `-` reads stdin.
+    pub input: String,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+    /// Column holding the labels (exactly two distinct values).
+    #[arg(long, default_value = "label", value_name = "NAME")]
+    pub label_col: String,
+    /// The label value of the troll class.
+    #[arg(long, default_value = "1", value_name = "VALUE")]
+    pub positive: String,
+    #[command(flatten)]
+    pub cv: CvArgs,
+    /// Split kind: `stratified` (shuffled; grouped with --group-by) or `time` (rolling origin).
+    #[arg(long, default_value = "stratified", value_parser = parse_split)]
+    pub split: SplitKind,
+    /// Time column for `--split time` (ISO 8601 or Unix seconds).
+    #[arg(long, value_name = "NAME")]
+    pub time_col: Option<String>,
+    /// Repeat the folds with new shuffles.
+    #[arg(long, default_value_t = 1)]
+    pub repeats: usize,
+    /// Report the lowest threshold that reaches this precision, and its recall.
+    #[arg(long, value_name = "P")]
+    pub target_precision: Option<f64>,
+    /// Column of categories (e.g. troll types) for recall per category.
+    #[arg(long, value_name = "NAME")]
+    pub category_col: Option<String>,
+    /// Decision threshold for accuracy, precision, recall, F1, MCC.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f64,
+    /// Write report.json, report.md and report.html into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Write out-of-fold predictions (id, label, score, fold, repeat) as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub oof: Option<PathBuf>,
+    #[command(flatten)]
+    pub features: FeatureArgs,
+    #[command(flatten)]
+    pub fit: FitArgs,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Fold settings shared with `train --cv`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CvArgs {
+    /// Number of folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Keep each value of this column (e.g. author) inside one fold; empty values are groups
+    /// of their own row.
+    #[arg(long, value_name = "COL")]
+    pub group_by: Option<String>,
+    /// Seed of the fold shuffle.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+fn parse_split(s: &str) -> Result<SplitKind, String> {
+    match s {
+        "stratified" | "kfold" => Ok(SplitKind::Stratified),
+        "time" => Ok(SplitKind::Time),
+        _ => Err(format!("{s:?} is not `stratified` or `time`")),
+    }
+}
+
+/// Reads the labeled file with the columns an evaluation needs, parsing times; rows whose
+/// time cannot be parsed are errors, or skipped and counted with --skip-bad-rows.
+pub fn read_for_eval(
+    input: &str,
+    input_args: &InputArgs,
+    label_col: &str,
+    positive: &str,
+    group_by: Option<&str>,
+    time_col: Option<&str>,
+    category_col: Option<&str>,
+    progress: &Progress,
+) -> anyhow::Result<(Labeled, RowInfo)> {
+    let mut opts = input_args.read_options();
+    let wanted: Vec<&str> = [group_by, time_col, category_col].into_iter().flatten().collect();
+    opts.extra_cols = wanted.iter().map(|s| s.to_string()).collect();
+    let bar = progress.bar(0, "reading");
+    let mut data = dataset::read_labeled(input, opts, label_col, positive, |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    let column = |name: Option<&str>, data: &Labeled| -> Option<Vec<String>> {
+        let pos = wanted.iter().position(|w| Some(*w) == name)?;
+        Some(data.extra.iter().map(|r| r[pos].clone()).collect())
+    };
+    let mut info = RowInfo::default();
+    if let Some(tc) = time_col {
+        let raw = column(Some(tc), &data).unwrap_or_default();
+        let mut keep = vec![true; raw.len()];
+        let mut times = Vec::with_capacity(raw.len());
+        for (i, v) in raw.iter().enumerate() {
+            match crate::timeparse::parse(v) {
+                Some(t) => times.push(t),
+                None if input_args.skip_bad_rows => {
+                    keep[i] = false;
+                    data.skipped.add("unparsable time", data.lines[i]);
+                }
+                None => {
+                    return Err(Error::BadRow {
+                        path: input.into(),
+                        line: data.lines[i],
+                        problem: format!(
+                            "column {tc:?} holds {v:?}, which is not a timestamp (ISO 8601 such as \
+                             2016-09-01T13:05:00Z, or Unix seconds)"
+                        ),
+                        hint: "; fix it, or pass --skip-bad-rows to skip such rows".into(),
+                    }
+                    .into())
+                }
+            }
+        }
+        if keep.iter().any(|k| !k) {
+            data.retain_rows(&keep);
+        }
+        info.times = Some(times);
+    }
+    info.groups = column(group_by, &data);
+    info.categories = column(category_col, &data);
+    Ok((data, info))
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let (tokenizer, vectorizer) = args.features.configs();
+    let time_col = match (args.split, &args.time_col) {
+        (SplitKind::Time, None) => Some("timestamp".to_string()),
+        (_, t) => t.clone(),
+    };
+    let opts = EvalOptions {
+        folds: args.cv.folds,
+        split: args.split,
+        group_by: args.cv.group_by.clone(),
+        time_col: time_col.clone(),
+        repeats: args.repeats,
+        seed: args.cv.seed,
+        target_precision: args.target_precision,
+        category_col: args.category_col.clone(),
+        threshold: args.threshold,
+        train: TrainConfig {
+            tokenizer,
+            vectorizer,
+            logistic: args.fit.params()?,
+            threshold: Some(args.threshold),
+        },
+    };
+    opts.check()?;
+    let progress = Progress::new(!args.quiet);
+    let (data, info) = read_for_eval(
+        &args.input,
+        &args.input_args,
+        &args.label_col,
+        &args.positive,
+        args.cv.group_by.as_deref(),
+        time_col.as_deref(),
+        args.category_col.as_deref(),
+        &progress,
+    )?;
+    if let Some(s) = data.skipped.summary(&args.input) {
+        eprintln!("{s}");
+    }
+    let (report, oof) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
+    print!("{}", crate::report::terminal_table(&report));
+    if let Some(dir) = &args.report {
+        crate::report::write_all(&report, dir)?;
+        eprintln!("wrote {}/report.json, report.md, report.html", dir.display());
+    }
+    if let Some(path) = &args.oof {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["id", "label", "score", "fold", "repeat"])?;
+        for o in &oof {
+            let label = &data.label_names[usize::from(data.labels[o.row])];
+            w.write_record([
+                data.ids[o.row].as_str(),
+                label.as_str(),
+                &format!("{:.6}", o.score),
+                &(o.fold + 1).to_string(),
+                &(o.repeat + 1).to_string(),
+            ])?;
+        }
+        let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("formatting {}: {e}", path.display()))?;
+        crate::model::write_atomic(path, &bytes)?;
+        eprintln!("wrote {} out-of-fold predictions to {}", oof.len(), path.display());
+    }
+    Ok(())
+}

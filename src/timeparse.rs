@@ -1,0 +1,134 @@
+//! Timestamps as users' files hold them: ISO 8601 (date, minute or second precision, optional
+//! fraction, `T` or space, `Z`/`±HH:MM`/`±HHMM` or no zone = UTC) or Unix seconds. Parsed to
+//! Unix seconds (UTC); anything else is `None` for the caller to report with its line.
+
+/// Unix seconds of `s`, or `None` when it is not a timestamp this understands.
+pub fn parse(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if looks_unix(s) {
+        let secs: f64 = s.parse().ok()?;
+        return secs.is_finite().then_some(secs.floor() as i64);
+    }
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year: i64 = s.get(0..4)?.parse().ok()?;
+    let month: u32 = s.get(5..7)?.parse().ok()?;
+    let day: u32 = s.get(8..10)?.parse().ok()?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let mut secs = days_from_civil(year, month, day) * 86_400;
+    let rest = &s[10..];
+    if rest.is_empty() {
+        return Some(secs);
+    }
+    let rest = rest.strip_prefix(['T', ' ', 't'])?;
+    let rb = rest.as_bytes();
+    if rb.len() < 5 || rb[2] != b':' {
+        return None;
+    }
+    let hour: i64 = rest.get(0..2)?.parse().ok()?;
+    let minute: i64 = rest.get(3..5)?.parse().ok()?;
+    let mut k = 5;
+    let mut second = 0i64;
+    if rb.get(5) == Some(&b':') {
+        second = rest.get(6..8)?.parse().ok()?;
+        k = 8;
+        if rb.get(8) == Some(&b'.') || rb.get(8) == Some(&b',') {
+            k = 9;
+            while rb.get(k).is_some_and(u8::is_ascii_digit) {
+                k += 1;
+            }
+        }
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    secs += hour * 3600 + minute * 60 + second;
+    let zone = rest.get(k..)?.trim();
+    match zone {
+        "" | "Z" | "z" | "UTC" | "+00:00" => Some(secs),
+        _ => {
+            let sign = match zone.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let z = zone[1..].replace(':', "");
+            if z.len() != 4 || !z.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let off = z[0..2].parse::<i64>().ok()? * 3600 + z[2..4].parse::<i64>().ok()? * 60;
+            Some(secs - sign * off)
+        }
+    }
+}
+
+fn looks_unix(s: &str) -> bool {
+    let t = s.strip_prefix('-').unwrap_or(s);
+    !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') && t.bytes().filter(|&b| b == b'.').count() <= 1
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of Unix seconds.
+pub fn format(secs: i64) -> String {
+    let (y, m, d) = crate::model::civil_from_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", t / 3600, t % 3600 / 60, t % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_forms_and_unix_seconds() {
+        let base = 1_472_688_000; // 2016-09-01T00:00:00Z
+        assert_eq!(parse("2016-09-01"), Some(base));
+        assert_eq!(parse("2016-09-01T00:00:00Z"), Some(base));
+        assert_eq!(parse("2016-09-01 00:01"), Some(base + 60));
+        assert_eq!(parse("2016-09-01T01:00:00+01:00"), Some(base));
+        assert_eq!(parse("2016-08-31T19:00:00-0500"), Some(base));
+        assert_eq!(parse("2016-09-01T00:00:05.250Z"), Some(base + 5));
+        assert_eq!(parse("1472688000"), Some(base));
+        assert_eq!(parse("1472688000.9"), Some(base));
+        assert_eq!(format(base + 3661), "2016-09-01T01:01:01Z");
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_time() {
+        for s in ["", "yesterday", "2016-13-01", "2016-02-30", "2016-09-01T25:00", "2016-09-01X00:00", "2016-09-01T00:00+5", "12:00"] {
+            assert_eq!(parse(s), None, "{s:?}");
+        }
+        assert_eq!(parse("2016-02-29"), Some(days_from_civil(2016, 2, 29) * 86_400));
+        assert_eq!(parse("2015-02-29"), None);
+    }
+}
