@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::SkipReport;
 use crate::logistic::FitReport;
 use crate::metrics::{
-    BinaryMetrics, CalibrationBin, CategoryRecall, MeanSd, PrPoint, RocPoint, ScoreHistogram, ThresholdAdvice,
+    BinaryMetrics, CalibrationBin, CategoryRecall, MeanSd, PrPoint, RocPoint, ScoreHistogram,
+    ThresholdAdvice,
 };
 use crate::train::TrainConfig;
 
@@ -156,13 +157,25 @@ impl EvalOptions {
             }
         }
         if !(0.0..=1.0).contains(&self.threshold) {
-            return Err(Error::param("threshold", self.threshold, "must be in [0, 1]"));
+            return Err(Error::param(
+                "threshold",
+                self.threshold,
+                "must be in [0, 1]",
+            ));
         }
         if self.split == SplitKind::Time && self.group_by.is_some() {
-            return Err(Error::param("group-by", "(set)", "cannot be combined with --split time"));
+            return Err(Error::param(
+                "group-by",
+                "(set)",
+                "cannot be combined with --split time",
+            ));
         }
         if self.split == SplitKind::Time && self.repeats > 1 {
-            return Err(Error::param("repeats", self.repeats, "a time split has one order: use --repeats 1"));
+            return Err(Error::param(
+                "repeats",
+                self.repeats,
+                "a time split has one order: use --repeats 1",
+            ));
         }
         Ok(())
     }
@@ -190,7 +203,12 @@ pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
 /// random order, then most class-skewed first, each to the fold that keeps the class shares
 /// of the folds most even (ties: the smaller fold). A group never spans two folds; an empty
 /// group value is a group of its own row.
-pub fn grouped_folds(labels: &[bool], groups: &[String], k: usize, seed: u64) -> (Vec<usize>, usize) {
+pub fn grouped_folds(
+    labels: &[bool],
+    groups: &[String],
+    k: usize,
+    seed: u64,
+) -> (Vec<usize>, usize) {
     let mut ids: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut group_of = Vec::with_capacity(labels.len());
     let mut counts: Vec<[u64; 2]> = Vec::new();
@@ -247,7 +265,10 @@ pub fn grouped_folds(labels: &[bool], groups: &[String], k: usize, seed: u64) ->
         per_fold[f][1] += counts[g][1];
         fold_of_group[g] = f;
     }
-    (group_of.iter().map(|&g| fold_of_group[g]).collect(), n_groups)
+    (
+        group_of.iter().map(|&g| fold_of_group[g]).collect(),
+        n_groups,
+    )
 }
 
 /// Rolling origin on time: rows sorted by time are cut into `k + 1` blocks; fold f tests
@@ -264,7 +285,15 @@ pub fn time_blocks(times: &[i64], k: usize) -> Vec<usize> {
 }
 
 const METRIC_NAMES: [&str; 9] = [
-    "roc_auc", "pr_auc", "log_loss", "brier", "accuracy", "precision", "recall", "f1", "mcc",
+    "roc_auc",
+    "pr_auc",
+    "log_loss",
+    "brier",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "mcc",
 ];
 
 fn metric_value(m: &metrics::BinaryMetrics, name: &str) -> f64 {
@@ -303,7 +332,13 @@ pub fn evaluate(
     }
     let analyzer = Analyzer::new(opts.train.tokenizer.clone());
     let vcfg = opts.train.vectorizer.clone();
-    let corpus = Corpus::build(&analyzer, &data.texts, vcfg.ngram_min, vcfg.ngram_max, progress);
+    let corpus = Corpus::build(
+        &analyzer,
+        &data.texts,
+        vcfg.ngram_min,
+        vcfg.ngram_max,
+        progress,
+    );
 
     // (repeat, fold, train rows, test rows)
     let mut plans: Vec<(usize, usize, Vec<usize>, Vec<usize>)> = Vec::new();
@@ -328,12 +363,19 @@ pub fn evaluate(
                         let (fold, g) = grouped_folds(&data.labels, groups, k, seed);
                         n_groups = Some(g as u64);
                         if g < k {
-                            return Err(Error::bad_input(source, format!("{k} folds need at least {k} groups; found {g}")));
+                            return Err(Error::bad_input(
+                                source,
+                                format!("{k} folds need at least {k} groups; found {g}"),
+                            ));
                         }
                         fold
                     }
                     (Some(col), None) => {
-                        return Err(Error::param("group-by", col, "the group column was not read"));
+                        return Err(Error::param(
+                            "group-by",
+                            col,
+                            "the group column was not read",
+                        ));
                     }
                     _ => stratified_folds(&data.labels, k, seed),
                 };
@@ -402,15 +444,21 @@ pub fn evaluate(
             .collect();
         let labels: Vec<bool> = test.iter().map(|&i| data.labels[i]).collect();
         let train_seconds = t0.elapsed().as_secs_f64();
-        let (metrics, note, roc, pr) = match metrics::binary_metrics(&scores, &labels, opts.threshold) {
-            Ok(m) => (
-                Some(m),
-                None,
-                metrics::roc_curve(&scores, &labels, 200).unwrap_or_default(),
-                metrics::pr_curve(&scores, &labels, 200).unwrap_or_default(),
-            ),
-            Err(e) => (None, Some(format!("fold {}: {e}", fold + 1)), Vec::new(), Vec::new()),
-        };
+        let (metrics, note, roc, pr) =
+            match metrics::binary_metrics(&scores, &labels, opts.threshold) {
+                Ok(m) => (
+                    Some(m),
+                    None,
+                    metrics::roc_curve(&scores, &labels, 200).unwrap_or_default(),
+                    metrics::pr_curve(&scores, &labels, 200).unwrap_or_default(),
+                ),
+                Err(e) => (
+                    None,
+                    Some(format!("fold {}: {e}", fold + 1)),
+                    Vec::new(),
+                    Vec::new(),
+                ),
+            };
         if !roc.is_empty() {
             curves.push(roc.clone());
         }
@@ -421,17 +469,29 @@ pub fn evaluate(
             }
             None => Vec::new(),
         };
-        let test_groups = info.groups.as_ref().filter(|_| opts.group_by.is_some()).map(|g| {
-            let mut s: Vec<&str> = test.iter().map(|&i| g[i].as_str()).filter(|s| !s.is_empty()).collect();
-            s.sort_unstable();
-            s.dedup();
-            s.len() + test.iter().filter(|&&i| g[i].is_empty()).count()
-        });
-        let test_time_range = info.times.as_ref().filter(|_| opts.split == SplitKind::Time).and_then(|t| {
-            let lo = test.iter().map(|&i| t[i]).min()?;
-            let hi = test.iter().map(|&i| t[i]).max()?;
-            Some((crate::timeparse::format(lo), crate::timeparse::format(hi)))
-        });
+        let test_groups = info
+            .groups
+            .as_ref()
+            .filter(|_| opts.group_by.is_some())
+            .map(|g| {
+                let mut s: Vec<&str> = test
+                    .iter()
+                    .map(|&i| g[i].as_str())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                s.sort_unstable();
+                s.dedup();
+                s.len() + test.iter().filter(|&&i| g[i].is_empty()).count()
+            });
+        let test_time_range = info
+            .times
+            .as_ref()
+            .filter(|_| opts.split == SplitKind::Time)
+            .and_then(|t| {
+                let lo = test.iter().map(|&i| t[i]).min()?;
+                let hi = test.iter().map(|&i| t[i]).max()?;
+                Some((crate::timeparse::format(lo), crate::timeparse::format(hi)))
+            });
         folds.push(FoldReport {
             repeat: *repeat,
             fold: *fold,
@@ -474,7 +534,11 @@ pub fn evaluate(
             }
         })
         .collect();
-    let mean_roc = if curves.is_empty() { Vec::new() } else { metrics::mean_roc(&curves, 101) };
+    let mean_roc = if curves.is_empty() {
+        Vec::new()
+    } else {
+        metrics::mean_roc(&curves, 101)
+    };
 
     // Pooled: the first repeat's out-of-fold predictions.
     let first: Vec<&OofRow> = oof.iter().filter(|o| o.repeat == 0).collect();
@@ -565,9 +629,16 @@ mod tests {
             }
         }
         for f in 0..5 {
-            let pos = (0..labels.len()).filter(|&i| fold[i] == f && labels[i]).count();
-            let neg = (0..labels.len()).filter(|&i| fold[i] == f && !labels[i]).count();
-            assert!(pos >= 25 && neg == 30, "fold {f}: {pos} positives, {neg} negatives");
+            let pos = (0..labels.len())
+                .filter(|&i| fold[i] == f && labels[i])
+                .count();
+            let neg = (0..labels.len())
+                .filter(|&i| fold[i] == f && !labels[i])
+                .count();
+            assert!(
+                pos >= 25 && neg == 30,
+                "fold {f}: {pos} positives, {neg} negatives"
+            );
         }
     }
 
@@ -582,6 +653,11 @@ mod tests {
                 }
             }
         }
-        assert_eq!((0..4).map(|b| blocks.iter().filter(|&&x| x == b).count()).collect::<Vec<_>>(), [3, 3, 3, 3]);
+        assert_eq!(
+            (0..4)
+                .map(|b| blocks.iter().filter(|&&x| x == b).count())
+                .collect::<Vec<_>>(),
+            [3, 3, 3, 3]
+        );
     }
 }

@@ -48,8 +48,12 @@ fn metric(m: &BinaryMetrics, key: &str) -> f64 {
     }
 }
 
+/// A metric's mean ± sd, or None when no fold had it (its mean is then a placeholder 0).
 fn summary<'a>(r: &'a EvalReport, key: &str) -> Option<&'a MeanSd> {
-    r.summary.iter().find(|s| s.metric == key).map(|s| &s.stat)
+    r.summary
+        .iter()
+        .find(|s| s.metric == key && s.stat.n > 0)
+        .map(|s| &s.stat)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2404,7 +2408,9 @@ mod tests {
             f.pr.clear();
             f.note = Some("its test part holds only one class".into());
         }
-        r.summary.clear();
+        for s in &mut r.summary {
+            s.stat = MeanSd::default();
+        }
         r.mean_roc.clear();
         r.pooled = None;
         r.options.split = SplitKind::Time;
@@ -2426,6 +2432,12 @@ mod tests {
             assert_no_bad_numbers("report", text);
         }
         assert!(t.contains("no pooled metrics") && md.contains("No pooled metrics"));
+        // No fold had metrics: no ROC-AUC of 0 and no verdict from it.
+        assert!(
+            html.contains("ROC-AUC n/a ± n/a") && !html.contains("0.000"),
+            "{html}"
+        );
+        assert!(html.contains("no fold held both classes"));
     }
 
     #[test]

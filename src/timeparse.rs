@@ -71,7 +71,9 @@ pub fn parse(s: &str) -> Option<i64> {
 
 fn looks_unix(s: &str) -> bool {
     let t = s.strip_prefix('-').unwrap_or(s);
-    !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') && t.bytes().filter(|&b| b == b'.').count() <= 1
+    !t.is_empty()
+        && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && t.bytes().filter(|&b| b == b'.').count() <= 1
 }
 
 fn is_leap(y: i64) -> bool {
@@ -102,7 +104,12 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 pub fn format(secs: i64) -> String {
     let (y, m, d) = crate::model::civil_from_days(secs.div_euclid(86_400));
     let t = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", t / 3600, t % 3600 / 60, t % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        t / 3600,
+        t % 3600 / 60,
+        t % 60
+    )
 }
 
 #[cfg(test)]
@@ -125,10 +132,22 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_time() {
-        for s in ["", "yesterday", "2016-13-01", "2016-02-30", "2016-09-01T25:00", "2016-09-01X00:00", "2016-09-01T00:00+5", "12:00"] {
+        for s in [
+            "",
+            "yesterday",
+            "2016-13-01",
+            "2016-02-30",
+            "2016-09-01T25:00",
+            "2016-09-01X00:00",
+            "2016-09-01T00:00+5",
+            "12:00",
+        ] {
             assert_eq!(parse(s), None, "{s:?}");
         }
-        assert_eq!(parse("2016-02-29"), Some(days_from_civil(2016, 2, 29) * 86_400));
+        assert_eq!(
+            parse("2016-02-29"),
+            Some(days_from_civil(2016, 2, 29) * 86_400)
+        );
         assert_eq!(parse("2015-02-29"), None);
     }
 }

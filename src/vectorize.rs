@@ -290,13 +290,20 @@ impl Corpus {
     }
 
     /// Fits vocabulary and IDF on `rows` and returns their TF-IDF matrix (rows in that order).
-    pub fn fit(&self, config: VectorizerConfig, rows: &[usize]) -> Result<(Vectorizer, Csr, FitStats, ColumnMap)> {
+    pub fn fit(
+        &self,
+        config: VectorizerConfig,
+        rows: &[usize],
+    ) -> Result<(Vectorizer, Csr, FitStats, ColumnMap)> {
         config.check()?;
         if config.ngram_min != self.ngram_min || config.ngram_max != self.ngram_max {
             return Err(Error::param(
                 "ngrams",
                 format!("{}..={}", config.ngram_min, config.ngram_max),
-                format!("the corpus was built for {}..={}", self.ngram_min, self.ngram_max),
+                format!(
+                    "the corpus was built for {}..={}",
+                    self.ngram_min, self.ngram_max
+                ),
             ));
         }
         let g = &self.grams;
@@ -327,7 +334,11 @@ impl Corpus {
             .collect();
         if let Some(cap) = config.max_features {
             if named.len() > cap {
-                named.sort_by(|a, b| df[b.1 as usize].cmp(&df[a.1 as usize]).then_with(|| a.0.cmp(&b.0)));
+                named.sort_by(|a, b| {
+                    df[b.1 as usize]
+                        .cmp(&df[a.1 as usize])
+                        .then_with(|| a.0.cmp(&b.0))
+                });
                 named.truncate(cap);
             }
         }
@@ -352,7 +363,9 @@ impl Corpus {
         let map = ColumnMap { col_of };
         let vectorizer = Vectorizer::new(config, vocabulary, idf)?;
         let x = self.matrix(rows, &map, &vectorizer);
-        let empty_rows = (0..x.n_rows()).filter(|&i| x.indptr[i] == x.indptr[i + 1]).count();
+        let empty_rows = (0..x.n_rows())
+            .filter(|&i| x.indptr[i] == x.indptr[i + 1])
+            .count();
         let stats = FitStats {
             documents: n_docs,
             distinct_terms: g.term_text.len(),
@@ -375,7 +388,12 @@ impl Corpus {
                 let (mut cols, mut idx, mut val) = (Vec::new(), Vec::new(), Vec::new());
                 for &d in block {
                     cols.clear();
-                    cols.extend(self.doc(d).iter().map(|&k| map.col_of[k as usize]).filter(|&c| c != u32::MAX));
+                    cols.extend(
+                        self.doc(d)
+                            .iter()
+                            .map(|&k| map.col_of[k as usize])
+                            .filter(|&c| c != u32::MAX),
+                    );
                     weigh_row(&mut cols, &vectorizer.idf, sublinear, &mut idx, &mut val);
                     part.push_row(&idx, &val);
                 }
@@ -395,7 +413,13 @@ impl Vectorizer {
         progress: &Progress,
     ) -> Result<(Vectorizer, Csr, FitStats)> {
         config.check()?;
-        let corpus = Corpus::build(analyzer, texts, config.ngram_min, config.ngram_max, progress);
+        let corpus = Corpus::build(
+            analyzer,
+            texts,
+            config.ngram_min,
+            config.ngram_max,
+            progress,
+        );
         let rows: Vec<usize> = (0..corpus.len()).collect();
         let (v, x, stats, _) = corpus.fit(config, &rows)?;
         Ok((v, x, stats))
@@ -586,8 +610,13 @@ mod tests {
         let rows = [0usize, 2, 3, 4];
         let (v, x, _, map) = corpus.fit(VectorizerConfig::default(), &rows).unwrap();
         let subset: Vec<String> = rows.iter().map(|&r| texts[r].clone()).collect();
-        let (v2, x2, _) =
-            Vectorizer::fit_transform(VectorizerConfig::default(), &a, &subset, &Progress::hidden()).unwrap();
+        let (v2, x2, _) = Vectorizer::fit_transform(
+            VectorizerConfig::default(),
+            &a,
+            &subset,
+            &Progress::hidden(),
+        )
+        .unwrap();
         assert_eq!(v, v2);
         assert_eq!(x, x2);
         // Held-out rows through the corpus equal transforming their text.

@@ -6,7 +6,11 @@ fn report(w: &Workdir, dir: &str) -> serde_json::Value {
 }
 
 fn oof(w: &Workdir, name: &str) -> Vec<csv::StringRecord> {
-    csv::Reader::from_path(w.path(name)).unwrap().records().map(|r| r.unwrap()).collect()
+    csv::Reader::from_path(w.path(name))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
 }
 
 #[test]
@@ -14,19 +18,37 @@ fn grouped_evaluation_keeps_authors_apart_and_writes_reports() {
     let w = Workdir::new();
     let data = w.demo_csv("d.csv", 2500, 11);
     let out = w.ok(&[
-        "evaluate", "d.csv", "--folds", "4", "--group-by", "author", "--report", "rep", "--oof", "oof.csv",
-        "--category-col", "category", "--target-precision", "0.9", "-q",
+        "evaluate",
+        "d.csv",
+        "--folds",
+        "4",
+        "--group-by",
+        "author",
+        "--report",
+        "rep",
+        "--oof",
+        "oof.csv",
+        "--category-col",
+        "category",
+        "--target-precision",
+        "0.9",
+        "-q",
     ]);
     assert!(out.contains("mean"), "terminal table:\n{out}");
     for line in out.lines() {
-        assert!(line.chars().count() <= 100, "line wider than 100 columns: {line}");
+        assert!(
+            line.chars().count() <= 100,
+            "line wider than 100 columns: {line}"
+        );
     }
     let r = report(&w, "rep");
     assert_eq!(r["folds"].as_array().unwrap().len(), 4);
     let auc = r["summary"][0]["mean"].as_f64().unwrap();
     assert_eq!(r["summary"][0]["metric"], "roc_auc");
     assert!(auc > 0.7 && auc < 1.0, "mean ROC-AUC {auc}");
-    assert!(r["pooled"]["advice"]["best_f1_threshold"].as_f64().is_some());
+    assert!(r["pooled"]["advice"]["best_f1_threshold"]
+        .as_f64()
+        .is_some());
     assert!(r["pooled"]["category_recall"].as_array().unwrap().len() >= 5);
     let html = std::fs::read_to_string(w.path("rep").join("report.html")).unwrap();
     assert!(html.contains("<svg") && !html.contains("NaN"));
@@ -47,7 +69,9 @@ fn grouped_evaluation_keeps_authors_apart_and_writes_reports() {
     for r in &rows {
         let author = &by_id[&r[0]];
         let fold = r[3].to_string();
-        let prev = authors.entry(author.clone()).or_insert_with(|| fold.clone());
+        let prev = authors
+            .entry(author.clone())
+            .or_insert_with(|| fold.clone());
         assert_eq!(*prev, fold, "author {author} in folds {prev} and {fold}");
     }
 }
@@ -56,17 +80,39 @@ fn grouped_evaluation_keeps_authors_apart_and_writes_reports() {
 fn time_split_tests_on_the_future() {
     let w = Workdir::new();
     w.demo_csv("d.csv", 2000, 12);
-    w.ok(&["evaluate", "d.csv", "--split", "time", "--time-col", "timestamp", "--folds", "3", "--report", "rep", "-q"]);
+    w.ok(&[
+        "evaluate",
+        "d.csv",
+        "--split",
+        "time",
+        "--time-col",
+        "timestamp",
+        "--folds",
+        "3",
+        "--report",
+        "rep",
+        "-q",
+    ]);
     let r = report(&w, "rep");
     let folds = r["folds"].as_array().unwrap();
     assert_eq!(folds.len(), 3);
     let mut last_end = String::new();
     for (i, f) in folds.iter().enumerate() {
         let range = f["test_time_range"].as_array().unwrap();
-        let (start, end) = (range[0].as_str().unwrap().to_string(), range[1].as_str().unwrap().to_string());
-        assert!(start >= last_end, "fold {i} starts {start} before the previous test block ended {last_end}");
+        let (start, end) = (
+            range[0].as_str().unwrap().to_string(),
+            range[1].as_str().unwrap().to_string(),
+        );
+        assert!(
+            start >= last_end,
+            "fold {i} starts {start} before the previous test block ended {last_end}"
+        );
         // Training grows with each fold: everything before the test block.
-        assert_eq!(f["n_train"].as_u64().unwrap(), (i as u64 + 1) * 500, "fold {i}");
+        assert_eq!(
+            f["n_train"].as_u64().unwrap(),
+            (i as u64 + 1) * 500,
+            "fold {i}"
+        );
         last_end = end;
     }
 }
@@ -76,13 +122,35 @@ fn unparsable_time_is_an_error_or_a_counted_skip() {
     let w = Workdir::new();
     let mut s = String::from("text,label,timestamp\n");
     for i in 0..60 {
-        s.push_str(&format!("post {i} about topic {},{},2016-09-{:02}T10:00:00Z\n", i % 7, i % 2, 1 + i % 28));
+        s.push_str(&format!(
+            "post {i} about topic {},{},2016-09-{:02}T10:00:00Z\n",
+            i % 7,
+            i % 2,
+            1 + i % 28
+        ));
     }
     s.push_str("odd post,1,yesterday\n");
     w.write("t.csv", &s);
-    w.fails(&["evaluate", "t.csv", "--split", "time", "--folds", "2"], 2, &["t.csv, line 62", "\"yesterday\"", "not a timestamp"]);
-    let out = w.run(&["evaluate", "t.csv", "--split", "time", "--folds", "2", "--skip-bad-rows", "-q"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    w.fails(
+        &["evaluate", "t.csv", "--split", "time", "--folds", "2"],
+        2,
+        &["t.csv, line 62", "\"yesterday\"", "not a timestamp"],
+    );
+    let out = w.run(&[
+        "evaluate",
+        "t.csv",
+        "--split",
+        "time",
+        "--folds",
+        "2",
+        "--skip-bad-rows",
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 unparsable time (first at line 62)"));
 }
 
@@ -94,30 +162,72 @@ fn a_single_class_fold_is_reported_not_hidden() {
     let mut s = String::from("text,label,timestamp\n");
     for i in 0..120 {
         let label = if (30..60).contains(&i) { 0 } else { i % 2 };
-        s.push_str(&format!("word{} common words here {},{label},{}\n", i % 9, i % 5, 1_500_000_000 + i * 60));
+        s.push_str(&format!(
+            "word{} common words here {},{label},{}\n",
+            i % 9,
+            i % 5,
+            1_500_000_000 + i * 60
+        ));
     }
     w.write("t.csv", &s);
-    let out = w.ok(&["evaluate", "t.csv", "--split", "time", "--folds", "3", "--report", "rep", "-q"]);
-    assert!(out.contains("one class"), "terminal table should say why fold 1 has no metrics:\n{out}");
+    let out = w.ok(&[
+        "evaluate", "t.csv", "--split", "time", "--folds", "3", "--report", "rep", "-q",
+    ]);
+    assert!(
+        out.contains("one class"),
+        "terminal table should say why fold 1 has no metrics:\n{out}"
+    );
     let r = report(&w, "rep");
     assert!(r["folds"][0]["metrics"].is_null());
     assert!(r["folds"][0]["note"].as_str().unwrap().contains("class"));
-    assert_eq!(r["summary"][0]["n"], 2, "the mean is over the folds that have the metric");
+    assert_eq!(
+        r["summary"][0]["n"], 2,
+        "the mean is over the folds that have the metric"
+    );
 }
 
 #[test]
 fn repeats_and_train_with_cv() {
     let w = Workdir::new();
     w.demo_csv("d.csv", 1500, 13);
-    w.ok(&["evaluate", "d.csv", "--folds", "3", "--repeats", "2", "--seed", "7", "--oof", "oof.csv", "-q"]);
+    w.ok(&[
+        "evaluate",
+        "d.csv",
+        "--folds",
+        "3",
+        "--repeats",
+        "2",
+        "--seed",
+        "7",
+        "--oof",
+        "oof.csv",
+        "-q",
+    ]);
     let rows = oof(&w, "oof.csv");
     assert_eq!(rows.len(), 3000);
     assert_eq!(rows.iter().filter(|r| &r[4] == "2").count(), 1500);
-    let out = w.run(&["train", "d.csv", "--out", "m.model", "--cv", "3", "--group-by", "author"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = w.run(&[
+        "train",
+        "d.csv",
+        "--out",
+        "m.model",
+        "--cv",
+        "3",
+        "--group-by",
+        "author",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let inspect = w.ok(&["inspect", "m.model"]);
-    assert!(inspect.contains("cross-validated 3 folds grouped by author"), "{inspect}");
-    let json: serde_json::Value = serde_json::from_str(&w.ok(&["inspect", "m.model", "--json"])).unwrap();
+    assert!(
+        inspect.contains("cross-validated 3 folds grouped by author"),
+        "{inspect}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&w.ok(&["inspect", "m.model", "--json"])).unwrap();
     assert!(json["meta"]["cv"]["summary"][0]["mean"].as_f64().unwrap() > 0.5);
     let _ = jsonl("");
 }
@@ -126,11 +236,31 @@ fn repeats_and_train_with_cv() {
 fn evaluation_is_deterministic() {
     let w = Workdir::new();
     w.demo_csv("d.csv", 1200, 14);
-    w.ok(&["evaluate", "d.csv", "--folds", "3", "--group-by", "author", "--oof", "a.csv", "-q"]);
+    w.ok(&[
+        "evaluate",
+        "d.csv",
+        "--folds",
+        "3",
+        "--group-by",
+        "author",
+        "--oof",
+        "a.csv",
+        "-q",
+    ]);
     let a = std::fs::read(w.path("a.csv")).unwrap();
     let out = w
         .cmd("trollwatch")
-        .args(["evaluate", "d.csv", "--folds", "3", "--group-by", "author", "--oof", "b.csv", "-q"])
+        .args([
+            "evaluate",
+            "d.csv",
+            "--folds",
+            "3",
+            "--group-by",
+            "author",
+            "--oof",
+            "b.csv",
+            "-q",
+        ])
         .env("RAYON_NUM_THREADS", "1")
         .output()
         .unwrap();

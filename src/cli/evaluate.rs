@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::train::{FeatureArgs, FitArgs};
-use super::InputArgs;
+use super::{InputArgs, LabelArgs};
 use crate::dataset::{self, Labeled};
 use crate::error::Error;
 use crate::evaluate::{self, EvalOptions, RowInfo, SplitKind};
@@ -22,12 +22,8 @@ pub struct Args {
     pub input: String,
     #[command(flatten)]
     pub input_args: InputArgs,
-    /// Column holding the labels (exactly two distinct values).
-    #[arg(long, default_value = "label", value_name = "NAME")]
-    pub label_col: String,
-    /// The label value of the troll class.
-    #[arg(long, default_value = "1", value_name = "VALUE")]
-    pub positive: String,
+    #[command(flatten)]
+    pub label: LabelArgs,
     #[command(flatten)]
     pub cv: CvArgs,
     /// Split kind: `stratified` (shuffled; grouped with --group-by) or `time` (rolling origin).
@@ -86,23 +82,38 @@ fn parse_split(s: &str) -> Result<SplitKind, String> {
     }
 }
 
+/// The optional per-row columns an evaluation reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowColumns<'a> {
+    pub group_by: Option<&'a str>,
+    pub time_col: Option<&'a str>,
+    pub category_col: Option<&'a str>,
+}
+
 /// Reads the labeled file with the columns an evaluation needs, parsing times; rows whose
 /// time cannot be parsed are errors, or skipped and counted with --skip-bad-rows.
 pub fn read_for_eval(
     input: &str,
     input_args: &InputArgs,
-    label_col: &str,
-    positive: &str,
-    group_by: Option<&str>,
-    time_col: Option<&str>,
-    category_col: Option<&str>,
+    label: &LabelArgs,
+    cols: RowColumns,
     progress: &Progress,
 ) -> anyhow::Result<(Labeled, RowInfo)> {
+    let RowColumns {
+        group_by,
+        time_col,
+        category_col,
+    } = cols;
     let mut opts = input_args.read_options();
-    let wanted: Vec<&str> = [group_by, time_col, category_col].into_iter().flatten().collect();
+    let wanted: Vec<&str> = [group_by, time_col, category_col]
+        .into_iter()
+        .flatten()
+        .collect();
     opts.extra_cols = wanted.iter().map(|s| s.to_string()).collect();
     let bar = progress.bar(0, "reading");
-    let mut data = dataset::read_labeled(input, opts, label_col, positive, |n| bar.set_position(n))?;
+    let mut data = dataset::read_labeled(input, opts, &label.label_col, &label.positive, |n| {
+        bar.set_position(n)
+    })?;
     bar.finish_and_clear();
     let column = |name: Option<&str>, data: &Labeled| -> Option<Vec<String>> {
         let pos = wanted.iter().position(|w| Some(*w) == name)?;
@@ -169,16 +180,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     opts.check()?;
     let progress = Progress::new(!args.quiet);
-    let (data, info) = read_for_eval(
-        &args.input,
-        &args.input_args,
-        &args.label_col,
-        &args.positive,
-        args.cv.group_by.as_deref(),
-        time_col.as_deref(),
-        args.category_col.as_deref(),
-        &progress,
-    )?;
+    let cols = RowColumns {
+        group_by: args.cv.group_by.as_deref(),
+        time_col: time_col.as_deref(),
+        category_col: args.category_col.as_deref(),
+    };
+    let (data, info) = read_for_eval(&args.input, &args.input_args, &args.label, cols, &progress)?;
     if let Some(s) = data.skipped.summary(&args.input) {
         eprintln!("{s}");
     }
@@ -186,7 +193,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     print!("{}", crate::report::terminal_table(&report));
     if let Some(dir) = &args.report {
         crate::report::write_all(&report, dir)?;
-        eprintln!("wrote {}/report.json, report.md, report.html", dir.display());
+        eprintln!(
+            "wrote {}/report.json, report.md, report.html",
+            dir.display()
+        );
     }
     if let Some(path) = &args.oof {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -201,9 +211,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 &(o.repeat + 1).to_string(),
             ])?;
         }
-        let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("formatting {}: {e}", path.display()))?;
+        let bytes = w
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("formatting {}: {e}", path.display()))?;
         crate::model::write_atomic(path, &bytes)?;
-        eprintln!("wrote {} out-of-fold predictions to {}", oof.len(), path.display());
+        eprintln!(
+            "wrote {} out-of-fold predictions to {}",
+            oof.len(),
+            path.display()
+        );
     }
     Ok(())
 }

@@ -114,13 +114,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             cv.summary
                 .iter()
                 .find(|s| s.metric == name)
-                .map_or("-".to_string(), |s| format!("{:.4} ± {:.4}", s.stat.mean, s.stat.sd))
+                .map_or("-".to_string(), |s| {
+                    format!("{:.4} ± {:.4}", s.stat.mean, s.stat.sd)
+                })
         };
         writeln!(
             o,
             "  cross-validated {} folds{}: ROC-AUC {}, PR-AUC {}, F1 {}",
             cv.folds,
-            cv.group_by.as_ref().map_or(String::new(), |g| format!(" grouped by {g}")),
+            cv.group_by
+                .as_ref()
+                .map_or(String::new(), |g| format!(" grouped by {g}")),
             stat("roc_auc"),
             stat("pr_auc"),
             stat("f1")

@@ -91,6 +91,17 @@ impl InputArgs {
     }
 }
 
+/// The label column and the troll class; shared by the commands that read labeled posts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LabelArgs {
+    /// Column holding the labels (exactly two distinct values).
+    #[arg(long, default_value = "label", value_name = "NAME")]
+    pub label_col: String,
+    /// The label value of the troll class.
+    #[arg(long, default_value = "1", value_name = "VALUE")]
+    pub positive: String,
+}
+
 fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s {
         "tab" | "\\t" | "\t" => Ok(b'\t'),

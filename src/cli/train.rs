@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::InputArgs;
+use super::{InputArgs, LabelArgs};
 use crate::error::Error;
 use crate::evaluate::{self, EvalOptions, SplitKind};
 use crate::logistic::{ClassWeight, LogisticParams};
@@ -27,12 +27,8 @@ pub struct Args {
     pub out: PathBuf,
     #[command(flatten)]
     pub input_args: InputArgs,
-    /// Column holding the labels (exactly two distinct values).
-    #[arg(long, default_value = "label", value_name = "NAME")]
-    pub label_col: String,
-    /// The label value of the troll class.
-    #[arg(long, default_value = "1", value_name = "VALUE")]
-    pub positive: String,
+    #[command(flatten)]
+    pub label: LabelArgs,
     #[command(flatten)]
     pub features: FeatureArgs,
     #[command(flatten)]
@@ -192,14 +188,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     config.check()?;
     let progress = Progress::new(!args.quiet);
     let started = std::time::Instant::now();
+    let cols = super::evaluate::RowColumns {
+        group_by: args.group_by.as_deref(),
+        ..Default::default()
+    };
     let (data, info) = super::evaluate::read_for_eval(
         &args.input,
         &args.input_args,
-        &args.label_col,
-        &args.positive,
-        args.group_by.as_deref(),
-        None,
-        None,
+        &args.label,
+        cols,
         &progress,
     )?;
     let read_s = started.elapsed().as_secs_f64();
@@ -233,7 +230,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let input = InputColumns {
         text_col: args.input_args.text_col.clone(),
-        label_col: args.label_col.clone(),
+        label_col: args.label.label_col.clone(),
     };
     let (mut model, timings) = train::train(&data, &args.input, input, &config, &progress)?;
     model.meta.cv = cv;
