@@ -11,5 +11,7 @@ mod model_file;
 mod bad_input;
 // Cross-validation: folds, reports, out-of-fold predictions.
 mod evaluate;
+// report.html rendered by headless Chromium (skips when none is installed).
+mod report_browser;
 // Real data in ../shared/datasets (ignored unless asked for; .ci/run asks).
 mod real_data;
