@@ -7,7 +7,7 @@
 //! the data, where a fixed absolute tolerance on a summed loss is never reached on large sets.
 //! It owns fitting and the fitted linear function; features and files live elsewhere.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use argmin::core::observers::{Observe, ObserverMode};
 use argmin::core::{
@@ -129,15 +129,6 @@ pub fn sigmoid(z: f64) -> f64 {
     }
 }
 
-/// log(1 + exp(−m)), stable for large |m|.
-fn log1p_exp_neg(m: f64) -> f64 {
-    if m > 0.0 {
-        (-m).exp().ln_1p()
-    } else {
-        -m + m.exp().ln_1p()
-    }
-}
-
 const BLOCK: usize = 8192;
 
 struct Problem<'a> {
@@ -149,66 +140,81 @@ struct Problem<'a> {
     s: Vec<f64>,
     alpha: f64,
     n: f64,
-    /// Margins z for the last parameters seen: the line search asks for the cost and then the
-    /// gradient at the same point, and X·w is half the work.
-    cache: Mutex<Option<(Array1<f64>, Vec<f64>)>>,
+    /// The last point evaluated: the line search asks for the cost and then the gradient at
+    /// the same parameters, and both come from one pass over X·w.
+    cache: Mutex<Option<(Array1<f64>, Arc<Point>)>>,
     evaluations: Mutex<u64>,
 }
 
+/// The data term at one point: Σ sᵢ·log(1 + exp(−yᵢzᵢ)) and rᵢ = ∂/∂zᵢ of it.
+struct Point {
+    loss: f64,
+    r: Vec<f64>,
+}
+
 impl Problem<'_> {
-    fn margins(&self, p: &Array1<f64>) -> Vec<f64> {
+    fn point(&self, p: &Array1<f64>) -> Arc<Point> {
         if let Ok(guard) = self.cache.lock() {
-            if let Some((q, z)) = guard.as_ref() {
+            if let Some((q, point)) = guard.as_ref() {
                 if q == p {
-                    return z.clone();
+                    return point.clone();
                 }
             }
         }
         let d = self.x.n_cols;
         let w = p.as_slice().expect("contiguous parameters");
-        let mut z = vec![0.0; self.x.n_rows()];
-        self.x.matvec(&w[..d], w[d], &mut z);
+        let mut r = vec![0.0; self.x.n_rows()];
+        self.x.matvec(&w[..d], w[d], &mut r);
+        // One exp and one log per row give both the loss and the residual.
+        let partial: Vec<f64> = r
+            .par_chunks_mut(BLOCK)
+            .enumerate()
+            .map(|(b, zs)| {
+                let mut loss = 0.0;
+                for (k, z) in zs.iter_mut().enumerate() {
+                    let i = b * BLOCK + k;
+                    let m = self.y[i] * *z;
+                    let e = (-m.abs()).exp();
+                    loss += self.s[i] * (e.ln_1p() + (-m).max(0.0));
+                    // σ(−m) = 1 / (1 + exp(m))
+                    let sig = if m >= 0.0 {
+                        e / (1.0 + e)
+                    } else {
+                        1.0 / (1.0 + e)
+                    };
+                    *z = -self.s[i] * self.y[i] * sig;
+                }
+                loss
+            })
+            .collect();
+        let point = Arc::new(Point {
+            loss: partial.iter().sum(),
+            r,
+        });
         if let Ok(mut guard) = self.cache.lock() {
-            *guard = Some((p.clone(), z.clone()));
+            *guard = Some((p.clone(), point.clone()));
         }
         if let Ok(mut e) = self.evaluations.lock() {
             *e += 1;
         }
-        z
+        point
     }
 
     fn cost_of(&self, p: &Array1<f64>) -> f64 {
-        let z = self.margins(p);
-        let partial: Vec<f64> = z
-            .par_chunks(BLOCK)
-            .enumerate()
-            .map(|(b, zs)| {
-                zs.iter()
-                    .enumerate()
-                    .map(|(k, &zi)| {
-                        let i = b * BLOCK + k;
-                        self.s[i] * log1p_exp_neg(self.y[i] * zi)
-                    })
-                    .sum::<f64>()
-            })
-            .collect();
+        let point = self.point(p);
         let d = self.x.n_cols;
         let w = &p.as_slice().expect("contiguous parameters")[..d];
         let reg = 0.5 * self.alpha * w.iter().map(|v| v * v).sum::<f64>();
-        (partial.iter().sum::<f64>() + reg) / self.n
+        (point.loss + reg) / self.n
     }
 
     fn gradient_of(&self, p: &Array1<f64>) -> Array1<f64> {
-        let z = self.margins(p);
-        let r: Vec<f64> = z
-            .par_iter()
-            .enumerate()
-            .map(|(i, &zi)| -self.s[i] * self.y[i] * sigmoid(-self.y[i] * zi))
-            .collect();
+        let point = self.point(p);
+        let r = &point.r;
         let d = self.x.n_cols;
         let w = &p.as_slice().expect("contiguous parameters")[..d];
         let mut g = vec![0.0; d + 1];
-        self.xt.matvec(&r, 0.0, &mut g[..d]);
+        self.xt.matvec(r, 0.0, &mut g[..d]);
         for (gj, wj) in g[..d].iter_mut().zip(w) {
             *gj = (*gj + self.alpha * wj) / self.n;
         }
@@ -294,8 +300,9 @@ pub fn fit(
         cache: Mutex::new(None),
         evaluations: Mutex::new(0),
     };
-    let init = Array1::<f64>::zeros(d + 1);
-    let g0 = l2(&problem.gradient_of(&init));
+    let zero = Array1::<f64>::zeros(d + 1);
+    let g0 = l2(&problem.gradient_of(&zero));
+    let init = zero;
     let tol_grad = (params.tol * g0).max(f64::MIN_POSITIVE);
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), params.memory)
         .with_tolerance_grad(tol_grad)

@@ -268,15 +268,16 @@ pub fn terminal_table(r: &EvalReport) -> String {
         ),
         String::new(),
     ];
-    const LEAD: usize = 21;
-    let mut head = format!("{:<7}{:>7}{:>7}", "fold", "n_test", "pos");
+    // Room for counts up to 9,999,999 test rows without columns running together.
+    const LEAD: usize = 25;
+    let mut head = format!("{:<6}{:>10}{:>9}", "fold", "n_test", "pos");
     for (_, short, _) in METRICS {
         head.push_str(&format!("{short:>8}"));
     }
     lines.push(head);
     for f in &r.folds {
         let lead = format!(
-            "{:<7}{:>7}{:>7}",
+            "{:<6}{:>10}{:>9}",
             fold_label(f, r.options.repeats),
             count(f.n_test as u64),
             count(f.test_positives as u64)
