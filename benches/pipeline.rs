@@ -41,13 +41,22 @@ fn stages(c: &mut Criterion) {
         })
     });
 
-    let (vectorizer, x, _) =
-        Vectorizer::fit_transform(VectorizerConfig::default(), &analyzer, &data.texts, &Progress::hidden()).unwrap();
+    let (vectorizer, x, _) = Vectorizer::fit_transform(
+        VectorizerConfig::default(),
+        &analyzer,
+        &data.texts,
+        &Progress::hidden(),
+    )
+    .unwrap();
     g.bench_function(BenchmarkId::new("vectorize", n), |b| {
         b.iter(|| {
-            let (v, x2, _) =
-                Vectorizer::fit_transform(VectorizerConfig::default(), &analyzer, &data.texts, &Progress::hidden())
-                    .unwrap();
+            let (v, x2, _) = Vectorizer::fit_transform(
+                VectorizerConfig::default(),
+                &analyzer,
+                &data.texts,
+                &Progress::hidden(),
+            )
+            .unwrap();
             assert_eq!(v.n_features(), vectorizer.n_features());
             black_box(x2.nnz())
         })
@@ -55,7 +64,13 @@ fn stages(c: &mut Criterion) {
 
     g.bench_function(BenchmarkId::new("fit", format!("{n}x{}", x.n_cols)), |b| {
         b.iter(|| {
-            let (m, report) = fit(&x, &data.labels, &LogisticParams::default(), &Progress::hidden()).unwrap();
+            let (m, report) = fit(
+                &x,
+                &data.labels,
+                &LogisticParams::default(),
+                &Progress::hidden(),
+            )
+            .unwrap();
             assert!(report.converged, "{report:?}");
             black_box(m.intercept)
         })
@@ -65,11 +80,22 @@ fn stages(c: &mut Criterion) {
         text_col: "text".into(),
         label_col: "label".into(),
     };
-    let (model, _) = train(&data, "demo.csv", cols, &TrainConfig::default(), &Progress::hidden()).unwrap();
+    let (model, _) = train(
+        &data,
+        "demo.csv",
+        cols,
+        &TrainConfig::default(),
+        &Progress::hidden(),
+    )
+    .unwrap();
     g.bench_function(BenchmarkId::new("score", n), |b| {
         b.iter(|| {
             let scored = model.score_batch(&data.texts, 0.5, 0);
-            let hits = scored.iter().zip(&data.labels).filter(|(s, &l)| s.positive == l).count();
+            let hits = scored
+                .iter()
+                .zip(&data.labels)
+                .filter(|(s, &l)| s.positive == l)
+                .count();
             assert!(hits as f64 > 0.8 * n as f64, "training accuracy {hits}/{n}");
             black_box(hits)
         })
