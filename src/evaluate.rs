@@ -284,32 +284,6 @@ pub fn time_blocks(times: &[i64], k: usize) -> Vec<usize> {
     block
 }
 
-const METRIC_NAMES: [&str; 9] = [
-    "roc_auc",
-    "pr_auc",
-    "log_loss",
-    "brier",
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "mcc",
-];
-
-fn metric_value(m: &metrics::BinaryMetrics, name: &str) -> f64 {
-    match name {
-        "roc_auc" => m.roc_auc,
-        "pr_auc" => m.pr_auc,
-        "log_loss" => m.log_loss,
-        "brier" => m.brier,
-        "accuracy" => m.accuracy,
-        "precision" => m.precision,
-        "recall" => m.recall,
-        "f1" => m.f1,
-        _ => m.mcc,
-    }
-}
-
 /// Runs the cross-validation. Inside every fold the vocabulary, IDF and model are fitted on
 /// that fold's training rows only.
 pub fn evaluate(
@@ -521,12 +495,12 @@ pub fn evaluate(
     }
     bar.finish_and_clear();
 
-    let summary = METRIC_NAMES
+    let summary = metrics::METRIC_NAMES
         .iter()
         .map(|name| {
             let values: Vec<f64> = folds
                 .iter()
-                .filter_map(|f| f.metrics.as_ref().map(|m| metric_value(m, name)))
+                .filter_map(|f| f.metrics.as_ref().and_then(|m| m.get(name)))
                 .collect();
             MetricSummary {
                 metric: name.to_string(),

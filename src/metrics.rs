@@ -50,6 +50,37 @@ pub struct BinaryMetrics {
     pub confusion: Confusion,
 }
 
+/// The per-fold metrics by name, in the order reports list them.
+pub const METRIC_NAMES: [&str; 9] = [
+    "roc_auc",
+    "pr_auc",
+    "log_loss",
+    "brier",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "mcc",
+];
+
+impl BinaryMetrics {
+    /// A metric by its name in [`METRIC_NAMES`].
+    pub fn get(&self, name: &str) -> Option<f64> {
+        Some(match name {
+            "roc_auc" => self.roc_auc,
+            "pr_auc" => self.pr_auc,
+            "log_loss" => self.log_loss,
+            "brier" => self.brier,
+            "accuracy" => self.accuracy,
+            "precision" => self.precision,
+            "recall" => self.recall,
+            "f1" => self.f1,
+            "mcc" => self.mcc,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RocPoint {
     pub fpr: f64,

@@ -35,17 +35,16 @@ const METRICS: [(&str, &str, &str); 9] = [
 const TERMINAL_WIDTH: usize = 100;
 
 fn metric(m: &BinaryMetrics, key: &str) -> f64 {
-    match key {
-        "roc_auc" => m.roc_auc,
-        "pr_auc" => m.pr_auc,
-        "log_loss" => m.log_loss,
-        "brier" => m.brier,
-        "accuracy" => m.accuracy,
-        "precision" => m.precision,
-        "recall" => m.recall,
-        "f1" => m.f1,
-        _ => m.mcc,
-    }
+    m.get(key).unwrap_or(f64::NAN)
+}
+
+/// Mean ± sd of a metric, NaN (shown as n/a) when no fold has it.
+fn summary_or_nan(r: &EvalReport, key: &str) -> MeanSd {
+    summary(r, key).copied().unwrap_or(MeanSd {
+        mean: f64::NAN,
+        sd: f64::NAN,
+        n: 0,
+    })
 }
 
 /// A metric's mean ± sd, or None when no fold had it (its mean is then a placeholder 0).
@@ -490,16 +489,8 @@ pub fn markdown(r: &EvalReport) -> String {
     let d = &r.data;
     let [neg, pos] = class_names(&d.labels).map(|n| md(&n));
     let mut out = format!("# trollwatch evaluation: {}\n\n", md(&d.source));
-    let auc = summary(r, "roc_auc").copied().unwrap_or(MeanSd {
-        mean: f64::NAN,
-        sd: f64::NAN,
-        n: 0,
-    });
-    let pr = summary(r, "pr_auc").copied().unwrap_or(MeanSd {
-        mean: f64::NAN,
-        sd: f64::NAN,
-        n: 0,
-    });
+    let auc = summary_or_nan(r, "roc_auc");
+    let pr = summary_or_nan(r, "pr_auc");
     out.push_str(&format!(
         "**ROC-AUC {} ± {}** over {} folds: the model {}. PR-AUC {} ± {} (base rate {}). \
          Split: {}.\n\n",
@@ -985,16 +976,8 @@ footer{color:var(--muted);font-size:13px;margin-top:18px;text-align:center}
 /// precision–recall, calibration, score histograms), the tables and the settings.
 pub fn html(r: &EvalReport) -> String {
     let d = &r.data;
-    let auc = summary(r, "roc_auc").copied().unwrap_or(MeanSd {
-        mean: f64::NAN,
-        sd: f64::NAN,
-        n: 0,
-    });
-    let pr = summary(r, "pr_auc").copied().unwrap_or(MeanSd {
-        mean: f64::NAN,
-        sd: f64::NAN,
-        n: 0,
-    });
+    let auc = summary_or_nan(r, "roc_auc");
+    let pr = summary_or_nan(r, "pr_auc");
     let base_rate = ratio(d.positives, d.rows);
     let mut o = String::with_capacity(64 * 1024);
     o.push_str(&format!(
