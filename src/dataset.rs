@@ -513,13 +513,19 @@ impl PostReader {
                         // A blank line between rows carries nothing; csv already skips most.
                         return Ok(Some(Err((line, "blank line", "blank line".into()))));
                     }
+                    let spans_lines = record.iter().any(|f| f.contains(&b'\n'));
                     return Ok(Some(Err((
                         line,
                         "wrong number of fields",
                         format!(
-                            "expected {} fields as in the header, found {}",
+                            "expected {} fields as in the header, found {}{}",
                             n_fields,
-                            record.len()
+                            record.len(),
+                            if spans_lines {
+                                " (a quoted field runs over several lines: is a quote unbalanced?)"
+                            } else {
+                                ""
+                            }
                         ),
                     ))));
                 }

@@ -9,6 +9,8 @@ mod cli;
 mod model_file;
 // Bad input: clear errors with file and line, or counted skips.
 mod bad_input;
+// Malformed inputs: a clear error or a counted skip for each, never a panic.
+mod malformed;
 // Cross-validation: folds, reports, out-of-fold predictions.
 mod evaluate;
 // report.html rendered by headless Chromium (skips when none is installed).
