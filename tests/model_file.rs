@@ -141,3 +141,42 @@ fn failed_training_leaves_previous_model_intact() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn killing_train_never_leaves_a_torn_model_or_a_temporary_file() {
+    let w = Workdir::new();
+    let good = model_bytes(&w);
+    w.demo_csv("big.csv", 12000, 8);
+    // Kill at a spread of moments: while reading, tokenizing, fitting and writing.
+    for delay_ms in [5u64, 40, 80, 120, 160, 200, 260, 320, 400, 500] {
+        let mut child = w
+            .cmd("trollwatch")
+            .args(["train", "big.csv", "--out", "good.model", "-q"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        let now = std::fs::read(w.path("good.model")).unwrap();
+        if status.success() {
+            // It finished first: the new model must be whole.
+            assert!(trollwatch::model::Model::from_bytes(&now, &w.path("good.model")).is_ok());
+        } else {
+            assert_eq!(
+                now, good,
+                "killed after {delay_ms} ms: the previous model changed"
+            );
+        }
+        let leftovers: Vec<String> = std::fs::read_dir(w.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "killed after {delay_ms} ms, left {leftovers:?}"
+        );
+    }
+}
