@@ -153,7 +153,7 @@ fn cases() -> Vec<Case> {
         (
             "binary.csv",
             (0..4096u32)
-                .map(|i| (i * 2_654_435_761u32 >> 24) as u8)
+                .map(|i| (i.wrapping_mul(2_654_435_761u32) >> 24) as u8)
                 .collect(),
             &[],
             0,
