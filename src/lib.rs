@@ -3,7 +3,10 @@
 //! The pipeline is a chain of small stages, one module each: [`dataset`] reads posts,
 //! [`tokenize`] turns a post into terms, [`vectorize`] turns terms into TF-IDF rows of a
 //! [`sparse`] matrix, [`logistic`] fits the classifier, [`model`] saves and loads the whole
-//! pipeline as one versioned file, and [`score`] applies it to new posts.
+//! pipeline as one versioned file, and [`score`] applies it to new posts. [`train`] runs the
+//! chain; [`evaluate`] cross-validates it, with [`metrics`] for the arithmetic and [`report`]
+//! for the terminal, Markdown and HTML reports. [`synth`] makes the demo data, [`cli`] is the
+//! command line the two binaries share.
 
 pub mod cli;
 pub mod dataset;
