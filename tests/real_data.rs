@@ -46,26 +46,13 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
         })
         .collect();
     let mut train_part = data.clone();
-    let keep = |v: &[String]| -> Vec<String> {
-        v.iter()
-            .zip(&held_out)
-            .filter(|(_, &h)| !h)
-            .map(|(t, _)| t.clone())
-            .collect()
-    };
-    train_part.texts = keep(&data.texts);
-    train_part.ids = keep(&data.ids);
-    train_part.labels = data
-        .labels
-        .iter()
-        .zip(&held_out)
-        .filter(|(_, &h)| !h)
-        .map(|(&l, _)| l)
-        .collect();
+    let not_held_out: Vec<bool> = held_out.iter().map(|h| !h).collect();
+    train_part.retain_rows(&not_held_out);
     let cols = InputColumns {
         text_col: "text".into(),
         label_col: "label".into(),
     };
+    let n_train = train_part.texts.len();
     let (model, _) = train(
         &train_part,
         file,
@@ -96,11 +83,11 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
     let a = auc(&scores, &test_labels);
     eprintln!(
         "{file}: trained on {} posts, held-out ROC-AUC {a:.4} on {} posts ({} trolls)",
-        train_part.texts.len(),
+        n_train,
         test_labels.len(),
         test_labels.iter().filter(|&&l| l).count()
     );
-    (a, train_part.texts.len(), test_labels.len())
+    (a, n_train, test_labels.len())
 }
 
 #[test]
