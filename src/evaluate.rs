@@ -541,9 +541,7 @@ pub fn evaluate(
         trollwatch_version: env!("CARGO_PKG_VERSION").into(),
         options: opts.clone(),
         data: EvalData {
-            source: std::path::Path::new(source)
-                .file_name()
-                .map_or_else(|| source.to_string(), |f| f.to_string_lossy().into_owned()),
+            source: crate::train::source_name(source),
             rows: n as u64,
             positives,
             negatives,

@@ -92,12 +92,7 @@ pub struct LinearModel {
 
 impl LinearModel {
     pub fn decision(&self, idx: &[u32], val: &[f32]) -> f64 {
-        self.intercept
-            + idx
-                .iter()
-                .zip(val)
-                .map(|(&c, &v)| v as f64 * self.weights[c as usize])
-                .sum::<f64>()
+        self.intercept + crate::sparse::dot(idx, val, &self.weights)
     }
 
     pub fn probability(&self, idx: &[u32], val: &[f32]) -> f64 {
@@ -368,17 +363,10 @@ mod tests {
     use linfa::prelude::*;
     use ndarray::{Array2, Axis};
 
-    /// A deterministic pseudo-random stream (SplitMix64), values in [0, 1).
+    /// A deterministic pseudo-random stream, values in [0, 1).
     fn rng(seed: u64) -> impl FnMut() -> f64 {
-        let mut s = seed;
-        move || {
-            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            (z >> 11) as f64 / (1u64 << 53) as f64
-        }
+        let mut s = crate::rng::SplitMix64::new(seed);
+        move || s.next_f64()
     }
 
     /// Dense data with values exactly representable in f32 (what the sparse matrix stores),

@@ -49,23 +49,10 @@ impl Csr {
         (&self.indices[a..b], &self.data[a..b])
     }
 
-    /// The rows `rows` (in that order) as a new matrix.
-    pub fn select_rows(&self, rows: &[usize]) -> Csr {
-        let mut out = Csr::new(self.n_cols);
-        for &r in rows {
-            let (idx, val) = self.row(r);
-            out.push_row(idx, val);
-        }
-        out
-    }
-
     /// Row-wise dot product with `w` (length `n_cols`).
     pub fn row_dot(&self, i: usize, w: &[f64]) -> f64 {
         let (idx, val) = self.row(i);
-        idx.iter()
-            .zip(val)
-            .map(|(&c, &v)| v as f64 * w[c as usize])
-            .sum()
+        dot(idx, val, w)
     }
 
     /// `out[i] = x_i · w + b` for every row, in parallel.
@@ -148,6 +135,14 @@ impl Csr {
     }
 }
 
+/// Dot product of a sparse row (`idx`, `val`) with a dense vector.
+pub fn dot(idx: &[u32], val: &[f32], w: &[f64]) -> f64 {
+    idx.iter()
+        .zip(val)
+        .map(|(&c, &v)| v as f64 * w[c as usize])
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,7 +166,5 @@ mod tests {
         t.matvec(&[1.0, 5.0, 2.0], 0.0, &mut tz);
         assert_eq!(tz, g, "Xᵀr through the transpose");
         assert_eq!(t.transpose(), x);
-        let s = x.select_rows(&[2, 0]);
-        assert_eq!(s.row(0), (&[0u32, 1][..], &[0.5f32, -1.0][..]));
     }
 }

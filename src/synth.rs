@@ -66,15 +66,8 @@ struct Rng([u64; 4]);
 
 impl Rng {
     fn new(seed: u64) -> Rng {
-        let mut sm = seed;
-        let mut next = || {
-            sm = sm.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = sm;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
-        Rng([next(), next(), next(), next()])
+        let mut sm = crate::rng::SplitMix64::new(seed);
+        Rng([sm.next_u64(), sm.next_u64(), sm.next_u64(), sm.next_u64()])
     }
 
     fn next_u64(&mut self) -> u64 {

@@ -100,7 +100,8 @@ pub fn train(
     ))
 }
 
-fn source_name(path: &str) -> String {
+/// The file name of an input path (without its folder), as summaries record it.
+pub fn source_name(path: &str) -> String {
     std::path::Path::new(path)
         .file_name()
         .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())

@@ -11,7 +11,7 @@ use trollwatch::model::InputColumns;
 use trollwatch::progress::Progress;
 use trollwatch::train::{train, TrainConfig};
 
-use crate::workdir::auc;
+use trollwatch::metrics::roc_auc;
 
 fn shared(name: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -80,7 +80,7 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
         .iter()
         .map(|s| s.score)
         .collect();
-    let a = auc(&scores, &test_labels);
+    let a = roc_auc(&scores, &test_labels).unwrap();
     eprintln!(
         "{file}: trained on {} posts, held-out ROC-AUC {a:.4} on {} posts ({} trolls)",
         n_train,

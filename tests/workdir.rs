@@ -120,22 +120,3 @@ pub fn jsonl(s: &str) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
         .collect()
 }
-
-/// ROC-AUC by ranks, ties counted as half.
-pub fn auc(scores: &[f64], labels: &[bool]) -> f64 {
-    let mut pairs: Vec<(f64, bool)> = scores.iter().copied().zip(labels.iter().copied()).collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let n1 = labels.iter().filter(|&&l| l).count() as f64;
-    let n0 = labels.len() as f64 - n1;
-    let (mut i, mut rank_sum) = (0, 0.0);
-    while i < pairs.len() {
-        let mut j = i;
-        while j < pairs.len() && pairs[j].0 == pairs[i].0 {
-            j += 1;
-        }
-        let avg = (i + 1 + j) as f64 / 2.0;
-        rank_sum += avg * pairs[i..j].iter().filter(|p| p.1).count() as f64;
-        i = j;
-    }
-    (rank_sum - n1 * (n1 + 1.0) / 2.0) / (n1 * n0)
-}
