@@ -1,5 +1,5 @@
 //! The model file: one file that holds everything needed to score a post — format name and
-//! version, the tokenizer and vectorizer configuration, the sorted vocabulary, IDF, weights,
+//! version, the tokenizer and vectorizer configuration, the vocabulary (columns by falling document frequency), IDF, weights,
 //! intercept, label names, training options, a summary of the training data, and a SHA-256 of
 //! its own bytes. Configuration is saved, not behaviour: loading rebuilds the same analyzer.
 //!
@@ -22,7 +22,7 @@ use crate::vectorize::{FitStats, Vectorizer, VectorizerConfig};
 
 pub const MAGIC: &[u8; 16] = b"TROLLWATCH-MODEL";
 pub const FORMAT_NAME: &str = "trollwatch-model";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The two classes: `positive` is the troll class, scored as the probability.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -234,9 +234,6 @@ impl Model {
                 .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
             let t = std::str::from_utf8(t).map_err(|_| bad(format!("term {k} is not UTF-8")))?;
             vocabulary.push(t.to_string());
-        }
-        if vocabulary.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(bad("is inconsistent: its vocabulary is not sorted".into()));
         }
         let idf = r
             .f64s(n)

@@ -1,4 +1,4 @@
-//! Terms → TF-IDF rows. Fitting builds a sorted vocabulary of word n-grams (document-frequency
+//! Terms → TF-IDF rows. Fitting builds a vocabulary of word n-grams (document-frequency
 //! limits, an optional cap on features) and the IDF vector from the training posts only;
 //! transforming a post uses exactly that vocabulary and IDF, whatever else is in its batch.
 //! Weights: sublinear tf (1 + ln tf), smooth IDF (ln((1 + n) / (1 + df)) + 1), rows scaled to
@@ -69,7 +69,7 @@ impl VectorizerConfig {
     }
 }
 
-/// A fitted vectorizer: settings, sorted vocabulary and IDF.
+/// A fitted vectorizer: settings, vocabulary (most frequent first) and IDF.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vectorizer {
     pub config: VectorizerConfig,
@@ -332,17 +332,17 @@ impl Corpus {
                 (s, k)
             })
             .collect();
+        // Columns in order of falling document frequency (ties by text): the handful of
+        // columns that hold most non-zeros sit together at the front, so the weights that
+        // every product touches stay in cache while fitting and scoring.
+        named.sort_by(|a, b| {
+            df[b.1 as usize]
+                .cmp(&df[a.1 as usize])
+                .then_with(|| a.0.cmp(&b.0))
+        });
         if let Some(cap) = config.max_features {
-            if named.len() > cap {
-                named.sort_by(|a, b| {
-                    df[b.1 as usize]
-                        .cmp(&df[a.1 as usize])
-                        .then_with(|| a.0.cmp(&b.0))
-                });
-                named.truncate(cap);
-            }
+            named.truncate(cap);
         }
-        named.sort_by(|a, b| a.0.cmp(&b.0));
         let mut col_of = vec![u32::MAX; g.gram_parts.len()];
         let mut vocabulary = Vec::with_capacity(named.len());
         let mut idf = Vec::with_capacity(named.len());
@@ -449,11 +449,21 @@ impl Vectorizer {
                 "too many terms",
             ));
         }
-        let lookup = vocabulary
+        let lookup: HashMap<String, u32> = vocabulary
             .iter()
             .enumerate()
             .map(|(i, s)| (s.clone(), i as u32))
             .collect();
+        if lookup.len() != vocabulary.len() {
+            return Err(Error::param(
+                "vocabulary",
+                vocabulary.len(),
+                format!(
+                    "holds {} terms more than once",
+                    vocabulary.len() - lookup.len()
+                ),
+            ));
+        }
         Ok(Vectorizer {
             config,
             vocabulary,
@@ -533,7 +543,7 @@ mod tests {
     }
 
     #[test]
-    fn vocabulary_sorted_and_df_limited() {
+    fn vocabulary_by_falling_df_and_df_limited() {
         let texts = docs(&["red apple pie", "red apple", "green pie", "red car"]);
         let (v, x, stats) = Vectorizer::fit_transform(
             VectorizerConfig::default(),
@@ -542,14 +552,15 @@ mod tests {
             &Progress::hidden(),
         )
         .unwrap();
-        assert_eq!(v.vocabulary, ["apple", "pie", "red", "red apple"]);
+        // df: red 3, the others 2 (ties by text); "car" and "green" are under min_df.
+        assert_eq!(v.vocabulary, ["red", "apple", "pie", "red apple"]);
         assert_eq!(stats.documents, 4);
         assert_eq!(x.n_rows(), 4);
         // idf = ln(5 / (1 + df)) + 1
         let idf_red = (5.0f64 / 4.0).ln() + 1.0;
-        assert!((v.idf[2] - idf_red).abs() < 1e-12);
+        assert!((v.idf[0] - idf_red).abs() < 1e-12);
         // Row 3 ("red car") has only "red": unit norm.
-        assert_eq!(x.row(3), (&[2u32][..], &[1.0f32][..]));
+        assert_eq!(x.row(3), (&[0u32][..], &[1.0f32][..]));
     }
 
     #[test]
@@ -563,7 +574,7 @@ mod tests {
         let texts = docs(&["aa aa bb", "bb cc"]);
         let (v, x, _) =
             Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
-        assert_eq!(v.vocabulary, ["aa", "bb", "cc"]);
+        assert_eq!(v.vocabulary, ["bb", "aa", "cc"]);
         let idf_a = (3.0f64 / 2.0).ln() + 1.0;
         let idf_b = 1.0;
         let wa = (1.0 + 2.0f64.ln()) * idf_a;
@@ -571,8 +582,8 @@ mod tests {
         let norm = (wa * wa + wb * wb).sqrt();
         let (idx, val) = x.row(0);
         assert_eq!(idx, [0, 1]);
-        assert!((val[0] as f64 - wa / norm).abs() < 1e-6);
-        assert!((val[1] as f64 - wb / norm).abs() < 1e-6);
+        assert!((val[0] as f64 - wb / norm).abs() < 1e-6);
+        assert!((val[1] as f64 - wa / norm).abs() < 1e-6);
     }
 
     #[test]
