@@ -25,3 +25,4 @@ pub mod timeparse;
 pub mod tokenize;
 pub mod train;
 pub mod vectorize;
+pub mod vocab;

@@ -4,8 +4,10 @@
 //! its own bytes. Configuration is saved, not behaviour: loading rebuilds the same analyzer.
 //!
 //! Layout (little-endian): `TROLLWATCH-MODEL` (16 bytes), format version (u32), metadata length
-//! (u64) and metadata (JSON), term count (u64), each term as length (u32) + UTF-8 bytes, IDF
-//! (f64 × terms), weights (f64 × terms), SHA-256 of everything before it (32 bytes).
+//! (u64) and metadata (JSON), term count (u64), the terms' text (u64 length + UTF-8, terms one
+//! after another), each term's end offset (u32 × terms), the lookup table (u64 slot count +
+//! u64 × slots; see [`crate::vocab`]), IDF (f64 × terms), weights (f64 × terms), SHA-256 of
+//! everything before it (32 bytes). Loading is reading: no hash map is rebuilt from text.
 //! Files are written atomically: a temporary file beside the target, fsync, rename.
 
 use std::io::Write;
@@ -19,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::logistic::{FitReport, LinearModel, LogisticParams};
 use crate::tokenize::{Analyzer, TokenizerConfig};
 use crate::vectorize::{FitStats, Vectorizer, VectorizerConfig};
+use crate::vocab::Vocabulary;
 
 pub const MAGIC: &[u8; 16] = b"TROLLWATCH-MODEL";
 pub const FORMAT_NAME: &str = "trollwatch-model";
@@ -110,24 +113,34 @@ impl Model {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let meta = serde_json::to_vec(&self.meta)
             .map_err(|e| Error::Training(format!("cannot encode model metadata: {e}")))?;
-        let terms = &self.vectorizer.vocabulary;
+        let (text, ends, slots) = self.vectorizer.vocabulary.parts();
+        let n = ends.len();
         let size = 16
             + 4
             + 8
             + meta.len()
             + 8
-            + terms.iter().map(|t| 4 + t.len()).sum::<usize>()
-            + terms.len() * 16
+            + 8
+            + text.len()
+            + 4 * n
+            + 8
+            + 8 * slots.len()
+            + 16 * n
             + 32;
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
         out.extend_from_slice(&meta);
-        out.extend_from_slice(&(terms.len() as u64).to_le_bytes());
-        for t in terms {
-            out.extend_from_slice(&(t.len() as u32).to_le_bytes());
-            out.extend_from_slice(t.as_bytes());
+        out.extend_from_slice(&(n as u64).to_le_bytes());
+        out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+        for e in ends {
+            out.extend_from_slice(&e.to_le_bytes());
+        }
+        out.extend_from_slice(&(slots.len() as u64).to_le_bytes());
+        for s in slots {
+            out.extend_from_slice(&s.to_le_bytes());
         }
         for v in &self.vectorizer.idf {
             out.extend_from_slice(&v.to_le_bytes());
@@ -223,18 +236,30 @@ impl Model {
                 meta.n_features
             )));
         }
-        let mut vocabulary = Vec::with_capacity(n);
-        for k in 0..n {
-            let len = r
-                .u32()
-                .ok_or_else(|| bad("is truncated in its vocabulary".into()))?
-                as usize;
-            let t = r
-                .take(len)
-                .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
-            let t = std::str::from_utf8(t).map_err(|_| bad(format!("term {k} is not UTF-8")))?;
-            vocabulary.push(t.to_string());
-        }
+        let text_len =
+            r.u64()
+                .ok_or_else(|| bad("is truncated in its vocabulary".into()))? as usize;
+        let text = r
+            .take(text_len)
+            .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
+        let text = String::from_utf8(text.to_vec()).map_err(|e| {
+            bad(format!(
+                "has a vocabulary that is not UTF-8 (byte {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        let ends = r
+            .u32s(n)
+            .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
+        let m = r
+            .u64()
+            .ok_or_else(|| bad("is truncated in its vocabulary table".into()))?
+            as usize;
+        let slots = r
+            .u64s(m)
+            .ok_or_else(|| bad("is truncated in its vocabulary table".into()))?;
+        let vocabulary = Vocabulary::from_parts(text, ends, slots)
+            .map_err(|e| bad(format!("is inconsistent: {e}")))?;
         let idf = r
             .f64s(n)
             .ok_or_else(|| bad("is truncated in its IDF values".into()))?;
@@ -268,12 +293,27 @@ impl<'a> Cursor<'a> {
         self.pos = end;
         Some(s)
     }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
+    fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
+        let raw = self.take(n.checked_mul(4)?)?;
+        Some(
+            raw.chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().unwrap_or_default()))
+                .collect(),
+        )
+    }
+
+    fn u64s(&mut self, n: usize) -> Option<Vec<u64>> {
+        let raw = self.take(n.checked_mul(8)?)?;
+        Some(
+            raw.chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                .collect(),
+        )
+    }
+
     fn f64s(&mut self, n: usize) -> Option<Vec<f64>> {
         let raw = self.take(n.checked_mul(8)?)?;
         Some(

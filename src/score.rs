@@ -73,7 +73,7 @@ impl Model {
                 .into_iter()
                 .take(explain)
                 .map(|(c, contribution)| Contribution {
-                    term: self.vectorizer.vocabulary[c as usize].clone(),
+                    term: self.vectorizer.vocabulary.term(c as usize).to_string(),
                     contribution,
                 })
                 .collect();
@@ -104,7 +104,7 @@ impl Model {
         });
         let named = |i: &usize| {
             (
-                self.vectorizer.vocabulary[*i].clone(),
+                self.vectorizer.vocabulary.term(*i).to_string(),
                 self.linear.weights[*i],
             )
         };

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::sparse::Csr;
 use crate::tokenize::{Analyzer, StemCache, Token, TokenKind};
+use crate::vocab::Vocabulary;
 
 /// Vectorizer settings, as stored in a model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,10 +74,9 @@ impl VectorizerConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vectorizer {
     pub config: VectorizerConfig,
-    /// Sorted n-gram strings (terms joined by one space).
-    pub vocabulary: Vec<String>,
+    /// N-gram strings (terms joined by one space), in column order.
+    pub vocabulary: Vocabulary,
     pub idf: Vec<f64>,
-    lookup: HashMap<String, u32>,
 }
 
 /// What fitting saw, for the model's summary.
@@ -361,7 +361,7 @@ impl Corpus {
             ));
         }
         let map = ColumnMap { col_of };
-        let vectorizer = Vectorizer::new(config, vocabulary, idf)?;
+        let vectorizer = Vectorizer::new(config, Vocabulary::new(vocabulary)?, idf)?;
         let x = self.matrix(rows, &map, &vectorizer);
         let empty_rows = (0..x.n_rows())
             .filter(|&i| x.indptr[i] == x.indptr[i + 1])
@@ -428,7 +428,7 @@ impl Vectorizer {
     /// Rebuilds a fitted vectorizer (as when loading a model), checking its parts agree.
     pub fn new(
         config: VectorizerConfig,
-        vocabulary: Vec<String>,
+        vocabulary: Vocabulary,
         idf: Vec<f64>,
     ) -> Result<Vectorizer> {
         if vocabulary.len() != idf.len() {
@@ -449,26 +449,10 @@ impl Vectorizer {
                 "too many terms",
             ));
         }
-        let lookup: HashMap<String, u32> = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.clone(), i as u32))
-            .collect();
-        if lookup.len() != vocabulary.len() {
-            return Err(Error::param(
-                "vocabulary",
-                vocabulary.len(),
-                format!(
-                    "holds {} terms more than once",
-                    vocabulary.len() - lookup.len()
-                ),
-            ));
-        }
         Ok(Vectorizer {
             config,
             vocabulary,
             idf,
-            lookup,
         })
     }
 
@@ -478,8 +462,10 @@ impl Vectorizer {
 
     /// The TF-IDF row of already analyzed tokens: sorted column ids and values.
     pub fn transform_tokens(&self, tokens: &[Token], idx: &mut Vec<u32>, val: &mut Vec<f32>) {
-        let mut cols = Vec::with_capacity(tokens.len() * 2);
-        let mut key = String::new();
+        // All n-gram keys first, with their hashes, then one batch lookup that overlaps the
+        // cache misses of a large vocabulary (see `Vocabulary::get_many`).
+        let mut keys = String::new();
+        let mut spans: Vec<(usize, usize, u64)> = Vec::with_capacity(tokens.len() * 2);
         let is_domain: Vec<bool> = tokens.iter().map(|t| t.kind == TokenKind::Domain).collect();
         let ids: Vec<u32> = (0..tokens.len() as u32).collect();
         for_each_ngram(
@@ -488,18 +474,19 @@ impl Vectorizer {
             self.config.ngram_min,
             self.config.ngram_max,
             |w| {
-                key.clear();
+                let start = keys.len();
                 for (k, &t) in w.iter().enumerate() {
                     if k > 0 {
-                        key.push(' ');
+                        keys.push(' ');
                     }
-                    key.push_str(&tokens[t as usize].text);
+                    keys.push_str(&tokens[t as usize].text);
                 }
-                if let Some(&c) = self.lookup.get(key.as_str()) {
-                    cols.push(c);
-                }
+                let h = crate::vocab::hash(&keys.as_bytes()[start..]);
+                spans.push((start, keys.len(), h));
             },
         );
+        let mut cols = Vec::with_capacity(spans.len());
+        self.vocabulary.get_many(&keys, &spans, &mut cols);
         weigh_row(&mut cols, &self.idf, self.config.sublinear_tf, idx, val);
     }
 
@@ -553,7 +540,10 @@ mod tests {
         )
         .unwrap();
         // df: red 3, the others 2 (ties by text); "car" and "green" are under min_df.
-        assert_eq!(v.vocabulary, ["red", "apple", "pie", "red apple"]);
+        assert_eq!(
+            v.vocabulary.iter().collect::<Vec<_>>(),
+            ["red", "apple", "pie", "red apple"]
+        );
         assert_eq!(stats.documents, 4);
         assert_eq!(x.n_rows(), 4);
         // idf = ln(5 / (1 + df)) + 1
@@ -574,7 +564,7 @@ mod tests {
         let texts = docs(&["aa aa bb", "bb cc"]);
         let (v, x, _) =
             Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
-        assert_eq!(v.vocabulary, ["bb", "aa", "cc"]);
+        assert_eq!(v.vocabulary.iter().collect::<Vec<_>>(), ["bb", "aa", "cc"]);
         let idf_a = (3.0f64 / 2.0).ln() + 1.0;
         let idf_b = 1.0;
         let wa = (1.0 + 2.0f64.ln()) * idf_a;
@@ -598,8 +588,8 @@ mod tests {
         let (v, x, _) =
             Vectorizer::fit_transform(VectorizerConfig::default(), &a, &texts, &Progress::hidden())
                 .unwrap();
-        assert!(v.vocabulary.contains(&"<domain:bit.ly>".to_string()));
-        assert!(v.vocabulary.contains(&"read <url>".to_string()));
+        assert!(v.vocabulary.get("<domain:bit.ly>").is_some());
+        assert!(v.vocabulary.get("read <url>").is_some());
         for (i, t) in texts.iter().enumerate() {
             let alone = v.transform(&a, std::slice::from_ref(t));
             assert_eq!(alone.row(0), x.row(i), "post {i}: {t}");
@@ -646,7 +636,7 @@ mod tests {
         let texts = docs(&["xx yy zz", "xx yy", "xx"]);
         let (v, _, _) =
             Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
-        assert_eq!(v.vocabulary, ["xx", "yy"]);
+        assert_eq!(v.vocabulary.iter().collect::<Vec<_>>(), ["xx", "yy"]);
     }
 
     #[test]
