@@ -10,7 +10,7 @@ use trollwatch::dataset::{read_labeled, ReadOptions};
 use trollwatch::logistic::{fit, LogisticParams};
 use trollwatch::model::InputColumns;
 use trollwatch::progress::Progress;
-use trollwatch::tokenize::{Analyzer, StemCache, TokenizerConfig};
+use trollwatch::tokenize::{Analyzer, TokenizerConfig};
 use trollwatch::train::{train, TrainConfig};
 use trollwatch::vectorize::{Vectorizer, VectorizerConfig};
 
@@ -28,12 +28,11 @@ fn stages(c: &mut Criterion) {
     let mut g = c.benchmark_group("pipeline");
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function(BenchmarkId::new("tokenize", n), |b| {
-        let mut cache = StemCache::default();
         let mut tokens = Vec::new();
         b.iter(|| {
             let mut count = 0;
             for t in &data.texts {
-                analyzer.analyze_cached(t, &mut tokens, &mut cache);
+                analyzer.analyze(t, &mut tokens);
                 count += tokens.len();
             }
             assert!(count > 10 * n, "only {count} tokens");

@@ -6,7 +6,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::Model;
-use crate::tokenize::StemCache;
 
 /// One term's share of a post's decision value: `tfidf · weight`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,9 +38,9 @@ impl Model {
             .par_iter()
             .with_min_len(64)
             .map_init(
-                || (StemCache::default(), Vec::new(), Vec::new(), Vec::new()),
-                |(cache, tokens, idx, val), text| {
-                    self.analyzer.analyze_cached(text.as_ref(), tokens, cache);
+                || (Vec::new(), Vec::new(), Vec::new()),
+                |(tokens, idx, val), text| {
+                    self.analyzer.analyze(text.as_ref(), tokens);
                     self.vectorizer.transform_tokens(tokens, idx, val);
                     self.scored(idx, val, threshold, explain)
                 },

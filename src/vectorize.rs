@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::sparse::Csr;
-use crate::tokenize::{Analyzer, StemCache, Token, TokenKind};
+use crate::tokenize::{Analyzer, Token, TokenKind};
 use crate::vocab::Vocabulary;
 
 /// Vectorizer settings, as stored in a model file.
@@ -238,11 +238,11 @@ impl Corpus {
         for chunk in texts.chunks(CHUNK * 8) {
             let analyzed: Vec<Vec<Token>> = chunk
                 .par_chunks(CHUNK / 8)
-                .map_init(StemCache::default, |cache, docs| {
+                .map(|docs| {
                     docs.iter()
                         .map(|t| {
                             let mut out = Vec::new();
-                            analyzer.analyze_cached(t.as_ref(), &mut out, cache);
+                            analyzer.analyze(t.as_ref(), &mut out);
                             out
                         })
                         .collect::<Vec<_>>()
@@ -494,15 +494,12 @@ impl Vectorizer {
     pub fn transform<S: AsRef<str> + Sync>(&self, analyzer: &Analyzer, texts: &[S]) -> Csr {
         let rows: Vec<(Vec<u32>, Vec<f32>)> = texts
             .par_iter()
-            .map_init(
-                || (StemCache::default(), Vec::new()),
-                |(cache, tokens), t| {
-                    analyzer.analyze_cached(t.as_ref(), tokens, cache);
-                    let (mut idx, mut val) = (Vec::new(), Vec::new());
-                    self.transform_tokens(tokens, &mut idx, &mut val);
-                    (idx, val)
-                },
-            )
+            .map_init(Vec::new, |tokens, t| {
+                analyzer.analyze(t.as_ref(), tokens);
+                let (mut idx, mut val) = (Vec::new(), Vec::new());
+                self.transform_tokens(tokens, &mut idx, &mut val);
+                (idx, val)
+            })
             .collect();
         let mut x = Csr::new(self.n_features());
         for (idx, val) in rows {

@@ -57,22 +57,24 @@ impl Default for TokenizerConfig {
     }
 }
 
-/// Lowercased word → stem, kept per worker so that each distinct word is stemmed once.
-pub struct StemCache {
+/// Lowercased word → stem for one language, kept per thread across calls, so that each
+/// distinct word is stemmed once per thread however the work is split into batches. Bounded:
+/// it starts over when full, so scoring an endless stream does not grow memory.
+struct StemCache {
+    language: Option<Language>,
     map: HashMap<String, String, ahash::RandomState>,
 }
 
-impl Default for StemCache {
-    fn default() -> Self {
-        // Fixed seeds: a cache's content never shows in results, but nothing should vary
-        // from run to run that need not.
-        StemCache {
-            map: HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8)),
-        }
-    }
-}
+const STEM_CACHE_LIMIT: usize = 1 << 18;
 
-const STEM_CACHE_LIMIT: usize = 1 << 20;
+thread_local! {
+    static STEMS: std::cell::RefCell<StemCache> = std::cell::RefCell::new(StemCache {
+        language: None,
+        // Fixed seeds: the cache never shows in results, but nothing should vary between
+        // runs that need not.
+        map: HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8)),
+    });
+}
 
 /// The chain built from a [`TokenizerConfig`].
 pub struct Analyzer {
@@ -100,19 +102,22 @@ impl Analyzer {
         &self.config
     }
 
-    /// Tokens of `text`, filtered and stemmed, appended to `out` (cleared first).
+    /// Tokens of `text`, filtered and stemmed, in `out` (cleared first).
     pub fn analyze(&self, text: &str, out: &mut Vec<Token>) {
-        self.analyze_cached(text, out, &mut StemCache::default())
-    }
-
-    /// As [`Analyzer::analyze`], reusing a worker's stem cache.
-    pub fn analyze_cached(&self, text: &str, out: &mut Vec<Token>, cache: &mut StemCache) {
         out.clear();
         social::tokenize(text, out);
         if !self.stop.is_empty() {
             out.retain(|t| t.kind != TokenKind::Word || !self.stop.contains(&t.text));
         }
-        if let Some(stemmer) = &self.stemmer {
+        let Some(stemmer) = &self.stemmer else {
+            return;
+        };
+        STEMS.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            if cache.language != Some(self.config.language) {
+                cache.map.clear();
+                cache.language = Some(self.config.language);
+            }
             for t in out.iter_mut().filter(|t| t.kind == TokenKind::Word) {
                 if let Some(stem) = cache.map.get(&t.text) {
                     if *stem != t.text {
@@ -124,10 +129,11 @@ impl Analyzer {
                 if cache.map.len() >= STEM_CACHE_LIMIT {
                     cache.map.clear();
                 }
-                cache.map.insert(t.text.clone(), stem.clone());
-                t.text = stem;
+                cache
+                    .map
+                    .insert(std::mem::replace(&mut t.text, stem.clone()), stem);
             }
-        }
+        });
     }
 
     /// The terms alone, for tests and tools.
@@ -162,14 +168,17 @@ mod tests {
     }
 
     #[test]
-    fn cache_gives_same_result() {
-        let a = Analyzer::new(TokenizerConfig::default());
-        let mut cache = StemCache::default();
-        let mut out = Vec::new();
+    fn cache_gives_same_result_and_follows_the_language() {
+        let en = Analyzer::new(TokenizerConfig::default());
+        let de = Analyzer::new(TokenizerConfig {
+            language: Language::German,
+            ..TokenizerConfig::default()
+        });
+        // Twice each (the second time from the cache), switching language in between.
         for _ in 0..2 {
-            a.analyze_cached("running runners ran", &mut out, &mut cache);
-            let terms: Vec<&str> = out.iter().map(|t| t.text.as_str()).collect();
-            assert_eq!(terms, ["run", "runner", "ran"]);
+            assert_eq!(en.terms("running runners ran"), ["run", "runner", "ran"]);
+            assert_eq!(de.terms("häuser"), ["haus"]);
+            assert_eq!(en.terms("häuser"), ["häuser"]);
         }
     }
 

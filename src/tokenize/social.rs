@@ -92,7 +92,7 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
                     TokenKind::Number,
                 ));
             } else {
-                let lower = squeeze(&word.to_lowercase().replace('’', "'"));
+                let lower = lower_word(word);
                 let single_ascii = lower.len() == 1 && lower.is_ascii();
                 if !single_ascii && lower != "_" {
                     out.push(tok(lower, i, end, TokenKind::Word));
@@ -154,6 +154,28 @@ fn word_len(s: &str) -> usize {
 }
 
 /// Runs of three or more equal characters become two.
+/// A word lowercased, `’` as `'`, and squeezed; ASCII words (most) in one pass and one
+/// allocation.
+fn lower_word(word: &str) -> String {
+    if !word.is_ascii() {
+        return squeeze(&word.to_lowercase().replace('’', "'"));
+    }
+    let mut out = String::with_capacity(word.len());
+    let (mut last, mut run) = (0u8, 0);
+    for b in word.bytes().map(|b| b.to_ascii_lowercase()) {
+        if b == last {
+            run += 1;
+        } else {
+            last = b;
+            run = 1;
+        }
+        if run <= 2 {
+            out.push(char::from(b));
+        }
+    }
+    out
+}
+
 pub fn squeeze(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut last = '\0';
@@ -173,12 +195,16 @@ pub fn squeeze(s: &str) -> String {
 }
 
 fn url_len(s: &str) -> Option<usize> {
-    let lower_prefix: String = s.chars().take(8).collect::<String>().to_ascii_lowercase();
-    let scheme = if lower_prefix.starts_with("https://") {
+    let starts = |p: &str| {
+        s.as_bytes()
+            .get(..p.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(p.as_bytes()))
+    };
+    let scheme = if starts("https://") {
         8
-    } else if lower_prefix.starts_with("http://") {
+    } else if starts("http://") {
         7
-    } else if lower_prefix.starts_with("www.") {
+    } else if starts("www.") {
         0
     } else {
         return None;
@@ -357,6 +383,17 @@ mod tests {
                 "#Tag"
             ]
         );
+    }
+
+    #[test]
+    fn ascii_fast_path_equals_general_path() {
+        for w in [
+            "Sooooo", "GOOOAL", "don't", "a", "AaAaA", "x__y", "aaa_bbb", "Zzzz9",
+        ] {
+            assert_eq!(lower_word(w), squeeze(&w.to_lowercase()), "{w}");
+        }
+        assert_eq!(lower_word("Don’t"), "don't");
+        assert_eq!(lower_word("ÜBERRR"), "überr");
     }
 
     #[test]
