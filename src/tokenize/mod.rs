@@ -68,12 +68,14 @@ struct StemCache {
 const STEM_CACHE_LIMIT: usize = 1 << 18;
 
 thread_local! {
-    static STEMS: std::cell::RefCell<StemCache> = std::cell::RefCell::new(StemCache {
-        language: None,
-        // Fixed seeds: the cache never shows in results, but nothing should vary between
-        // runs that need not.
-        map: HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8)),
-    });
+    static STEMS: std::cell::RefCell<StemCache> = const {
+        std::cell::RefCell::new(StemCache {
+            language: None,
+            // Fixed seeds: the cache never shows in results, but nothing should vary between
+            // runs that need not.
+            map: HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8)),
+        })
+    };
 }
 
 /// The chain built from a [`TokenizerConfig`].
