@@ -731,7 +731,7 @@ pub struct Labeled {
 
 impl Labeled {
     pub fn len(&self) -> usize {
-        self.texts.len()
+        self.labels.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,29 +1,23 @@
 //! L2-regularized binary logistic regression on a sparse matrix. It minimizes the objective
 //! linfa-logistic minimizes, `Σ sᵢ·log(1 + exp(−yᵢ·zᵢ)) + α/2·‖w‖²` with `zᵢ = xᵢ·w + b`,
 //! `yᵢ ∈ {−1, +1}`, the intercept `b` unpenalized and `sᵢ` the class weight (1 unless
-//! balanced), with argmin's L-BFGS and More–Thuente line search, as linfa-logistic does.
-//! The solver sees the objective divided by the number of rows (same minimizer), in variables
-//! rescaled by the diagonal of the Hessian at zero (a diagonal preconditioner: 44 L-BFGS
-//! iterations instead of 361 on the 721k-post benchmark, same loss to 5 digits), and stops
-//! when the gradient norm falls below `tol` times its norm at the start: a rule that scales
-//! with the data, where a fixed absolute tolerance on a summed loss is never reached on large
-//! sets. Loss and gradient come from one pass over the rows (Xᵀr scattered while the row is
-//! in cache; no transposed copy). It owns fitting and the fitted linear function; features and
-//! files live elsewhere.
+//! balanced), with L-BFGS ([`crate::lbfgs`]; linfa-logistic uses argmin's, whose working
+//! memory on a 700k-column problem exceeds the data's). The solver sees the objective divided
+//! by the number of rows (same minimizer), in variables rescaled by the diagonal of the Hessian
+//! at zero (a diagonal preconditioner: 44 L-BFGS iterations instead of 361 on the 721k-post
+//! benchmark), and stops when the gradient norm falls below `tol` times its norm at the start:
+//! a rule that scales with the data, where a fixed absolute tolerance on a summed loss is never
+//! reached on large sets. Loss and gradient come from one pass over the rows (Xᵀr scattered
+//! while the row is in cache; no transposed copy). It owns fitting and the fitted linear
+//! function; features and files live elsewhere.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use argmin::core::observers::{Observe, ObserverMode};
-use argmin::core::{
-    CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus, KV,
-};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
-use ndarray::Array1;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::lbfgs::{self, Objective};
 use crate::progress::Progress;
 use crate::sparse::Csr;
 
@@ -131,14 +125,15 @@ pub fn sigmoid(z: f64) -> f64 {
 
 /// Row partitions of the fused loss-and-gradient pass. Fixed, not the thread count, so that
 /// the sums, and the model, are the same at any thread count.
-const PARTS: usize = 8;
+const PARTS: usize = 4;
 /// Columns per task when the partitions' gradients are added.
 const BLOCK: usize = 8192;
 
 struct Problem<'a> {
     x: &'a Csr,
-    y: Vec<f64>,
-    s: Vec<f64>,
+    /// Row i's label is `y[i]` (true: +1) and its weight `weight[y[i] as usize]`.
+    y: &'a [bool],
+    weight: [f64; 2],
     alpha: f64,
     n: f64,
     /// Rows `bounds[p]..bounds[p + 1]` form partition `p` (about equal non-zeros each).
@@ -148,22 +143,18 @@ struct Problem<'a> {
     /// two posts against one in half of them); rescaled, L-BFGS needs several times fewer
     /// iterations. The minimizer in `w` is the same.
     scale: Vec<f64>,
-    /// The last point evaluated: the line search asks for the cost and then the gradient at
-    /// the same parameters, and both come from one pass over the rows.
-    cache: Mutex<Option<(Array1<f64>, Arc<Point>)>>,
-    /// Gradient buffers of the partitions, kept between evaluations.
-    buffers: Mutex<Vec<Vec<f64>>>,
-    evaluations: Mutex<u64>,
-}
-
-/// The per-row objective and its gradient (with respect to `w` and then `b`) at one point.
-struct Point {
-    cost: f64,
-    gradient: Vec<f64>,
+    /// Gradient buffers of the partitions, and `w`, kept between evaluations.
+    buffers: Mutex<(Vec<Vec<f64>>, Vec<f64>)>,
 }
 
 impl<'a> Problem<'a> {
-    fn new(x: &'a Csr, y: &[bool], s: Vec<f64>, alpha: f64, precondition: bool) -> Problem<'a> {
+    fn new(
+        x: &'a Csr,
+        y: &'a [bool],
+        class_weight: ClassWeight,
+        alpha: f64,
+        precondition: bool,
+    ) -> Problem<'a> {
         let n = y.len() as f64;
         let target = x.nnz() / PARTS + 1;
         let mut bounds = vec![0];
@@ -176,26 +167,28 @@ impl<'a> Problem<'a> {
         let d = x.n_cols;
         let mut p = Problem {
             x,
-            y: y.iter().map(|&v| if v { 1.0 } else { -1.0 }).collect(),
-            s,
+            y,
+            weight: class_weights(y, class_weight),
             alpha,
             n,
             bounds,
             scale: vec![1.0; d + 1],
-            cache: Mutex::new(None),
-            buffers: Mutex::new(Vec::new()),
-            evaluations: Mutex::new(0),
+            buffers: Mutex::new((Vec::new(), Vec::new())),
         };
         if precondition {
             // h_j = (α + ¼ Σ sᵢ xᵢⱼ²) / n: the curvature at w = 0, where every σ(1 − σ) is ¼.
-            let (mut h, _) = p.scatter(|i, _| (0.25 * p.s[i], 0.0), true);
+            let (mut h, total) = p.scatter(|i, _| (0.25 * p.s(i), p.s(i)), true);
             for hj in &mut h[..d] {
                 *hj = (*hj + alpha) / n;
             }
-            h[d] = 0.25 * p.s.iter().sum::<f64>() / n;
+            h[d] = 0.25 * total / n;
             p.scale = h.iter().map(|v| 1.0 / v.sqrt()).collect();
         }
         p
+    }
+
+    fn s(&self, i: usize) -> f64 {
+        self.weight[usize::from(self.y[i])]
     }
 
     /// With `(cᵢ, eᵢ) = coef(i, row i)`: `Σᵢ cᵢ·xᵢ` (or `Σᵢ cᵢ·xᵢ²` with `squared`) with `Σᵢ cᵢ` as
@@ -210,7 +203,7 @@ impl<'a> Problem<'a> {
         let mut pool = self
             .buffers
             .lock()
-            .map(|mut b| std::mem::take(&mut *b))
+            .map(|mut b| std::mem::take(&mut b.0))
             .unwrap_or_default();
         pool.resize_with(self.bounds.len() - 1, Vec::new);
         let extras: Vec<f64> = pool
@@ -252,38 +245,32 @@ impl<'a> Problem<'a> {
                 }
             });
         if let Ok(mut b) = self.buffers.lock() {
-            *b = pool;
+            b.0 = pool;
         }
         (out, extras.iter().sum())
     }
 
-    fn point(&self, p: &Array1<f64>) -> Arc<Point> {
-        if let Ok(guard) = self.cache.lock() {
-            if let Some((q, point)) = guard.as_ref() {
-                if q == p {
-                    return point.clone();
-                }
-            }
-        }
+    /// The per-row objective at `(w, b)` (`w_b` holds `b` last) and its gradient.
+    fn loss_grad(&self, w_b: &[f64]) -> (f64, Vec<f64>) {
         let d = self.x.n_cols;
-        let w = p.as_slice().expect("contiguous parameters");
-        let (w, b) = (&w[..d], w[d]);
+        let (w, b) = (&w_b[..d], w_b[d]);
         // Row i's loss term and its derivative rᵢ = ∂/∂zᵢ come from one exp and one log; the
-        // gradient's Xᵀr is added while the row is still in cache. The losses are summed per
-        // partition, in order, beside the scatter.
+        // gradient's Xᵀr is added while the row is still in cache.
         let (mut g, data) = self.scatter(
             |i, (idx, val)| {
+                let y = if self.y[i] { 1.0 } else { -1.0 };
+                let s = self.s(i);
                 let z = crate::sparse::dot(idx, val, w) + b;
-                let m = self.y[i] * z;
+                let m = y * z;
                 let e = (-m.abs()).exp();
-                let loss = self.s[i] * (e.ln_1p() + (-m).max(0.0));
+                let loss = s * (e.ln_1p() + (-m).max(0.0));
                 // σ(−m) = 1 / (1 + exp(m))
                 let sig = if m >= 0.0 {
                     e / (1.0 + e)
                 } else {
                     1.0 / (1.0 + e)
                 };
-                (-self.s[i] * self.y[i] * sig, loss)
+                (-s * y * sig, loss)
             },
             false,
         );
@@ -292,82 +279,40 @@ impl<'a> Problem<'a> {
         }
         g[d] /= self.n;
         let reg = 0.5 * self.alpha * w.iter().map(|v| v * v).sum::<f64>();
-        let point = Arc::new(Point {
-            cost: (data + reg) / self.n,
-            gradient: g,
-        });
-        if let Ok(mut guard) = self.cache.lock() {
-            *guard = Some((p.clone(), point.clone()));
+        ((data + reg) / self.n, g)
+    }
+}
+
+impl Objective for Problem<'_> {
+    /// In the solver's variables `v` (`w = v ∘ scale`).
+    fn eval(&self, v: &[f64], g: &mut [f64]) -> f64 {
+        let mut w = self
+            .buffers
+            .lock()
+            .map(|mut b| std::mem::take(&mut b.1))
+            .unwrap_or_default();
+        w.clear();
+        w.extend(v.iter().zip(&self.scale).map(|(a, b)| a * b));
+        let (f, gw) = self.loss_grad(&w);
+        for ((o, gj), sj) in g.iter_mut().zip(&gw).zip(&self.scale) {
+            *o = gj * sj;
         }
-        if let Ok(mut e) = self.evaluations.lock() {
-            *e += 1;
+        if let Ok(mut b) = self.buffers.lock() {
+            b.1 = w;
         }
-        point
-    }
-
-    fn to_w(&self, v: &Array1<f64>) -> Array1<f64> {
-        Array1::from_iter(v.iter().zip(&self.scale).map(|(a, b)| a * b))
-    }
-
-    fn cost_v(&self, v: &Array1<f64>) -> f64 {
-        self.cost_of(&self.to_w(v))
-    }
-
-    fn gradient_v(&self, v: &Array1<f64>) -> Array1<f64> {
-        let point = self.point(&self.to_w(v));
-        Array1::from_iter(point.gradient.iter().zip(&self.scale).map(|(g, s)| g * s))
-    }
-
-    fn cost_of(&self, w: &Array1<f64>) -> f64 {
-        self.point(w).cost
-    }
-
-    fn gradient_of(&self, w: &Array1<f64>) -> Array1<f64> {
-        Array1::from(self.point(w).gradient.clone())
+        f
     }
 }
 
-impl CostFunction for Problem<'_> {
-    type Param = Array1<f64>;
-    type Output = f64;
-    fn cost(&self, p: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.cost_v(p))
-    }
-}
-
-impl Gradient for Problem<'_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-    fn gradient(&self, p: &Self::Param) -> std::result::Result<Array1<f64>, argmin::core::Error> {
-        Ok(self.gradient_v(p))
-    }
-}
-
-struct BarObserver(indicatif::ProgressBar);
-
-impl<I: State<Float = f64>> Observe<I> for BarObserver {
-    fn observe_iter(
-        &mut self,
-        state: &I,
-        _kv: &KV,
-    ) -> std::result::Result<(), argmin::core::Error> {
-        self.0.set_position(state.get_iter());
-        self.0
-            .set_message(format!("fitting (loss/row {:.5})", state.get_cost()));
-        Ok(())
-    }
-}
-
-/// Per-row weights for the two classes under `class_weight`.
-pub fn sample_weights(y: &[bool], class_weight: ClassWeight) -> Vec<f64> {
+/// Weights of the [negative, positive] class under `class_weight`.
+pub fn class_weights(y: &[bool], class_weight: ClassWeight) -> [f64; 2] {
     match class_weight {
-        ClassWeight::None => vec![1.0; y.len()],
+        ClassWeight::None => [1.0, 1.0],
         ClassWeight::Balanced => {
             let n = y.len() as f64;
             let pos = y.iter().filter(|&&v| v).count() as f64;
             let neg = n - pos;
-            let (wp, wn) = (n / (2.0 * pos.max(1.0)), n / (2.0 * neg.max(1.0)));
-            y.iter().map(|&v| if v { wp } else { wn }).collect()
+            [n / (2.0 * neg.max(1.0)), n / (2.0 * pos.max(1.0))]
         }
     }
 }
@@ -394,65 +339,39 @@ pub fn fit(
         ));
     }
     let d = x.n_cols;
-    let problem = Problem::new(
-        x,
-        y,
-        sample_weights(y, params.class_weight),
-        params.alpha,
-        true,
-    );
-    let zero = Array1::<f64>::zeros(d + 1);
-    let g0 = l2(&problem.gradient_of(&zero));
-    // The solver's gradient is in its rescaled variables; the rule is relative, so it reads
-    // the same there.
-    let g0_v = l2(&problem.gradient_v(&zero));
-    let init = zero;
-    let tol_grad = (params.tol * g0_v).max(f64::MIN_POSITIVE);
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), params.memory)
-        .with_tolerance_grad(tol_grad)
-        .and_then(|s| s.with_tolerance_cost(f64::EPSILON))
-        .map_err(|e| Error::Training(e.to_string()))?;
-    let bar = progress.bar(params.max_iter, "fitting");
-    let result = Executor::new(problem, solver)
-        .configure(|state| state.param(init).max_iters(params.max_iter))
-        .add_observer(BarObserver(bar.clone()), ObserverMode::Always)
-        .ctrlc(false)
-        .run()
-        .map_err(|e| Error::Training(e.to_string()))?;
-    bar.finish_and_clear();
-    let state = result.state();
-    let best = state
-        .get_best_param()
-        .ok_or_else(|| Error::Training("the solver returned no parameters".into()))?
-        .clone();
-    let problem = &result
-        .problem
-        .problem
-        .as_ref()
-        .ok_or_else(|| Error::Training("problem lost".into()))?;
-    let best = problem.to_w(&best);
-    let final_cost = problem.cost_of(&best);
-    let final_grad = l2(&problem.gradient_of(&best));
-    let reason = match state.get_termination_status() {
-        TerminationStatus::Terminated(r) => r.clone(),
-        TerminationStatus::NotTerminated => TerminationReason::SolverExit("not terminated".into()),
+    let problem = Problem::new(x, y, params.class_weight, params.alpha, true);
+    let opts = lbfgs::Options {
+        memory: params.memory,
+        max_iter: params.max_iter,
+        tol: params.tol,
     };
-    let converged = matches!(reason, TerminationReason::SolverConverged);
-    if !final_cost.is_finite() || best.iter().any(|v| !v.is_finite()) {
+    let bar = progress.bar(params.max_iter, "fitting");
+    let out = lbfgs::minimize(&problem, vec![0.0; d + 1], &opts, |iter, value| {
+        bar.set_position(iter);
+        bar.set_message(format!("fitting (loss/row {value:.5})"));
+    });
+    bar.finish_and_clear();
+    let w: Vec<f64> = out
+        .x
+        .iter()
+        .zip(&problem.scale)
+        .map(|(v, s)| v * s)
+        .collect();
+    let (cost, g) = problem.loss_grad(&w);
+    let (_, g0) = problem.loss_grad(&vec![0.0; d + 1]);
+    if !cost.is_finite() || w.iter().any(|v| !v.is_finite()) {
         return Err(Error::Training(
             "the optimization diverged (non-finite loss)".into(),
         ));
     }
-    let w = best.to_vec();
-    let evaluations = problem.evaluations.lock().map_or(0, |e| *e);
     let report = FitReport {
-        iterations: state.get_iter(),
-        evaluations,
-        final_loss: final_cost * problem.n,
-        converged,
-        termination: reason.text().to_string(),
-        initial_gradient_norm: g0,
-        final_gradient_norm: final_grad,
+        iterations: out.iterations,
+        evaluations: out.evaluations,
+        final_loss: cost * problem.n,
+        converged: out.termination == lbfgs::Termination::Converged,
+        termination: out.termination.text().to_string(),
+        initial_gradient_norm: l2(&g0),
+        final_gradient_norm: l2(&g),
     };
     Ok((
         LinearModel {
@@ -463,7 +382,7 @@ pub fn fit(
     ))
 }
 
-fn l2(v: &Array1<f64>) -> f64 {
+fn l2(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
@@ -471,7 +390,7 @@ fn l2(v: &Array1<f64>) -> f64 {
 mod tests {
     use super::*;
     use linfa::prelude::*;
-    use ndarray::{Array2, Axis};
+    use ndarray::{Array1, Array2, Axis};
 
     /// A deterministic pseudo-random stream, values in [0, 1).
     fn rng(seed: u64) -> impl FnMut() -> f64 {
@@ -558,16 +477,18 @@ mod tests {
         for cw in [ClassWeight::None, ClassWeight::Balanced] {
             // Plain and rescaled (the solver's variables): both gradients must be right.
             for precondition in [false, true] {
-                let p = Problem::new(&csr, &y, sample_weights(&y, cw), 0.7, precondition);
+                let p = Problem::new(&csr, &y, cw, 0.7, precondition);
                 let mut r = rng(5);
-                let v = Array1::from_shape_fn(6, |_| r() * 2.0 - 1.0);
-                let g = p.gradient_v(&v);
+                let v: Vec<f64> = (0..6).map(|_| r() * 2.0 - 1.0).collect();
+                let mut g = vec![0.0; 6];
+                p.eval(&v, &mut g);
+                let mut scratch = vec![0.0; 6];
                 for j in 0..6 {
                     let h = 1e-6;
                     let (mut a, mut b) = (v.clone(), v.clone());
                     a[j] += h;
                     b[j] -= h;
-                    let fd = (p.cost_v(&a) - p.cost_v(&b)) / (2.0 * h);
+                    let fd = (p.eval(&a, &mut scratch) - p.eval(&b, &mut scratch)) / (2.0 * h);
                     assert!(
                         (fd - g[j]).abs() < 1e-7,
                         "{cw:?} precondition {precondition} coordinate {j}: analytic {} vs numeric {fd}",
@@ -581,9 +502,10 @@ mod tests {
     #[test]
     fn balanced_weights_sum_to_rows() {
         let y = [true, true, true, false];
-        let s = sample_weights(&y, ClassWeight::Balanced);
-        assert!((s.iter().sum::<f64>() - 4.0).abs() < 1e-12);
-        assert!((s[3] - 2.0).abs() < 1e-12);
+        let [neg, pos] = class_weights(&y, ClassWeight::Balanced);
+        // Three positives and one negative: each class totals n/2 = 2.
+        assert!((3.0 * pos - 2.0).abs() < 1e-12);
+        assert!((neg - 2.0).abs() < 1e-12);
     }
 
     #[test]

@@ -97,22 +97,14 @@ impl Csr {
         }
     }
 
-    /// Stacks blocks of rows, in order.
-    pub fn concat(n_cols: usize, blocks: Vec<Csr>) -> Csr {
-        let nnz: usize = blocks.iter().map(Csr::nnz).sum();
-        let rows: usize = blocks.iter().map(Csr::n_rows).sum();
-        let mut x = Csr::new(n_cols);
-        x.indices.reserve_exact(nnz);
-        x.data.reserve_exact(nnz);
-        x.indptr.reserve_exact(rows);
-        for part in blocks {
-            debug_assert_eq!(part.n_cols, n_cols);
-            let base = x.indices.len();
-            x.indptr.extend(part.indptr[1..].iter().map(|p| p + base));
-            x.indices.extend_from_slice(&part.indices);
-            x.data.extend_from_slice(&part.data);
-        }
-        x
+    /// Appends the rows of `part` (same number of columns).
+    pub fn append(&mut self, part: &Csr) {
+        debug_assert_eq!(part.n_cols, self.n_cols);
+        let base = self.indices.len();
+        self.indptr
+            .extend(part.indptr[1..].iter().map(|p| p + base));
+        self.indices.extend_from_slice(&part.indices);
+        self.data.extend_from_slice(&part.data);
     }
 
     /// From a dense matrix (zeros dropped); values are rounded to `f32`.

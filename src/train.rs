@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Labeled;
 use crate::error::{Error, Result};
 use crate::logistic::{self, LogisticParams};
+use crate::memory::{self, release_free_memory};
 use crate::model::{self, DataSummary, InputColumns, Labels, Model, ModelMeta};
 use crate::progress::Progress;
 use crate::tokenize::{Analyzer, TokenizerConfig};
-use crate::vectorize::{Vectorizer, VectorizerConfig};
+use crate::vectorize::{CorpusBuilder, VectorizerConfig};
 
 /// Every setting of a training run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -35,6 +36,9 @@ impl TrainConfig {
     }
 }
 
+/// Posts analyzed between two releases of their texts' memory.
+const TEXT_BATCH: usize = 1 << 16;
+
 /// Seconds spent in each stage.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
@@ -43,18 +47,42 @@ pub struct Timings {
 }
 
 /// Fits the whole pipeline on `data`. `source` names the input in the model's summary.
+/// `data` is consumed: the texts are dropped as soon as they are tokenized, before the
+/// matrix and the fit need their memory.
 pub fn train(
-    data: &Labeled,
+    mut data: Labeled,
     source: &str,
     input: InputColumns,
     config: &TrainConfig,
     progress: &Progress,
 ) -> Result<(Model, Timings)> {
     config.check()?;
+    memory::map_large_allocations();
     let analyzer = Analyzer::new(config.tokenizer.clone());
     let t0 = std::time::Instant::now();
-    let (vectorizer, x, features) =
-        Vectorizer::fit_transform(config.vectorizer.clone(), &analyzer, &data.texts, progress)?;
+    data.ids = Vec::new();
+    data.extra = Vec::new();
+    data.lines = Vec::new();
+    // Each batch of texts is let go of once analyzed: the texts and the growing corpus are
+    // never in memory together.
+    let mut texts = std::mem::take(&mut data.texts);
+    let bar = progress.bar(texts.len() as u64, "tokenizing");
+    let mut builder = CorpusBuilder::new(config.vectorizer.ngram_min, config.vectorizer.ngram_max);
+    while !texts.is_empty() {
+        let batch: Vec<String> = texts.drain(..TEXT_BATCH.min(texts.len())).collect();
+        builder.add(&analyzer, &batch);
+        bar.inc(batch.len() as u64);
+        drop(batch);
+        release_free_memory();
+    }
+    bar.finish_and_clear();
+    let corpus = builder.finish();
+    crate::tokenize::clear_stem_caches();
+    release_free_memory();
+    let rows: Vec<usize> = (0..corpus.len()).collect();
+    let (vectorizer, x, features, _) = corpus.fit(config.vectorizer.clone(), &rows)?;
+    drop((corpus, rows));
+    release_free_memory();
     let vectorize_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     let (linear, fit) = logistic::fit(&x, &data.labels, &config.logistic, progress)?;

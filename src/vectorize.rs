@@ -220,21 +220,31 @@ pub struct ColumnMap {
     col_of: Vec<u32>,
 }
 
-impl Corpus {
+/// Builds a [`Corpus`] a batch of posts at a time, so that a caller can let go of each
+/// batch's texts once they are analyzed.
+pub struct CorpusBuilder {
+    grams: Grams,
+    doc_grams: Vec<u32>,
+    doc_ptr: Vec<usize>,
+    ngram_min: usize,
+    ngram_max: usize,
+}
+
+impl CorpusBuilder {
+    pub fn new(ngram_min: usize, ngram_max: usize) -> CorpusBuilder {
+        CorpusBuilder {
+            grams: Grams::new(),
+            doc_grams: Vec::new(),
+            doc_ptr: vec![0],
+            ngram_min,
+            ngram_max,
+        }
+    }
+
     /// Analyzes `texts` in parallel and interns their n-grams (ids in input order).
-    pub fn build<S: AsRef<str> + Sync>(
-        analyzer: &Analyzer,
-        texts: &[S],
-        ngram_min: usize,
-        ngram_max: usize,
-        progress: &Progress,
-    ) -> Corpus {
-        let bar = progress.bar(texts.len() as u64, "tokenizing");
-        let mut g = Grams::new();
-        let mut doc_grams: Vec<u32> = Vec::new();
-        let mut doc_ptr: Vec<usize> = Vec::with_capacity(texts.len() + 1);
-        doc_ptr.push(0);
+    pub fn add<S: AsRef<str> + Sync>(&mut self, analyzer: &Analyzer, texts: &[S]) {
         let (mut term_ids, mut is_domain) = (Vec::new(), Vec::new());
+        let g = &mut self.grams;
         for chunk in texts.chunks(CHUNK * 8) {
             let analyzed: Vec<Vec<Token>> = chunk
                 .par_chunks(CHUNK / 8)
@@ -256,25 +266,51 @@ impl Corpus {
                     term_ids.push(g.term(t));
                     is_domain.push(t.kind == TokenKind::Domain);
                 }
-                for_each_ngram(&term_ids, &is_domain, ngram_min, ngram_max, |w| {
+                for_each_ngram(&term_ids, &is_domain, self.ngram_min, self.ngram_max, |w| {
                     let mut prefix = 0u32;
                     for &t in w {
                         prefix = g.gram(prefix, t) + 1;
                     }
-                    doc_grams.push(prefix - 1);
+                    self.doc_grams.push(prefix - 1);
                 });
-                doc_ptr.push(doc_grams.len());
+                self.doc_ptr.push(self.doc_grams.len());
             }
+        }
+    }
+
+    pub fn finish(self) -> Corpus {
+        let mut g = self.grams;
+        // Only the names of n-grams are needed from here on, not the maps that found them
+        // (the larger one holds every distinct n-gram of the corpus).
+        g.terms = HashMap::default();
+        g.grams = HashMap::default();
+        Corpus {
+            grams: g,
+            doc_grams: self.doc_grams,
+            doc_ptr: self.doc_ptr,
+            ngram_min: self.ngram_min,
+            ngram_max: self.ngram_max,
+        }
+    }
+}
+
+impl Corpus {
+    /// Analyzes `texts` in parallel and interns their n-grams (ids in input order).
+    pub fn build<S: AsRef<str> + Sync>(
+        analyzer: &Analyzer,
+        texts: &[S],
+        ngram_min: usize,
+        ngram_max: usize,
+        progress: &Progress,
+    ) -> Corpus {
+        let bar = progress.bar(texts.len() as u64, "tokenizing");
+        let mut b = CorpusBuilder::new(ngram_min, ngram_max);
+        for chunk in texts.chunks(CHUNK * 8) {
+            b.add(analyzer, chunk);
             bar.inc(chunk.len() as u64);
         }
         bar.finish_and_clear();
-        Corpus {
-            grams: g,
-            doc_grams,
-            doc_ptr,
-            ngram_min,
-            ngram_max,
-        }
+        b.finish()
     }
 
     pub fn len(&self) -> usize {
@@ -360,6 +396,9 @@ impl Corpus {
                 ),
             ));
         }
+        // The vocabulary's strings were copied into one; their holes go back before the
+        // matrix, the largest allocation, is built.
+        crate::memory::release_free_memory();
         let map = ColumnMap { col_of };
         let vectorizer = Vectorizer::new(config, Vocabulary::new(vocabulary)?, idf)?;
         let x = self.matrix(rows, &map, &vectorizer);
@@ -381,26 +420,41 @@ impl Corpus {
     pub fn matrix(&self, rows: &[usize], map: &ColumnMap, vectorizer: &Vectorizer) -> Csr {
         let n_cols = vectorizer.n_features();
         let sublinear = vectorizer.config.sublinear_tf;
-        let blocks: Vec<Csr> = rows
-            .par_chunks(CHUNK)
-            .map(|block| {
-                let mut part = Csr::new(n_cols);
-                let (mut cols, mut idx, mut val) = (Vec::new(), Vec::new(), Vec::new());
-                for &d in block {
-                    cols.clear();
-                    cols.extend(
-                        self.doc(d)
-                            .iter()
-                            .map(|&k| map.col_of[k as usize])
-                            .filter(|&c| c != u32::MAX),
-                    );
-                    weigh_row(&mut cols, &vectorizer.idf, sublinear, &mut idx, &mut val);
-                    part.push_row(&idx, &val);
-                }
-                part
-            })
-            .collect();
-        Csr::concat(n_cols, blocks)
+        // Blocks of rows are weighed in parallel, a few at a time, and appended in order to a
+        // matrix with room reserved for every n-gram occurrence (an upper bound; untouched
+        // room costs no memory): the matrix is never copied and never held twice.
+        let bound: usize = rows.iter().map(|&d| self.doc(d).len()).sum();
+        let mut x = Csr::new(n_cols);
+        x.indices.reserve_exact(bound);
+        x.data.reserve_exact(bound);
+        x.indptr.reserve_exact(rows.len());
+        for group in rows.chunks(CHUNK * 8) {
+            let blocks: Vec<Csr> = group
+                .par_chunks(CHUNK)
+                .map(|block| {
+                    let mut part = Csr::new(n_cols);
+                    let (mut cols, mut idx, mut val) = (Vec::new(), Vec::new(), Vec::new());
+                    for &d in block {
+                        cols.clear();
+                        cols.extend(
+                            self.doc(d)
+                                .iter()
+                                .map(|&k| map.col_of[k as usize])
+                                .filter(|&c| c != u32::MAX),
+                        );
+                        weigh_row(&mut cols, &vectorizer.idf, sublinear, &mut idx, &mut val);
+                        part.push_row(&idx, &val);
+                    }
+                    part
+                })
+                .collect();
+            for part in blocks {
+                x.append(&part);
+            }
+        }
+        x.indices.shrink_to_fit();
+        x.data.shrink_to_fit();
+        x
     }
 }
 

@@ -232,7 +232,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         text_col: args.input_args.text_col.clone(),
         label_col: args.label.label_col.clone(),
     };
-    let (mut model, timings) = train::train(&data, &args.input, input, &config, &progress)?;
+    let (mut model, timings) = train::train(data, &args.input, input, &config, &progress)?;
     model.meta.cv = cv;
     let t = std::time::Instant::now();
     model
@@ -241,7 +241,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let write_s = t.elapsed().as_secs_f64();
     if !args.quiet {
         let m = &model.meta;
-        if let Some(s) = data.skipped.summary(&args.input) {
+        if let Some(s) = m.data.skipped.summary(&args.input) {
             eprintln!("{s}");
         }
         eprintln!(

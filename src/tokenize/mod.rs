@@ -78,6 +78,20 @@ thread_local! {
     };
 }
 
+/// Empties every thread's stem cache (rayon's workers and the caller's): the memory goes
+/// back once a stage is done tokenizing.
+pub fn clear_stem_caches() {
+    let clear = || {
+        STEMS.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            cache.map = HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8));
+            cache.language = None;
+        })
+    };
+    rayon::broadcast(|_| clear());
+    clear();
+}
+
 /// The chain built from a [`TokenizerConfig`].
 pub struct Analyzer {
     config: TokenizerConfig,
