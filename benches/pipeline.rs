@@ -80,7 +80,7 @@ fn stages(c: &mut Criterion) {
         label_col: "label".into(),
     };
     let (model, _) = train(
-        &data,
+        data.clone(),
         "demo.csv",
         cols,
         &TrainConfig::default(),

@@ -45,7 +45,7 @@ fn save_load_round_trip_gives_identical_scores() {
         label_col: "label".into(),
     };
     let (model, _) = trollwatch::train::train(
-        &labeled,
+        labeled.clone(),
         "d.csv",
         cols,
         &trollwatch::train::TrainConfig::default(),

@@ -54,7 +54,7 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
     };
     let n_train = train_part.texts.len();
     let (model, _) = train(
-        &train_part,
+        train_part,
         file,
         cols,
         &TrainConfig::default(),
