@@ -10,7 +10,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The file could not be opened, read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{}", io_hint(source))]
     Io {
         path: String,
         #[source]
@@ -41,6 +41,21 @@ pub enum Error {
     /// The optimizer failed (not a non-converged run: that is reported, not an error).
     #[error("training failed: {0}")]
     Training(String),
+}
+
+/// How to get past an io error the user can fix, starting with "; " (or empty).
+fn io_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            "; check the path (a relative path starts at the current folder)"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "; check the permissions of the file and of the folders above it"
+        }
+        std::io::ErrorKind::NotADirectory => "; a folder in the path is a file",
+        std::io::ErrorKind::IsADirectory => "; give the path of a file, not of a folder",
+        _ => "",
+    }
 }
 
 impl Error {
@@ -82,7 +97,9 @@ impl Error {
                 | std::io::ErrorKind::PermissionDenied
                 | std::io::ErrorKind::InvalidData
                 | std::io::ErrorKind::UnexpectedEof
-                | std::io::ErrorKind::IsADirectory => 2,
+                | std::io::ErrorKind::IsADirectory
+                | std::io::ErrorKind::NotADirectory
+                | std::io::ErrorKind::InvalidFilename => 2,
                 _ => 1,
             },
             Error::BadRow { .. } | Error::BadInput { .. } | Error::Param { .. } => 2,
