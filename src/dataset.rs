@@ -690,6 +690,7 @@ impl PostReader {
                         return Ok(Some(Err((line, "blank line", "blank line".into()))));
                     }
                     let spans_lines = record.iter().any(|f| f.contains(&b'\n'));
+                    let nul = record.iter().any(|f| f.contains(&0));
                     return Ok(Some(Err((
                         line,
                         "wrong number of fields",
@@ -697,7 +698,10 @@ impl PostReader {
                             "expected {} fields as in the header, found {}{}",
                             n_fields,
                             record.len(),
-                            if spans_lines {
+                            if nul {
+                                " (the row holds NUL bytes: is this the end of a file that was \
+                                 never completely written?)"
+                            } else if spans_lines {
                                 " (a quoted field runs over several lines: is a quote unbalanced?)"
                             } else {
                                 ""
@@ -1097,7 +1101,11 @@ fn read_labeled_with(
     let mut lines = Vec::new();
     let mut texts = Vec::new();
     let mut raw_labels: Vec<u32> = Vec::new();
+    // Distinct label values in order of appearance, with the line each first appears on;
+    // a map finds a row's value, so a column of ids taken for labels is not quadratic.
     let mut values: Vec<String> = Vec::new();
+    let mut first_lines: Vec<u64> = Vec::new();
+    let mut codes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut extras = Vec::new();
     while let Some(mut rec) = reader.next_record()? {
         let raw = rec.fields.remove(0);
@@ -1114,14 +1122,17 @@ fn read_labeled_with(
                 hint: "; fix the row, or pass --skip-bad-rows to skip such rows".into(),
             });
         }
-        let code = match values.iter().position(|v| v == value) {
-            Some(i) => i,
+        let code = match codes.get(value) {
+            Some(&c) => c,
             None => {
+                let c = values.len() as u32;
+                codes.insert(value.to_string(), c);
                 values.push(value.to_string());
-                values.len() - 1
+                first_lines.push(rec.line);
+                c
             }
         };
-        raw_labels.push(code as u32);
+        raw_labels.push(code);
         lines.push(rec.line);
         ids.push(rec.id);
         texts.push(rec.text);
@@ -1137,14 +1148,28 @@ fn read_labeled_with(
         counts[c as usize] += 1;
     }
     let found = || {
-        let mut pairs: Vec<(String, u64)> =
-            values.iter().cloned().zip(counts.iter().copied()).collect();
-        pairs.sort();
-        pairs
+        // The ten most common values, so a column of ids given as labels stays one line.
+        let mut pairs: Vec<(&String, u64, u64)> = values
             .iter()
-            .map(|(v, c)| format!("{v:?} ({c} rows)"))
+            .zip(counts.iter().copied())
+            .zip(first_lines.iter().copied())
+            .map(|((v, c), l)| (v, c, l))
+            .collect();
+        pairs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let mut shown: Vec<(&String, u64, u64)> = pairs.iter().take(10).copied().collect();
+        shown.sort();
+        let mut list = shown
+            .iter()
+            .map(|(v, c, l)| format!("{} ({c} rows, first at line {l})", crate::error::shown(v)))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        if pairs.len() > shown.len() {
+            list.push_str(&format!(
+                " and {} more values (is {label_col:?} the label column?)",
+                pairs.len() - shown.len()
+            ));
+        }
+        list
     };
     if texts.is_empty() {
         return Err(Error::bad_input(
@@ -1159,9 +1184,14 @@ fn read_labeled_with(
         return Err(Error::bad_input(
             path,
             format!(
-                "a binary model needs exactly two label values in column {label_col:?}, found {}: {}",
+                "a binary model needs exactly two label values in column {label_col:?}, found {}: {}; {}",
                 values.len(),
-                found()
+                found(),
+                if values.len() < 2 {
+                    "add posts of the other class"
+                } else {
+                    "remove or relabel the rows with other values, or name another --label-col"
+                }
             ),
         ));
     }
@@ -1321,7 +1351,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("\"ok\" (2 rows)") && err.contains("\"troll\" (1 rows)"),
+            err.contains("\"ok\" (2 rows, first at line 3)")
+                && err.contains("\"troll\" (1 rows, first at line 2)"),
             "{err}"
         );
         let data = read_labeled(&p, ReadOptions::default(), "label", "troll", |_| {}).unwrap();

@@ -9,13 +9,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file could not be opened, read or written.
-    #[error("{path}: {source}{}", io_hint(source))]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The file could not be opened, read or written. The io error is part of the message
+    /// and not a `source()`, so that a message printed with its causes says it once.
+    #[error("{path}: {err}{}", io_hint(err))]
+    Io { path: String, err: std::io::Error },
     /// One row of an input file is unusable.
     #[error("{path}, line {line}: {problem}{hint}")]
     BadRow {
@@ -43,6 +40,16 @@ pub enum Error {
     Training(String),
 }
 
+/// A value from a file as a message shows it: quoted, and cut after 60 characters so that a
+/// huge field cannot flood the terminal.
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 60;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}… ({} bytes)", &value[..cut], value.len()),
+        None => format!("{value:?}"),
+    }
+}
+
 /// How to get past an io error the user can fix, starting with "; " (or empty).
 fn io_hint(e: &std::io::Error) -> &'static str {
     match e.kind() {
@@ -62,7 +69,7 @@ impl Error {
     pub fn io(path: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            err: source,
         }
     }
 
@@ -92,7 +99,7 @@ impl Error {
     /// in their input or options, 1 for failures of the machine or of trollwatch itself.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Io { source, .. } => match source.kind() {
+            Error::Io { err, .. } => match err.kind() {
                 std::io::ErrorKind::NotFound
                 | std::io::ErrorKind::PermissionDenied
                 | std::io::ErrorKind::InvalidData
@@ -110,6 +117,6 @@ impl Error {
 
     /// True when the error is a closed pipe on output (`trollwatch score | head`).
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+        matches!(self, Error::Io { err, .. } if err.kind() == std::io::ErrorKind::BrokenPipe)
     }
 }

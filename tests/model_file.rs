@@ -179,3 +179,51 @@ fn killing_train_never_leaves_a_torn_model_or_a_temporary_file() {
         );
     }
 }
+
+#[test]
+fn ctrl_c_during_train_leaves_the_previous_model_and_no_temporary_file() {
+    let w = Workdir::new();
+    let good = model_bytes(&w);
+    w.demo_csv("big.csv", 12000, 8);
+    w.ok(&["train", "big.csv", "--out", "new.model", "-q"]);
+    let new = std::fs::read(w.path("new.model")).unwrap();
+    let mut interrupted = 0;
+    // Training takes about a quarter of a second here: spread over reading, fitting, writing.
+    for delay_ms in [5u64, 25, 50, 75, 100, 130, 160, 190, 220, 260] {
+        let mut child = w
+            .cmd("trollwatch")
+            .args(["train", "big.csv", "--out", "good.model", "-q"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // What Ctrl-C sends to the foreground process.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let status = child.wait().unwrap();
+        {
+            use std::os::unix::process::ExitStatusExt;
+            if status.signal() == Some(libc::SIGINT) {
+                interrupted += 1;
+            }
+        }
+        let now = std::fs::read(w.path("good.model")).unwrap();
+        assert!(
+            now == good || now == new,
+            "Ctrl-C after {delay_ms} ms ({status:?}): good.model is neither the old nor the new model"
+        );
+        let leftovers: Vec<String> = std::fs::read_dir(w.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "Ctrl-C after {delay_ms} ms left {leftovers:?}"
+        );
+    }
+    assert!(
+        interrupted > 0,
+        "no run was interrupted: the test proved nothing"
+    );
+}

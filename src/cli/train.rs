@@ -214,7 +214,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 threshold: args.threshold,
                 train: config.clone(),
             };
-            let (report, _) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
+            let (report, _, _) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
             if !args.quiet {
                 eprint!("{}", crate::report::terminal_table(&report));
             }
