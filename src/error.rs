@@ -95,6 +95,19 @@ impl Error {
         }
     }
 
+    /// The same error, told of the input it concerns: a stage that sees posts but not their
+    /// file (the vectorizer says "training data") is named by the caller that knows it, with
+    /// `prefix` (e.g. "fold 2: ") before the problem.
+    pub fn for_input(self, path: &str, prefix: &str) -> Self {
+        match self {
+            Error::BadInput { problem, .. } => Error::BadInput {
+                path: path.to_string(),
+                problem: format!("{prefix}{problem}"),
+            },
+            other => other,
+        }
+    }
+
     /// Exit status for a command that ends with this error: 2 for anything the user can fix
     /// in their input or options, 1 for failures of the machine or of trollwatch itself.
     pub fn exit_code(&self) -> i32 {

@@ -413,7 +413,12 @@ pub fn evaluate(
             bar.inc(1);
             continue;
         }
-        let (vectorizer, x, _, map) = corpus.fit(vcfg.clone(), train)?;
+        let (vectorizer, x, _, map) = corpus.fit(vcfg.clone(), train).map_err(|e| {
+            e.for_input(
+                source,
+                &format!("fold {} of repeat {}: ", fold + 1, repeat + 1),
+            )
+        })?;
         let (linear, fit) = logistic::fit(&x, &y, &opts.train.logistic, &Progress::hidden())?;
         drop(x);
         let xt = corpus.matrix(test, &map, &vectorizer);

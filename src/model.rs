@@ -214,10 +214,32 @@ impl Model {
                 meta.format
             )));
         }
+        // Settings a scorer would act on: checked here, so a model that loads scores sanely.
+        meta.vectorizer.check().map_err(|e| {
+            bad(format!(
+                "is inconsistent: its vectorizer settings are invalid ({e})"
+            ))
+        })?;
+        if !(0.0..=1.0).contains(&meta.threshold) || !meta.intercept.is_finite() {
+            return Err(bad(format!(
+                "is inconsistent: threshold {} or intercept {} out of range",
+                meta.threshold, meta.intercept
+            )));
+        }
         let n = r
             .u64()
-            .ok_or_else(|| bad("is truncated in its vocabulary".into()))? as usize;
-        if n != meta.n_features || n > body.len() {
+            .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
+        // Every term takes at least 20 bytes (its length, IDF and weight), so a count the file
+        // cannot hold is refused before anything is allocated for it.
+        let room = (body.len() - r.pos) as u64 / 20;
+        if n > room {
+            return Err(bad(format!(
+                "is inconsistent: it claims {n} terms, but its remaining {} bytes hold at most {room}",
+                body.len() - r.pos
+            )));
+        }
+        let n = n as usize;
+        if n != meta.n_features {
             return Err(bad(format!(
                 "is inconsistent: {n} terms, but its metadata says {}",
                 meta.n_features
@@ -244,6 +266,13 @@ impl Model {
         let weights = r
             .f64s(n)
             .ok_or_else(|| bad("is truncated in its weights".into()))?;
+        if let Some(k) = idf.iter().chain(&weights).position(|v| !v.is_finite()) {
+            return Err(bad(format!(
+                "is inconsistent: {} {} is not a finite number",
+                if k < n { "IDF value" } else { "weight" },
+                k % n.max(1)
+            )));
+        }
         if r.pos != body.len() {
             return Err(bad(format!(
                 "has {} unexpected bytes after the weights",

@@ -334,6 +334,15 @@ fn cases() -> Vec<Case> {
             Some(40),
         ),
         case(
+            "no_shared_terms.csv",
+            format!("{HEAD}1,alpha,1\n2,beta,0\n3,gamma,1\n4,delta,0\n").into_bytes(),
+            LABELED,
+            &["no term occurs in at least 2 posts", "--min-df"],
+            None,
+            Fatal,
+            Some(4),
+        ),
+        case(
             "empty_label.csv",
             csv("41,some text,\n"),
             LABELED,

@@ -70,6 +70,26 @@ fn model_bytes(w: &Workdir) -> Vec<u8> {
     std::fs::read(w.path("good.model")).unwrap()
 }
 
+/// Length of the metadata JSON of a model file.
+fn meta_len(b: &[u8]) -> usize {
+    u64::from_le_bytes(b[20..28].try_into().unwrap()) as usize
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A model file changed by `edit` (applied to everything before the checksum) with a new,
+/// valid checksum.
+fn resealed(good: &[u8], edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    use sha2::Digest;
+    let mut body = good[..good.len() - 32].to_vec();
+    edit(&mut body);
+    let digest = sha2::Sha256::digest(&body);
+    body.extend_from_slice(&digest);
+    body
+}
+
 #[test]
 fn broken_and_foreign_model_files_are_refused() {
     let w = Workdir::new();
@@ -106,6 +126,40 @@ fn broken_and_foreign_model_files_are_refused() {
             "newer than this trollwatch",
         ),
         ("header.model", good[..18].to_vec(), "truncated"),
+        (
+            "older.model",
+            {
+                let mut b = good.clone();
+                b[16..20].copy_from_slice(&0u32.to_le_bytes());
+                b
+            },
+            "no longer reads; retrain",
+        ),
+        // Damage behind a valid checksum, as a buggy writer (or a fuzzer) would make it.
+        (
+            "huge_count.model",
+            resealed(&good, |b| {
+                let at = 28 + meta_len(b);
+                b[at..at + 8].copy_from_slice(&(1u64 << 60).to_le_bytes());
+            }),
+            "claims 1152921504606846976 terms",
+        ),
+        (
+            "nan_weight.model",
+            resealed(&good, |b| {
+                let end = b.len();
+                b[end - 8..].copy_from_slice(&f64::NAN.to_le_bytes());
+            }),
+            "is not a finite number",
+        ),
+        (
+            "bad_settings.model",
+            resealed(&good, |b| {
+                let at = find(b, b"\"ngram_min\":1").expect("ngram_min in the metadata");
+                b[at + 12] = b'0';
+            }),
+            "vectorizer settings are invalid",
+        ),
     ];
     for (name, bytes, needle) in cases {
         w.write(name, &bytes);

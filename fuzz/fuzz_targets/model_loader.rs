@@ -23,7 +23,13 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(model) = Model::from_bytes(&bytes, path) {
         // A model that loads must score, and what it saves must load again.
-        let _ = model.score_batch(&["a post #tag @x http://t.co/a 2016"], 0.5, 2);
+        for s in model.score_batch(&["a post #tag @x http://t.co/a 2016 εστε"], 0.5, 2) {
+            assert!(
+                (0.0..=1.0).contains(&s.score),
+                "score {} from a loaded model",
+                s.score
+            );
+        }
         if let Ok(again) = model.to_bytes() {
             assert!(
                 Model::from_bytes(&again, path).is_ok(),
