@@ -1370,6 +1370,65 @@ mod tests {
     }
 
     #[test]
+    fn line_ends_split_across_reads_are_counted_once() {
+        // "a\r\n" with the CRLF split between reads, a lone CR split likewise, then LF.
+        let mut idx = LineIndex::default();
+        for chunk in [&b"a\r"[..], b"\nb\r", b"c\n", b"d\r", b""] {
+            idx.scan(chunk);
+        }
+        let ends: Vec<u64> = idx.newlines.iter().copied().collect();
+        assert_eq!(ends, [2, 4, 6, 8]);
+        assert_eq!(idx.line_at(3), 2);
+        assert_eq!(idx.line_at(5), 3);
+        assert_eq!(idx.line_at(7), 4);
+    }
+
+    #[test]
+    fn bounded_lines_across_tiny_buffers() {
+        let data = b"one\r\ntwo\rthree-is-long\nfour";
+        let mut r = BufReader::with_capacity(2, &data[..]);
+        let (mut buf, mut after_cr) = (Vec::new(), false);
+        let mut got = Vec::new();
+        loop {
+            let (n, len) = read_line(&mut r, &mut buf, 5, &mut after_cr).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.push((String::from_utf8(buf.clone()).unwrap(), len));
+        }
+        assert_eq!(
+            got,
+            [
+                ("one".to_string(), 3),
+                ("two".to_string(), 3),
+                ("three-".to_string(), 13), // kept: limit + 1 bytes, enough to know it is long
+                ("four".to_string(), 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn text_sniffing() {
+        let le: Vec<u8> = "id,text\n1,x\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let be: Vec<u8> = "id,text\n1,x\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert!(not_text(&le).unwrap().contains("UTF-16LE"));
+        assert!(not_text(&be).unwrap().contains("UTF-16BE"));
+        assert!(not_text(b"id,te\0xt\n").unwrap().contains("NUL"));
+        assert_eq!(
+            not_text(b"id,text\n1,a\0b\n"),
+            None,
+            "a NUL in a row is that row's problem"
+        );
+        assert_eq!(not_text("id,text\n1,ünïcödé\n".as_bytes()), None);
+    }
+
+    #[test]
     fn utf16_and_directory_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(&dir, "a.csv", b"\xff\xfet\x00e\x00");
