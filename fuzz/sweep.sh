@@ -4,9 +4,17 @@
 # the outcomes. Every run must end with exit 0, or exit 2 with a message that names the file;
 # a panic, a timeout (a hang) or any other status is listed as a failure.
 #
-#   fuzz/sweep.sh DIR [TROLLWATCH_BINARY]
+# With --models, every file is taken for a model file instead and given to `score -m` and
+# `inspect` (e.g. the model_loader corpus).
+#
+#   fuzz/sweep.sh [--models] DIR [TROLLWATCH_BINARY]
 set -uo pipefail
-dir=${1:?usage: sweep.sh DIR [trollwatch binary]}
+models=0
+if [ "${1:-}" = "--models" ]; then
+    models=1
+    shift
+fi
+dir=${1:?usage: sweep.sh [--models] DIR [trollwatch binary]}
 bin=${2:-${CARGO_TARGET_DIR:-target}/release/trollwatch}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -18,12 +26,21 @@ files=0
 for f in "$dir"/*; do
     [ -f "$f" ] || continue
     files=$((files + 1))
-    for skip in "" "--skip-bad-rows"; do
-        for cmd in train evaluate score; do
+    if [ "$models" -eq 1 ]; then
+        runs=("score-model" "inspect")
+        skips=("")
+    else
+        runs=(train evaluate score)
+        skips=("" "--skip-bad-rows")
+    fi
+    for skip in "${skips[@]}"; do
+        for cmd in "${runs[@]}"; do
             case $cmd in
                 train) args=(train "$f" --out "$work/m.model" -q) ;;
                 evaluate) args=(evaluate "$f" --folds 2 -q) ;;
                 score) args=(score -m "$work/good.model" --input "$f" --format csv -q) ;;
+                score-model) args=(score -m "$f" --format csv "a post #tag" "another post") ;;
+                inspect) args=(inspect "$f") ;;
             esac
             [ -n "$skip" ] && args+=("$skip")
             timeout 30 "$bin" "${args[@]}" >/dev/null 2>"$work/err"

@@ -146,13 +146,25 @@ impl Model {
     }
 
     pub fn load(path: &Path) -> Result<Model> {
-        let bytes = std::fs::read(path).map_err(|e| {
+        use std::io::Read;
+        let io = |e| {
             if path.is_dir() {
                 Error::model(path, "is a directory, not a model file")
             } else {
                 Error::io(path.display().to_string(), e)
             }
-        })?;
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        // The magic first: a data file given for the model (`-m posts.csv`) is refused before
+        // gigabytes of it are read into memory.
+        let mut bytes = Vec::with_capacity(MAGIC.len());
+        Read::by_ref(&mut file)
+            .take(MAGIC.len() as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() == MAGIC.len() && &bytes[..] == MAGIC {
+            file.read_to_end(&mut bytes).map_err(io)?;
+        }
         Model::from_bytes(&bytes, path)
     }
 

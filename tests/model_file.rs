@@ -172,6 +172,16 @@ fn broken_and_foreign_model_files_are_refused() {
         &["missing.model"],
     );
     w.fails(&["inspect", "."], 2, &["directory"]);
+    // A data file given for the model: refused from its first bytes.
+    w.fails(
+        &["score", "-m", "d.csv", "text"],
+        2,
+        &[
+            "d.csv",
+            "not a trollwatch model file",
+            "starts with \"id,text,label,au\"",
+        ],
+    );
 }
 
 #[test]
