@@ -102,7 +102,16 @@ pub fn open(path: &str) -> Result<Opened> {
         }
         Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
     };
-    open_reader(path, raw)
+    open_reader(shown_name(path), raw)
+}
+
+/// What messages call an input: its path, or `<stdin>` for `-`.
+pub fn shown_name(path: &str) -> &str {
+    if path == STDIN {
+        "<stdin>"
+    } else {
+        path
+    }
 }
 
 /// As [`open`], over bytes from anywhere; `name` is what messages call the input.
@@ -431,7 +440,8 @@ type BadRow = (u64, &'static str, String);
 
 impl PostReader {
     pub fn open(path: &str, opts: ReadOptions) -> Result<PostReader> {
-        Self::from_opened(path, open(path)?, opts)
+        let opened = open(path)?;
+        Self::from_opened(shown_name(path), opened, opts)
     }
 
     /// Reads posts from any byte source (plain or gzip); `name` is what messages call it and

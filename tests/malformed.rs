@@ -920,3 +920,32 @@ fn unusable_paths_are_refused_by_every_command() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn standard_input_is_named_in_messages() {
+    let w = Workdir::new();
+    w.write("good.csv", format!("{HEAD}{}", good_rows()));
+    w.ok(&["train", "good.csv", "--out", "m.model", "-q"]);
+    let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0binary".to_vec();
+    let out = w.run_stdin(
+        "trollwatch",
+        &["score", "-m", "m.model", "--input", "-"],
+        &elf,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("<stdin>: is not text"), "{stderr}");
+    let bad = format!("{HEAD}{}41,too,many,fields\n", good_rows());
+    let out = w.run_stdin(
+        "trollwatch",
+        &["train", "-", "--out", "s.model", "-q"],
+        bad.as_bytes(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("<stdin>, line 42: expected 3 fields"),
+        "{stderr}"
+    );
+    assert!(!w.path("s.model").exists());
+}
