@@ -102,6 +102,21 @@ pub fn open(path: &str) -> Result<Opened> {
         }
         Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
     };
+    open_reader(shown_name(path), raw)
+}
+
+/// What messages call an input: its path, or `<stdin>` for `-`.
+pub fn shown_name(path: &str) -> &str {
+    if path == STDIN {
+        "<stdin>"
+    } else {
+        path
+    }
+}
+
+/// As [`open`], over bytes from anywhere; `name` is what messages call the input.
+pub fn open_reader(name: &str, raw: Box<dyn Read + Send>) -> Result<Opened> {
+    let path = name;
     let mut buffered = BufReader::with_capacity(1 << 18, raw);
     let head = buffered.fill_buf().map_err(|e| Error::io(path, e))?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
@@ -124,6 +139,9 @@ pub fn open(path: &str) -> Result<Opened> {
              convert it first, e.g. `iconv -f UTF-16 -t UTF-8`",
         ));
     }
+    if let Some(problem) = not_text(head) {
+        return Err(Error::bad_input(path, problem));
+    }
     if head.starts_with(&[0xef, 0xbb, 0xbf]) {
         reader.consume(3);
     }
@@ -132,6 +150,50 @@ pub fn open(path: &str) -> Result<Opened> {
         gzip,
         checksum,
     })
+}
+
+/// Why the start of an input cannot be UTF-8 text, if it cannot: UTF-16 without a
+/// byte-order mark (every other byte NUL), or NUL bytes in the first line, which no CSV
+/// header, JSON object or post holds (a binary file, or a file preallocated and never
+/// written).
+fn not_text(head: &[u8]) -> Option<String> {
+    let sample = &head[..head.len().min(512)];
+    if sample.len() >= 8 {
+        let (mut even_nul, mut odd_nul) = (0, 0);
+        for (k, &b) in sample.iter().enumerate() {
+            if b == 0 {
+                if k % 2 == 0 {
+                    even_nul += 1;
+                } else {
+                    odd_nul += 1;
+                }
+            }
+        }
+        let half = sample.len() / 2;
+        let (le, be) = (
+            odd_nul * 10 >= half * 9 && even_nul * 10 < half,
+            even_nul * 10 >= half * 9 && odd_nul * 10 < half,
+        );
+        if le || be {
+            return Some(format!(
+                "looks like UTF-16{} without a byte-order mark (every other byte is NUL); \
+                 trollwatch reads UTF-8: convert it first, e.g. `iconv -f UTF-16{} -t UTF-8`",
+                if le { "LE" } else { "BE" },
+                if le { "LE" } else { "BE" },
+            ));
+        }
+    }
+    let first_line = match memchr::memchr(b'\n', head) {
+        Some(k) => &head[..k],
+        None => head,
+    };
+    if let Some(k) = memchr::memchr(0, first_line) {
+        return Some(format!(
+            "is not text: its first line holds a NUL byte (at byte {k}); is it a binary file, \
+             or a file that was never completely written?"
+        ));
+    }
+    None
 }
 
 fn gzip_error(path: &str, gzip: bool, e: io::Error) -> Error {
@@ -214,6 +276,28 @@ pub struct ReadOptions {
     /// Extra columns that must exist (e.g. the label column); values land in `Record::fields`.
     pub extra_cols: Vec<String>,
     pub skip_bad_rows: bool,
+    /// Longest field (post text, id, label or other column used) accepted, in bytes; a longer
+    /// one is a bad row. A row (CSV record or JSONL line) may be [`ROW_LIMIT_FACTOR`] times
+    /// as long, at least 1 MiB; past that, reading stops, so memory stays bounded even when an
+    /// unbalanced quote swallows the rest of a huge file.
+    pub max_field_bytes: usize,
+}
+
+/// Default [`ReadOptions::max_field_bytes`]: 1 MiB. The longest posts any platform allows are
+/// tens of kilobytes (Facebook 63,206 characters, Reddit 40,000, X 25,000 for subscribers),
+/// so a field fifteen times longer is almost surely broken quoting or not a post.
+pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
+
+/// A row may be this many times [`ReadOptions::max_field_bytes`] long (and at least 1 MiB).
+pub const ROW_LIMIT_FACTOR: usize = 16;
+
+impl ReadOptions {
+    /// Longest row read before giving up on the input.
+    pub fn max_row_bytes(&self) -> usize {
+        self.max_field_bytes
+            .saturating_mul(ROW_LIMIT_FACTOR)
+            .max(1 << 20)
+    }
 }
 
 impl Default for ReadOptions {
@@ -226,6 +310,7 @@ impl Default for ReadOptions {
             id_col_explicit: false,
             extra_cols: Vec::new(),
             skip_bad_rows: false,
+            max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
         }
     }
 }
@@ -238,15 +323,23 @@ pub struct PostReader {
     pub skipped: SkipReport,
     pub checksum: Checksum,
     rows: u64,
+    gzip: bool,
 }
 
 /// Where each line starts, for true line numbers: csv counts a CRLF's `\n` as the start of
-/// the next record and so reports one line too few after every CRLF.
+/// the next record and so reports one line too few after every CRLF. A line ends at `\n`, at
+/// `\r\n`, or at a `\r` alone (old Mac files), as csv's records do. It also guards memory:
+/// a row that runs on past `row_limit` bytes stops the reader with [`RowTooLong`].
 #[derive(Default)]
 struct LineIndex {
     newlines: std::collections::VecDeque<u64>,
     read: u64,
     passed: u64,
+    /// Offset of a `\r` that ended the last chunk: a line end unless a `\n` follows.
+    pending_cr: Option<u64>,
+    /// Where the row being read began.
+    row_start: u64,
+    row_limit: u64,
 }
 
 impl LineIndex {
@@ -261,7 +354,43 @@ impl LineIndex {
         }
         self.passed + 1
     }
+
+    fn scan(&mut self, chunk: &[u8]) {
+        let base = self.read;
+        if let Some(cr) = self.pending_cr.take() {
+            if chunk.first() != Some(&b'\n') {
+                self.newlines.push_back(cr);
+            }
+        }
+        for k in memchr::memchr2_iter(b'\n', b'\r', chunk) {
+            if chunk[k] == b'\n' {
+                self.newlines.push_back(base + k as u64);
+            } else {
+                match chunk.get(k + 1) {
+                    Some(b'\n') => {}
+                    Some(_) => self.newlines.push_back(base + k as u64),
+                    None => self.pending_cr = Some(base + k as u64),
+                }
+            }
+        }
+        self.read += chunk.len() as u64;
+    }
 }
+
+/// The io error a [`LineCounting`] reader gives when a row outgrows its limit.
+#[derive(Debug)]
+struct RowTooLong {
+    row_start: u64,
+    limit: u64,
+}
+
+impl std::fmt::Display for RowTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a row longer than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for RowTooLong {}
 
 struct LineCounting<R> {
     inner: R,
@@ -270,13 +399,17 @@ struct LineCounting<R> {
 
 impl<R: Read> Read for LineCounting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Ok(idx) = self.index.lock() {
+            if idx.row_limit > 0 && idx.read - idx.row_start > idx.row_limit {
+                return Err(io::Error::other(RowTooLong {
+                    row_start: idx.row_start,
+                    limit: idx.row_limit,
+                }));
+            }
+        }
         let n = self.inner.read(buf)?;
         if let Ok(mut idx) = self.index.lock() {
-            let base = idx.read;
-            for k in memchr::memchr_iter(b'\n', &buf[..n]) {
-                idx.newlines.push_back(base + k as u64);
-            }
-            idx.read += n as u64;
+            idx.scan(&buf[..n]);
         }
         Ok(n)
     }
@@ -297,12 +430,38 @@ enum Kind {
         jsonl: bool,
         line_no: u64,
         buf: Vec<u8>,
+        /// The last line ended with `\r`: a `\n` right after it belongs to that line end.
+        after_cr: bool,
     },
 }
 
+/// A bad row: its line, the short reason counted by a skip, and the full problem.
+type BadRow = (u64, &'static str, String);
+
 impl PostReader {
     pub fn open(path: &str, opts: ReadOptions) -> Result<PostReader> {
-        let mut opened = open(path)?;
+        let opened = open(path)?;
+        Self::from_opened(shown_name(path), opened, opts)
+    }
+
+    /// Reads posts from any byte source (plain or gzip); `name` is what messages call it and
+    /// decides the layout when `opts.format` does not.
+    pub fn from_reader(
+        name: &str,
+        raw: Box<dyn Read + Send>,
+        opts: ReadOptions,
+    ) -> Result<PostReader> {
+        Self::from_opened(name, open_reader(name, raw)?, opts)
+    }
+
+    fn from_opened(path: &str, mut opened: Opened, opts: ReadOptions) -> Result<PostReader> {
+        if opts.max_field_bytes == 0 {
+            return Err(Error::param(
+                "max-field-bytes",
+                0,
+                "must be at least 1 byte",
+            ));
+        }
         let format = match opts.format.or_else(|| InputFormat::from_name(path)) {
             Some(f) => f,
             None => {
@@ -325,7 +484,7 @@ impl PostReader {
                 } else {
                     b','
                 });
-                Self::delimited(path, &opts, opened.reader, delimiter)?
+                Self::delimited(path, &opts, opened.reader, delimiter, opened.gzip)?
             }
             InputFormat::Jsonl | InputFormat::Text => {
                 if format == InputFormat::Text && !opts.extra_cols.is_empty() {
@@ -343,6 +502,7 @@ impl PostReader {
                     jsonl: format == InputFormat::Jsonl,
                     line_no: 0,
                     buf: Vec::new(),
+                    after_cr: false,
                 }
             }
         };
@@ -353,6 +513,7 @@ impl PostReader {
             skipped: SkipReport::default(),
             checksum: opened.checksum,
             rows: 0,
+            gzip: opened.gzip,
         })
     }
 
@@ -361,8 +522,12 @@ impl PostReader {
         opts: &ReadOptions,
         input: Box<dyn BufRead + Send>,
         delimiter: u8,
+        gzip: bool,
     ) -> Result<Kind> {
-        let lines = Arc::new(Mutex::new(LineIndex::default()));
+        let lines = Arc::new(Mutex::new(LineIndex {
+            row_limit: opts.max_row_bytes() as u64,
+            ..LineIndex::default()
+        }));
         let counting = LineCounting {
             inner: input,
             index: lines.clone(),
@@ -375,10 +540,13 @@ impl PostReader {
             .from_reader(counting);
         let headers = reader
             .byte_headers()
-            .map_err(|e| csv_error(path, e))?
+            .map_err(|e| csv_error(path, gzip, &lines, e))?
             .clone();
         if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
             return Err(Error::bad_input(path, "is empty: no header row"));
+        }
+        if let Ok(mut idx) = lines.lock() {
+            idx.row_start = reader.position().byte();
         }
         let mut names = Vec::with_capacity(headers.len());
         for (i, h) in headers.iter().enumerate() {
@@ -386,7 +554,9 @@ impl PostReader {
                 path: path.into(),
                 line: 1,
                 problem: format!("header field {} is not valid UTF-8", i + 1),
-                hint: String::new(),
+                hint: "; is the file in another encoding (Latin-1, Windows-1252)? convert it \
+                       first, e.g. `iconv -f WINDOWS-1252 -t UTF-8`"
+                    .into(),
             })?;
             names.push(name.trim().to_string());
         }
@@ -401,6 +571,8 @@ impl PostReader {
                         names.join(", "),
                         if delimiter == b',' && names.len() == 1 && names[0].contains('\t') {
                             " (the header has tabs: is this TSV? pass --delimiter tab)"
+                        } else if delimiter == b',' && names.len() == 1 && names[0].contains(';') {
+                            " (the header has semicolons: pass --delimiter ';')"
                         } else {
                             ""
                         }
@@ -408,7 +580,15 @@ impl PostReader {
                 )),
                 _ => Err(Error::bad_input(
                     path,
-                    format!("the header names column {col:?} {} times", hits.len()),
+                    format!(
+                        "the header names column {col:?} {} times (columns {}); rename all \
+                         but one",
+                        hits.len(),
+                        hits.iter()
+                            .map(|h| (h + 1).to_string())
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
                 )),
             }
         };
@@ -447,11 +627,17 @@ impl PostReader {
                         self.skipped.add(reason, line);
                         continue;
                     }
+                    let hint = if reason == "field too long" {
+                        "; raise the limit with --max-field-bytes, or pass --skip-bad-rows to \
+                         skip such rows"
+                    } else {
+                        "; fix the row, or pass --skip-bad-rows to skip such rows"
+                    };
                     return Err(Error::BadRow {
                         path: self.path.clone(),
                         line,
                         problem: detail,
-                        hint: "; fix the row, or pass --skip-bad-rows to skip such rows".into(),
+                        hint: hint.into(),
                     });
                 }
                 Ok(None) => return Ok(None),
@@ -481,14 +667,11 @@ impl PostReader {
         self.rows
     }
 
-    /// One raw row: `Ok(None)` at the end, `Ok(Some(Err(..)))` for a bad row
-    /// (line, short reason for the skip report, full problem).
-    #[allow(clippy::type_complexity)]
-    fn read_one(
-        &mut self,
-    ) -> Result<Option<std::result::Result<Record, (u64, &'static str, String)>>> {
+    /// One raw row: `Ok(None)` at the end, `Ok(Some(Err(..)))` for a bad row.
+    fn read_one(&mut self) -> Result<Option<std::result::Result<Record, BadRow>>> {
         let path = &self.path;
         let opts = &self.opts;
+        let gzip = self.gzip;
         match &mut self.kind {
             Kind::Delimited {
                 reader,
@@ -501,19 +684,23 @@ impl PostReader {
             } => {
                 let more = match reader.read_byte_record(record) {
                     Ok(more) => more,
-                    Err(e) => return Err(csv_error(path, e)),
+                    Err(e) => return Err(csv_error(path, gzip, lines, e)),
                 };
                 if !more {
                     return Ok(None);
                 }
                 let offset = record.position().map_or(0, |p| p.byte());
-                let line = lines.lock().map_or(0, |mut l| l.line_at(offset));
+                let line = lines.lock().map_or(0, |mut l| {
+                    l.row_start = reader.position().byte();
+                    l.line_at(offset)
+                });
                 if record.len() != *n_fields {
                     if record.len() == 1 && record[0].is_empty() {
                         // A blank line between rows carries nothing; csv already skips most.
                         return Ok(Some(Err((line, "blank line", "blank line".into()))));
                     }
                     let spans_lines = record.iter().any(|f| f.contains(&b'\n'));
+                    let nul = record.iter().any(|f| f.contains(&0));
                     return Ok(Some(Err((
                         line,
                         "wrong number of fields",
@@ -521,7 +708,10 @@ impl PostReader {
                             "expected {} fields as in the header, found {}{}",
                             n_fields,
                             record.len(),
-                            if spans_lines {
+                            if nul {
+                                " (the row holds NUL bytes: is this the end of a file that was \
+                                 never completely written?)"
+                            } else if spans_lines {
                                 " (a quoted field runs over several lines: is a quote unbalanced?)"
                             } else {
                                 ""
@@ -529,29 +719,29 @@ impl PostReader {
                         ),
                     ))));
                 }
-                let field = |idx: usize, name: &str| -> std::result::Result<String, (u64, &'static str, String)> {
-                    std::str::from_utf8(&record[idx]).map(str::to_string).map_err(|e| {
+                let field = |idx: usize, name: &str| -> std::result::Result<String, BadRow> {
+                    let raw = &record[idx];
+                    check_field(raw.len(), name, line, opts)?;
+                    std::str::from_utf8(raw).map(str::to_string).map_err(|e| {
                         (
                             line,
                             "invalid UTF-8",
                             format!(
-                                "field {name:?} is not valid UTF-8 (bad byte at offset {})",
+                                "field {name:?} is not valid UTF-8 (bad byte at offset {}); is \
+                                 the file in another encoding? convert it first, e.g. \
+                                 `iconv -f WINDOWS-1252 -t UTF-8`",
                                 e.valid_up_to()
                             ),
                         )
                     })
                 };
-                let text = match field(*text_idx, &opts.text_col) {
+                let text = match field(*text_idx, &opts.text_col).and_then(|t| {
+                    check_text(&t, &opts.text_col, line)?;
+                    Ok(t)
+                }) {
                     Ok(t) => t,
                     Err(e) => return Ok(Some(Err(e))),
                 };
-                if text.trim().is_empty() {
-                    return Ok(Some(Err((
-                        line,
-                        "empty text",
-                        format!("field {:?} is empty", opts.text_col),
-                    ))));
-                }
                 let id = match id_idx {
                     Some(i) => match field(*i, &opts.id_col) {
                         Ok(t) => t,
@@ -578,29 +768,53 @@ impl PostReader {
                 jsonl,
                 line_no,
                 buf,
+                after_cr,
             } => loop {
-                buf.clear();
-                let n = reader
-                    .read_until(b'\n', buf)
-                    .map_err(|e| Error::io(path.as_str(), e))?;
+                // A plain-text line is the post itself; a JSONL line holds several fields.
+                let limit = if *jsonl {
+                    opts.max_row_bytes()
+                } else {
+                    opts.max_field_bytes
+                };
+                let (n, len) = read_line(reader.as_mut(), buf, limit, after_cr)
+                    .map_err(|e| gzip_error(path, gzip, e))?;
                 if n == 0 {
                     return Ok(None);
                 }
                 *line_no += 1;
                 let line = *line_no;
-                while matches!(buf.last(), Some(b'\n' | b'\r')) {
-                    buf.pop();
+                if len > limit {
+                    return Ok(Some(Err((
+                        line,
+                        "field too long",
+                        if *jsonl {
+                            format!(
+                                "the line is {len} bytes long, over the limit of {limit} bytes \
+                                 for a JSONL line ({ROW_LIMIT_FACTOR} × --max-field-bytes)"
+                            )
+                        } else {
+                            format!(
+                                "the post is {len} bytes long, over the limit of {limit} bytes \
+                                 (--max-field-bytes)"
+                            )
+                        },
+                    ))));
                 }
                 let Ok(s) = std::str::from_utf8(buf) else {
                     return Ok(Some(Err((
                         line,
                         "invalid UTF-8",
-                        "line is not valid UTF-8".into(),
+                        "line is not valid UTF-8; is the file in another encoding? convert it \
+                         first, e.g. `iconv -f WINDOWS-1252 -t UTF-8`"
+                            .into(),
                     ))));
                 };
                 if !*jsonl {
                     if s.trim().is_empty() {
                         return Ok(Some(Err((line, "empty text", "empty line".into()))));
+                    }
+                    if let Err(e) = check_text(s, "text", line) {
+                        return Ok(Some(Err(e)));
                     }
                     return Ok(Some(Ok(Record {
                         line,
@@ -618,6 +832,96 @@ impl PostReader {
     }
 }
 
+/// A field longer than the limit is a bad row.
+fn check_field(
+    len: usize,
+    name: &str,
+    line: u64,
+    opts: &ReadOptions,
+) -> std::result::Result<(), BadRow> {
+    if len > opts.max_field_bytes {
+        return Err((
+            line,
+            "field too long",
+            format!(
+                "field {name:?} is {len} bytes long, over the limit of {} bytes \
+                 (--max-field-bytes)",
+                opts.max_field_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A post text must hold something, and no NUL: NUL bytes are what a file preallocated and
+/// never completely written, or binary data, leaves; no post holds them.
+fn check_text(text: &str, name: &str, line: u64) -> std::result::Result<(), BadRow> {
+    if text.trim().is_empty() {
+        return Err((line, "empty text", format!("field {name:?} is empty")));
+    }
+    if let Some(k) = memchr::memchr(0, text.as_bytes()) {
+        return Err((
+            line,
+            "NUL byte",
+            format!(
+                "field {name:?} holds a NUL byte (at byte {k}); is this binary data, or part \
+                 of a file that was never completely written?"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads one line (ended by `\n`, `\r\n` or a lone `\r`, which is not kept) into `buf`,
+/// keeping at most `limit + 1` bytes; the rest of a longer line is read and dropped, so a
+/// file without line breaks cannot fill the memory. Returns the bytes consumed (0 at the
+/// end) and the line's full length.
+fn read_line(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    limit: usize,
+    after_cr: &mut bool,
+) -> io::Result<(usize, usize)> {
+    buf.clear();
+    let (mut consumed, mut len) = (0usize, 0usize);
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok((consumed, len));
+        }
+        if *after_cr {
+            *after_cr = false;
+            if chunk[0] == b'\n' {
+                reader.consume(1);
+                consumed += 1;
+                continue;
+            }
+        }
+        let (take, end) = match memchr::memchr2(b'\n', b'\r', chunk) {
+            Some(k) => (k, Some(chunk[k])),
+            None => (chunk.len(), None),
+        };
+        let room = (limit + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        len += take;
+        match end {
+            Some(b) => {
+                reader.consume(take + 1);
+                *after_cr = b == b'\r';
+                return Ok((consumed + take + 1, len));
+            }
+            None => {
+                reader.consume(take);
+                consumed += take;
+            }
+        }
+    }
+}
+
 fn json_value_string(v: &serde_json::Value) -> Option<String> {
     match v {
         serde_json::Value::String(s) => Some(s.clone()),
@@ -627,26 +931,26 @@ fn json_value_string(v: &serde_json::Value) -> Option<String> {
     }
 }
 
-fn json_record(
-    s: &str,
-    line: u64,
-    opts: &ReadOptions,
-) -> std::result::Result<Record, (u64, &'static str, String)> {
+fn json_record(s: &str, line: u64, opts: &ReadOptions) -> std::result::Result<Record, BadRow> {
     let value: serde_json::Value = serde_json::from_str(s)
         .map_err(|e| (line, "invalid JSON", format!("invalid JSON: {e}")))?;
     let Some(obj) = value.as_object() else {
         return Err((line, "invalid JSON", "expected a JSON object".into()));
     };
-    let get = |name: &str| -> std::result::Result<Option<String>, (u64, &'static str, String)> {
+    let get = |name: &str| -> std::result::Result<Option<String>, BadRow> {
         match obj.get(name) {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(v) => json_value_string(v).map(Some).ok_or_else(|| {
-                (
-                    line,
-                    "invalid JSON",
-                    format!("field {name:?} is not a string or number"),
-                )
-            }),
+            Some(v) => {
+                let s = json_value_string(v).ok_or_else(|| {
+                    (
+                        line,
+                        "invalid JSON",
+                        format!("field {name:?} is not a string or number"),
+                    )
+                })?;
+                check_field(s.len(), name, line, opts)?;
+                Ok(Some(s))
+            }
         }
     };
     let text = get(&opts.text_col)?.ok_or_else(|| {
@@ -656,13 +960,7 @@ fn json_record(
             format!("no field {:?} in this object", opts.text_col),
         )
     })?;
-    if text.trim().is_empty() {
-        return Err((
-            line,
-            "empty text",
-            format!("field {:?} is empty", opts.text_col),
-        ));
-    }
+    check_text(&text, &opts.text_col, line)?;
     let id = match get(&opts.id_col)? {
         Some(id) => id,
         None if opts.id_col_explicit => {
@@ -686,21 +984,27 @@ fn json_record(
     })
 }
 
-fn csv_error(path: &str, e: csv::Error) -> Error {
+fn csv_error(path: &str, gzip: bool, lines: &Mutex<LineIndex>, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     match e.into_kind() {
         csv::ErrorKind::Io(io) => {
-            if io.kind() == io::ErrorKind::InvalidData || io.kind() == io::ErrorKind::UnexpectedEof
-            {
-                Error::bad_input(
-                    path,
-                    format!(
-                        "cannot read the input ({io}); the gzip stream may be truncated or corrupt"
+            if let Some(long) = io.get_ref().and_then(|e| e.downcast_ref::<RowTooLong>()) {
+                let line = lines.lock().map_or(0, |mut l| l.line_at(long.row_start));
+                return Error::BadRow {
+                    path: path.into(),
+                    line,
+                    problem: format!(
+                        "the row starting here runs on for more than {} bytes without ending",
+                        long.limit
                     ),
-                )
-            } else {
-                Error::io(path, io)
+                    hint: format!(
+                        "; is a quote unbalanced (a quoted field then runs to the end of the \
+                         file)? If rows really are this long, raise --max-field-bytes (a row \
+                         may be {ROW_LIMIT_FACTOR} times as long, at least 1 MiB)"
+                    ),
+                };
             }
+            gzip_error(path, gzip, io)
         }
         other => Error::BadRow {
             path: path.into(),
@@ -764,22 +1068,54 @@ impl Labeled {
 /// `positive`. `opts.extra_cols` are kept per row (after the label).
 pub fn read_labeled(
     path: &str,
+    opts: ReadOptions,
+    label_col: &str,
+    positive: &str,
+    progress: impl FnMut(u64),
+) -> Result<Labeled> {
+    read_labeled_with(opts, label_col, positive, progress, |opts| {
+        PostReader::open(path, opts)
+    })
+}
+
+/// As [`read_labeled`], over bytes from anywhere; `name` is what messages call the input.
+pub fn read_labeled_from(
+    name: &str,
+    raw: Box<dyn Read + Send>,
+    opts: ReadOptions,
+    label_col: &str,
+    positive: &str,
+    progress: impl FnMut(u64),
+) -> Result<Labeled> {
+    read_labeled_with(opts, label_col, positive, progress, |opts| {
+        PostReader::from_reader(name, raw, opts)
+    })
+}
+
+fn read_labeled_with(
     mut opts: ReadOptions,
     label_col: &str,
     positive: &str,
     mut progress: impl FnMut(u64),
+    open: impl FnOnce(ReadOptions) -> Result<PostReader>,
 ) -> Result<Labeled> {
     let extra = std::mem::take(&mut opts.extra_cols);
     opts.extra_cols = std::iter::once(label_col.to_string())
         .chain(extra)
         .collect();
     let skip = opts.skip_bad_rows;
-    let mut reader = PostReader::open(path, opts)?;
+    let mut reader = open(opts)?;
+    let path = reader.path().to_string();
+    let path = path.as_str();
     let mut ids = Vec::new();
     let mut lines = Vec::new();
     let mut texts = Vec::new();
     let mut raw_labels: Vec<u32> = Vec::new();
+    // Distinct label values in order of appearance, with the line each first appears on;
+    // a map finds a row's value, so a column of ids taken for labels is not quadratic.
     let mut values: Vec<String> = Vec::new();
+    let mut first_lines: Vec<u64> = Vec::new();
+    let mut codes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut extras = Vec::new();
     while let Some(mut rec) = reader.next_record()? {
         let raw = rec.fields.remove(0);
@@ -796,14 +1132,17 @@ pub fn read_labeled(
                 hint: "; fix the row, or pass --skip-bad-rows to skip such rows".into(),
             });
         }
-        let code = match values.iter().position(|v| v == value) {
-            Some(i) => i,
+        let code = match codes.get(value) {
+            Some(&c) => c,
             None => {
+                let c = values.len() as u32;
+                codes.insert(value.to_string(), c);
                 values.push(value.to_string());
-                values.len() - 1
+                first_lines.push(rec.line);
+                c
             }
         };
-        raw_labels.push(code as u32);
+        raw_labels.push(code);
         lines.push(rec.line);
         ids.push(rec.id);
         texts.push(rec.text);
@@ -819,14 +1158,28 @@ pub fn read_labeled(
         counts[c as usize] += 1;
     }
     let found = || {
-        let mut pairs: Vec<(String, u64)> =
-            values.iter().cloned().zip(counts.iter().copied()).collect();
-        pairs.sort();
-        pairs
+        // The ten most common values, so a column of ids given as labels stays one line.
+        let mut pairs: Vec<(&String, u64, u64)> = values
             .iter()
-            .map(|(v, c)| format!("{v:?} ({c} rows)"))
+            .zip(counts.iter().copied())
+            .zip(first_lines.iter().copied())
+            .map(|((v, c), l)| (v, c, l))
+            .collect();
+        pairs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let mut shown: Vec<(&String, u64, u64)> = pairs.iter().take(10).copied().collect();
+        shown.sort();
+        let mut list = shown
+            .iter()
+            .map(|(v, c, l)| format!("{} ({c} rows, first at line {l})", crate::error::shown(v)))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        if pairs.len() > shown.len() {
+            list.push_str(&format!(
+                " and {} more values (is {label_col:?} the label column?)",
+                pairs.len() - shown.len()
+            ));
+        }
+        list
     };
     if texts.is_empty() {
         return Err(Error::bad_input(
@@ -841,9 +1194,14 @@ pub fn read_labeled(
         return Err(Error::bad_input(
             path,
             format!(
-                "a binary model needs exactly two label values in column {label_col:?}, found {}: {}",
+                "a binary model needs exactly two label values in column {label_col:?}, found {}: {}; {}",
                 values.len(),
-                found()
+                found(),
+                if values.len() < 2 {
+                    "add posts of the other class"
+                } else {
+                    "remove or relabel the rows with other values, or name another --label-col"
+                }
             ),
         ));
     }
@@ -1003,7 +1361,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("\"ok\" (2 rows)") && err.contains("\"troll\" (1 rows)"),
+            err.contains("\"ok\" (2 rows, first at line 3)")
+                && err.contains("\"troll\" (1 rows, first at line 2)"),
             "{err}"
         );
         let data = read_labeled(&p, ReadOptions::default(), "label", "troll", |_| {}).unwrap();
@@ -1018,6 +1377,65 @@ mod tests {
             err.contains("exactly two label values") && err.contains("found 3"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn line_ends_split_across_reads_are_counted_once() {
+        // "a\r\n" with the CRLF split between reads, a lone CR split likewise, then LF.
+        let mut idx = LineIndex::default();
+        for chunk in [&b"a\r"[..], b"\nb\r", b"c\n", b"d\r", b""] {
+            idx.scan(chunk);
+        }
+        let ends: Vec<u64> = idx.newlines.iter().copied().collect();
+        assert_eq!(ends, [2, 4, 6, 8]);
+        assert_eq!(idx.line_at(3), 2);
+        assert_eq!(idx.line_at(5), 3);
+        assert_eq!(idx.line_at(7), 4);
+    }
+
+    #[test]
+    fn bounded_lines_across_tiny_buffers() {
+        let data = b"one\r\ntwo\rthree-is-long\nfour";
+        let mut r = BufReader::with_capacity(2, &data[..]);
+        let (mut buf, mut after_cr) = (Vec::new(), false);
+        let mut got = Vec::new();
+        loop {
+            let (n, len) = read_line(&mut r, &mut buf, 5, &mut after_cr).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.push((String::from_utf8(buf.clone()).unwrap(), len));
+        }
+        assert_eq!(
+            got,
+            [
+                ("one".to_string(), 3),
+                ("two".to_string(), 3),
+                ("three-".to_string(), 13), // kept: limit + 1 bytes, enough to know it is long
+                ("four".to_string(), 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn text_sniffing() {
+        let le: Vec<u8> = "id,text\n1,x\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let be: Vec<u8> = "id,text\n1,x\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert!(not_text(&le).unwrap().contains("UTF-16LE"));
+        assert!(not_text(&be).unwrap().contains("UTF-16BE"));
+        assert!(not_text(b"id,te\0xt\n").unwrap().contains("NUL"));
+        assert_eq!(
+            not_text(b"id,text\n1,a\0b\n"),
+            None,
+            "a NUL in a row is that row's problem"
+        );
+        assert_eq!(not_text("id,text\n1,ünïcödé\n".as_bytes()), None);
     }
 
     #[test]

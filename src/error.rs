@@ -9,13 +9,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The file could not be opened, read or written.
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The file could not be opened, read or written. The io error is part of the message
+    /// and not a `source()`, so that a message printed with its causes says it once.
+    #[error("{path}: {err}{}", io_hint(err))]
+    Io { path: String, err: std::io::Error },
     /// One row of an input file is unusable.
     #[error("{path}, line {line}: {problem}{hint}")]
     BadRow {
@@ -43,11 +40,36 @@ pub enum Error {
     Training(String),
 }
 
+/// A value from a file as a message shows it: quoted, and cut after 60 characters so that a
+/// huge field cannot flood the terminal.
+pub fn shown(value: &str) -> String {
+    const MAX: usize = 60;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{:?}… ({} bytes)", &value[..cut], value.len()),
+        None => format!("{value:?}"),
+    }
+}
+
+/// How to get past an io error the user can fix, starting with "; " (or empty).
+fn io_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            "; check the path (a relative path starts at the current folder)"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "; check the permissions of the file and of the folders above it"
+        }
+        std::io::ErrorKind::NotADirectory => "; a folder in the path is a file",
+        std::io::ErrorKind::IsADirectory => "; give the path of a file, not of a folder",
+        _ => "",
+    }
+}
+
 impl Error {
     pub fn io(path: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            err: source,
         }
     }
 
@@ -73,16 +95,31 @@ impl Error {
         }
     }
 
+    /// The same error, told of the input it concerns: a stage that sees posts but not their
+    /// file (the vectorizer says "training data") is named by the caller that knows it, with
+    /// `prefix` (e.g. "fold 2: ") before the problem.
+    pub fn for_input(self, path: &str, prefix: &str) -> Self {
+        match self {
+            Error::BadInput { problem, .. } => Error::BadInput {
+                path: path.to_string(),
+                problem: format!("{prefix}{problem}"),
+            },
+            other => other,
+        }
+    }
+
     /// Exit status for a command that ends with this error: 2 for anything the user can fix
     /// in their input or options, 1 for failures of the machine or of trollwatch itself.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Io { source, .. } => match source.kind() {
+            Error::Io { err, .. } => match err.kind() {
                 std::io::ErrorKind::NotFound
                 | std::io::ErrorKind::PermissionDenied
                 | std::io::ErrorKind::InvalidData
                 | std::io::ErrorKind::UnexpectedEof
-                | std::io::ErrorKind::IsADirectory => 2,
+                | std::io::ErrorKind::IsADirectory
+                | std::io::ErrorKind::NotADirectory
+                | std::io::ErrorKind::InvalidFilename => 2,
                 _ => 1,
             },
             Error::BadRow { .. } | Error::BadInput { .. } | Error::Param { .. } => 2,
@@ -93,6 +130,6 @@ impl Error {
 
     /// True when the error is a closed pipe on output (`trollwatch score | head`).
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+        matches!(self, Error::Io { err, .. } if err.kind() == std::io::ErrorKind::BrokenPipe)
     }
 }

@@ -74,7 +74,6 @@ pub struct FoldReport {
     pub category_recall: Vec<CategoryRecall>,
     pub fit: FitReport,
     pub n_features: usize,
-    pub train_seconds: f64,
 }
 
 /// A metric's name and its mean ± sd over the folds that have it.
@@ -108,7 +107,15 @@ pub struct EvalReport {
     /// Mean ROC curve: mean TPR over folds at 101 evenly spaced FPR values.
     pub mean_roc: Vec<RocPoint>,
     pub pooled: Option<Pooled>,
+}
+
+/// Wall-clock times of an evaluation. They are kept out of [`EvalReport`] so that the report
+/// files are the same bytes for the same inputs and seed; the command prints them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EvalTimings {
     pub elapsed_seconds: f64,
+    /// Fitting and scoring time of each fold, in the order of `EvalReport::folds`.
+    pub fold_seconds: Vec<f64>,
 }
 
 use rayon::prelude::*;
@@ -292,7 +299,7 @@ pub fn evaluate(
     opts: &EvalOptions,
     source: &str,
     progress: &Progress,
-) -> Result<(EvalReport, Vec<OofRow>)> {
+) -> Result<(EvalReport, Vec<OofRow>, EvalTimings)> {
     opts.check()?;
     let started = std::time::Instant::now();
     let n = data.len();
@@ -364,6 +371,7 @@ pub fn evaluate(
 
     let bar = progress.bar(plans.len() as u64, "folds");
     let mut folds = Vec::with_capacity(plans.len());
+    let mut fold_seconds = Vec::with_capacity(plans.len());
     let mut oof = Vec::new();
     let mut curves = Vec::new();
     for (repeat, fold, train, test) in &plans {
@@ -400,12 +408,17 @@ pub fn evaluate(
                     final_gradient_norm: 0.0,
                 },
                 n_features: 0,
-                train_seconds: 0.0,
             });
+            fold_seconds.push(0.0);
             bar.inc(1);
             continue;
         }
-        let (vectorizer, x, _, map) = corpus.fit(vcfg.clone(), train)?;
+        let (vectorizer, x, _, map) = corpus.fit(vcfg.clone(), train).map_err(|e| {
+            e.for_input(
+                source,
+                &format!("fold {} of repeat {}: ", fold + 1, repeat + 1),
+            )
+        })?;
         let (linear, fit) = logistic::fit(&x, &y, &opts.train.logistic, &Progress::hidden())?;
         drop(x);
         let xt = corpus.matrix(test, &map, &vectorizer);
@@ -417,7 +430,7 @@ pub fn evaluate(
             })
             .collect();
         let labels: Vec<bool> = test.iter().map(|&i| data.labels[i]).collect();
-        let train_seconds = t0.elapsed().as_secs_f64();
+        fold_seconds.push(t0.elapsed().as_secs_f64());
         let (metrics, note, roc, pr) =
             match metrics::binary_metrics(&scores, &labels, opts.threshold) {
                 Ok(m) => (
@@ -481,7 +494,6 @@ pub fn evaluate(
             category_recall,
             fit,
             n_features: vectorizer.n_features(),
-            train_seconds,
         });
         for (&row, &score) in test.iter().zip(&scores) {
             oof.push(OofRow {
@@ -554,9 +566,12 @@ pub fn evaluate(
         summary,
         mean_roc,
         pooled,
-        elapsed_seconds: started.elapsed().as_secs_f64(),
     };
-    Ok((report, oof))
+    let timings = EvalTimings {
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+        fold_seconds,
+    };
+    Ok((report, oof, timings))
 }
 
 #[cfg(test)]

@@ -159,13 +159,25 @@ impl Model {
     }
 
     pub fn load(path: &Path) -> Result<Model> {
-        let bytes = std::fs::read(path).map_err(|e| {
+        use std::io::Read;
+        let io = |e| {
             if path.is_dir() {
                 Error::model(path, "is a directory, not a model file")
             } else {
                 Error::io(path.display().to_string(), e)
             }
-        })?;
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        // The magic first: a data file given for the model (`-m posts.csv`) is refused before
+        // gigabytes of it are read into memory.
+        let mut bytes = Vec::with_capacity(MAGIC.len());
+        Read::by_ref(&mut file)
+            .take(MAGIC.len() as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() == MAGIC.len() && &bytes[..] == MAGIC {
+            file.read_to_end(&mut bytes).map_err(io)?;
+        }
         Model::from_bytes(&bytes, path)
     }
 
@@ -227,10 +239,32 @@ impl Model {
                 meta.format
             )));
         }
+        // Settings a scorer would act on: checked here, so a model that loads scores sanely.
+        meta.vectorizer.check().map_err(|e| {
+            bad(format!(
+                "is inconsistent: its vectorizer settings are invalid ({e})"
+            ))
+        })?;
+        if !(0.0..=1.0).contains(&meta.threshold) || !meta.intercept.is_finite() {
+            return Err(bad(format!(
+                "is inconsistent: threshold {} or intercept {} out of range",
+                meta.threshold, meta.intercept
+            )));
+        }
         let n = r
             .u64()
-            .ok_or_else(|| bad("is truncated in its vocabulary".into()))? as usize;
-        if n != meta.n_features || n > body.len() {
+            .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
+        // Every term takes at least 20 bytes (its length, IDF and weight), so a count the file
+        // cannot hold is refused before anything is allocated for it.
+        let room = (body.len() - r.pos) as u64 / 20;
+        if n > room {
+            return Err(bad(format!(
+                "is inconsistent: it claims {n} terms, but its remaining {} bytes hold at most {room}",
+                body.len() - r.pos
+            )));
+        }
+        let n = n as usize;
+        if n != meta.n_features {
             return Err(bad(format!(
                 "is inconsistent: {n} terms, but its metadata says {}",
                 meta.n_features
@@ -266,6 +300,13 @@ impl Model {
         let weights = r
             .f64s(n)
             .ok_or_else(|| bad("is truncated in its weights".into()))?;
+        if let Some(k) = idf.iter().chain(&weights).position(|v| !v.is_finite()) {
+            return Err(bad(format!(
+                "is inconsistent: {} {} is not a finite number",
+                if k < n { "IDF value" } else { "weight" },
+                k % n.max(1)
+            )));
+        }
         if r.pos != body.len() {
             return Err(bad(format!(
                 "has {} unexpected bytes after the weights",

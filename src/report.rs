@@ -656,11 +656,7 @@ pub fn markdown(r: &EvalReport) -> String {
             1,
         );
     }
-    out.push_str(&format!(
-        "trollwatch {} · {} s\n",
-        md(&r.trollwatch_version),
-        num(r.elapsed_seconds, 1)
-    ));
+    out.push_str(&format!("trollwatch {}\n", md(&r.trollwatch_version)));
     out
 }
 
@@ -1180,10 +1176,9 @@ pub fn html(r: &EvalReport) -> String {
     }
     o.push_str("</section>\n");
     o.push_str(&format!(
-        "<footer>trollwatch {} · evaluated in {} s · every figure comes from out-of-fold predictions: \
+        "<footer>trollwatch {} · every figure comes from out-of-fold predictions: \
          the model that scored a post never saw it in training.</footer>\n</main>\n</body>\n</html>\n",
         esc(&r.trollwatch_version),
-        num(r.elapsed_seconds, 1)
     ));
     o
 }
@@ -2003,6 +1998,12 @@ mod svg {
 /// Writes report.json, report.md and report.html into `dir` (created if needed), each
 /// atomically, so an interrupted run never leaves half a report.
 pub fn write_all(r: &EvalReport, dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::bad_input(
+            dir.display().to_string(),
+            "is not a folder; --report takes a folder for report.json, report.md and report.html",
+        ));
+    }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
     let json_path = dir.join("report.json");
     let mut json = serde_json::to_vec_pretty(r)
@@ -2138,7 +2139,6 @@ pub fn sample_report() -> EvalReport {
             category_recall: Vec::new(),
             fit: fit.clone(),
             n_features: 11_000 + 250 * i,
-            train_seconds: r6(2.5 + 0.25 * i as f64),
         });
     }
     folds.push(FoldReport {
@@ -2158,7 +2158,6 @@ pub fn sample_report() -> EvalReport {
         category_recall: Vec::new(),
         fit: fit.clone(),
         n_features: 11_400,
-        train_seconds: 2.75,
     });
 
     let summary = METRICS
@@ -2315,7 +2314,6 @@ pub fn sample_report() -> EvalReport {
             histogram,
             category_recall,
         }),
-        elapsed_seconds: 14.25,
     }
 }
 

@@ -2,8 +2,17 @@
 //! fraction, `T` or space, `Z`/`±HH:MM`/`±HHMM` or no zone = UTC) or Unix seconds. Parsed to
 //! Unix seconds (UTC); anything else is `None` for the caller to report with its line.
 
+/// First and last second accepted: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z. A Unix
+/// time outside them (milliseconds taken for seconds, say) is refused rather than sorted as
+/// a date billions of years away.
+pub const RANGE: (i64, i64) = (-62_135_596_800, 253_402_300_799);
+
 /// Unix seconds of `s`, or `None` when it is not a timestamp this understands.
 pub fn parse(s: &str) -> Option<i64> {
+    parse_any(s).filter(|t| (RANGE.0..=RANGE.1).contains(t))
+}
+
+fn parse_any(s: &str) -> Option<i64> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -141,6 +150,12 @@ mod tests {
             "2016-09-01X00:00",
             "2016-09-01T00:00+5",
             "12:00",
+            ".",
+            "-",
+            "99999999999999999999",
+            "-99999999999999999999",
+            "1e300",
+            "253402300800",
         ] {
             assert_eq!(parse(s), None, "{s:?}");
         }
@@ -149,5 +164,7 @@ mod tests {
             Some(days_from_civil(2016, 2, 29) * 86_400)
         );
         assert_eq!(parse("2015-02-29"), None);
+        assert_eq!(parse("253402300799"), Some(RANGE.1));
+        assert_eq!(format(RANGE.0), "0001-01-01T00:00:00Z");
     }
 }

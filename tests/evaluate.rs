@@ -232,22 +232,11 @@ fn repeats_and_train_with_cv() {
     let _ = jsonl("");
 }
 
-#[test]
-fn evaluation_is_deterministic() {
-    let w = Workdir::new();
-    w.demo_csv("d.csv", 1200, 14);
-    w.ok(&[
-        "evaluate",
-        "d.csv",
-        "--folds",
-        "3",
-        "--group-by",
-        "author",
-        "--oof",
-        "a.csv",
-        "-q",
-    ]);
-    let a = std::fs::read(w.path("a.csv")).unwrap();
+/// Runs `evaluate` on `d.csv` with `threads` rayon threads, writing `rep-NAME/` and
+/// `oof-NAME.csv`, and returns their bytes.
+fn evaluate_with_threads(w: &Workdir, name: &str, threads: &str, seed: &str) -> Vec<Vec<u8>> {
+    let rep = format!("rep-{name}");
+    let oof = format!("oof-{name}.csv");
     let out = w
         .cmd("trollwatch")
         .args([
@@ -257,13 +246,132 @@ fn evaluation_is_deterministic() {
             "3",
             "--group-by",
             "author",
+            "--category-col",
+            "category",
+            "--target-precision",
+            "0.9",
+            "--seed",
+            seed,
+            "--report",
+            &rep,
             "--oof",
-            "b.csv",
+            &oof,
             "-q",
         ])
-        .env("RAYON_NUM_THREADS", "1")
+        .env("RAYON_NUM_THREADS", threads)
         .output()
         .unwrap();
-    assert!(out.status.success());
-    assert_eq!(a, std::fs::read(w.path("b.csv")).unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ["report.json", "report.md", "report.html"]
+        .iter()
+        .map(|f| std::fs::read(w.path(&rep).join(f)).unwrap())
+        .chain(std::iter::once(std::fs::read(w.path(&oof)).unwrap()))
+        .collect()
+}
+
+#[test]
+fn reports_and_predictions_are_byte_identical_across_runs_and_thread_counts() {
+    let w = Workdir::new();
+    w.demo_csv("d.csv", 1200, 14);
+    let first = evaluate_with_threads(&w, "a", "2", "7");
+    let names = ["report.json", "report.md", "report.html", "oof.csv"];
+    for (run, threads) in [("b", "2"), ("one", "1"), ("three", "3")] {
+        let again = evaluate_with_threads(&w, run, threads, "7");
+        for (k, name) in names.iter().enumerate() {
+            assert!(
+                again[k] == first[k],
+                "{name} differs between a run at 2 threads and one at {threads}"
+            );
+        }
+    }
+    let json = String::from_utf8(first[0].clone()).unwrap();
+    assert!(
+        !json.contains("seconds"),
+        "report.json holds wall-clock times, which differ between runs"
+    );
+    // The seed matters: another seed, other folds, another report.
+    let other = evaluate_with_threads(&w, "seed8", "2", "8");
+    assert_ne!(other[0], first[0]);
+}
+
+#[test]
+fn killing_evaluate_leaves_each_report_file_old_or_new_and_no_temporary_file() {
+    let w = Workdir::new();
+    w.demo_csv("d.csv", 12000, 15);
+    // The old report (seed 1) and what a finished run with seed 2 writes, in other folders.
+    let old = evaluate_with_threads(&w, "old", "2", "1");
+    let new = evaluate_with_threads(&w, "new", "2", "2");
+    assert_ne!(old[0], new[0]);
+    let files = ["report.json", "report.md", "report.html"];
+    // Spread over reading, fitting and writing (the whole run takes about half a second here).
+    for (round, delay_ms) in [20u64, 60, 120, 180, 250, 320, 400, 500]
+        .into_iter()
+        .enumerate()
+    {
+        // Start from the old report every time.
+        std::fs::create_dir_all(w.path("rep")).unwrap();
+        for (k, f) in files.iter().enumerate() {
+            std::fs::write(w.path("rep").join(f), &old[k]).unwrap();
+        }
+        let mut child = w
+            .cmd("trollwatch")
+            .args([
+                "evaluate",
+                "d.csv",
+                "--folds",
+                "3",
+                "--group-by",
+                "author",
+                "--category-col",
+                "category",
+                "--target-precision",
+                "0.9",
+                "--seed",
+                "2",
+                "--report",
+                "rep",
+                "--oof",
+                "oof-new.csv",
+                "-q",
+            ])
+            .env("RAYON_NUM_THREADS", "2")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // SIGINT, as Ctrl-C sends, and SIGKILL in turn.
+        let signal = if round % 2 == 0 {
+            libc::SIGINT
+        } else {
+            libc::SIGKILL
+        };
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let status = child.wait().unwrap();
+        for (k, f) in files.iter().enumerate() {
+            let now = std::fs::read(w.path("rep").join(f)).unwrap();
+            assert!(
+                now == old[k] || now == new[k],
+                "signal {signal} after {delay_ms} ms ({status:?}): rep/{f} is neither the old \
+                 nor the new file"
+            );
+        }
+        let now = std::fs::read(w.path("oof-new.csv")).unwrap();
+        assert_eq!(now, new[3], "oof-new.csv after {delay_ms} ms");
+        for dir in [w.dir().to_path_buf(), w.path("rep")] {
+            let leftovers: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.contains(".tmp"))
+                .collect();
+            assert!(
+                leftovers.is_empty(),
+                "signal {signal} after {delay_ms} ms left {leftovers:?}"
+            );
+        }
+    }
 }

@@ -70,6 +70,26 @@ fn model_bytes(w: &Workdir) -> Vec<u8> {
     std::fs::read(w.path("good.model")).unwrap()
 }
 
+/// Length of the metadata JSON of a model file.
+fn meta_len(b: &[u8]) -> usize {
+    u64::from_le_bytes(b[20..28].try_into().unwrap()) as usize
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A model file changed by `edit` (applied to everything before the checksum) with a new,
+/// valid checksum.
+fn resealed(good: &[u8], edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    use sha2::Digest;
+    let mut body = good[..good.len() - 32].to_vec();
+    edit(&mut body);
+    let digest = sha2::Sha256::digest(&body);
+    body.extend_from_slice(&digest);
+    body
+}
+
 #[test]
 fn broken_and_foreign_model_files_are_refused() {
     let w = Workdir::new();
@@ -106,6 +126,40 @@ fn broken_and_foreign_model_files_are_refused() {
             "newer than this trollwatch",
         ),
         ("header.model", good[..18].to_vec(), "truncated"),
+        (
+            "older.model",
+            {
+                let mut b = good.clone();
+                b[16..20].copy_from_slice(&0u32.to_le_bytes());
+                b
+            },
+            "no longer reads; retrain",
+        ),
+        // Damage behind a valid checksum, as a buggy writer (or a fuzzer) would make it.
+        (
+            "huge_count.model",
+            resealed(&good, |b| {
+                let at = 28 + meta_len(b);
+                b[at..at + 8].copy_from_slice(&(1u64 << 60).to_le_bytes());
+            }),
+            "claims 1152921504606846976 terms",
+        ),
+        (
+            "nan_weight.model",
+            resealed(&good, |b| {
+                let end = b.len();
+                b[end - 8..].copy_from_slice(&f64::NAN.to_le_bytes());
+            }),
+            "is not a finite number",
+        ),
+        (
+            "bad_settings.model",
+            resealed(&good, |b| {
+                let at = find(b, b"\"ngram_min\":1").expect("ngram_min in the metadata");
+                b[at + 12] = b'0';
+            }),
+            "vectorizer settings are invalid",
+        ),
     ];
     for (name, bytes, needle) in cases {
         w.write(name, &bytes);
@@ -118,6 +172,16 @@ fn broken_and_foreign_model_files_are_refused() {
         &["missing.model"],
     );
     w.fails(&["inspect", "."], 2, &["directory"]);
+    // A data file given for the model: refused from its first bytes.
+    w.fails(
+        &["score", "-m", "d.csv", "text"],
+        2,
+        &[
+            "d.csv",
+            "not a trollwatch model file",
+            "starts with \"id,text,label,au\"",
+        ],
+    );
 }
 
 #[test]
@@ -178,4 +242,52 @@ fn killing_train_never_leaves_a_torn_model_or_a_temporary_file() {
             "killed after {delay_ms} ms, left {leftovers:?}"
         );
     }
+}
+
+#[test]
+fn ctrl_c_during_train_leaves_the_previous_model_and_no_temporary_file() {
+    let w = Workdir::new();
+    let good = model_bytes(&w);
+    w.demo_csv("big.csv", 12000, 8);
+    w.ok(&["train", "big.csv", "--out", "new.model", "-q"]);
+    let new = std::fs::read(w.path("new.model")).unwrap();
+    let mut interrupted = 0;
+    // Training takes about a quarter of a second here: spread over reading, fitting, writing.
+    for delay_ms in [5u64, 25, 50, 75, 100, 130, 160, 190, 220, 260] {
+        let mut child = w
+            .cmd("trollwatch")
+            .args(["train", "big.csv", "--out", "good.model", "-q"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // What Ctrl-C sends to the foreground process.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let status = child.wait().unwrap();
+        {
+            use std::os::unix::process::ExitStatusExt;
+            if status.signal() == Some(libc::SIGINT) {
+                interrupted += 1;
+            }
+        }
+        let now = std::fs::read(w.path("good.model")).unwrap();
+        assert!(
+            now == good || now == new,
+            "Ctrl-C after {delay_ms} ms ({status:?}): good.model is neither the old nor the new model"
+        );
+        let leftovers: Vec<String> = std::fs::read_dir(w.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp"))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "Ctrl-C after {delay_ms} ms left {leftovers:?}"
+        );
+    }
+    assert!(
+        interrupted > 0,
+        "no run was interrupted: the test proved nothing"
+    );
 }

@@ -11,6 +11,9 @@ mod model_file;
 mod bad_input;
 // Malformed inputs: a clear error or a counted skip for each, never a panic.
 mod malformed;
+// Tokenizer properties over generated text (proptest): no panic, valid offsets, idempotent
+// normalization.
+mod tokenizer_props;
 // Cross-validation: folds, reports, out-of-fold predictions.
 mod evaluate;
 // report.html rendered by headless Chromium (skips when none is installed).

@@ -136,8 +136,9 @@ pub fn read_for_eval(
                         path: input.into(),
                         line: data.lines[i],
                         problem: format!(
-                            "column {tc:?} holds {v:?}, which is not a timestamp (ISO 8601 such as \
-                             2016-09-01T13:05:00Z, or Unix seconds)"
+                            "column {tc:?} holds {}, which is not a timestamp from the years \
+                             1 to 9999 (ISO 8601 such as 2016-09-01T13:05:00Z, or Unix seconds)",
+                            crate::error::shown(v)
                         ),
                         hint: "; fix it, or pass --skip-bad-rows to skip such rows".into(),
                     }
@@ -189,8 +190,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(s) = data.skipped.summary(&args.input) {
         eprintln!("{s}");
     }
-    let (report, oof) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
+    let (report, oof, timings) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
     print!("{}", crate::report::terminal_table(&report));
+    if !args.quiet {
+        // Times go to the terminal only: the report files stay byte-identical between runs.
+        let fits = &timings.fold_seconds;
+        let (lo, hi) = fits.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &t| {
+            (lo.min(t), hi.max(t))
+        });
+        eprintln!(
+            "evaluated in {:.1}s ({} fold fits, {:.1}–{:.1}s each)",
+            timings.elapsed_seconds,
+            fits.len(),
+            if fits.is_empty() { 0.0 } else { lo },
+            hi
+        );
+    }
     if let Some(dir) = &args.report {
         crate::report::write_all(&report, dir)?;
         eprintln!(

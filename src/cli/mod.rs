@@ -75,6 +75,11 @@ pub struct InputArgs {
     /// reported at the end) instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Longest field accepted (post text, id, label, any column used), in bytes, with an
+    /// optional K, M or G suffix (powers of 1024). A longer field is a bad row; a row may be
+    /// 16 times as long (at least 1 MiB) before reading stops.
+    #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_bytes)]
+    pub max_field_bytes: usize,
 }
 
 impl InputArgs {
@@ -87,6 +92,7 @@ impl InputArgs {
             id_col_explicit: self.id_col.is_some(),
             extra_cols: Vec::new(),
             skip_bad_rows: self.skip_bad_rows,
+            max_field_bytes: self.max_field_bytes,
         }
     }
 }
@@ -111,6 +117,33 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
         _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
         _ => Err(format!("{s:?} is not one ASCII character (or `tab`)")),
     }
+}
+
+/// A size in bytes: `1048576`, `512K`, `1M`, `1MiB`, `2G`.
+fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let body = lower
+        .strip_suffix("ib")
+        .or_else(|| lower.strip_suffix('b'))
+        .unwrap_or(&lower);
+    let (digits, shift) = match body.chars().last() {
+        Some('k') => (&body[..body.len() - 1], 10),
+        Some('m') => (&body[..body.len() - 1], 20),
+        Some('g') => (&body[..body.len() - 1], 30),
+        _ => (body, 0),
+    };
+    let n: usize = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size such as 1048576, 512K or 4M"))?;
+    let bytes = n
+        .checked_mul(1usize << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))?;
+    if bytes == 0 {
+        return Err(format!("{s:?}: the limit must be at least 1 byte"));
+    }
+    Ok(bytes)
 }
 
 fn parse_format(s: &str) -> Result<InputFormat, String> {
@@ -141,4 +174,22 @@ pub fn finish(result: anyhow::Result<()>) -> ExitCode {
         .find_map(|c| c.downcast_ref::<crate::error::Error>())
         .map_or(1, crate::error::Error::exit_code);
     ExitCode::from(code as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(parse_bytes("1048576"), Ok(1 << 20));
+        assert_eq!(parse_bytes("1M"), Ok(1 << 20));
+        assert_eq!(parse_bytes("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_bytes("512k"), Ok(512 << 10));
+        assert_eq!(parse_bytes("2G"), Ok(2 << 30));
+        assert_eq!(parse_bytes("100b"), Ok(100));
+        assert!(parse_bytes("0").is_err());
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("99999999999999999999G").is_err());
+    }
 }

@@ -214,7 +214,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 threshold: args.threshold,
                 train: config.clone(),
             };
-            let (report, _) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
+            let (report, _, _) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
             if !args.quiet {
                 eprint!("{}", crate::report::terminal_table(&report));
             }
@@ -232,7 +232,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         text_col: args.input_args.text_col.clone(),
         label_col: args.label.label_col.clone(),
     };
-    let (mut model, timings) = train::train(data, &args.input, input, &config, &progress)?;
+    let (mut model, timings) = train::train(data, &args.input, input, &config, &progress)
+        .map_err(|e| e.for_input(&args.input, ""))?;
     model.meta.cv = cv;
     let t = std::time::Instant::now();
     model

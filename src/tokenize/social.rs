@@ -140,7 +140,11 @@ fn word_len(s: &str) -> usize {
                     prev.is_some_and(|p| p.is_ascii_digit())
                         && next.is_some_and(|n| n.is_ascii_digit())
                 }
-                _ => prev.is_some_and(char::is_alphabetic) && next.is_some_and(char::is_alphabetic),
+                // A combining mark ends a letter too (`é` as e + U+0301, and `İ` lowercased).
+                _ => {
+                    prev.is_some_and(|p| p.is_alphabetic() || is_combining_mark(p))
+                        && next.is_some_and(char::is_alphabetic)
+                }
             };
             if !ok {
                 break;
@@ -200,12 +204,14 @@ fn url_len(s: &str) -> Option<usize> {
             .get(..p.len())
             .is_some_and(|b| b.eq_ignore_ascii_case(p.as_bytes()))
     };
-    let scheme = if starts("https://") {
-        8
+    // What must follow for a URL: more than one character after a scheme, anything after
+    // `www.` (so `www.` alone, or `www` before a full stop, is a word).
+    let (prefix, after) = if starts("https://") {
+        (8, 1)
     } else if starts("http://") {
-        7
+        (7, 1)
     } else if starts("www.") {
-        0
+        (4, 0)
     } else {
         return None;
     };
@@ -229,7 +235,7 @@ fn url_len(s: &str) -> Option<usize> {
                 | '’'
         )
     });
-    (url.len() > scheme + 1).then_some(url.len())
+    (url.len() > prefix + after).then_some(url.len())
 }
 
 /// Lowercase host of a URL without `www.`, if it has one that looks like a host.
@@ -324,6 +330,8 @@ mod tests {
         );
         assert_terms("see http://bit.ly/x.", &["see", "<url>", "<domain:bit.ly>"]);
         assert_terms("https:// alone", &["https", "alone"]);
+        // Found by the property tests: `www` before a full stop was a URL of source "www".
+        assert_terms("www. or www.x", &["ww", "or", "<url>"]);
     }
 
     #[test]
@@ -359,6 +367,9 @@ mod tests {
             "Sooooo GOOOD don't It’s I",
             &["soo", "good", "don't", "it's"],
         );
+        // Found by the property tests: `İ` lowercases to i + U+0307, which must still let an
+        // apostrophe follow, or normalizing the word again splits it.
+        assert_terms("İ’a e\u{301}'s", &["i\u{307}'a", "e\u{301}'s"]);
         assert_terms(
             "Élection à Paris, ÜBER",
             &["élection", "à", "paris", "über"],
@@ -411,6 +422,7 @@ mod tests {
             "x\u{0301}",
             "www.",
             "🇺",
+            "www.,",
         ] {
             let _ = terms(s);
         }

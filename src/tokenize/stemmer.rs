@@ -141,9 +141,16 @@ impl Stemmer {
         }
     }
 
-    /// The stem of a lowercase word.
+    /// The stem of a lowercase word; the word itself where Snowball would leave nothing of it
+    /// (the Greek stemmer takes all of `εστε`, found by fuzzing), since an empty term would
+    /// stand for every such word at once.
     pub fn stem(&self, word: &str) -> String {
-        self.inner.stem(word).into_owned()
+        let stem = self.inner.stem(word);
+        if stem.is_empty() {
+            word.to_string()
+        } else {
+            stem.into_owned()
+        }
     }
 }
 
@@ -166,5 +173,15 @@ mod tests {
         assert_eq!(Stemmer::new(Language::English).stem("elections"), "elect");
         assert_eq!(Stemmer::new(Language::French).stem("élections"), "élect");
         assert_eq!(Stemmer::new(Language::German).stem("wahlen"), "wahl");
+    }
+
+    #[test]
+    fn a_word_stemmed_to_nothing_stays_whole() {
+        assert_eq!(
+            rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Greek).stem("εστε"),
+            "",
+            "rust-stemmers changed: this test no longer covers the empty stem"
+        );
+        assert_eq!(Stemmer::new(Language::Greek).stem("εστε"), "εστε");
     }
 }
