@@ -214,6 +214,9 @@ pub struct ReadOptions {
     /// Extra columns that must exist (e.g. the label column); values land in `Record::fields`.
     pub extra_cols: Vec<String>,
     pub skip_bad_rows: bool,
+    /// Accept rows whose text is empty (CSV/TSV/JSONL): for analyses where a post without
+    /// text still counts, such as coordination (a repost of media, say).
+    pub allow_empty_text: bool,
 }
 
 impl Default for ReadOptions {
@@ -226,6 +229,7 @@ impl Default for ReadOptions {
             id_col_explicit: false,
             extra_cols: Vec::new(),
             skip_bad_rows: false,
+            allow_empty_text: false,
         }
     }
 }
@@ -545,7 +549,7 @@ impl PostReader {
                     Ok(t) => t,
                     Err(e) => return Ok(Some(Err(e))),
                 };
-                if text.trim().is_empty() {
+                if !opts.allow_empty_text && text.trim().is_empty() {
                     return Ok(Some(Err((
                         line,
                         "empty text",
@@ -656,7 +660,7 @@ fn json_record(
             format!("no field {:?} in this object", opts.text_col),
         )
     })?;
-    if text.trim().is_empty() {
+    if !opts.allow_empty_text && text.trim().is_empty() {
         return Err((
             line,
             "empty text",

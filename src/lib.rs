@@ -9,6 +9,7 @@
 //! command line the two binaries share.
 
 pub mod cli;
+pub mod coordination;
 pub mod dataset;
 pub mod error;
 pub mod evaluate;
