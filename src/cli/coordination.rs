@@ -98,12 +98,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     spinner.finish_and_clear();
     let found_s = started.elapsed().as_secs_f64() - read_s;
     print!("{}", output::summary(&posts, &ix, &graph, &params));
+    let written = Instant::now();
     if let Some(dir) = &args.out {
         output::write_all(dir, &posts, &ix, &graph, &params)?;
         eprintln!("wrote {}/{{{}}}", dir.display(), output::FILES.join(","));
     }
     eprintln!(
-        "time: read and extract {read_s:.2} s, find {found_s:.2} s, total {:.2} s",
+        "time: read and extract {read_s:.2} s, find {found_s:.2} s, write {:.2} s, total {:.2} s",
+        written.elapsed().as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -6,6 +6,8 @@
 //! edges, read as undirected. Work is split by account, so each account's edges are summed by
 //! one thread with no shared state, and the result is the same at any thread count.
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use super::input::Posts;
@@ -118,6 +120,20 @@ struct AccountPass {
     hits: Vec<(u8, u32)>,
 }
 
+/// Scratch taken from a pool, given back when dropped.
+struct Pooled<'a> {
+    scratch: Option<Scratch>,
+    pool: &'a Mutex<Vec<Scratch>>,
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let (Some(s), Ok(mut p)) = (self.scratch.take(), self.pool.lock()) {
+            p.push(s);
+        }
+    }
+}
+
 struct Scratch {
     seen: Stamp,
     any: Stamp,
@@ -142,19 +158,27 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
     for i in 0..n_accounts {
         starts[i + 1] += starts[i];
     }
+    // Rayon may call `map_init`'s init once per job, not per thread: scratch (two arrays
+    // the size of the accounts, one the size of the posts) is pooled rather than remade.
+    let pool: Mutex<Vec<Scratch>> = Mutex::new(Vec::new());
+    let new_scratch = || Scratch {
+        seen: Stamp::new(n_accounts),
+        any: Stamp::new(n_accounts),
+        checked: Stamp::new(if ix.similar.is_some() { n_posts } else { 0 }),
+        found: Vec::new(),
+        any_list: Vec::new(),
+        pairs: Vec::new(),
+        post_partners: Vec::new(),
+    };
     let passes: Vec<AccountPass> = (0..n_accounts)
         .into_par_iter()
         .map_init(
-            || Scratch {
-                seen: Stamp::new(n_accounts),
-                any: Stamp::new(n_accounts),
-                checked: Stamp::new(if ix.similar.is_some() { n_posts } else { 0 }),
-                found: Vec::new(),
-                any_list: Vec::new(),
-                pairs: Vec::new(),
-                post_partners: Vec::new(),
+            || Pooled {
+                scratch: pool.lock().ok().and_then(|mut p| p.pop()),
+                pool: &pool,
             },
-            |s, a| {
+            |pooled, a| {
+                let s = pooled.scratch.get_or_insert_with(new_scratch);
                 account_pass(
                     a as u32,
                     &by_account[starts[a]..starts[a + 1]],

@@ -7,30 +7,11 @@
 //! computed as coordination-network-toolkit does (`|a ∩ b| / |a ∪ b| >= t` in floating point).
 //! Nothing above the threshold is missed.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
 use super::window::{Csr, Stamp};
-
-/// Hasher for keys that are already hashes.
-#[derive(Default)]
-struct Passthrough(u64);
-
-impl Hasher for Passthrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
 
 /// The smallest overlap `o` with `o / s >= t`: a set of `s` tokens needs at least this many
 /// shared tokens to reach J ≥ t with any other set (|a ∩ b| / s ≥ |a ∩ b| / |a ∪ b|).
@@ -46,7 +27,7 @@ pub fn prefix_len(s: usize, t: f64) -> usize {
 }
 
 /// Jaccard value of two sorted, distinct id lists, as the toolkit computes it.
-pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -78,8 +59,9 @@ struct Candidate {
 #[derive(Debug, Default)]
 pub struct SimilarIndex {
     threshold: f64,
-    /// Post → its token ids, rarest first (empty: not eligible).
-    ids: Csr<u32>,
+    /// Post → its tokens as ordering keys, rarest first (empty: not eligible): an approximate
+    /// count in the top 12 bits, then the top 52 bits of the token's hash.
+    ids: Csr<u64>,
     /// Per group (a prefix token used by two or more accounts): its posts by time, with
     /// their account and token count inline so that most candidates are ruled out without
     /// touching their token lists.
@@ -93,40 +75,44 @@ impl SimilarIndex {
     /// `tokens`: post → sorted distinct token hashes (empty when too short to compare).
     pub fn build(tokens: &Csr<u64>, times: &[i64], authors: &[u32], threshold: f64) -> Self {
         let n_posts = tokens.rows();
-        let mut all = tokens.values.clone();
-        all.par_sort_unstable();
-        let mut freq: Vec<(u32, u64)> = Vec::new();
-        for chunk in all.chunk_by(|a, b| a == b) {
-            freq.push((chunk.len() as u32, chunk[0]));
-        }
-        drop(all);
-        freq.par_sort_unstable();
-        let mut rank: HashMap<u64, u32, BuildHasherDefault<Passthrough>> =
-            HashMap::with_capacity_and_hasher(freq.len(), Default::default());
-        for (r, &(_, h)) in freq.iter().enumerate() {
-            rank.insert(h, r as u32);
-        }
-        drop(freq);
+        // Token frequencies, approximately: one row of counters indexed by hash bits (a
+        // count-min sketch of width 2²²). Any fixed total order keeps prefix filtering exact;
+        // rarest-first only keeps the prefixes short and selective.
+        const SKETCH_BITS: u32 = 22;
+        let sketch: Vec<AtomicU32> = (0..1usize << SKETCH_BITS)
+            .map(|_| AtomicU32::new(0))
+            .collect();
+        let slot = |h: u64| (h >> (64 - SKETCH_BITS)) as usize;
+        tokens.values.par_chunks(1 << 16).for_each(|c| {
+            for &h in c {
+                sketch[slot(h)].fetch_add(1, Ordering::Relaxed);
+            }
+        });
         const CHUNK: usize = 1 << 14;
-        let chunks: Vec<Csr<u32>> = (0..n_posts.div_ceil(CHUNK))
+        let chunks: Vec<Csr<u64>> = (0..n_posts.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let mut out = Csr::new();
                 let mut row = Vec::new();
                 for p in c * CHUNK..((c + 1) * CHUNK).min(n_posts) {
                     row.clear();
-                    row.extend(tokens.row(p).iter().map(|h| rank[h]));
+                    row.extend(tokens.row(p).iter().map(|&h| {
+                        let count = u64::from(sketch[slot(h)].load(Ordering::Relaxed).min(4095));
+                        (count << 52) | (h >> 12)
+                    }));
                     row.sort_unstable();
+                    row.dedup();
                     out.push_row(row.iter().copied());
                 }
                 out
             })
             .collect();
+        drop(sketch);
         let mut ids = Csr::new();
         for c in chunks {
             ids.append(c);
         }
-        let mut entries: Vec<(u32, i64, u32)> = Vec::new();
+        let mut entries: Vec<(u64, i64, u32)> = Vec::new();
         for (p, &t) in times.iter().enumerate().take(n_posts) {
             let row = ids.row(p);
             for &tok in &row[..prefix_len(row.len(), threshold).min(row.len())] {
@@ -247,6 +233,7 @@ mod tests {
         let mut rng = crate::rng::SplitMix64::new(7);
         let n = 300;
         let mut tokens = Csr::new();
+        let mut sets: Vec<Vec<u64>> = Vec::new();
         let base: Vec<u64> = (0..12).collect();
         for _ in 0..n {
             let mut row: Vec<u64> = Vec::new();
@@ -258,8 +245,13 @@ mod tests {
             for _ in 0..rng.below(4) {
                 row.push(100 + rng.below(40) as u64);
             }
+            let mut row: Vec<u64> = row
+                .iter()
+                .map(|x| super::super::objects::token_hash(&x.to_string()))
+                .collect();
             row.sort_unstable();
             row.dedup();
+            sets.push(row.clone());
             tokens.push_row(row);
         }
         let times: Vec<i64> = (0..n).map(|_| rng.below(600) as i64).collect();
@@ -279,7 +271,7 @@ mod tests {
                     .filter(|&q| {
                         authors[q] != authors[p]
                             && (times[q] - times[p]).abs() <= 60
-                            && jaccard(idx.ids.row(p), idx.ids.row(q)) >= t
+                            && jaccard(&sets[p], &sets[q]) >= t
                     })
                     .map(|q| authors[q])
                     .collect();
