@@ -412,7 +412,9 @@ fn line_of_offset(path: &str, offset: u64) -> Option<u64> {
     if path == STDIN {
         return None;
     }
-    let mut r = open_decoded(path).ok()?.take(offset);
+    // csv may report a CRLF record as starting at the `\n` that ends the line before it, so
+    // the byte at `offset` itself counts (as in `dataset`'s line index).
+    let mut r = open_decoded(path).ok()?.take(offset + 1);
     let mut buf = vec![0u8; 1 << 16];
     let mut lines = 1;
     loop {
