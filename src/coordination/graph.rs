@@ -310,8 +310,8 @@ fn account_pass(
                     );
                 }
             } else if let Some(idx) = &ix.keyed[kind.index()] {
-                for &g in idx.groups_of(pi) {
-                    if idx.partners(g, t, a, tau, &mut s.seen, |b| found.push(b)) {
+                for &(g, own) in idx.groups_of(pi) {
+                    if idx.partners(g, own, t, a, tau, &mut s.seen, |b| found.push(b)) {
                         out.hits.push((kind.index() as u8, g));
                     }
                 }

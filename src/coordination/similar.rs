@@ -68,7 +68,8 @@ pub struct SimilarIndex {
     times: Vec<i64>,
     entries: Vec<Candidate>,
     groups: Vec<(u32, u32)>,
-    post_groups: Csr<u32>,
+    /// Post → (group, position of its own entry) of its indexed tokens.
+    post_groups: Csr<(u32, u32)>,
 }
 
 impl SimilarIndex {
@@ -125,7 +126,7 @@ impl SimilarIndex {
             ids,
             ..SimilarIndex::default()
         };
-        let mut memberships: Vec<(u32, u32)> = Vec::new();
+        let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
             let first = authors[run[0].2 as usize];
             if run.iter().all(|e| authors[e.2 as usize] == first) {
@@ -140,13 +141,13 @@ impl SimilarIndex {
                     author: authors[e.2 as usize],
                     size: index.ids.row(e.2 as usize).len() as u32,
                 });
-                memberships.push((e.2, g));
+                memberships.push((e.2, g, index.times.len() as u32 - 1));
             }
             index.groups.push((start, index.times.len() as u32));
         }
         memberships.par_sort_unstable();
         let mut offsets = vec![0u32; n_posts + 1];
-        for &(p, _) in &memberships {
+        for &(p, _, _) in &memberships {
             offsets[p as usize + 1] += 1;
         }
         for p in 0..n_posts {
@@ -154,7 +155,7 @@ impl SimilarIndex {
         }
         index.post_groups = Csr {
             offsets,
-            values: memberships.into_iter().map(|(_, g)| g).collect(),
+            values: memberships.into_iter().map(|(_, g, k)| (g, k)).collect(),
         };
         index
     }
@@ -179,15 +180,15 @@ impl SimilarIndex {
         let (t, a) = (times[p], authors[p]);
         let mine = self.ids.row(p);
         let n_mine = mine.len() as u32;
-        for &g in self.post_groups.row(p) {
+        let (lo_t, hi_t) = (t.saturating_sub(tau), t.saturating_add(tau));
+        for &(g, own) in self.post_groups.row(p) {
             let (s, e) = self.groups[g as usize];
-            let gt = &self.times[s as usize..e as usize];
-            let lo = gt.partition_point(|&x| x < t.saturating_sub(tau));
-            let cands = &self.entries[s as usize..e as usize];
-            for (&tq, &c) in gt[lo..].iter().zip(&cands[lo..]) {
-                if tq > t.saturating_add(tau) {
-                    break;
-                }
+            let (s, e, own) = (s as usize, e as usize, own as usize);
+            // Outwards from the post's own entry: first back in time, then forward.
+            let before = (s..own).rev().take_while(|&k| self.times[k] >= lo_t);
+            let after = (own + 1..e).take_while(|&k| self.times[k] <= hi_t);
+            for k in before.chain(after) {
+                let c = self.entries[k];
                 if c.author == a || seen.is_marked(c.author) {
                     continue;
                 }

@@ -63,8 +63,9 @@ pub struct KeyIndex {
     times: Vec<i64>,
     authors: Vec<u32>,
     pub groups: Vec<Group>,
-    /// Post → the groups of its keys (only keys that two or more accounts used).
-    post_groups: Csr<u32>,
+    /// Post → (group, position of its own entry) for its keys that two or more accounts
+    /// used: a window is scanned outwards from the post's own place, without a search.
+    post_groups: Csr<(u32, u32)>,
 }
 
 /// Marks seen ids; `next()` starts a new set without clearing (an epoch counter).
@@ -117,7 +118,7 @@ impl KeyIndex {
         }
         entries.par_sort_unstable();
         let mut index = KeyIndex::default();
-        let mut memberships: Vec<(u32, u32)> = Vec::new();
+        let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
         let mut i = 0;
         while i < entries.len() {
             let k = entries[i].0;
@@ -137,7 +138,7 @@ impl KeyIndex {
                         index.authors.push(e.2);
                         last = Some((e.1, e.2));
                     }
-                    memberships.push((e.3, g));
+                    memberships.push((e.3, g, index.times.len() as u32 - 1));
                 }
                 index.groups.push(Group {
                     key: k,
@@ -150,7 +151,7 @@ impl KeyIndex {
         }
         memberships.par_sort_unstable();
         let mut offsets = vec![0u32; n_posts + 1];
-        for &(p, _) in &memberships {
+        for &(p, _, _) in &memberships {
             offsets[p as usize + 1] += 1;
         }
         for p in 0..n_posts {
@@ -158,13 +159,13 @@ impl KeyIndex {
         }
         index.post_groups = Csr {
             offsets,
-            values: memberships.into_iter().map(|(_, g)| g).collect(),
+            values: memberships.into_iter().map(|(_, g, k)| (g, k)).collect(),
         };
         index
     }
 
-    /// Groups of post `p`'s keys that two or more accounts used.
-    pub fn groups_of(&self, p: usize) -> &[u32] {
+    /// (group, own position) of post `p`'s keys that two or more accounts used.
+    pub fn groups_of(&self, p: usize) -> &[(u32, u32)] {
         if self.post_groups.offsets.len() <= p + 1 {
             return &[];
         }
@@ -172,11 +173,14 @@ impl KeyIndex {
     }
 
     /// Accounts other than `author` with a post in group `g` at a time within `tau` of `t`
-    /// (inclusive). Each is passed to `found` once per `seen` set; returns whether the window
-    /// held any other account at all.
+    /// (inclusive), scanning both ways from position `own` (the post's own entry, at time
+    /// `t`). Each is passed to `found` once per `seen` set; returns whether the window held
+    /// any other account at all.
+    #[allow(clippy::too_many_arguments)]
     pub fn partners(
         &self,
         g: u32,
+        own: u32,
         t: i64,
         author: u32,
         tau: i64,
@@ -184,20 +188,27 @@ impl KeyIndex {
         mut found: impl FnMut(u32),
     ) -> bool {
         let grp = self.groups[g as usize];
-        let (s, e) = (grp.start as usize, grp.end as usize);
-        let times = &self.times[s..e];
-        let lo = times.partition_point(|&x| x < t.saturating_sub(tau));
+        let (s, e, own) = (grp.start as usize, grp.end as usize, own as usize);
+        let (lo_t, hi_t) = (t.saturating_sub(tau), t.saturating_add(tau));
         let mut any = false;
-        for (&tk, &b) in times[lo..].iter().zip(&self.authors[s + lo..e]) {
-            if tk > t.saturating_add(tau) {
-                break;
-            }
+        let mut visit = |k: usize| {
+            let b = self.authors[k];
             if b != author {
                 any = true;
                 if seen.mark(b) {
                     found(b);
                 }
             }
+        };
+        let mut k = own;
+        while k > s && self.times[k - 1] >= lo_t {
+            k -= 1;
+            visit(k);
+        }
+        let mut k = own + 1;
+        while k < e && self.times[k] <= hi_t {
+            visit(k);
+            k += 1;
         }
         any
     }
@@ -219,8 +230,8 @@ mod tests {
         let mut seen = Stamp::new(10);
         seen.next();
         let mut out = Vec::new();
-        for &g in idx.groups_of(p) {
-            idx.partners(g, t, a, tau, &mut seen, |b| out.push(b));
+        for &(g, own) in idx.groups_of(p) {
+            idx.partners(g, own, t, a, tau, &mut seen, |b| out.push(b));
         }
         out.sort_unstable();
         out
