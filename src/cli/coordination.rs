@@ -84,6 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let progress = Progress::new(!args.quiet);
     let started = Instant::now();
     let bar = progress.bar(0, "reading posts");
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let (posts, objects) = input::read(&args.input, &spec, &params.extract(), |n| {
         bar.set_position(n)
     })?;
@@ -93,6 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("{s}");
     }
     let spinner = progress.bar(0, "finding coordinated posts");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let (ix, graph) = coordination::analyze(&posts, &objects, &params);
     drop(objects);
     spinner.finish_and_clear();

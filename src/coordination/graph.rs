@@ -72,28 +72,45 @@ pub struct Indexes {
 }
 
 impl Indexes {
+    /// Builds the index of every enabled kind; the kinds are built side by side (each build
+    /// has sequential stretches) and the similar index beside them.
     pub fn build(posts: &Posts, objects: &Objects, params: &CoordValidParams) -> Indexes {
-        let mut ix = Indexes::default();
         let t = &posts.times;
         let a = &posts.authors;
-        for kind in &params.kinds {
-            let csr = match kind {
-                Kind::Text => &objects.text,
-                Kind::Link => &objects.link,
-                Kind::Domain => &objects.domain,
-                Kind::Hashtag => &objects.hashtag,
-                Kind::Repost => &objects.repost,
-                Kind::Similar => {
-                    ix.similar = Some(SimilarIndex::build(
-                        &objects.tokens,
-                        t,
-                        a,
-                        params.similarity,
-                    ));
-                    continue;
-                }
-            };
-            ix.keyed[kind.index()] = Some(KeyIndex::build(csr, t, a));
+        let keyed_kinds: Vec<Kind> = params
+            .kinds
+            .iter()
+            .copied()
+            .filter(|&k| k != Kind::Similar)
+            .collect();
+        let (similar, keyed) = rayon::join(
+            || {
+                params
+                    .has(Kind::Similar)
+                    .then(|| SimilarIndex::build(&objects.tokens, t, a, params.similarity))
+            },
+            || {
+                keyed_kinds
+                    .par_iter()
+                    .map(|kind| {
+                        let csr = match kind {
+                            Kind::Text => &objects.text,
+                            Kind::Link => &objects.link,
+                            Kind::Domain => &objects.domain,
+                            Kind::Hashtag => &objects.hashtag,
+                            _ => &objects.repost,
+                        };
+                        (kind.index(), KeyIndex::build(csr, t, a))
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        let mut ix = Indexes {
+            similar,
+            ..Indexes::default()
+        };
+        for (k, index) in keyed {
+            ix.keyed[k] = Some(index);
         }
         ix
     }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
-use super::window::{Csr, Stamp};
+use super::window::{by_post, Csr, Stamp};
 
 /// The smallest overlap `o` with `o / s >= t`: a set of `s` tokens needs at least this many
 /// shared tokens to reach J ≥ t with any other set (|a ∩ b| / s ≥ |a ∩ b| / |a ∪ b|).
@@ -145,18 +145,7 @@ impl SimilarIndex {
             }
             index.groups.push((start, index.times.len() as u32));
         }
-        memberships.par_sort_unstable();
-        let mut offsets = vec![0u32; n_posts + 1];
-        for &(p, _, _) in &memberships {
-            offsets[p as usize + 1] += 1;
-        }
-        for p in 0..n_posts {
-            offsets[p + 1] += offsets[p];
-        }
-        index.post_groups = Csr {
-            offsets,
-            values: memberships.into_iter().map(|(_, g, k)| (g, k)).collect(),
-        };
+        index.post_groups = by_post(n_posts, &memberships);
         index
     }
 

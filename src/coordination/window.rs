@@ -46,6 +46,26 @@ impl<T> Csr<T> {
     }
 }
 
+/// Post → its (group, position) memberships, by a counting sort of `(post, group, position)`
+/// triples (stable: each post's memberships keep their order).
+pub fn by_post(n_posts: usize, memberships: &[(u32, u32, u32)]) -> Csr<(u32, u32)> {
+    let mut offsets = vec![0u32; n_posts + 1];
+    for &(p, _, _) in memberships {
+        offsets[p as usize + 1] += 1;
+    }
+    for p in 0..n_posts {
+        offsets[p + 1] += offsets[p];
+    }
+    let mut next = offsets.clone();
+    let mut values = vec![(0u32, 0u32); memberships.len()];
+    for &(p, g, k) in memberships {
+        let slot = &mut next[p as usize];
+        values[*slot as usize] = (g, k);
+        *slot += 1;
+    }
+    Csr { offsets, values }
+}
+
 /// One key's posts inside the sorted arrays.
 #[derive(Debug, Clone, Copy)]
 pub struct Group {
@@ -149,18 +169,7 @@ impl KeyIndex {
             }
             i = j;
         }
-        memberships.par_sort_unstable();
-        let mut offsets = vec![0u32; n_posts + 1];
-        for &(p, _, _) in &memberships {
-            offsets[p as usize + 1] += 1;
-        }
-        for p in 0..n_posts {
-            offsets[p + 1] += offsets[p];
-        }
-        index.post_groups = Csr {
-            offsets,
-            values: memberships.into_iter().map(|(_, g, k)| (g, k)).collect(),
-        };
+        index.post_groups = by_post(n_posts, &memberships);
         index
     }
 
