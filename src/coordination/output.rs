@@ -286,6 +286,9 @@ pub fn graphml(posts: &Posts, g: &Graph) -> String {
     s
 }
 
+/// Formats one output file.
+type MakeFile<'a> = &'a (dyn Fn() -> Result<Vec<u8>> + Sync);
+
 /// Writes the five files into `dir` (created if missing), each atomically.
 pub fn write_all(
     dir: &Path,
@@ -296,7 +299,7 @@ pub fn write_all(
 ) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
     // Formatted and written (each with its fsync) in parallel; the largest, posts.csv, first.
-    let jobs: [(&str, &(dyn Fn() -> Result<Vec<u8>> + Sync)); 5] = [
+    let jobs: [(&str, MakeFile); 5] = [
         ("posts.csv", &|| posts_csv(posts, g, params)),
         ("edges.csv", &|| edges_csv(posts, g)),
         ("clusters.csv", &|| clusters_csv(posts, ix, g)),
