@@ -5,7 +5,8 @@
 //! parses into column buffers (no allocation per row), the others extract objects; JSONL goes
 //! through [`crate::dataset::PostReader`].
 
-use std::collections::HashMap;
+/// Account name → id while reading (ahash: names are hashed once per row).
+type Names = std::collections::HashMap<String, u32, ahash::RandomState>;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::mpsc;
 
@@ -114,14 +115,14 @@ impl Posts {
             urls: with_urls.then(Texts::default),
             ..Posts::default()
         };
-        let mut names = HashMap::new();
+        let mut names = Names::default();
         posts.take(&b, &mut names);
         number_accounts_by_name(&mut posts, names);
         posts
     }
 
     /// Appends a batch, numbering new accounts in order of appearance.
-    fn take(&mut self, b: &Batch, names: &mut HashMap<String, u32>) {
+    fn take(&mut self, b: &Batch, names: &mut Names) {
         for i in 0..b.authors.len() {
             let name = b.authors.get(i);
             let id = match names.get(name) {
@@ -221,7 +222,7 @@ pub fn read(
         });
         let mut posts = Posts::default();
         let mut objects = Objects::default();
-        let mut names: HashMap<String, u32> = HashMap::new();
+        let mut names = Names::default();
         let mut failed = None;
         let mut first = true;
         for batch in rx.iter() {
@@ -682,7 +683,7 @@ fn read_delimited(
 }
 
 /// Renumbers accounts so that ids follow the order of names.
-fn number_accounts_by_name(posts: &mut Posts, names: HashMap<String, u32>) {
+fn number_accounts_by_name(posts: &mut Posts, names: Names) {
     let mut by_name: Vec<(String, u32)> = names.into_iter().collect();
     by_name.sort_unstable();
     let mut new_id = vec![0u32; by_name.len()];
