@@ -117,7 +117,10 @@ impl SimilarIndex {
         for (p, &t) in times.iter().enumerate().take(n_posts) {
             let row = ids.row(p);
             for &tok in &row[..prefix_len(row.len(), threshold).min(row.len())] {
-                entries.push((tok, t, p as u32));
+                // A token counted once (the sketch never undercounts) is in no other post.
+                if tok >> 52 >= 2 {
+                    entries.push((tok, t, p as u32));
+                }
             }
         }
         entries.par_sort_unstable();

@@ -5,6 +5,8 @@
 //! time and account are kept once (they give the same partners). It answers "which other
 //! accounts shared an object with p inside τ"; weights and graphs are [`super::graph`]'s.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use rayon::prelude::*;
 
 use super::objects::Key;
@@ -130,12 +132,27 @@ impl KeyIndex {
     /// Builds the index of `keys` (post → its distinct keys).
     pub fn build(keys: &Csr<Key>, times: &[i64], authors: &[u32]) -> KeyIndex {
         let n_posts = keys.rows();
-        let mut entries: Vec<(Key, i64, u32, u32)> = Vec::with_capacity(keys.values.len());
+        // Most keys occur once and can give no pair: a count sketch (which never undercounts)
+        // drops them before the sort.
+        const SKETCH_BITS: u32 = 22;
+        let slot = |k: Key| (k >> (128 - SKETCH_BITS)) as usize;
+        let sketch: Vec<AtomicU32> = (0..1usize << SKETCH_BITS)
+            .map(|_| AtomicU32::new(0))
+            .collect();
+        keys.values.par_chunks(1 << 16).for_each(|c| {
+            for &k in c {
+                sketch[slot(k)].fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let mut entries: Vec<(Key, i64, u32, u32)> = Vec::new();
         for p in 0..n_posts {
             for &k in keys.row(p) {
-                entries.push((k, times[p], authors[p], p as u32));
+                if sketch[slot(k)].load(Ordering::Relaxed) >= 2 {
+                    entries.push((k, times[p], authors[p], p as u32));
+                }
             }
         }
+        drop(sketch);
         entries.par_sort_unstable();
         let mut index = KeyIndex::default();
         let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
