@@ -281,6 +281,9 @@ pub struct ReadOptions {
     /// as long, at least 1 MiB; past that, reading stops, so memory stays bounded even when an
     /// unbalanced quote swallows the rest of a huge file.
     pub max_field_bytes: usize,
+    /// Accept rows whose text is empty (CSV/TSV/JSONL): for analyses where a post without
+    /// text still counts, such as coordination (a repost of media, say).
+    pub allow_empty_text: bool,
 }
 
 /// Default [`ReadOptions::max_field_bytes`]: 1 MiB. The longest posts any platform allows are
@@ -311,6 +314,7 @@ impl Default for ReadOptions {
             extra_cols: Vec::new(),
             skip_bad_rows: false,
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
+            allow_empty_text: false,
         }
     }
 }
@@ -736,7 +740,7 @@ impl PostReader {
                     })
                 };
                 let text = match field(*text_idx, &opts.text_col).and_then(|t| {
-                    check_text(&t, &opts.text_col, line)?;
+                    check_text(&t, &opts.text_col, line, opts.allow_empty_text)?;
                     Ok(t)
                 }) {
                     Ok(t) => t,
@@ -813,7 +817,7 @@ impl PostReader {
                     if s.trim().is_empty() {
                         return Ok(Some(Err((line, "empty text", "empty line".into()))));
                     }
-                    if let Err(e) = check_text(s, "text", line) {
+                    if let Err(e) = check_text(s, "text", line, false) {
                         return Ok(Some(Err(e)));
                     }
                     return Ok(Some(Ok(Record {
@@ -855,8 +859,13 @@ fn check_field(
 
 /// A post text must hold something, and no NUL: NUL bytes are what a file preallocated and
 /// never completely written, or binary data, leaves; no post holds them.
-fn check_text(text: &str, name: &str, line: u64) -> std::result::Result<(), BadRow> {
-    if text.trim().is_empty() {
+fn check_text(
+    text: &str,
+    name: &str,
+    line: u64,
+    allow_empty: bool,
+) -> std::result::Result<(), BadRow> {
+    if !allow_empty && text.trim().is_empty() {
         return Err((line, "empty text", format!("field {name:?} is empty")));
     }
     if let Some(k) = memchr::memchr(0, text.as_bytes()) {
@@ -960,7 +969,7 @@ fn json_record(s: &str, line: u64, opts: &ReadOptions) -> std::result::Result<Re
             format!("no field {:?} in this object", opts.text_col),
         )
     })?;
-    check_text(&text, &opts.text_col, line)?;
+    check_text(&text, &opts.text_col, line, opts.allow_empty_text)?;
     let id = match get(&opts.id_col)? {
         Some(id) => id,
         None if opts.id_col_explicit => {

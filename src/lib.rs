@@ -5,10 +5,12 @@
 //! [`sparse`] matrix, [`logistic`] fits the classifier, [`model`] saves and loads the whole
 //! pipeline as one versioned file, and [`score`] applies it to new posts. [`train`] runs the
 //! chain; [`evaluate`] cross-validates it, with [`metrics`] for the arithmetic and [`report`]
-//! for the terminal, Markdown and HTML reports. [`synth`] makes the demo data, [`cli`] is the
+//! for the terminal, Markdown and HTML reports. [`coordination`] finds accounts that post the
+//! same objects within seconds of each other. [`synth`] makes the demo data, [`cli`] is the
 //! command line the two binaries share.
 
 pub mod cli;
+pub mod coordination;
 pub mod dataset;
 pub mod error;
 pub mod evaluate;

@@ -18,5 +18,7 @@ mod tokenizer_props;
 mod evaluate;
 // report.html rendered by headless Chromium (skips when none is installed).
 mod report_browser;
+// Coordination: planted campaigns, brute-force references, the command's files and errors.
+mod coordination;
 // Real data in ../shared/datasets (ignored unless asked for; .ci/run asks).
 mod real_data;

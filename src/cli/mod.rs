@@ -2,6 +2,7 @@
 //! the flags) and its `run`. This is the binaries' edge: it may use `anyhow` and print; the
 //! library below it may not. Options shared by several commands live here.
 
+pub mod coordination;
 pub mod evaluate;
 pub mod generate;
 pub mod inspect;
@@ -41,6 +42,8 @@ pub enum Command {
     Inspect(inspect::Args),
     /// Write the synthetic demo dataset (deterministic).
     Generate(generate::Args),
+    /// Find accounts that post the same objects within seconds of each other.
+    Coordination(coordination::Args),
 }
 
 impl Cli {
@@ -51,6 +54,7 @@ impl Cli {
             Command::Evaluate(a) => evaluate::run(a),
             Command::Inspect(a) => inspect::run(a),
             Command::Generate(a) => generate::run(a),
+            Command::Coordination(a) => coordination::run(a),
         }
     }
 }
@@ -93,6 +97,7 @@ impl InputArgs {
             extra_cols: Vec::new(),
             skip_bad_rows: self.skip_bad_rows,
             max_field_bytes: self.max_field_bytes,
+            allow_empty_text: false,
         }
     }
 }

@@ -1,0 +1,114 @@
+//! `trollwatch coordination`: accounts that post the same text, a near-duplicate, the same
+//! link, domain or hashtag, or repost the same post within a time window of each other —
+//! edges, clusters, per-account and per-post statistics, a GraphML file and a summary.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::InputArgs;
+use crate::coordination::input::{self, InputSpec};
+use crate::coordination::{self, output, CoordParams, Kind};
+use crate::progress::Progress;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+    trollwatch coordination posts.csv --author-col author --time-col timestamp --window 60s --out coord/\n  \
+    trollwatch coordination posts.csv --kinds text,similar,link,hashtag,repost --repost-col post_type --repost-value R\n  \
+    trollwatch coordination posts.csv --similarity 0.8 --min-weight 2 --out coord/\n\n\
+    Two posts by different accounts are coordinated when they share an object of a kind and their\n\
+    times differ by at most the window (inclusive). Kinds: text (identical after lowercasing,\n\
+    removing @mentions and folding whitespace), similar (Jaccard of word-token sets >= --similarity,\n\
+    posts of 5+ tokens), link (same URL), domain (same web domain, shorteners excepted), hashtag,\n\
+    repost (reposts of the same text). Reposts count only as reposts.")]
+pub struct Args {
+    /// Posts: CSV, TSV or JSONL, plain or gzip; `-` reads stdin.
+    pub input: String,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+    /// Column naming the account.
+    #[arg(long, default_value = "author", value_name = "NAME")]
+    pub author_col: String,
+    /// Column of post times: ISO 8601 (with or without zone, minute or second precision) or
+    /// Unix seconds.
+    #[arg(long, default_value = "timestamp", value_name = "NAME")]
+    pub time_col: String,
+    /// Largest time difference of coordinated posts: `60s`, `5m`, `1h` or seconds.
+    #[arg(long, default_value = "60s", value_parser = coordination::parse_duration, value_name = "DURATION")]
+    pub window: i64,
+    /// Kinds of shared objects, comma-separated, or `all`.
+    #[arg(long, default_value = "all", value_name = "LIST")]
+    pub kinds: String,
+    /// Jaccard threshold of `similar`.
+    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    pub similarity: f64,
+    /// Posts with fewer distinct word tokens are never `similar`.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub min_tokens: usize,
+    /// Keep edges A→B of at least this weight (distinct posts of A with a partner from B).
+    #[arg(long, default_value_t = 1, value_name = "W")]
+    pub min_weight: u32,
+    /// Column marking reposts (with --repost-value); texts starting `RT @x:` are reposts too.
+    #[arg(long, value_name = "NAME", requires = "repost_value")]
+    pub repost_col: Option<String>,
+    /// The value of --repost-col that marks a repost.
+    #[arg(long, value_name = "VALUE", requires = "repost_col")]
+    pub repost_value: Option<String>,
+    /// Column of space-separated URLs [default: URLs are found in the text].
+    #[arg(long, value_name = "NAME")]
+    pub url_col: Option<String>,
+    /// Write edges.csv, clusters.csv, accounts.csv, posts.csv and graph.graphml here.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let kinds = Kind::parse_list(&args.kinds)
+        .map_err(|reason| crate::error::Error::param("kinds", &args.kinds, reason))?;
+    let params = CoordParams::default()
+        .window(args.window)
+        .kinds(kinds)
+        .similarity(args.similarity)
+        .min_tokens(args.min_tokens)
+        .min_weight(args.min_weight)
+        .check()?;
+    let spec = InputSpec {
+        read: args.input_args.read_options(),
+        author_col: args.author_col.clone(),
+        time_col: args.time_col.clone(),
+        repost: args.repost_col.clone().zip(args.repost_value.clone()),
+        url_col: args.url_col.clone(),
+    };
+    let progress = Progress::new(!args.quiet);
+    let started = Instant::now();
+    let bar = progress.bar(0, "reading posts");
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let (posts, objects) = input::read(&args.input, &spec, &params.extract(), |n| {
+        bar.set_position(n)
+    })?;
+    bar.finish_and_clear();
+    let read_s = started.elapsed().as_secs_f64();
+    if let Some(s) = posts.skipped.summary(&args.input) {
+        eprintln!("{s}");
+    }
+    let spinner = progress.bar(0, "finding coordinated posts");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let (ix, graph) = coordination::analyze(&posts, &objects, &params);
+    drop(objects);
+    spinner.finish_and_clear();
+    let found_s = started.elapsed().as_secs_f64() - read_s;
+    print!("{}", output::summary(&posts, &ix, &graph, &params));
+    let written = Instant::now();
+    if let Some(dir) = &args.out {
+        output::write_all(dir, &posts, &ix, &graph, &params)?;
+        eprintln!("wrote {}/{{{}}}", dir.display(), output::FILES.join(","));
+    }
+    eprintln!(
+        "time: read and extract {read_s:.2} s, find {found_s:.2} s, write {:.2} s, total {:.2} s",
+        written.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,417 @@
+//! From partners to the account graph. For every post p of account A and every kind, the set
+//! of other accounts that shared an object of that kind with p inside τ (its size is p's
+//! count in posts.csv); the directed edge A→B of a kind is weighted by how many distinct posts
+//! of A have a partner from B, and the `total` edge by how many have one of any kind. Edges
+//! under `min_weight` are dropped; clusters are the connected components of the kept total
+//! edges, read as undirected. Work is split by account, so each account's edges are summed by
+//! one thread with no shared state, and the result is the same at any thread count.
+
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use super::input::Posts;
+use super::objects::Objects;
+use super::similar::SimilarIndex;
+use super::window::{KeyIndex, Stamp};
+use super::{CoordValidParams, Kind, ANY, KINDS};
+
+/// A directed edge A→B of one kind (`kind` = 0..=5 as [`KINDS`], 6 = total over kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    pub a: u32,
+    pub b: u32,
+    pub kind: u8,
+    /// Distinct posts of A with a partner from B.
+    pub weight: u32,
+    /// Earliest and latest time of those posts of A.
+    pub first: i64,
+    pub last: i64,
+}
+
+impl Edge {
+    pub fn kind_name(&self) -> &'static str {
+        KINDS.get(self.kind as usize).map_or("total", |k| k.name())
+    }
+}
+
+/// Per-account statistics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountStats {
+    pub posts: u32,
+    /// Posts with a partner from an account joined to this one by a kept edge.
+    pub coordinated_posts: u32,
+    /// Accounts joined by a kept total edge, either way.
+    pub degree: u32,
+    /// Largest kept total weight, either way.
+    pub max_weight: u32,
+    /// 1-based cluster id (largest first), 0 when in none.
+    pub cluster: u32,
+}
+
+/// A connected component of two or more accounts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    pub id: u32,
+    /// Account ids, ascending (= by name).
+    pub accounts: Vec<u32>,
+    /// Kept directed total edges inside.
+    pub edges: usize,
+    pub first: i64,
+    pub last: i64,
+    /// The objects the cluster's accounts shared most in coordinated posts: (kind, key group,
+    /// posts), most first.
+    pub dominant: Vec<(Kind, u32, u32)>,
+}
+
+/// The indexes of the enabled kinds.
+#[derive(Debug, Default)]
+pub struct Indexes {
+    pub keyed: [Option<KeyIndex>; 6],
+    pub similar: Option<SimilarIndex>,
+}
+
+impl Indexes {
+    /// Builds the index of every enabled kind; the kinds are built side by side (each build
+    /// has sequential stretches) and the similar index beside them.
+    pub fn build(posts: &Posts, objects: &Objects, params: &CoordValidParams) -> Indexes {
+        let t = &posts.times;
+        let a = &posts.authors;
+        let keyed_kinds: Vec<Kind> = params
+            .kinds
+            .iter()
+            .copied()
+            .filter(|&k| k != Kind::Similar)
+            .collect();
+        let (similar, keyed) = rayon::join(
+            || {
+                params
+                    .has(Kind::Similar)
+                    .then(|| SimilarIndex::build(&objects.tokens, t, a, params.similarity))
+            },
+            || {
+                keyed_kinds
+                    .par_iter()
+                    .map(|kind| {
+                        let csr = match kind {
+                            Kind::Text => &objects.text,
+                            Kind::Link => &objects.link,
+                            Kind::Domain => &objects.domain,
+                            Kind::Hashtag => &objects.hashtag,
+                            _ => &objects.repost,
+                        };
+                        (kind.index(), KeyIndex::build(csr, t, a))
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        let mut ix = Indexes {
+            similar,
+            ..Indexes::default()
+        };
+        for (k, index) in keyed {
+            ix.keyed[k] = Some(index);
+        }
+        ix
+    }
+}
+
+/// Everything found.
+#[derive(Debug, Default)]
+pub struct Graph {
+    /// Kept edges, sorted by (a, b, kind).
+    pub edges: Vec<Edge>,
+    /// Per post: distinct other accounts per kind (as [`KINDS`]) and of any kind.
+    pub post_counts: Vec<[u32; 7]>,
+    pub accounts: Vec<AccountStats>,
+    pub clusters: Vec<Cluster>,
+}
+
+/// What one account's pass yields.
+#[derive(Default)]
+struct AccountPass {
+    edges: Vec<Edge>,
+    counts: Vec<(u32, [u32; 7])>,
+    coordinated_posts: u32,
+    /// (kind, group) of keys that gave this account's posts a partner, once per post.
+    hits: Vec<(u8, u32)>,
+}
+
+/// Scratch taken from a pool, given back when dropped.
+struct Pooled<'a> {
+    scratch: Option<Scratch>,
+    pool: &'a Mutex<Vec<Scratch>>,
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let (Some(s), Ok(mut p)) = (self.scratch.take(), self.pool.lock()) {
+            p.push(s);
+        }
+    }
+}
+
+struct Scratch {
+    seen: Stamp,
+    any: Stamp,
+    checked: Stamp,
+    found: Vec<u32>,
+    any_list: Vec<u32>,
+    pairs: Vec<(u32, u8, i64)>,
+    post_partners: Vec<(u32, u32)>,
+}
+
+/// Builds the graph: partners of every post, edges, clusters and statistics.
+pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
+    let n_accounts = posts.author_names.len();
+    let n_posts = posts.len();
+    // Posts grouped by account, in input order within each.
+    let mut by_account: Vec<u32> = (0..n_posts as u32).collect();
+    by_account.sort_by_key(|&p| posts.authors[p as usize]);
+    let mut starts = vec![0usize; n_accounts + 1];
+    for &a in &posts.authors {
+        starts[a as usize + 1] += 1;
+    }
+    for i in 0..n_accounts {
+        starts[i + 1] += starts[i];
+    }
+    // Rayon may call `map_init`'s init once per job, not per thread: scratch (two arrays
+    // the size of the accounts, one the size of the posts) is pooled rather than remade.
+    let pool: Mutex<Vec<Scratch>> = Mutex::new(Vec::new());
+    let new_scratch = || Scratch {
+        seen: Stamp::new(n_accounts),
+        any: Stamp::new(n_accounts),
+        checked: Stamp::new(if ix.similar.is_some() { n_posts } else { 0 }),
+        found: Vec::new(),
+        any_list: Vec::new(),
+        pairs: Vec::new(),
+        post_partners: Vec::new(),
+    };
+    let passes: Vec<AccountPass> = (0..n_accounts)
+        .into_par_iter()
+        .map_init(
+            || Pooled {
+                scratch: pool.lock().ok().and_then(|mut p| p.pop()),
+                pool: &pool,
+            },
+            |pooled, a| {
+                let s = pooled.scratch.get_or_insert_with(new_scratch);
+                account_pass(
+                    a as u32,
+                    &by_account[starts[a]..starts[a + 1]],
+                    posts,
+                    ix,
+                    params,
+                    s,
+                )
+            },
+        )
+        .collect();
+    let mut g = Graph {
+        post_counts: vec![[0; 7]; n_posts],
+        accounts: vec![AccountStats::default(); n_accounts],
+        ..Graph::default()
+    };
+    let mut hits: Vec<Vec<(u8, u32)>> = Vec::with_capacity(n_accounts);
+    for (a, pass) in passes.into_iter().enumerate() {
+        for (p, c) in pass.counts {
+            g.post_counts[p as usize] = c;
+        }
+        g.accounts[a].posts = (starts[a + 1] - starts[a]) as u32;
+        g.accounts[a].coordinated_posts = pass.coordinated_posts;
+        g.edges.extend(pass.edges);
+        hits.push(pass.hits);
+    }
+    // Degree and largest weight over kept total edges, either way; components.
+    let mut uf = UnionFind::new(n_accounts);
+    let mut neighbours: Vec<(u32, u32)> = Vec::new();
+    for e in g.edges.iter().filter(|e| e.kind as usize == ANY) {
+        uf.union(e.a, e.b);
+        neighbours.push((e.a.min(e.b), e.a.max(e.b)));
+        for x in [e.a, e.b] {
+            let s = &mut g.accounts[x as usize];
+            s.max_weight = s.max_weight.max(e.weight);
+        }
+    }
+    neighbours.sort_unstable();
+    neighbours.dedup();
+    for &(x, y) in &neighbours {
+        g.accounts[x as usize].degree += 1;
+        g.accounts[y as usize].degree += 1;
+    }
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); n_accounts];
+    for a in 0..n_accounts as u32 {
+        if g.accounts[a as usize].degree > 0 {
+            members[uf.find(a) as usize].push(a);
+        }
+    }
+    let mut comps: Vec<Vec<u32>> = members.into_iter().filter(|m| m.len() >= 2).collect();
+    comps.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
+    for (i, accounts) in comps.into_iter().enumerate() {
+        let id = i as u32 + 1;
+        for &a in &accounts {
+            g.accounts[a as usize].cluster = id;
+        }
+        g.clusters.push(Cluster {
+            id,
+            accounts,
+            edges: 0,
+            first: i64::MAX,
+            last: i64::MIN,
+            dominant: Vec::new(),
+        });
+    }
+    for e in g.edges.iter().filter(|e| e.kind as usize == ANY) {
+        let c = g.accounts[e.a as usize].cluster;
+        if c > 0 {
+            let cl = &mut g.clusters[c as usize - 1];
+            cl.edges += 1;
+            cl.first = cl.first.min(e.first);
+            cl.last = cl.last.max(e.last);
+        }
+    }
+    for cl in &mut g.clusters {
+        let mut all: Vec<(u8, u32)> = cl
+            .accounts
+            .iter()
+            .flat_map(|&a| hits[a as usize].iter().copied())
+            .collect();
+        all.sort_unstable();
+        let mut counted: Vec<(u32, u8, u32)> = all
+            .chunk_by(|x, y| x == y)
+            .map(|run| (run.len() as u32, run[0].0, run[0].1))
+            .collect();
+        counted.sort_by(|x, y| y.0.cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+        cl.dominant = counted
+            .into_iter()
+            .take(3)
+            .map(|(n, k, grp)| (KINDS[k as usize], grp, n))
+            .collect();
+    }
+    g
+}
+
+fn account_pass(
+    a: u32,
+    own: &[u32],
+    posts: &Posts,
+    ix: &Indexes,
+    params: &CoordValidParams,
+    s: &mut Scratch,
+) -> AccountPass {
+    let mut out = AccountPass::default();
+    let tau = params.window;
+    s.pairs.clear();
+    s.post_partners.clear();
+    for &p in own {
+        let pi = p as usize;
+        let t = posts.times[pi];
+        let mut counts = [0u32; 7];
+        s.any.next();
+        s.any_list.clear();
+        for &kind in &params.kinds {
+            s.seen.next();
+            s.found.clear();
+            let found = &mut s.found;
+            if kind == Kind::Similar {
+                if let Some(sim) = &ix.similar {
+                    s.checked.next();
+                    sim.partners(
+                        pi,
+                        &posts.times,
+                        &posts.authors,
+                        tau,
+                        &mut s.seen,
+                        &mut s.checked,
+                        |b| found.push(b),
+                    );
+                }
+            } else if let Some(idx) = &ix.keyed[kind.index()] {
+                for &(g, own) in idx.groups_of(pi) {
+                    if idx.partners(g, own, t, a, tau, &mut s.seen, |b| found.push(b)) {
+                        out.hits.push((kind.index() as u8, g));
+                    }
+                }
+            }
+            counts[kind.index()] = s.found.len() as u32;
+            for &b in &s.found {
+                s.pairs.push((b, kind.index() as u8, t));
+                if s.any.mark(b) {
+                    s.any_list.push(b);
+                }
+            }
+        }
+        counts[ANY] = s.any_list.len() as u32;
+        for &b in &s.any_list {
+            s.pairs.push((b, ANY as u8, t));
+            s.post_partners.push((p, b));
+        }
+        if counts[ANY] > 0 {
+            out.counts.push((p, counts));
+        }
+    }
+    s.pairs.sort_unstable();
+    let mut kept: Vec<u32> = Vec::new();
+    for run in s.pairs.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
+        let weight = run.len() as u32;
+        if weight < params.min_weight {
+            continue;
+        }
+        let (b, kind) = (run[0].0, run[0].1);
+        if kind as usize == ANY {
+            kept.push(b);
+        }
+        out.edges.push(Edge {
+            a,
+            b,
+            kind,
+            weight,
+            first: run.iter().map(|x| x.2).min().unwrap_or_default(),
+            last: run.iter().map(|x| x.2).max().unwrap_or_default(),
+        });
+    }
+    let mut last_post = u32::MAX;
+    for &(p, b) in &s.post_partners {
+        if p != last_post && kept.binary_search(&b).is_ok() {
+            out.coordinated_posts += 1;
+            last_post = p;
+        }
+    }
+    out
+}
+
+/// Union–find with path halving and union by size.
+struct UnionFind {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> UnionFind {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let gp = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = gp;
+            x = gp;
+        }
+        x
+    }
+
+    fn union(&mut self, x: u32, y: u32) {
+        let (mut rx, mut ry) = (self.find(x), self.find(y));
+        if rx == ry {
+            return;
+        }
+        if self.size[rx as usize] < self.size[ry as usize] {
+            std::mem::swap(&mut rx, &mut ry);
+        }
+        self.parent[ry as usize] = rx;
+        self.size[rx as usize] += self.size[ry as usize];
+    }
+}

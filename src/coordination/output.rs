@@ -1,0 +1,386 @@
+//! Writing what was found: edges.csv, clusters.csv, accounts.csv, posts.csv and graph.graphml
+//! (for Gephi), each written atomically, and the summary for the terminal. Rows are sorted by
+//! account name and post order, so the same input gives byte-identical files.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::graph::{Edge, Graph, Indexes};
+use super::input::Posts;
+use super::{CoordValidParams, Kind, ANY, KINDS};
+use crate::error::{Error, Result};
+use crate::timeparse::format as iso;
+
+/// The names of the files written into the output folder.
+pub const FILES: [&str; 5] = [
+    "edges.csv",
+    "clusters.csv",
+    "accounts.csv",
+    "posts.csv",
+    "graph.graphml",
+];
+
+/// The object a dominant key names, as `kind:value` (shortened to 80 characters).
+pub fn object_label(posts: &Posts, ix: &Indexes, kind: Kind, group: u32) -> String {
+    let Some(idx) = &ix.keyed[kind.index()] else {
+        return kind.name().to_string();
+    };
+    let g = idx.groups[group as usize];
+    let p = g.example_post as usize;
+    let value = super::objects::describe(kind, posts.text(p), posts.url_field(p), g.key)
+        .unwrap_or_default();
+    let mut short: String = value.chars().take(80).collect();
+    if short.len() < value.len() {
+        short.push('…');
+    }
+    format!("{}:{}", kind.name(), short)
+}
+
+fn csv_bytes(
+    path: &str,
+    f: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>,
+) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: String| Error::io(path, std::io::Error::other(e));
+    f(&mut w).map_err(|e| fail(e.to_string()))?;
+    w.into_inner().map_err(|e| fail(e.to_string()))
+}
+
+pub fn edges_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
+    csv_bytes("edges.csv", |w| {
+        w.write_record([
+            "account_a",
+            "account_b",
+            "kind",
+            "weight",
+            "first_time",
+            "last_time",
+        ])?;
+        for e in &g.edges {
+            w.write_record([
+                posts.author_names[e.a as usize].as_str(),
+                &posts.author_names[e.b as usize],
+                e.kind_name(),
+                &e.weight.to_string(),
+                &iso(e.first),
+                &iso(e.last),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+pub fn clusters_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>> {
+    csv_bytes("clusters.csv", |w| {
+        w.write_record([
+            "cluster",
+            "size",
+            "edges",
+            "accounts",
+            "dominant_objects",
+            "first_time",
+            "last_time",
+        ])?;
+        for c in &g.clusters {
+            let accounts: Vec<&str> = c
+                .accounts
+                .iter()
+                .map(|&a| posts.author_names[a as usize].as_str())
+                .collect();
+            let dominant: Vec<String> = c
+                .dominant
+                .iter()
+                .map(|&(k, grp, n)| format!("{} ({n} posts)", object_label(posts, ix, k, grp)))
+                .collect();
+            w.write_record([
+                c.id.to_string(),
+                c.accounts.len().to_string(),
+                c.edges.to_string(),
+                accounts.join(" "),
+                dominant.join(" | "),
+                iso(c.first),
+                iso(c.last),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+pub fn accounts_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
+    csv_bytes("accounts.csv", |w| {
+        w.write_record([
+            "account",
+            "posts",
+            "coordinated_posts",
+            "share_coordinated",
+            "degree",
+            "max_edge_weight",
+            "cluster",
+        ])?;
+        for (a, s) in g.accounts.iter().enumerate() {
+            let share = if s.posts == 0 {
+                0.0
+            } else {
+                f64::from(s.coordinated_posts) / f64::from(s.posts)
+            };
+            w.write_record([
+                posts.author_names[a].clone(),
+                s.posts.to_string(),
+                s.coordinated_posts.to_string(),
+                format!("{share:.4}"),
+                s.degree.to_string(),
+                s.max_weight.to_string(),
+                if s.cluster == 0 {
+                    String::new()
+                } else {
+                    s.cluster.to_string()
+                },
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// The per-post columns: for each kind, how many distinct other accounts shared an object of
+/// that kind with the post inside τ (empty when the kind was not computed); `any` over kinds.
+pub const POST_COLUMNS: [&str; 7] = [
+    "co_text",
+    "co_similar",
+    "co_link",
+    "co_domain",
+    "co_hashtag",
+    "co_repost",
+    "co_any",
+];
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of Unix seconds, written into `buf` (as `timeparse::format`).
+fn iso_bytes(secs: i64, buf: &mut Vec<u8>) {
+    use std::io::Write;
+    buf.clear();
+    let (y, m, d) = crate::model::civil_from_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    let _ = write!(
+        buf,
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        t / 3600,
+        t % 3600 / 60,
+        t % 60
+    );
+}
+
+/// Decimal digits of `n` in `buf`.
+fn num(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(posts.len() * 56);
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let fail = |e: csv::Error| Error::io("posts.csv", std::io::Error::other(e.to_string()));
+        let mut header = vec!["id", "account", "time", "repost"];
+        header.extend(POST_COLUMNS);
+        w.write_record(&header).map_err(fail)?;
+        let mut rec = csv::ByteRecord::new();
+        let (mut time, mut last_t) = (Vec::new(), None);
+        let mut digits = [0u8; 10];
+        for (i, counts) in g.post_counts.iter().enumerate() {
+            rec.clear();
+            rec.push_field(posts.ids.get(i).as_bytes());
+            rec.push_field(posts.author_names[posts.authors[i] as usize].as_bytes());
+            if last_t != Some(posts.times[i]) {
+                iso_bytes(posts.times[i], &mut time);
+                last_t = Some(posts.times[i]);
+            }
+            rec.push_field(&time);
+            rec.push_field(if posts.reposts[i] { b"1" } else { b"0" });
+            for k in KINDS {
+                if params.has(k) {
+                    rec.push_field(num(counts[k.index()], &mut digits));
+                } else {
+                    rec.push_field(b"");
+                }
+            }
+            rec.push_field(num(counts[ANY], &mut digits));
+            w.write_byte_record(&rec).map_err(fail)?;
+        }
+        w.flush()
+            .map_err(|e| Error::io("posts.csv", std::io::Error::other(e.to_string())))?;
+    }
+    Ok(out)
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// GraphML of the kept total edges (directed, with per-kind weights) and the accounts on them.
+pub fn graphml(posts: &Posts, g: &Graph) -> String {
+    let mut s = String::new();
+    s.push_str(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n\
+         \x20 <key id=\"label\" for=\"node\" attr.name=\"label\" attr.type=\"string\"/>\n\
+         \x20 <key id=\"posts\" for=\"node\" attr.name=\"posts\" attr.type=\"int\"/>\n\
+         \x20 <key id=\"coordinated_posts\" for=\"node\" attr.name=\"coordinated_posts\" attr.type=\"int\"/>\n\
+         \x20 <key id=\"cluster\" for=\"node\" attr.name=\"cluster\" attr.type=\"int\"/>\n\
+         \x20 <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"int\"/>\n",
+    );
+    for k in KINDS {
+        let _ = writeln!(
+            s,
+            "  <key id=\"w_{0}\" for=\"edge\" attr.name=\"{0}\" attr.type=\"int\"/>",
+            k.name()
+        );
+    }
+    s.push_str("  <graph id=\"coordination\" edgedefault=\"directed\">\n");
+    for (a, st) in g.accounts.iter().enumerate() {
+        if st.degree == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "    <node id=\"n{a}\"><data key=\"label\">{}</data><data key=\"posts\">{}</data>\
+             <data key=\"coordinated_posts\">{}</data><data key=\"cluster\">{}</data></node>",
+            xml_escape(&posts.author_names[a]),
+            st.posts,
+            st.coordinated_posts,
+            st.cluster
+        );
+    }
+    for run in g.edges.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)) {
+        let Some(total) = run.iter().find(|e| e.kind as usize == ANY) else {
+            continue;
+        };
+        let _ = write!(
+            s,
+            "    <edge source=\"n{}\" target=\"n{}\"><data key=\"weight\">{}</data>",
+            total.a, total.b, total.weight
+        );
+        for e in run.iter().filter(|e| (e.kind as usize) < ANY) {
+            let _ = write!(s, "<data key=\"w_{}\">{}</data>", e.kind_name(), e.weight);
+        }
+        s.push_str("</edge>\n");
+    }
+    s.push_str("  </graph>\n</graphml>\n");
+    s
+}
+
+/// Formats one output file.
+type MakeFile<'a> = &'a (dyn Fn() -> Result<Vec<u8>> + Sync);
+
+/// Writes the five files into `dir` (created if missing), each atomically.
+pub fn write_all(
+    dir: &Path,
+    posts: &Posts,
+    ix: &Indexes,
+    g: &Graph,
+    params: &CoordValidParams,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+    // Formatted and written (each with its fsync) in parallel; the largest, posts.csv, first.
+    let jobs: [(&str, MakeFile); 5] = [
+        ("posts.csv", &|| posts_csv(posts, g, params)),
+        ("edges.csv", &|| edges_csv(posts, g)),
+        ("clusters.csv", &|| clusters_csv(posts, ix, g)),
+        ("accounts.csv", &|| accounts_csv(posts, g)),
+        ("graph.graphml", &|| Ok(graphml(posts, g).into_bytes())),
+    ];
+    use rayon::prelude::*;
+    jobs.par_iter()
+        .map(|(name, make)| crate::model::write_atomic(&dir.join(name), &make()?))
+        .collect::<Result<Vec<()>>>()?;
+    Ok(())
+}
+
+/// Undirected account pairs with a kept edge of `kind` (index as [`KINDS`], 6 = total).
+pub fn undirected_pairs(edges: &[Edge], kind: usize) -> usize {
+    let mut pairs: Vec<(u32, u32)> = edges
+        .iter()
+        .filter(|e| e.kind as usize == kind)
+        .map(|e| (e.a.min(e.b), e.a.max(e.b)))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs.len()
+}
+
+/// The terminal summary.
+pub fn summary(posts: &Posts, ix: &Indexes, g: &Graph, params: &CoordValidParams) -> String {
+    let mut s = String::new();
+    let reposts = posts.reposts.iter().filter(|&&r| r).count();
+    let _ = writeln!(
+        s,
+        "{} posts ({} reposts) by {} accounts; window ±{} s, min weight {}",
+        posts.len(),
+        reposts,
+        posts.author_names.len(),
+        params.window,
+        params.min_weight
+    );
+    let _ = writeln!(
+        s,
+        "{:<9} {:>18} {:>14} {:>14}",
+        "kind", "posts w/ partner", "edges (A→B)", "account pairs"
+    );
+    let mut kinds: Vec<(String, usize)> = params
+        .kinds
+        .iter()
+        .map(|k| (k.name().to_string(), k.index()))
+        .collect();
+    kinds.push(("total".into(), ANY));
+    for (name, k) in kinds {
+        let with = g.post_counts.iter().filter(|c| c[k] > 0).count();
+        let edges = g.edges.iter().filter(|e| e.kind as usize == k).count();
+        let _ = writeln!(
+            s,
+            "{name:<9} {with:>18} {edges:>14} {:>14}",
+            undirected_pairs(&g.edges, k)
+        );
+    }
+    let in_clusters: usize = g.clusters.iter().map(|c| c.accounts.len()).sum();
+    let _ = writeln!(
+        s,
+        "{} clusters of 2 or more accounts ({} accounts in them); largest:",
+        g.clusters.len(),
+        in_clusters
+    );
+    for c in g.clusters.iter().take(5) {
+        let top = c
+            .dominant
+            .first()
+            .map(|&(k, grp, n)| format!("{} ({n} posts)", object_label(posts, ix, k, grp)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  #{:<3} {:>4} accounts {:>6} edges  {} – {}  {}",
+            c.id,
+            c.accounts.len(),
+            c.edges,
+            iso(c.first),
+            iso(c.last),
+            top
+        );
+    }
+    s
+}

@@ -1,0 +1,292 @@
+//! Partners in time for one object kind: the posts of every object key sorted by time, so that
+//! the posts sharing a key with post p within τ are one contiguous run found by binary search —
+//! a sliding, inclusive window |t₁ − t₂| ≤ τ, never fixed bins. Keys used by a single account
+//! are dropped at build time (they can give no pair), and within a key, posts with the same
+//! time and account are kept once (they give the same partners). It answers "which other
+//! accounts shared an object with p inside τ"; weights and graphs are [`super::graph`]'s.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rayon::prelude::*;
+
+use super::objects::Key;
+
+/// Post → its values, in compressed sparse rows.
+#[derive(Debug, Clone, Default)]
+pub struct Csr<T> {
+    pub offsets: Vec<u32>,
+    pub values: Vec<T>,
+}
+
+impl<T> Csr<T> {
+    pub fn new() -> Csr<T> {
+        Csr {
+            offsets: vec![0],
+            values: Vec::new(),
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn row(&self, i: usize) -> &[T] {
+        &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    pub fn push_row(&mut self, row: impl IntoIterator<Item = T>) {
+        self.values.extend(row);
+        self.offsets.push(self.values.len() as u32);
+    }
+
+    /// Appends the rows of `other` after this one's.
+    pub fn append(&mut self, other: Csr<T>) {
+        let base = self.values.len() as u32;
+        self.offsets
+            .extend(other.offsets[1..].iter().map(|o| o + base));
+        self.values.extend(other.values);
+    }
+}
+
+/// Post → its (group, position) memberships, by a counting sort of `(post, group, position)`
+/// triples (stable: each post's memberships keep their order).
+pub fn by_post(n_posts: usize, memberships: &[(u32, u32, u32)]) -> Csr<(u32, u32)> {
+    let mut offsets = vec![0u32; n_posts + 1];
+    for &(p, _, _) in memberships {
+        offsets[p as usize + 1] += 1;
+    }
+    for p in 0..n_posts {
+        offsets[p + 1] += offsets[p];
+    }
+    let mut next = offsets.clone();
+    let mut values = vec![(0u32, 0u32); memberships.len()];
+    for &(p, g, k) in memberships {
+        let slot = &mut next[p as usize];
+        values[*slot as usize] = (g, k);
+        *slot += 1;
+    }
+    Csr { offsets, values }
+}
+
+/// One key's posts inside the sorted arrays.
+#[derive(Debug, Clone, Copy)]
+pub struct Group {
+    /// The key itself, to name the object in reports.
+    pub key: Key,
+    pub start: u32,
+    pub end: u32,
+    /// A post that has this key, to show what the key is.
+    pub example_post: u32,
+}
+
+/// The time-sorted posts of every key that at least two accounts used.
+#[derive(Debug, Default)]
+pub struct KeyIndex {
+    times: Vec<i64>,
+    authors: Vec<u32>,
+    pub groups: Vec<Group>,
+    /// Post → (group, position of its own entry) for its keys that two or more accounts
+    /// used: a window is scanned outwards from the post's own place, without a search.
+    post_groups: Csr<(u32, u32)>,
+}
+
+/// Marks seen ids; `next()` starts a new set without clearing (an epoch counter).
+pub struct Stamp {
+    marks: Vec<u32>,
+    epoch: u32,
+}
+
+impl Stamp {
+    pub fn new(n: usize) -> Stamp {
+        Stamp {
+            marks: vec![0; n],
+            epoch: 0,
+        }
+    }
+
+    pub fn next(&mut self) {
+        if self.epoch == u32::MAX {
+            self.marks.fill(0);
+            self.epoch = 0;
+        }
+        self.epoch += 1;
+    }
+
+    /// Marks `i`; true when it was not marked in the current set.
+    pub fn mark(&mut self, i: u32) -> bool {
+        let m = &mut self.marks[i as usize];
+        if *m == self.epoch {
+            false
+        } else {
+            *m = self.epoch;
+            true
+        }
+    }
+
+    pub fn is_marked(&self, i: u32) -> bool {
+        self.marks[i as usize] == self.epoch
+    }
+}
+
+impl KeyIndex {
+    /// Builds the index of `keys` (post → its distinct keys).
+    pub fn build(keys: &Csr<Key>, times: &[i64], authors: &[u32]) -> KeyIndex {
+        let n_posts = keys.rows();
+        // Most keys occur once and can give no pair: a count sketch (which never undercounts)
+        // drops them before the sort.
+        const SKETCH_BITS: u32 = 22;
+        let slot = |k: Key| (k >> (128 - SKETCH_BITS)) as usize;
+        let sketch: Vec<AtomicU32> = (0..1usize << SKETCH_BITS)
+            .map(|_| AtomicU32::new(0))
+            .collect();
+        keys.values.par_chunks(1 << 16).for_each(|c| {
+            for &k in c {
+                sketch[slot(k)].fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let mut entries: Vec<(Key, i64, u32, u32)> = Vec::new();
+        for p in 0..n_posts {
+            for &k in keys.row(p) {
+                if sketch[slot(k)].load(Ordering::Relaxed) >= 2 {
+                    entries.push((k, times[p], authors[p], p as u32));
+                }
+            }
+        }
+        drop(sketch);
+        entries.par_sort_unstable();
+        let mut index = KeyIndex::default();
+        let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let k = entries[i].0;
+            let mut j = i + 1;
+            let mut two_accounts = false;
+            while j < entries.len() && entries[j].0 == k {
+                two_accounts |= entries[j].2 != entries[i].2;
+                j += 1;
+            }
+            if two_accounts {
+                let g = index.groups.len() as u32;
+                let start = index.times.len() as u32;
+                let mut last: Option<(i64, u32)> = None;
+                for e in &entries[i..j] {
+                    if last != Some((e.1, e.2)) {
+                        index.times.push(e.1);
+                        index.authors.push(e.2);
+                        last = Some((e.1, e.2));
+                    }
+                    memberships.push((e.3, g, index.times.len() as u32 - 1));
+                }
+                index.groups.push(Group {
+                    key: k,
+                    start,
+                    end: index.times.len() as u32,
+                    example_post: entries[i].3,
+                });
+            }
+            i = j;
+        }
+        index.post_groups = by_post(n_posts, &memberships);
+        index
+    }
+
+    /// (group, own position) of post `p`'s keys that two or more accounts used.
+    pub fn groups_of(&self, p: usize) -> &[(u32, u32)] {
+        if self.post_groups.offsets.len() <= p + 1 {
+            return &[];
+        }
+        self.post_groups.row(p)
+    }
+
+    /// Accounts other than `author` with a post in group `g` at a time within `tau` of `t`
+    /// (inclusive), scanning both ways from position `own` (the post's own entry, at time
+    /// `t`). Each is passed to `found` once per `seen` set; returns whether the window held
+    /// any other account at all.
+    #[allow(clippy::too_many_arguments)]
+    pub fn partners(
+        &self,
+        g: u32,
+        own: u32,
+        t: i64,
+        author: u32,
+        tau: i64,
+        seen: &mut Stamp,
+        mut found: impl FnMut(u32),
+    ) -> bool {
+        let grp = self.groups[g as usize];
+        let (s, e, own) = (grp.start as usize, grp.end as usize, own as usize);
+        let (lo_t, hi_t) = (t.saturating_sub(tau), t.saturating_add(tau));
+        let mut any = false;
+        let mut visit = |k: usize| {
+            let b = self.authors[k];
+            if b != author {
+                any = true;
+                if seen.mark(b) {
+                    found(b);
+                }
+            }
+        };
+        let mut k = own;
+        while k > s && self.times[k - 1] >= lo_t {
+            k -= 1;
+            visit(k);
+        }
+        let mut k = own + 1;
+        while k < e && self.times[k] <= hi_t {
+            visit(k);
+            k += 1;
+        }
+        any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csr(rows: &[&[Key]]) -> Csr<Key> {
+        let mut c = Csr::new();
+        for r in rows {
+            c.push_row(r.iter().copied());
+        }
+        c
+    }
+
+    fn partners_of(idx: &KeyIndex, p: usize, t: i64, a: u32, tau: i64) -> Vec<u32> {
+        let mut seen = Stamp::new(10);
+        seen.next();
+        let mut out = Vec::new();
+        for &(g, own) in idx.groups_of(p) {
+            idx.partners(g, own, t, a, tau, &mut seen, |b| out.push(b));
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn inclusive_sliding_window() {
+        // Key 1: accounts 0, 1, 2 at 0 s, 60 s, 121 s; key 2: only account 3 (dropped).
+        let keys = csr(&[&[1], &[1], &[1], &[2], &[2]]);
+        let times = [0, 60, 121, 5, 6];
+        let authors = [0, 1, 2, 3, 3];
+        let idx = KeyIndex::build(&keys, &times, &authors);
+        assert_eq!(idx.groups.len(), 1, "a key of one account is no group");
+        assert_eq!(
+            partners_of(&idx, 0, 0, 0, 60),
+            [1],
+            "exactly τ apart: a pair"
+        );
+        assert_eq!(partners_of(&idx, 1, 60, 1, 60), [0], "61 s apart: none");
+        assert_eq!(partners_of(&idx, 2, 121, 2, 60), Vec::<u32>::new());
+        assert_eq!(partners_of(&idx, 1, 60, 1, 61), [0, 2]);
+        assert!(idx.groups_of(3).is_empty());
+    }
+
+    #[test]
+    fn several_keys_give_each_account_once() {
+        let keys = csr(&[&[1, 2], &[1, 2], &[2]]);
+        let idx = KeyIndex::build(&keys, &[0, 10, 20], &[0, 1, 1]);
+        assert_eq!(partners_of(&idx, 0, 0, 0, 60), [1]);
+        assert_eq!(idx.groups_of(0).len(), 2);
+    }
+}
