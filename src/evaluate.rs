@@ -313,13 +313,16 @@ pub fn evaluate(
     }
     let analyzer = Analyzer::new(opts.train.tokenizer.clone());
     let vcfg = opts.train.vectorizer.clone();
+    vcfg.check()?;
     let corpus = Corpus::build(
         &analyzer,
         &data.texts,
         vcfg.ngram_min,
         vcfg.ngram_max,
+        vcfg.max_vocabulary,
         progress,
-    );
+    )
+    .map_err(|e| e.for_input(source, ""))?;
 
     // (repeat, fold, train rows, test rows)
     let mut plans: Vec<(usize, usize, Vec<usize>, Vec<usize>)> = Vec::new();

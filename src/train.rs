@@ -67,10 +67,11 @@ pub fn train(
     // never in memory together.
     let mut texts = std::mem::take(&mut data.texts);
     let bar = progress.bar(texts.len() as u64, "tokenizing");
-    let mut builder = CorpusBuilder::new(config.vectorizer.ngram_min, config.vectorizer.ngram_max);
+    let v = &config.vectorizer;
+    let mut builder = CorpusBuilder::new(v.ngram_min, v.ngram_max, v.max_vocabulary);
     while !texts.is_empty() {
         let batch: Vec<String> = texts.drain(..TEXT_BATCH.min(texts.len())).collect();
-        builder.add(&analyzer, &batch);
+        builder.add(&analyzer, &batch)?;
         bar.inc(batch.len() as u64);
         drop(batch);
         release_free_memory();

@@ -27,7 +27,19 @@ pub struct VectorizerConfig {
     pub max_df: f64,
     /// Keep at most this many terms, the most frequent by document frequency.
     pub max_features: Option<usize>,
+    /// Refuse training data with more distinct n-grams than this: a limit that protects the
+    /// machine (each candidate costs memory until the df limits prune it).
+    #[serde(default = "default_max_vocabulary")]
+    pub max_vocabulary: usize,
     pub sublinear_tf: bool,
+}
+
+/// Default [`VectorizerConfig::max_vocabulary`]: 20 million distinct n-grams, about 1 GB of
+/// bookkeeping while fitting. The 721k-post benchmark holds 2.4 million.
+pub const DEFAULT_MAX_VOCABULARY: usize = 20_000_000;
+
+fn default_max_vocabulary() -> usize {
+    DEFAULT_MAX_VOCABULARY
 }
 
 impl Default for VectorizerConfig {
@@ -38,6 +50,7 @@ impl Default for VectorizerConfig {
             min_df: 2,
             max_df: 1.0,
             max_features: None,
+            max_vocabulary: DEFAULT_MAX_VOCABULARY,
             sublinear_tf: true,
         }
     }
@@ -61,6 +74,13 @@ impl VectorizerConfig {
                 "max-df",
                 self.max_df,
                 "must be a fraction in (0, 1]",
+            ));
+        }
+        if self.max_vocabulary == 0 || self.max_vocabulary >= u32::MAX as usize {
+            return Err(Error::param(
+                "max-vocabulary",
+                self.max_vocabulary,
+                format!("must be in 1..{}", u32::MAX),
             ));
         }
         if self.max_features == Some(0) {
@@ -224,6 +244,7 @@ pub struct ColumnMap {
 /// batch's texts once they are analyzed.
 pub struct CorpusBuilder {
     grams: Grams,
+    max_ngrams: usize,
     doc_grams: Vec<u32>,
     doc_ptr: Vec<usize>,
     ngram_min: usize,
@@ -231,9 +252,12 @@ pub struct CorpusBuilder {
 }
 
 impl CorpusBuilder {
-    pub fn new(ngram_min: usize, ngram_max: usize) -> CorpusBuilder {
+    /// A builder for n-grams of `ngram_min..=ngram_max` terms that refuses to hold more
+    /// than `max_ngrams` distinct ones.
+    pub fn new(ngram_min: usize, ngram_max: usize, max_ngrams: usize) -> CorpusBuilder {
         CorpusBuilder {
             grams: Grams::new(),
+            max_ngrams,
             doc_grams: Vec::new(),
             doc_ptr: vec![0],
             ngram_min,
@@ -242,7 +266,7 @@ impl CorpusBuilder {
     }
 
     /// Analyzes `texts` in parallel and interns their n-grams (ids in input order).
-    pub fn add<S: AsRef<str> + Sync>(&mut self, analyzer: &Analyzer, texts: &[S]) {
+    pub fn add<S: AsRef<str> + Sync>(&mut self, analyzer: &Analyzer, texts: &[S]) -> Result<()> {
         let (mut term_ids, mut is_domain) = (Vec::new(), Vec::new());
         let g = &mut self.grams;
         for chunk in texts.chunks(CHUNK * 8) {
@@ -274,8 +298,21 @@ impl CorpusBuilder {
                     self.doc_grams.push(prefix - 1);
                 });
                 self.doc_ptr.push(self.doc_grams.len());
+                if g.gram_parts.len() > self.max_ngrams {
+                    return Err(Error::bad_input(
+                        "training data",
+                        format!(
+                            "post {} brings the distinct n-grams past {} (--max-vocabulary); raise \
+                             --max-vocabulary if the machine has the memory (about 50 bytes each), \
+                             or count shorter n-grams (--ngrams 1-1)",
+                            self.doc_ptr.len() - 1,
+                            self.max_ngrams
+                        ),
+                    ));
+                }
             }
         }
+        Ok(())
     }
 
     pub fn finish(self) -> Corpus {
@@ -301,16 +338,17 @@ impl Corpus {
         texts: &[S],
         ngram_min: usize,
         ngram_max: usize,
+        max_ngrams: usize,
         progress: &Progress,
-    ) -> Corpus {
+    ) -> Result<Corpus> {
         let bar = progress.bar(texts.len() as u64, "tokenizing");
-        let mut b = CorpusBuilder::new(ngram_min, ngram_max);
+        let mut b = CorpusBuilder::new(ngram_min, ngram_max, max_ngrams);
         for chunk in texts.chunks(CHUNK * 8) {
-            b.add(analyzer, chunk);
+            b.add(analyzer, chunk)?;
             bar.inc(chunk.len() as u64);
         }
         bar.finish_and_clear();
-        b.finish()
+        Ok(b.finish())
     }
 
     pub fn len(&self) -> usize {
@@ -472,8 +510,9 @@ impl Vectorizer {
             texts,
             config.ngram_min,
             config.ngram_max,
+            config.max_vocabulary,
             progress,
-        );
+        )?;
         let rows: Vec<usize> = (0..corpus.len()).collect();
         let (v, x, stats, _) = corpus.fit(config, &rows)?;
         Ok((v, x, stats))
@@ -581,6 +620,27 @@ mod tests {
     }
 
     #[test]
+    fn too_many_distinct_ngrams_is_a_clear_error() {
+        let texts = docs(&["alpha beta", "gamma delta", "epsilon zeta"]);
+        let cfg = VectorizerConfig {
+            max_vocabulary: 4,
+            ..VectorizerConfig::default()
+        };
+        let err = Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden())
+            .unwrap_err()
+            .to_string();
+        // Post 1 holds 3 n-grams (2 terms, 1 bigram); post 2 brings them to 6 > 4.
+        assert!(err.contains("post 2"), "{err}");
+        assert!(err.contains("--max-vocabulary"), "{err}");
+        let ok = VectorizerConfig {
+            max_vocabulary: 9,
+            min_df: 1,
+            ..VectorizerConfig::default()
+        };
+        assert!(Vectorizer::fit_transform(ok, &plain(), &texts, &Progress::hidden()).is_ok());
+    }
+
+    #[test]
     fn vocabulary_by_falling_df_and_df_limited() {
         let texts = docs(&["red apple pie", "red apple", "green pie", "red car"]);
         let (v, x, stats) = Vectorizer::fit_transform(
@@ -658,7 +718,15 @@ mod tests {
             "pie again please",
         ]);
         let a = Analyzer::new(TokenizerConfig::default());
-        let corpus = Corpus::build(&a, &texts, 1, 2, &Progress::hidden());
+        let corpus = Corpus::build(
+            &a,
+            &texts,
+            1,
+            2,
+            DEFAULT_MAX_VOCABULARY,
+            &Progress::hidden(),
+        )
+        .unwrap();
         let rows = [0usize, 2, 3, 4];
         let (v, x, _, map) = corpus.fit(VectorizerConfig::default(), &rows).unwrap();
         let subset: Vec<String> = rows.iter().map(|&r| texts[r].clone()).collect();

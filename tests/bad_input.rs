@@ -137,3 +137,28 @@ fn empty_and_header_only_files() {
         &["header.csv", "no data rows"],
     );
 }
+
+#[test]
+fn vocabulary_limit_stops_training_with_a_clear_message() {
+    let w = Workdir::new();
+    w.demo_csv("d.csv", 400, 3);
+    w.fails(
+        &[
+            "train",
+            "d.csv",
+            "--out",
+            "m.model",
+            "--max-vocabulary",
+            "50",
+        ],
+        2,
+        &["d.csv", "--max-vocabulary", "past 50"],
+    );
+    assert!(!w.path("m.model").exists());
+    w.fails(
+        &["evaluate", "d.csv", "--max-vocabulary", "50"],
+        2,
+        &["d.csv", "--max-vocabulary"],
+    );
+    w.ok(&["train", "d.csv", "--out", "m.model", "-q"]);
+}

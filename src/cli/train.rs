@@ -74,6 +74,10 @@ pub struct FeatureArgs {
     /// Keep at most this many terms (the most frequent).
     #[arg(long)]
     pub max_features: Option<usize>,
+    /// Stop with an error when the training posts hold more distinct n-grams than this
+    /// (every candidate costs memory before --min-df and --max-features prune them).
+    #[arg(long, default_value_t = crate::vectorize::DEFAULT_MAX_VOCABULARY, value_name = "N")]
+    pub max_vocabulary: usize,
     /// Raw term counts instead of 1 + ln(count).
     #[arg(long)]
     pub linear_tf: bool,
@@ -113,6 +117,7 @@ impl FeatureArgs {
                 min_df: self.min_df,
                 max_df: self.max_df,
                 max_features: self.max_features,
+                max_vocabulary: self.max_vocabulary,
                 sublinear_tf: !self.linear_tf,
             },
         )
