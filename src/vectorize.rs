@@ -34,6 +34,11 @@ pub struct VectorizerConfig {
     pub sublinear_tf: bool,
 }
 
+/// Default [`VectorizerConfig::max_features`]: on the benchmark's held-out split the cap
+/// scored ROC-AUC 0.8090 against 0.8071 without it (the rarest n-grams fit single authors),
+/// and it trains and scores faster in less memory.
+pub const DEFAULT_MAX_FEATURES: usize = 100_000;
+
 /// Default [`VectorizerConfig::max_vocabulary`]: 20 million distinct n-grams, about 1 GB of
 /// bookkeeping while fitting. The 721k-post benchmark holds 2.4 million.
 pub const DEFAULT_MAX_VOCABULARY: usize = 20_000_000;
@@ -49,7 +54,7 @@ impl Default for VectorizerConfig {
             ngram_max: 2,
             min_df: 2,
             max_df: 1.0,
-            max_features: None,
+            max_features: Some(DEFAULT_MAX_FEATURES),
             max_vocabulary: DEFAULT_MAX_VOCABULARY,
             sublinear_tf: true,
         }
