@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every file in a folder (malformed inputs: a fuzz corpus, a scraper's rejects) through
-# `train`, `evaluate` and `score --input`, each with and without --skip-bad-rows, and counts
+# `train`, `evaluate`, `score --input` and `coordination`, each with and without --skip-bad-rows, and counts
 # the outcomes. Every run must end with exit 0, or exit 2 with a message that names the file;
 # a panic, a timeout (a hang) or any other status is listed as a failure.
 #
@@ -30,7 +30,7 @@ for f in "$dir"/*; do
         runs=("score-model" "inspect")
         skips=("")
     else
-        runs=(train evaluate score)
+        runs=(train evaluate score coordination)
         skips=("" "--skip-bad-rows")
     fi
     for skip in "${skips[@]}"; do
@@ -39,6 +39,7 @@ for f in "$dir"/*; do
                 train) args=(train "$f" --out "$work/m.model" -q) ;;
                 evaluate) args=(evaluate "$f" --folds 2 -q) ;;
                 score) args=(score -m "$work/good.model" --input "$f" --format csv -q) ;;
+                coordination) args=(coordination "$f" --author-col author --time-col timestamp --out "$work/coord" -q) ;;
                 score-model) args=(score -m "$f" --format csv "a post #tag" "another post") ;;
                 inspect) args=(inspect "$f") ;;
             esac

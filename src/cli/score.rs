@@ -101,19 +101,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(input) = &args.input {
         let mut reader = PostReader::open(input, args.input_args.read_options())?;
         let bar = crate::progress::Progress::new(!args.quiet).bar(0, "scoring");
-        loop {
-            let batch = reader.next_batch(args.batch_size.max(1))?;
-            if batch.is_empty() {
-                break;
-            }
-            let texts: Vec<&str> = batch.iter().map(|r| r.text.as_str()).collect();
-            let scored = model.score_batch(&texts, threshold, args.explain);
+        let size = args.batch_size.max(1);
+        let mut batch = reader.next_batch(size)?;
+        while !batch.is_empty() {
+            // The next batch is read while this one is scored.
+            let (scored, next) = std::thread::scope(|s| {
+                let scoring = s.spawn(|| {
+                    let texts: Vec<&str> = batch.iter().map(|r| r.text.as_str()).collect();
+                    model.score_batch(&texts, threshold, args.explain)
+                });
+                let next = reader.next_batch(size);
+                let scored = scoring
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (scored, next)
+            });
             for (rec, s) in batch.iter().zip(&scored) {
                 flagged += u64::from(s.positive);
                 out.row(&rec.id, s, model.label_name(s.positive))?;
             }
             total += batch.len() as u64;
             bar.set_position(total);
+            batch = next?;
         }
         bar.finish_and_clear();
         out.flush()?;
