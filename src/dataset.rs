@@ -564,38 +564,7 @@ impl PostReader {
             })?;
             names.push(name.trim().to_string());
         }
-        let find = |col: &str| -> Result<usize> {
-            let hits: Vec<usize> = (0..names.len()).filter(|&i| names[i] == col).collect();
-            match hits.len() {
-                1 => Ok(hits[0]),
-                0 => Err(Error::bad_input(
-                    path,
-                    format!(
-                        "no column named {col:?}; columns found: {}{}",
-                        names.join(", "),
-                        if delimiter == b',' && names.len() == 1 && names[0].contains('\t') {
-                            " (the header has tabs: is this TSV? pass --delimiter tab)"
-                        } else if delimiter == b',' && names.len() == 1 && names[0].contains(';') {
-                            " (the header has semicolons: pass --delimiter ';')"
-                        } else {
-                            ""
-                        }
-                    ),
-                )),
-                _ => Err(Error::bad_input(
-                    path,
-                    format!(
-                        "the header names column {col:?} {} times (columns {}); rename all \
-                         but one",
-                        hits.len(),
-                        hits.iter()
-                            .map(|h| (h + 1).to_string())
-                            .collect::<Vec<_>>()
-                            .join(" and ")
-                    ),
-                )),
-            }
-        };
+        let find = |col: &str| find_column(path, &names, col, delimiter);
         let text_idx = find(&opts.text_col)?;
         let id_idx = if opts.id_col_explicit || names.contains(&opts.id_col) {
             Some(find(&opts.id_col)?)
@@ -855,6 +824,41 @@ fn check_field(
         ));
     }
     Ok(())
+}
+
+/// The index of header column `col` in `names`: an error naming the columns found (with a hint
+/// when the delimiter looks wrong) if there is none, or the positions if there are several.
+pub fn find_column(path: &str, names: &[String], col: &str, delimiter: u8) -> Result<usize> {
+    let hits: Vec<usize> = (0..names.len()).filter(|&i| names[i] == col).collect();
+    match hits.len() {
+        1 => Ok(hits[0]),
+        0 => Err(Error::bad_input(
+            path,
+            format!(
+                "no column named {col:?}; columns found: {}{}",
+                names.join(", "),
+                if delimiter == b',' && names.len() == 1 && names[0].contains('\t') {
+                    " (the header has tabs: is this TSV? pass --delimiter tab)"
+                } else if delimiter == b',' && names.len() == 1 && names[0].contains(';') {
+                    " (the header has semicolons: pass --delimiter ';')"
+                } else {
+                    ""
+                }
+            ),
+        )),
+        _ => Err(Error::bad_input(
+            path,
+            format!(
+                "the header names column {col:?} {} times (columns {}); rename all \
+                     but one",
+                hits.len(),
+                hits.iter()
+                    .map(|h| (h + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        )),
+    }
 }
 
 /// A post text must hold something, and no NUL: NUL bytes are what a file preallocated and

@@ -516,28 +516,7 @@ fn read_delimited(
             .iter()
             .map(|h| String::from_utf8_lossy(h).trim().to_string())
             .collect();
-        let find = |col: &str| -> Result<usize> {
-            let hits: Vec<usize> = (0..names.len()).filter(|&i| names[i] == col).collect();
-            match hits.len() {
-                1 => Ok(hits[0]),
-                0 => Err(Error::bad_input(
-                    path,
-                    format!(
-                        "no column named {col:?}; columns found: {}{}",
-                        names.join(", "),
-                        if delimiter == b',' && names.len() == 1 && names[0].contains('\t') {
-                            " (the header has tabs: is this TSV? pass --delimiter tab)"
-                        } else {
-                            ""
-                        }
-                    ),
-                )),
-                _ => Err(Error::bad_input(
-                    path,
-                    format!("the header names column {col:?} {} times", hits.len()),
-                )),
-            }
-        };
+        let find = |col: &str| crate::dataset::find_column(path, &names, col, delimiter);
         let opts = &spec.read;
         let text_i = find(&opts.text_col)?;
         let id_i = if opts.id_col_explicit || names.contains(&opts.id_col) {
