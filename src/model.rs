@@ -337,31 +337,26 @@ impl<'a> Cursor<'a> {
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
-    fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
-        let raw = self.take(n.checked_mul(4)?)?;
+    /// `n` little-endian values of `N` bytes each, decoded by `from`.
+    fn array<const N: usize, T>(&mut self, n: usize, from: fn([u8; N]) -> T) -> Option<Vec<T>> {
+        let raw = self.take(n.checked_mul(N)?)?;
         Some(
-            raw.chunks_exact(4)
-                .map(|c| u32::from_le_bytes(c.try_into().unwrap_or_default()))
+            raw.chunks_exact(N)
+                .map(|c| from(c.try_into().unwrap_or([0; N])))
                 .collect(),
         )
+    }
+
+    fn u32s(&mut self, n: usize) -> Option<Vec<u32>> {
+        self.array(n, u32::from_le_bytes)
     }
 
     fn u64s(&mut self, n: usize) -> Option<Vec<u64>> {
-        let raw = self.take(n.checked_mul(8)?)?;
-        Some(
-            raw.chunks_exact(8)
-                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
-                .collect(),
-        )
+        self.array(n, u64::from_le_bytes)
     }
 
     fn f64s(&mut self, n: usize) -> Option<Vec<f64>> {
-        let raw = self.take(n.checked_mul(8)?)?;
-        Some(
-            raw.chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().unwrap_or_default()))
-                .collect(),
-        )
+        self.array(n, f64::from_le_bytes)
     }
 }
 
