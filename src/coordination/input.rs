@@ -7,7 +7,7 @@
 
 /// Account name → id while reading (ahash: names are hashed once per row).
 type Names = std::collections::HashMap<String, u32, ahash::RandomState>;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -427,41 +427,10 @@ fn line_of_offset(path: &str, offset: u64) -> Option<u64> {
     }
 }
 
-/// Opens and decodes (gzip by content) `path`, refusing UTF-16 and skipping a UTF-8 BOM.
+/// Opens and decodes `path` as every input is opened ([`crate::dataset::open`]: gzip by
+/// content, UTF-16 and binary files refused, a UTF-8 BOM skipped).
 fn open_decoded(path: &str) -> Result<Box<dyn BufRead + Send>> {
-    let raw: Box<dyn Read + Send> = if path == STDIN {
-        Box::new(io::stdin())
-    } else {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if meta.is_dir() {
-            return Err(Error::bad_input(
-                path,
-                "is a directory; give the path of a CSV, TSV or JSONL file",
-            ));
-        }
-        Box::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?)
-    };
-    let mut buffered = BufReader::with_capacity(1 << 18, raw);
-    let head = buffered.fill_buf().map_err(|e| Error::io(path, e))?;
-    let gzip = head.starts_with(&[0x1f, 0x8b]);
-    let decoded: Box<dyn Read + Send> = if gzip {
-        Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
-    } else {
-        Box::new(buffered)
-    };
-    let mut reader = BufReader::with_capacity(1 << 20, decoded);
-    let head = reader.fill_buf().map_err(|e| read_error(path, e))?;
-    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
-        return Err(Error::bad_input(
-            path,
-            "is UTF-16 (it starts with a UTF-16 byte-order mark); trollwatch reads UTF-8: \
-             convert it first, e.g. `iconv -f UTF-16 -t UTF-8`",
-        ));
-    }
-    if head.starts_with(&[0xef, 0xbb, 0xbf]) {
-        reader.consume(3);
-    }
-    Ok(Box::new(reader))
+    crate::dataset::open(path).map(|opened| opened.reader)
 }
 
 fn read_error(path: &str, e: io::Error) -> Error {
