@@ -216,9 +216,17 @@ pub fn read(
     };
     let (tx, rx) = mpsc::sync_channel::<Result<Batch>>(4);
     std::thread::scope(|scope| {
-        let producer = scope.spawn(move || match delimiter {
-            Some(d) => read_delimited(path, spec, d, &tx),
-            None => read_generic(path, spec, &tx),
+        let producer = scope.spawn(move || {
+            let read = match delimiter {
+                Some(d) => read_delimited(path, spec, d, &tx),
+                None => read_generic(path, spec, &tx),
+            };
+            // The consumer reports the error; the producer's result only says it failed.
+            read.map_err(|e| {
+                let shown = e.to_string();
+                let _ = tx.send(Err(e));
+                Error::bad_input(path, shown)
+            })
         });
         let mut posts = Posts::default();
         let mut objects = Objects::default();
@@ -384,14 +392,7 @@ fn read_generic(
         merge_skips(&mut check.skipped, reader.skipped);
         Ok(check.skipped)
     };
-    match run() {
-        Ok(s) => Ok(s),
-        Err(e) => {
-            let shown = e.to_string();
-            let _ = tx.send(Err(e));
-            Err(Error::bad_input(path, shown))
-        }
-    }
+    run()
 }
 
 fn merge_skips(into: &mut SkipReport, from: SkipReport) {
@@ -620,14 +621,7 @@ fn read_delimited(
         }
         Ok(check.skipped)
     };
-    match run() {
-        Ok(s) => Ok(s),
-        Err(e) => {
-            let shown = e.to_string();
-            let _ = tx.send(Err(e));
-            Err(Error::bad_input(path, shown))
-        }
-    }
+    run()
 }
 
 /// Renumbers accounts so that ids follow the order of names.
