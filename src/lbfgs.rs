@@ -275,21 +275,13 @@ pub fn minimize(
         iterations += 1;
         on_iter(iterations, value);
         if sy > 0.0 {
-            let pair = if history.len() == opts.memory {
-                let mut old = history.pop_front().unwrap_or(Pair {
-                    s: Vec::new(),
-                    y: Vec::new(),
-                    rho: 0.0,
-                });
-                old.s = s;
-                old.y = y;
-                old
-            } else {
-                Pair { s, y, rho: 0.0 }
-            };
+            if history.len() == opts.memory {
+                history.pop_front();
+            }
             history.push_back(Pair {
+                s,
+                y,
                 rho: 1.0 / sy,
-                ..pair
             });
         }
     };
