@@ -84,6 +84,7 @@ fn stages(c: &mut Criterion) {
         "demo.csv",
         cols,
         &TrainConfig::default(),
+        None,
         &Progress::hidden(),
     )
     .unwrap();

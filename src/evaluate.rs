@@ -130,7 +130,7 @@ use crate::tokenize::Analyzer;
 use crate::vectorize::Corpus;
 
 /// Per-row columns besides text and label that an evaluation may use.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct RowInfo {
     /// Group of each row (empty = a group of its own).
     pub groups: Option<Vec<String>>,
@@ -138,6 +138,13 @@ pub struct RowInfo {
     pub times: Option<Vec<i64>>,
     /// Category of each row, for per-category recall.
     pub categories: Option<Vec<String>>,
+    /// Coordination features of each row, when the training settings ask for them.
+    pub dense: Option<crate::features::Dense>,
+    /// The coordination analysis behind `dense` (kept for account-level statistics).
+    pub coordination: Option<(
+        crate::coordination::input::Posts,
+        crate::coordination::graph::Graph,
+    )>,
 }
 
 /// One out-of-fold prediction.
@@ -311,6 +318,7 @@ pub fn evaluate(
             format!("{k} folds need at least {k} rows of each class; found {positives} positive and {negatives} negative"),
         ));
     }
+    crate::train::check_dense(&opts.train, info.dense.as_ref(), n)?;
     let analyzer = Analyzer::new(opts.train.tokenizer.clone());
     let vcfg = opts.train.vectorizer.clone();
     vcfg.check()?;
@@ -416,15 +424,21 @@ pub fn evaluate(
             bar.inc(1);
             continue;
         }
-        let (vectorizer, x, _, map) = corpus.fit(vcfg.clone(), train).map_err(|e| {
+        let (vectorizer, mut x, _, map) = corpus.fit(vcfg.clone(), train).map_err(|e| {
             e.for_input(
                 source,
                 &format!("fold {} of repeat {}: ", fold + 1, repeat + 1),
             )
         })?;
+        if let Some(d) = &info.dense {
+            d.append_to(&mut x, train);
+        }
         let (linear, fit) = logistic::fit(&x, &y, &opts.train.logistic, &Progress::hidden())?;
         drop(x);
-        let xt = corpus.matrix(test, &map, &vectorizer);
+        let mut xt = corpus.matrix(test, &map, &vectorizer);
+        if let Some(d) = &info.dense {
+            d.append_to(&mut xt, test);
+        }
         let scores: Vec<f64> = (0..xt.n_rows())
             .into_par_iter()
             .map(|i| {

@@ -9,11 +9,13 @@
 //! same objects within seconds of each other. [`synth`] makes the demo data, [`cli`] is the
 //! command line the two binaries share.
 
+pub mod account;
 pub mod cli;
 pub mod coordination;
 pub mod dataset;
 pub mod error;
 pub mod evaluate;
+pub mod features;
 pub mod lbfgs;
 pub mod logistic;
 pub mod memory;

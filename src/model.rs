@@ -25,7 +25,12 @@ use crate::vocab::Vocabulary;
 
 pub const MAGIC: &[u8; 16] = b"TROLLWATCH-MODEL";
 pub const FORMAT_NAME: &str = "trollwatch-model";
-pub const FORMAT_VERSION: u32 = 2;
+/// The newest format this writes and reads. Version 3 is version 2 plus a model's dense
+/// feature columns (coordination features: their weights follow the terms' weights) and its
+/// account model (in the metadata); a model without either is still written as version 2.
+pub const FORMAT_VERSION: u32 = 3;
+/// The oldest format this reads.
+pub const OLDEST_FORMAT_VERSION: u32 = 2;
 
 /// The two classes: `positive` is the troll class, scored as the probability.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +82,32 @@ pub struct ModelMeta {
     /// Cross-validation run at training time (`train --cv`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cv: Option<CvSummary>,
+    /// Coordination features (`--features text,coordination`): how to compute them. Their
+    /// weights follow the terms' in the weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordination: Option<crate::features::CoordinationSpec>,
+    /// Account model (`train --account-model`), used by `score --by author`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_model: Option<crate::account::AccountModel>,
+    /// Column naming the account, for account-level scoring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_col: Option<String>,
+}
+
+impl ModelMeta {
+    /// Dense feature columns after the vocabulary's.
+    pub fn dense_width(&self) -> usize {
+        self.coordination.as_ref().map_or(0, |c| c.width())
+    }
+
+    /// The format version this model is written with: 2 unless it needs version 3's parts.
+    pub fn file_version(&self) -> u32 {
+        if self.coordination.is_some() || self.account_model.is_some() {
+            3
+        } else {
+            2
+        }
+    }
 }
 
 /// What cross-validation said about these options before the final fit.
@@ -111,7 +142,9 @@ impl Model {
 
     /// The file's bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let meta = serde_json::to_vec(&self.meta)
+        let mut meta_fields = self.meta.clone();
+        meta_fields.format_version = self.meta.file_version();
+        let meta = serde_json::to_vec(&meta_fields)
             .map_err(|e| Error::Training(format!("cannot encode model metadata: {e}")))?;
         let (text, ends, slots) = self.vectorizer.vocabulary.parts();
         let n = ends.len();
@@ -126,10 +159,11 @@ impl Model {
             + 8
             + 8 * slots.len()
             + 16 * n
+            + 8 * self.meta.dense_width()
             + 32;
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&self.meta.file_version().to_le_bytes());
         out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
         out.extend_from_slice(&meta);
         out.extend_from_slice(&(n as u64).to_le_bytes());
@@ -206,7 +240,7 @@ impl Model {
                 env!("CARGO_PKG_VERSION")
             )));
         }
-        if version < FORMAT_VERSION {
+        if version < OLDEST_FORMAT_VERSION {
             return Err(bad(format!(
                 "uses model format version {version}, which this trollwatch no longer reads; retrain the model"
             )));
@@ -297,14 +331,32 @@ impl Model {
         let idf = r
             .f64s(n)
             .ok_or_else(|| bad("is truncated in its IDF values".into()))?;
+        if meta.format_version != version {
+            return Err(bad(format!(
+                "is inconsistent: its header says format version {version}, its metadata {}",
+                meta.format_version
+            )));
+        }
+        if let Some(spec) = &meta.coordination {
+            spec.params().map_err(|e| {
+                bad(format!(
+                    "is inconsistent: its coordination settings are invalid ({e})"
+                ))
+            })?;
+        }
+        if let Some(am) = &meta.account_model {
+            am.check(meta.coordination.is_some())
+                .map_err(|e| bad(format!("is inconsistent: {e}")))?;
+        }
+        let dense = meta.dense_width();
         let weights = r
-            .f64s(n)
+            .f64s(n + dense)
             .ok_or_else(|| bad("is truncated in its weights".into()))?;
         if let Some(k) = idf.iter().chain(&weights).position(|v| !v.is_finite()) {
             return Err(bad(format!(
                 "is inconsistent: {} {} is not a finite number",
                 if k < n { "IDF value" } else { "weight" },
-                k % n.max(1)
+                if k < n { k } else { k - n }
             )));
         }
         if r.pos != body.len() {

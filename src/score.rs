@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::features::Dense;
 use crate::model::Model;
 
 /// One term's share of a post's decision value: `tfidf · weight`.
@@ -27,25 +28,68 @@ pub struct Scored {
 }
 
 impl Model {
-    /// Scores `texts` in parallel; `explain` is how many terms to report per post.
+    /// Scores `texts` in parallel; `explain` is how many terms to report per post. For a
+    /// model with coordination features use [`Model::score_batch_with`]: here they are zero.
     pub fn score_batch<S: AsRef<str> + Sync>(
         &self,
         texts: &[S],
         threshold: f64,
         explain: usize,
     ) -> Vec<Scored> {
+        self.score_batch_with(texts, None, threshold, explain)
+    }
+
+    /// Scores `texts` with their rows of dense features (the coordination features the model
+    /// was trained with, computed over the same batch).
+    pub fn score_batch_with<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        dense: Option<&Dense>,
+        threshold: f64,
+        explain: usize,
+    ) -> Vec<Scored> {
+        let base = self.vectorizer.n_features() as u32;
         texts
             .par_iter()
+            .enumerate()
             .with_min_len(64)
             .map_init(
                 || (Vec::new(), Vec::new(), Vec::new()),
-                |(tokens, idx, val), text| {
+                |(tokens, idx, val), (i, text)| {
                     self.analyzer.analyze(text.as_ref(), tokens);
                     self.vectorizer.transform_tokens(tokens, idx, val);
+                    if let Some(d) = dense {
+                        for (j, &v) in d.row(i).iter().enumerate() {
+                            if v != 0.0 {
+                                idx.push(base + j as u32);
+                                val.push(v);
+                            }
+                        }
+                    }
                     self.scored(idx, val, threshold, explain)
                 },
             )
             .collect()
+    }
+
+    /// What a model needs beyond the text of each post, to say when it is missing: the
+    /// coordination columns, computed over a batch.
+    pub fn needs_batch_columns(&self) -> Option<Vec<String>> {
+        self.meta.coordination.as_ref().map(|c| c.columns())
+    }
+
+    /// The name of column `c`: a vocabulary term, or a dense feature's name.
+    pub fn column_name(&self, c: usize) -> String {
+        let n = self.vectorizer.n_features();
+        if c < n {
+            self.vectorizer.vocabulary.term(c).to_string()
+        } else {
+            self.meta
+                .coordination
+                .as_ref()
+                .and_then(|s| s.names().get(c - n).cloned())
+                .unwrap_or_else(|| format!("feature {c}"))
+        }
     }
 
     /// Scores one post.
@@ -72,7 +116,7 @@ impl Model {
                 .into_iter()
                 .take(explain)
                 .map(|(c, contribution)| Contribution {
-                    term: self.vectorizer.vocabulary.term(c as usize).to_string(),
+                    term: self.column_name(c as usize),
                     contribution,
                 })
                 .collect();
@@ -101,12 +145,7 @@ impl Model {
                 .total_cmp(&self.linear.weights[a])
                 .then(a.cmp(&b))
         });
-        let named = |i: &usize| {
-            (
-                self.vectorizer.vocabulary.term(*i).to_string(),
-                self.linear.weights[*i],
-            )
-        };
+        let named = |i: &usize| (self.column_name(*i), self.linear.weights[*i]);
         let top: Vec<_> = order
             .iter()
             .take(k)

@@ -125,6 +125,39 @@ impl Csr {
         }
         out
     }
+
+    /// Appends `k` columns after the existing ones, row `i` taking the non-zero values of
+    /// `values(i)` (length `k`). In place: rows move back to front, so no second copy of the
+    /// matrix is made.
+    pub fn append_columns<'v>(&mut self, k: usize, values: impl Fn(usize) -> &'v [f32]) {
+        let n = self.n_rows();
+        let base = self.n_cols as u32;
+        let extra: Vec<usize> = (0..n)
+            .map(|i| values(i).iter().filter(|v| **v != 0.0).count())
+            .collect();
+        let added: usize = extra.iter().sum();
+        let old_nnz = self.nnz();
+        self.indices.resize(old_nnz + added, 0);
+        self.data.resize(old_nnz + added, 0.0);
+        let mut shift = added;
+        for i in (0..n).rev() {
+            let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+            shift -= extra[i];
+            let (na, nb) = (a + shift, b + shift);
+            self.indices.copy_within(a..b, na);
+            self.data.copy_within(a..b, na);
+            let mut at = nb;
+            for (j, &v) in values(i).iter().enumerate() {
+                if v != 0.0 {
+                    self.indices[at] = base + j as u32;
+                    self.data[at] = v;
+                    at += 1;
+                }
+            }
+            self.indptr[i + 1] = nb + extra[i];
+        }
+        self.n_cols += k;
+    }
 }
 
 /// Dot product of a sparse row (`idx`, `val`) with a dense vector.

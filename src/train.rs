@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Labeled;
 use crate::error::{Error, Result};
+use crate::features::{CoordinationSpec, Dense};
 use crate::logistic::{self, LogisticParams};
 use crate::memory::{self, release_free_memory};
 use crate::model::{self, DataSummary, InputColumns, Labels, Model, ModelMeta};
@@ -20,6 +21,9 @@ pub struct TrainConfig {
     pub logistic: LogisticParams,
     /// Decision threshold stored in the model. Default 0.5.
     pub threshold: Option<f64>,
+    /// Coordination features beside the text (`--features text,coordination`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordination: Option<CoordinationSpec>,
 }
 
 impl TrainConfig {
@@ -27,6 +31,9 @@ impl TrainConfig {
     pub fn check(&self) -> Result<()> {
         self.vectorizer.check()?;
         self.logistic.check()?;
+        if let Some(c) = &self.coordination {
+            c.params()?;
+        }
         if let Some(t) = self.threshold {
             if !(0.0..=1.0).contains(&t) {
                 return Err(Error::param("threshold", t, "must be in [0, 1]"));
@@ -48,15 +55,18 @@ pub struct Timings {
 
 /// Fits the whole pipeline on `data`. `source` names the input in the model's summary.
 /// `data` is consumed: the texts are dropped as soon as they are tokenized, before the
-/// matrix and the fit need their memory.
+/// matrix and the fit need their memory. `dense` holds the rows' coordination features when
+/// the configuration asks for them.
 pub fn train(
     mut data: Labeled,
     source: &str,
     input: InputColumns,
     config: &TrainConfig,
+    dense: Option<&Dense>,
     progress: &Progress,
 ) -> Result<(Model, Timings)> {
     config.check()?;
+    check_dense(config, dense, data.len())?;
     memory::map_large_allocations();
     let analyzer = Analyzer::new(config.tokenizer.clone());
     let t0 = std::time::Instant::now();
@@ -81,8 +91,12 @@ pub fn train(
     crate::tokenize::clear_stem_caches();
     release_free_memory();
     let rows: Vec<usize> = (0..corpus.len()).collect();
-    let (vectorizer, x, features, _) = corpus.fit(config.vectorizer.clone(), &rows)?;
-    drop((corpus, rows));
+    let (vectorizer, mut x, features, _) = corpus.fit(config.vectorizer.clone(), &rows)?;
+    drop(corpus);
+    if let Some(d) = dense {
+        d.append_to(&mut x, &rows);
+    }
+    drop(rows);
     release_free_memory();
     let vectorize_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
@@ -92,7 +106,7 @@ pub fn train(
     let [negatives, positives] = data.class_counts();
     let meta = ModelMeta {
         format: model::FORMAT_NAME.into(),
-        format_version: model::FORMAT_VERSION,
+        format_version: 2,
         labels: Labels {
             negative: data.label_names[0].clone(),
             positive: data.label_names[1].clone(),
@@ -117,6 +131,13 @@ pub fn train(
         fit,
         features,
         cv: None,
+        coordination: config.coordination.clone(),
+        account_model: None,
+        author_col: None,
+    };
+    let meta = ModelMeta {
+        format_version: meta.file_version(),
+        ..meta
     };
     Ok((
         Model {
@@ -127,6 +148,28 @@ pub fn train(
         },
         Timings { vectorize_s, fit_s },
     ))
+}
+
+/// Checks that `dense` is there exactly when the configuration wants coordination features,
+/// with one row per post and the columns the settings name.
+pub fn check_dense(config: &TrainConfig, dense: Option<&Dense>, rows: usize) -> Result<()> {
+    match (&config.coordination, dense) {
+        (None, None) => Ok(()),
+        (Some(spec), Some(d)) if d.names == spec.names() && d.rows() == rows => Ok(()),
+        (Some(spec), Some(d)) => Err(Error::Training(format!(
+            "coordination features {:?} for {} rows do not match the settings ({:?}) and the \
+             {rows} rows",
+            d.names,
+            d.rows(),
+            spec.names()
+        ))),
+        (Some(_), None) => Err(Error::Training(
+            "coordination features were asked for but not computed".into(),
+        )),
+        (None, Some(_)) => Err(Error::Training(
+            "dense features were given without coordination settings".into(),
+        )),
+    }
 }
 
 /// The file name of an input path (without its folder), as summaries record it.

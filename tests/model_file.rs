@@ -49,6 +49,7 @@ fn save_load_round_trip_gives_identical_scores() {
         "d.csv",
         cols,
         &trollwatch::train::TrainConfig::default(),
+        None,
         &trollwatch::progress::Progress::hidden(),
     )
     .unwrap();

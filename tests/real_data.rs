@@ -58,6 +58,7 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
         file,
         cols,
         &TrainConfig::default(),
+        None,
         &Progress::hidden(),
     )
     .unwrap();

@@ -20,5 +20,7 @@ mod evaluate;
 mod report_browser;
 // Coordination: planted campaigns, brute-force references, the command's files and errors.
 mod coordination;
+// Coordination counts as model features, account-level scores and the account model.
+mod coordination_features;
 // Real data in ../shared/datasets (ignored unless asked for; .ci/run asks).
 mod real_data;

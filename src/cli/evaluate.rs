@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 
 use super::train::{FeatureArgs, FitArgs};
-use super::{InputArgs, LabelArgs};
+use super::{CoordFeatureArgs, InputArgs, LabelArgs};
 use crate::dataset::{self, Labeled};
 use crate::error::Error;
 use crate::evaluate::{self, EvalOptions, RowInfo, SplitKind};
+use crate::features::{self, CoordinationSpec};
 use crate::progress::Progress;
 use crate::train::TrainConfig;
 
@@ -54,6 +55,8 @@ pub struct Args {
     pub features: FeatureArgs,
     #[command(flatten)]
     pub fit: FitArgs,
+    #[command(flatten)]
+    pub coord: CoordFeatureArgs,
     /// No progress bars.
     #[arg(long, short)]
     pub quiet: bool,
@@ -88,6 +91,10 @@ pub struct RowColumns<'a> {
     pub group_by: Option<&'a str>,
     pub time_col: Option<&'a str>,
     pub category_col: Option<&'a str>,
+    /// Coordination features to compute (their time column is `time_col`).
+    pub coordination: Option<&'a CoordinationSpec>,
+    /// Keep the coordination analysis (posts and graph) in the row info.
+    pub keep_analysis: bool,
 }
 
 /// Reads the labeled file with the columns an evaluation needs, parsing times; rows whose
@@ -103,12 +110,22 @@ pub fn read_for_eval(
         group_by,
         time_col,
         category_col,
+        coordination,
+        keep_analysis,
     } = cols;
+    let time_col = coordination.map(|c| c.time_col.as_str()).or(time_col);
     let mut opts = input_args.read_options();
-    let wanted: Vec<&str> = [group_by, time_col, category_col]
+    let mut wanted: Vec<&str> = [group_by, time_col, category_col]
         .into_iter()
         .flatten()
         .collect();
+    if let Some(c) = coordination {
+        wanted.push(&c.author_col);
+        wanted.extend(c.repost_col.as_deref());
+        wanted.extend(c.url_col.as_deref());
+    }
+    let mut seen = std::collections::HashSet::new();
+    wanted.retain(|w| seen.insert(*w));
     opts.extra_cols = wanted.iter().map(|s| s.to_string()).collect();
     let bar = progress.bar(0, "reading");
     let mut data = dataset::read_labeled(input, opts, &label.label_col, &label.positive, |n| {
@@ -123,8 +140,19 @@ pub fn read_for_eval(
     if let Some(tc) = time_col {
         let raw = column(Some(tc), &data).unwrap_or_default();
         let mut keep = vec![true; raw.len()];
+        let authors = coordination.and_then(|c| column(Some(&c.author_col), &data));
         let mut times = Vec::with_capacity(raw.len());
         for (i, v) in raw.iter().enumerate() {
+            if let (Some(c), Some(a)) = (coordination, &authors) {
+                if a[i].trim().is_empty() {
+                    if input_args.skip_bad_rows {
+                        keep[i] = false;
+                        data.skipped.add("empty author", data.lines[i]);
+                        continue;
+                    }
+                    return Err(crate::features::empty_author(c, input, data.lines[i]).into());
+                }
+            }
             match crate::timeparse::parse(v) {
                 Some(t) => times.push(t),
                 None if input_args.skip_bad_rows => {
@@ -153,6 +181,30 @@ pub fn read_for_eval(
     }
     info.groups = column(group_by, &data);
     info.categories = column(category_col, &data);
+    if let Some(c) = coordination {
+        let authors = column(Some(&c.author_col), &data).unwrap_or_default();
+        let reposts = column(c.repost_col.as_deref(), &data);
+        let urls = column(c.url_col.as_deref(), &data);
+        let times = info.times.as_deref().unwrap_or_default();
+        let rows = features::rows_from_columns(
+            c,
+            &data.texts,
+            times,
+            &authors,
+            reposts.as_deref(),
+            urls.as_deref(),
+            &data.lines,
+            input,
+        )?;
+        let spinner = progress.bar(0, "coordination features");
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        let analysis = features::coordination(c, &rows)?;
+        spinner.finish_and_clear();
+        info.dense = Some(analysis.dense);
+        if keep_analysis {
+            info.coordination = Some((analysis.posts, analysis.graph));
+        }
+    }
     Ok((data, info))
 }
 
@@ -160,8 +212,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (tokenizer, vectorizer) = args.features.configs();
     let time_col = match (args.split, &args.time_col) {
         (SplitKind::Time, None) => Some("timestamp".to_string()),
+        (_, None) if args.coord.features.coordination => Some("timestamp".to_string()),
         (_, t) => t.clone(),
     };
+    let coordination = args
+        .coord
+        .spec(time_col.as_deref().unwrap_or("timestamp"))?;
     let opts = EvalOptions {
         folds: args.cv.folds,
         split: args.split,
@@ -177,6 +233,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             vectorizer,
             logistic: args.fit.params()?,
             threshold: Some(args.threshold),
+            coordination: coordination.clone(),
         },
     };
     opts.check()?;
@@ -185,6 +242,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         group_by: args.cv.group_by.as_deref(),
         time_col: time_col.as_deref(),
         category_col: args.category_col.as_deref(),
+        coordination: coordination.as_ref(),
+        keep_analysis: false,
     };
     let (data, info) = read_for_eval(&args.input, &args.input_args, &args.label, cols, &progress)?;
     if let Some(s) = data.skipped.summary(&args.input) {

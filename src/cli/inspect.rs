@@ -86,6 +86,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         v.max_features.map_or("none".into(), |n| n.to_string()),
         if v.sublinear_tf { "sublinear" } else { "raw" }
     )?;
+    if let Some(c) = &m.coordination {
+        writeln!(
+            o,
+            "  coordination    kinds {}, window {} s, similarity {}; columns author {:?}, time {:?}; weights {}",
+            c.kinds.join(","),
+            c.window_seconds,
+            c.similarity,
+            c.author_col,
+            c.time_col,
+            c.names()
+                .iter()
+                .zip(&model.linear.weights[m.n_features..])
+                .map(|(n, w)| format!("{n} {w:+.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
+    if let Some(a) = &m.account_model {
+        writeln!(
+            o,
+            "  account model   {} accounts ({} positive), {}-fold out-of-fold post scores; training ROC-AUC {:.4} (mean post score alone {:.4})",
+            a.accounts, a.positives, a.folds, a.train_auc, a.mean_score_auc
+        )?;
+    }
     let l = &m.logistic;
     writeln!(
         o,

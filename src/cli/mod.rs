@@ -7,6 +7,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod inspect;
 pub mod score;
+pub mod score_batch;
 pub mod train;
 
 use std::process::ExitCode;
@@ -56,6 +57,68 @@ impl Cli {
             Command::Generate(a) => generate::run(a),
             Command::Coordination(a) => coordination::run(a),
         }
+    }
+}
+
+/// Features beside the text, and how coordination features are computed; shared by
+/// `train` and `evaluate` (the time column is each command's own `--time-col`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct CoordFeatureArgs {
+    /// Features: `text`, or `text,coordination` to add each post's coordination counts
+    /// (distinct other accounts sharing its text, near-duplicate, link, domain, hashtag or
+    /// repost within --window), computed over the file; needs author and time columns.
+    #[arg(long, default_value = "text", value_parser = crate::features::FeatureSet::parse, value_name = "LIST")]
+    pub features: crate::features::FeatureSet,
+    /// Column naming the account (coordination features, account model).
+    #[arg(long, default_value = "author", value_name = "NAME")]
+    pub author_col: String,
+    /// Coordination window: `60s`, `5m`, `1h` or seconds.
+    #[arg(long, default_value = "60s", value_parser = crate::coordination::parse_duration, value_name = "DURATION")]
+    pub window: i64,
+    /// Coordination kinds, comma-separated, or `all`.
+    #[arg(long, default_value = "all", value_name = "LIST")]
+    pub kinds: String,
+    /// Jaccard threshold of `similar`.
+    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    pub similarity: f64,
+    /// Posts with fewer distinct word tokens are never `similar`.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub min_tokens: usize,
+    /// Column marking reposts (with --repost-value).
+    #[arg(long, value_name = "NAME", requires = "repost_value")]
+    pub repost_col: Option<String>,
+    /// The value of --repost-col that marks a repost.
+    #[arg(long, value_name = "VALUE", requires = "repost_col")]
+    pub repost_value: Option<String>,
+    /// Column of space-separated URLs [default: URLs are found in the text].
+    #[arg(long, value_name = "NAME")]
+    pub url_col: Option<String>,
+}
+
+impl CoordFeatureArgs {
+    /// The coordination settings, when `--features` asks for them, checked.
+    pub fn spec(
+        &self,
+        time_col: &str,
+    ) -> Result<Option<crate::features::CoordinationSpec>, crate::error::Error> {
+        if !self.features.coordination {
+            return Ok(None);
+        }
+        let kinds = crate::coordination::Kind::parse_list(&self.kinds)
+            .map_err(|reason| crate::error::Error::param("kinds", &self.kinds, reason))?;
+        let spec = crate::features::CoordinationSpec {
+            author_col: self.author_col.clone(),
+            time_col: time_col.to_string(),
+            repost_col: self.repost_col.clone(),
+            repost_value: self.repost_value.clone(),
+            url_col: self.url_col.clone(),
+            window_seconds: self.window,
+            kinds: kinds.iter().map(|k| k.name().to_string()).collect(),
+            similarity: self.similarity,
+            min_tokens: self.min_tokens,
+        };
+        spec.params()?;
+        Ok(Some(spec))
     }
 }
 

@@ -21,9 +21,16 @@ pub enum OutputFormat {
     Jsonl,
 }
 
+/// What `--by` aggregates over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ByWhat {
+    Author,
+}
+
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  trollwatch score --model models/my.model \"Some post text\" \"Another post\"\n  \
+    trollwatch score --model models/my.model --input batch.csv --by author --format csv > accounts.csv\n  \
     cat new_posts.csv | trollwatch score --model models/my.model --input - --format jsonl\n  \
     trollwatch score --model models/my.model --input posts.jsonl --explain 5 --format csv > scores.csv"
 )]
@@ -48,6 +55,18 @@ pub struct Args {
     /// Report the K terms that moved each score most, with their contributions.
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub explain: usize,
+    /// Score accounts instead of posts: per account, the mean and max post score, the share
+    /// flagged, coordination statistics, and the account model's probability when the model
+    /// has one (`train --account-model`). Reads the whole input first.
+    #[arg(long, value_enum, value_name = "author", requires = "input")]
+    pub by: Option<ByWhat>,
+    /// Column naming the account [default: the model's, else author].
+    #[arg(long, value_name = "NAME")]
+    pub author_col: Option<String>,
+    /// With --by author and a model without coordination features: compute the accounts'
+    /// coordination statistics over the batch from this time column (60 s window, all kinds).
+    #[arg(long, value_name = "NAME")]
+    pub time_col: Option<String>,
     /// Posts read and scored at a time.
     #[arg(long, default_value_t = 8192, hide = true)]
     pub batch_size: usize,
@@ -90,6 +109,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         OutputFormat::Jsonl
     });
+    if args.by.is_some() || model.needs_batch_columns().is_some() {
+        let w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        return super::score_batch::run(&args, &model, threshold, format, w);
+    }
     let mut out = Output::new(
         format,
         args.explain,
@@ -160,7 +183,7 @@ impl<W: Write> Output<W> {
         Output { format, explain, w }
     }
 
-    fn header(&mut self) -> std::io::Result<()> {
+    pub fn header(&mut self) -> std::io::Result<()> {
         match self.format {
             OutputFormat::Table => {
                 write!(self.w, "{:<16} {:>7}  {:<10}", "id", "score", "label")?;
@@ -244,7 +267,7 @@ impl<W: Write> Output<W> {
 }
 
 /// A CSV field, quoted when it needs to be.
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {

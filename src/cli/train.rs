@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::{InputArgs, LabelArgs};
+use super::{CoordFeatureArgs, InputArgs, LabelArgs};
 use crate::error::Error;
 use crate::evaluate::{self, EvalOptions, SplitKind};
 use crate::logistic::{ClassWeight, LogisticParams};
@@ -33,6 +33,19 @@ pub struct Args {
     pub features: FeatureArgs,
     #[command(flatten)]
     pub fit: FitArgs,
+    #[command(flatten)]
+    pub coord: CoordFeatureArgs,
+    /// Time column for coordination features (ISO 8601 or Unix seconds).
+    #[arg(long, default_value = "timestamp", value_name = "NAME")]
+    pub time_col: String,
+    /// Also fit an account model (for `score --by author`): out-of-fold post scores from
+    /// folds grouped by --author-col, aggregated per account, then a logistic regression
+    /// (linfa-logistic) on the accounts. An account is positive when most of its posts are.
+    #[arg(long)]
+    pub account_model: bool,
+    /// Folds for the account model's out-of-fold post scores.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub account_folds: usize,
     /// Decision threshold stored in the model.
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f64,
@@ -206,15 +219,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         vectorizer,
         logistic: args.fit.params()?,
         threshold: Some(args.threshold),
+        coordination: args.coord.spec(&args.time_col)?,
     };
     config.check()?;
     let progress = Progress::new(!args.quiet);
     let started = std::time::Instant::now();
+    let author_col = args.account_model.then_some(args.coord.author_col.as_str());
+    if let (Some(g), Some(a)) = (&args.group_by, author_col) {
+        if g != a {
+            return Err(Error::param(
+                "group-by",
+                g,
+                "with --account-model, --cv groups by --author-col; leave --group-by out or make them equal",
+            )
+            .into());
+        }
+    }
     let cols = super::evaluate::RowColumns {
-        group_by: args.group_by.as_deref(),
+        group_by: args.group_by.as_deref().or(author_col),
+        coordination: config.coordination.as_ref(),
+        keep_analysis: args.account_model,
         ..Default::default()
     };
-    let (data, info) = super::evaluate::read_for_eval(
+    let (data, mut info) = super::evaluate::read_for_eval(
         &args.input,
         &args.input_args,
         &args.label,
@@ -254,9 +281,31 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         text_col: args.input_args.text_col.clone(),
         label_col: args.label.label_col.clone(),
     };
-    let (mut model, timings) = train::train(data, &args.input, input, &config, &progress)
-        .map_err(|e| e.for_input(&args.input, ""))?;
+    let account = if args.account_model {
+        Some(crate::account::fit_out_of_fold(
+            &data,
+            &info,
+            &config,
+            args.account_folds,
+            args.seed,
+            &args.input,
+            &progress,
+        )?)
+    } else {
+        None
+    };
+    let dense = info.dense.take();
+    drop(info);
+    let (mut model, timings) =
+        train::train(data, &args.input, input, &config, dense.as_ref(), &progress)
+            .map_err(|e| e.for_input(&args.input, ""))?;
+    drop(dense);
     model.meta.cv = cv;
+    if let Some(am) = account {
+        model.meta.account_model = Some(am);
+        model.meta.author_col = Some(args.coord.author_col.clone());
+    }
+    model.meta.format_version = model.meta.file_version();
     let t = std::time::Instant::now();
     model
         .save(&args.out)
@@ -297,6 +346,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             m.fit.termination,
             timings.fit_s
         );
+        if let Some(c) = &m.coordination {
+            eprintln!(
+                "coordination features: {} (window {} s)",
+                c.names().join(", "),
+                c.window_seconds
+            );
+        }
+        if let Some(a) = &m.account_model {
+            eprintln!(
+                "account model: {} accounts ({} positive), training ROC-AUC {:.4} (mean post \
+                 score alone {:.4})",
+                a.accounts, a.positives, a.train_auc, a.mean_score_auc
+            );
+        }
         let size = std::fs::metadata(&args.out).map(|md| md.len()).unwrap_or(0);
         eprintln!(
             "wrote {} ({:.1} MB) in {:.1}s; total {:.1}s",
