@@ -293,6 +293,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn account_model_round_trips_exactly_through_json() {
+        let m = AccountModel {
+            features: feature_names(true),
+            weights: vec![
+                0.1 + 0.2,
+                -1.0 / 3.0,
+                2.0_f64.sqrt(),
+                1e-300,
+                5e-324,
+                -0.0,
+                7.0,
+            ],
+            intercept: std::f64::consts::PI * 1e10,
+            alpha: 1.0,
+            accounts: 3,
+            positives: 1,
+            folds: 5,
+            train_auc: 0.987654321012345,
+            mean_score_auc: 2.0 / 3.0,
+        };
+        let back: AccountModel = serde_json::from_slice(&serde_json::to_vec(&m).unwrap()).unwrap();
+        assert_eq!(back, m);
+        for (a, b) in back.weights.iter().zip(&m.weights) {
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
+    }
+
+    #[test]
     fn aggregates_by_account() {
         let authors = ["b", "a", "", "b", "a", "b"];
         let scores = [0.9, 0.2, 0.99, 0.7, 0.4, 0.2];
