@@ -4,8 +4,6 @@
 //! Weights: sublinear tf (1 + ln tf), smooth IDF (ln((1 + n) / (1 + df)) + 1), rows scaled to
 //! unit L2 norm — the same definitions as scikit-learn's TfidfVectorizer.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +12,10 @@ use crate::progress::Progress;
 use crate::sparse::Csr;
 use crate::tokenize::{Analyzer, Token, TokenKind};
 use crate::vocab::Vocabulary;
+
+mod intern;
+
+use intern::{Grams, Interner};
 
 /// Vectorizer settings, as stored in a model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,55 +117,6 @@ pub struct FitStats {
     pub empty_rows: usize,
 }
 
-/// Interned n-grams: `key = (prefix gram id + 1) << 32 | term id`, unigrams with prefix 0.
-struct Grams {
-    terms: HashMap<String, u32, ahash::RandomState>,
-    term_text: Vec<String>,
-    grams: HashMap<u64, u32, ahash::RandomState>,
-    gram_parts: Vec<(u32, u32)>, // (prefix gram + 1, term)
-}
-
-impl Grams {
-    fn new() -> Grams {
-        let hasher = || ahash::RandomState::with_seeds(1, 2, 3, 4);
-        Grams {
-            terms: HashMap::with_hasher(hasher()),
-            term_text: Vec::new(),
-            grams: HashMap::with_hasher(hasher()),
-            gram_parts: Vec::new(),
-        }
-    }
-
-    fn term(&mut self, t: &Token) -> u32 {
-        if let Some(&id) = self.terms.get(&t.text) {
-            return id;
-        }
-        let id = self.term_text.len() as u32;
-        self.terms.insert(t.text.clone(), id);
-        self.term_text.push(t.text.clone());
-        id
-    }
-
-    fn gram(&mut self, prefix_plus_one: u32, term: u32) -> u32 {
-        let key = (u64::from(prefix_plus_one) << 32) | u64::from(term);
-        let next = self.gram_parts.len() as u32;
-        let id = *self.grams.entry(key).or_insert(next);
-        if id == next {
-            self.gram_parts.push((prefix_plus_one, term));
-        }
-        id
-    }
-
-    fn text(&self, gram: u32, out: &mut String) {
-        let (prefix, term) = self.gram_parts[gram as usize];
-        if prefix > 0 {
-            self.text(prefix - 1, out);
-            out.push(' ');
-        }
-        out.push_str(&self.term_text[term as usize]);
-    }
-}
-
 /// Calls `emit` with each n-gram of a post as a sequence of term ids: unigrams over every
 /// term, longer n-grams over the terms other than URL-domain annotations.
 fn for_each_ngram(
@@ -248,8 +201,7 @@ pub struct ColumnMap {
 /// Builds a [`Corpus`] a batch of posts at a time, so that a caller can let go of each
 /// batch's texts once they are analyzed.
 pub struct CorpusBuilder {
-    grams: Grams,
-    max_ngrams: usize,
+    interner: Interner,
     doc_grams: Vec<u32>,
     doc_ptr: Vec<usize>,
     ngram_min: usize,
@@ -261,8 +213,7 @@ impl CorpusBuilder {
     /// than `max_ngrams` distinct ones.
     pub fn new(ngram_min: usize, ngram_max: usize, max_ngrams: usize) -> CorpusBuilder {
         CorpusBuilder {
-            grams: Grams::new(),
-            max_ngrams,
+            interner: Interner::new(ngram_min, ngram_max, max_ngrams),
             doc_grams: Vec::new(),
             doc_ptr: vec![0],
             ngram_min,
@@ -270,64 +221,18 @@ impl CorpusBuilder {
         }
     }
 
-    /// Analyzes `texts` in parallel and interns their n-grams (ids in input order).
+    /// Analyzes `texts` in parallel and interns their n-grams (see [`intern`]).
     pub fn add<S: AsRef<str> + Sync>(&mut self, analyzer: &Analyzer, texts: &[S]) -> Result<()> {
-        let (mut term_ids, mut is_domain) = (Vec::new(), Vec::new());
-        let g = &mut self.grams;
-        for chunk in texts.chunks(CHUNK * 8) {
-            let analyzed: Vec<Vec<Token>> = chunk
-                .par_chunks(CHUNK / 8)
-                .map(|docs| {
-                    docs.iter()
-                        .map(|t| {
-                            let mut out = Vec::new();
-                            analyzer.analyze(t.as_ref(), &mut out);
-                            out
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .flatten()
-                .collect();
-            for tokens in &analyzed {
-                term_ids.clear();
-                is_domain.clear();
-                for t in tokens {
-                    term_ids.push(g.term(t));
-                    is_domain.push(t.kind == TokenKind::Domain);
-                }
-                for_each_ngram(&term_ids, &is_domain, self.ngram_min, self.ngram_max, |w| {
-                    let mut prefix = 0u32;
-                    for &t in w {
-                        prefix = g.gram(prefix, t) + 1;
-                    }
-                    self.doc_grams.push(prefix - 1);
-                });
-                self.doc_ptr.push(self.doc_grams.len());
-                if g.gram_parts.len() > self.max_ngrams {
-                    return Err(Error::bad_input(
-                        "training data",
-                        format!(
-                            "post {} brings the distinct n-grams past {} (--max-vocabulary); raise \
-                             --max-vocabulary if the machine has the memory (about 50 bytes each), \
-                             or count shorter n-grams (--ngrams 1-1)",
-                            self.doc_ptr.len() - 1,
-                            self.max_ngrams
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(())
+        self.interner
+            .add(analyzer, texts, &mut self.doc_grams, &mut self.doc_ptr)
     }
 
-    pub fn finish(self) -> Corpus {
-        let mut g = self.grams;
-        // Only the names of n-grams are needed from here on, not the maps that found them
-        // (the larger one holds every distinct n-gram of the corpus).
-        g.terms = HashMap::default();
-        g.grams = HashMap::default();
+    pub fn finish(mut self) -> Corpus {
+        // Only the names of n-grams are needed from here on, not the tables that found them
+        // (the largest holds every distinct n-gram of the corpus).
+        let grams = self.interner.finish(&mut self.doc_grams);
         Corpus {
-            grams: g,
+            grams,
             doc_grams: self.doc_grams,
             doc_ptr: self.doc_ptr,
             ngram_min: self.ngram_min,
