@@ -117,6 +117,20 @@ pub struct FitStats {
     pub empty_rows: usize,
 }
 
+impl FitStats {
+    /// These stats with the matrix's non-zeros and empty rows.
+    fn with_matrix(self, x: &Csr) -> FitStats {
+        let empty_rows = (0..x.n_rows())
+            .filter(|&i| x.indptr[i] == x.indptr[i + 1])
+            .count();
+        FitStats {
+            nnz: x.nnz(),
+            empty_rows,
+            ..self
+        }
+    }
+}
+
 /// Calls `emit` with each n-gram of a post as a sequence of term ids: unigrams over every
 /// term, longer n-grams over the terms other than URL-domain annotations.
 fn for_each_ngram(
@@ -279,6 +293,30 @@ impl Corpus {
         config: VectorizerConfig,
         rows: &[usize],
     ) -> Result<(Vectorizer, Csr, FitStats, ColumnMap)> {
+        let (vectorizer, map, stats) = self.fit_vocabulary(config, rows)?;
+        let x = self.matrix(rows, &map, &vectorizer);
+        let stats = stats.with_matrix(&x);
+        Ok((vectorizer, x, stats, map))
+    }
+
+    /// [`Corpus::fit`] on every post, in order, when the corpus is needed no longer: the
+    /// matrix's column indices are written over the posts' n-gram ids as they are read, so
+    /// the two are never in memory side by side.
+    pub fn fit_all(self, config: VectorizerConfig) -> Result<(Vectorizer, Csr, FitStats)> {
+        let rows: Vec<usize> = (0..self.len()).collect();
+        let (vectorizer, map, stats) = self.fit_vocabulary(config, &rows)?;
+        drop(rows);
+        let x = self.into_matrix(&map, &vectorizer);
+        let stats = stats.with_matrix(&x);
+        Ok((vectorizer, x, stats))
+    }
+
+    /// The vocabulary and IDF of `rows`, and which column each n-gram id has.
+    fn fit_vocabulary(
+        &self,
+        config: VectorizerConfig,
+        rows: &[usize],
+    ) -> Result<(Vectorizer, ColumnMap, FitStats)> {
         config.check()?;
         if config.ngram_min != self.ngram_min || config.ngram_max != self.ngram_max {
             return Err(Error::param(
@@ -305,11 +343,21 @@ impl Corpus {
         }
         // Select n-grams of the requested lengths by document frequency.
         let max_df = ((config.max_df * n_docs as f64).floor() as u32).max(1);
-        let mut named: Vec<(String, u32)> = (0..g.gram_parts.len() as u32)
+        let mut kept: Vec<u32> = (0..g.gram_parts.len() as u32)
             .filter(|&k| {
                 let d = df[k as usize];
                 d >= config.min_df && d <= max_df
             })
+            .collect();
+        // Under a cap, only n-grams at least as frequent as the last one it keeps can be
+        // kept: the others' texts are never written out.
+        if let Some(cap) = config.max_features.filter(|&cap| cap < kept.len()) {
+            let mut dfs: Vec<u32> = kept.iter().map(|&k| df[k as usize]).collect();
+            let (_, &mut last, _) = dfs.select_nth_unstable_by(cap - 1, |a, b| b.cmp(a));
+            kept.retain(|&k| df[k as usize] >= last);
+        }
+        let mut named: Vec<(String, u32)> = kept
+            .into_iter()
             .map(|k| {
                 let mut s = String::new();
                 g.text(k, &mut s);
@@ -344,30 +392,86 @@ impl Corpus {
                 ),
             ));
         }
-        // The vocabulary's strings were copied into one; their holes go back before the
-        // matrix, the largest allocation, is built.
-        crate::memory::release_free_memory();
-        let map = ColumnMap { col_of };
-        let vectorizer = Vectorizer::new(config, Vocabulary::new(vocabulary)?, idf)?;
-        let x = self.matrix(rows, &map, &vectorizer);
-        let empty_rows = (0..x.n_rows())
-            .filter(|&i| x.indptr[i] == x.indptr[i + 1])
-            .count();
         let stats = FitStats {
             documents: n_docs,
             distinct_terms: g.term_text.len(),
             candidate_ngrams: df.iter().filter(|&&d| d > 0).count(),
-            kept_ngrams: vectorizer.n_features(),
-            nnz: x.nnz(),
-            empty_rows,
+            kept_ngrams: vocabulary.len(),
+            ..FitStats::default()
         };
-        Ok((vectorizer, x, stats, map))
+        drop(df);
+        let vectorizer = Vectorizer::new(config, Vocabulary::new(vocabulary)?, idf)?;
+        // The vocabulary's strings were copied into one; their holes go back before the
+        // matrix, the largest allocation, is built.
+        crate::memory::release_free_memory();
+        Ok((vectorizer, ColumnMap { col_of }, stats))
+    }
+
+    /// The TF-IDF rows of a block of posts.
+    fn weigh_block(
+        &self,
+        block: impl Iterator<Item = usize>,
+        map: &ColumnMap,
+        vectorizer: &Vectorizer,
+    ) -> Csr {
+        let mut part = Csr::new(vectorizer.n_features());
+        let (mut cols, mut idx, mut val) = (Vec::new(), Vec::new(), Vec::new());
+        for d in block {
+            cols.clear();
+            cols.extend(
+                self.doc(d)
+                    .iter()
+                    .map(|&k| map.col_of[k as usize])
+                    .filter(|&c| c != u32::MAX),
+            );
+            weigh_row(
+                &mut cols,
+                &vectorizer.idf,
+                vectorizer.config.sublinear_tf,
+                &mut idx,
+                &mut val,
+            );
+            part.push_row(&idx, &val);
+        }
+        part
+    }
+
+    /// [`Corpus::matrix`] of every post, its column indices written over `doc_grams`: a
+    /// post's kept columns are never more than its n-grams, so the write position never
+    /// passes the posts still to be read.
+    fn into_matrix(mut self, map: &ColumnMap, vectorizer: &Vectorizer) -> Csr {
+        let n = self.len();
+        let mut x = Csr::new(vectorizer.n_features());
+        x.data.reserve_exact(self.doc_grams.len());
+        x.indptr.reserve_exact(n);
+        let mut written = 0;
+        for group in (0..n).step_by(CHUNK * 8) {
+            let end = (group + CHUNK * 8).min(n);
+            let blocks: Vec<Csr> = (group..end)
+                .into_par_iter()
+                .step_by(CHUNK)
+                .map(|b| self.weigh_block(b..(b + CHUNK).min(end), map, vectorizer))
+                .collect();
+            for part in blocks {
+                let len = part.indices.len();
+                debug_assert!(written + len <= self.doc_ptr[end]);
+                self.doc_grams[written..written + len].copy_from_slice(&part.indices);
+                x.indptr
+                    .extend(part.indptr[1..].iter().map(|p| p + written));
+                x.data.extend_from_slice(&part.data);
+                written += len;
+            }
+        }
+        self.doc_grams.truncate(written);
+        self.doc_grams.shrink_to_fit();
+        x.indices = std::mem::take(&mut self.doc_grams);
+        x.data.shrink_to_fit();
+        x
     }
 
     /// TF-IDF rows of `rows` under a fitted vocabulary (n-grams outside it are dropped).
     pub fn matrix(&self, rows: &[usize], map: &ColumnMap, vectorizer: &Vectorizer) -> Csr {
         let n_cols = vectorizer.n_features();
-        let sublinear = vectorizer.config.sublinear_tf;
         // Blocks of rows are weighed in parallel, a few at a time, and appended in order to a
         // matrix with room reserved for every n-gram occurrence (an upper bound; untouched
         // room costs no memory): the matrix is never copied and never held twice.
@@ -379,22 +483,7 @@ impl Corpus {
         for group in rows.chunks(CHUNK * 8) {
             let blocks: Vec<Csr> = group
                 .par_chunks(CHUNK)
-                .map(|block| {
-                    let mut part = Csr::new(n_cols);
-                    let (mut cols, mut idx, mut val) = (Vec::new(), Vec::new(), Vec::new());
-                    for &d in block {
-                        cols.clear();
-                        cols.extend(
-                            self.doc(d)
-                                .iter()
-                                .map(|&k| map.col_of[k as usize])
-                                .filter(|&c| c != u32::MAX),
-                        );
-                        weigh_row(&mut cols, &vectorizer.idf, sublinear, &mut idx, &mut val);
-                        part.push_row(&idx, &val);
-                    }
-                    part
-                })
+                .map(|block| self.weigh_block(block.iter().copied(), map, vectorizer))
                 .collect();
             for part in blocks {
                 x.append(&part);
@@ -666,6 +755,34 @@ mod tests {
         let (v, _, _) =
             Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
         assert_eq!(v.vocabulary.iter().collect::<Vec<_>>(), ["xx", "yy"]);
+    }
+
+    #[test]
+    fn cap_breaks_ties_by_text_and_fit_all_equals_fit() {
+        let cfg = VectorizerConfig {
+            min_df: 1,
+            max_features: Some(3),
+            ..VectorizerConfig::default()
+        };
+        let texts = docs(&["bb aa cc", "cc aa bb zz", "dd zz", "bb aa"]);
+        let corpus = Corpus::build(
+            &plain(),
+            &texts,
+            1,
+            2,
+            DEFAULT_MAX_VOCABULARY,
+            &Progress::hidden(),
+        )
+        .unwrap();
+        let rows: Vec<usize> = (0..texts.len()).collect();
+        let (v, x, stats, _) = corpus.fit(cfg.clone(), &rows).unwrap();
+        // df 3: aa, bb; df 2: cc, zz, "bb aa" — the cap keeps the first of those by text.
+        assert_eq!(
+            v.vocabulary.iter().collect::<Vec<_>>(),
+            ["aa", "bb", "bb aa"]
+        );
+        let (v2, x2, stats2) = corpus.fit_all(cfg).unwrap();
+        assert_eq!((v, x, stats), (v2, x2, stats2));
     }
 
     #[test]
