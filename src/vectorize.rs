@@ -4,6 +4,8 @@
 //! Weights: sublinear tf (1 + ln tf), smooth IDF (ln((1 + n) / (1 + df)) + 1), rows scaled to
 //! unit L2 norm — the same definitions as scikit-learn's TfidfVectorizer.
 
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -330,17 +332,21 @@ impl Corpus {
         }
         let g = &self.grams;
         let n_docs = rows.len();
-        let mut df = vec![0u32; g.gram_parts.len()];
-        let mut seen: Vec<u32> = Vec::new();
-        for &d in rows {
-            seen.clear();
-            seen.extend_from_slice(self.doc(d));
-            seen.sort_unstable();
-            seen.dedup();
-            for &s in &seen {
-                df[s as usize] += 1;
+        // Counted in parallel: sums, so the same whatever the order.
+        let df: Vec<AtomicU32> = (0..g.gram_parts.len()).map(|_| AtomicU32::new(0)).collect();
+        rows.par_chunks(CHUNK).for_each(|block| {
+            let mut seen: Vec<u32> = Vec::new();
+            for &d in block {
+                seen.clear();
+                seen.extend_from_slice(self.doc(d));
+                seen.sort_unstable();
+                seen.dedup();
+                for &s in &seen {
+                    df[s as usize].fetch_add(1, Relaxed);
+                }
             }
-        }
+        });
+        let df: Vec<u32> = df.into_iter().map(AtomicU32::into_inner).collect();
         // Select n-grams of the requested lengths by document frequency.
         let max_df = ((config.max_df * n_docs as f64).floor() as u32).max(1);
         let mut kept: Vec<u32> = (0..g.gram_parts.len() as u32)

@@ -238,11 +238,24 @@ impl Interner {
         // (`toks`, all terms; `seq`, those that form longer n-grams) with each post's ends.
         let mut toks = Vec::with_capacity(n_toks);
         let mut tok_ends = Vec::with_capacity(texts.len());
-        for p in &mut pieces {
-            let global = std::mem::take(&mut p.terms)
-                .into_iter()
-                .map(|s| self.term_id(s))
-                .collect::<Result<Vec<u32>>>()?;
+        // Most of a piece's terms are known by then: they are looked up in parallel, and only
+        // the new ones are added, in order.
+        let terms = &self.terms;
+        let known: Vec<Vec<u32>> = pieces
+            .par_iter()
+            .map(|p| {
+                p.terms
+                    .iter()
+                    .map(|s| terms.get(s.as_str()).copied().unwrap_or(u32::MAX))
+                    .collect()
+            })
+            .collect();
+        for (p, mut global) in pieces.iter_mut().zip(known) {
+            for (g, s) in global.iter_mut().zip(std::mem::take(&mut p.terms)) {
+                if *g == u32::MAX {
+                    *g = self.term_id(s)?;
+                }
+            }
             let base = toks.len() as u32;
             toks.extend(
                 p.ids
