@@ -1,6 +1,7 @@
 //! Criterion benches of each pipeline stage on the committed synthetic demo data
-//! (datasets/demo.csv, 6,000 posts): tokenize, vectorize, fit, score. Each asserts what it
-//! computed, so a bench that silently stops doing the work fails instead of getting faster.
+//! (datasets/demo.csv, 6,000 posts): tokenize, intern (analysis and n-gram ids), vectorize,
+//! fit, score. Each asserts what it computed, so a bench that silently stops doing the work
+//! fails instead of getting faster.
 //! No network, fixed data; sizes are in the benchmark ids.
 
 use std::hint::black_box;
@@ -12,7 +13,7 @@ use trollwatch::model::InputColumns;
 use trollwatch::progress::Progress;
 use trollwatch::tokenize::{Analyzer, TokenizerConfig};
 use trollwatch::train::{train, TrainConfig};
-use trollwatch::vectorize::{Vectorizer, VectorizerConfig};
+use trollwatch::vectorize::{CorpusBuilder, Vectorizer, VectorizerConfig, DEFAULT_MAX_VOCABULARY};
 
 fn demo() -> trollwatch::dataset::Labeled {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/demo.csv");
@@ -58,6 +59,17 @@ fn stages(c: &mut Criterion) {
             .unwrap();
             assert_eq!(v.n_features(), vectorizer.n_features());
             black_box(x2.nnz())
+        })
+    });
+
+    // Analysis and n-gram interning alone (the corpus the vectorizer's fit counts).
+    g.bench_function(BenchmarkId::new("intern", n), |b| {
+        b.iter(|| {
+            let mut builder = CorpusBuilder::new(1, 2, DEFAULT_MAX_VOCABULARY);
+            builder.add(&analyzer, &data.texts).unwrap();
+            let corpus = builder.finish();
+            assert_eq!(corpus.len(), n);
+            black_box(corpus)
         })
     });
 

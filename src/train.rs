@@ -79,24 +79,28 @@ pub fn train(
     let bar = progress.bar(texts.len() as u64, "tokenizing");
     let v = &config.vectorizer;
     let mut builder = CorpusBuilder::new(v.ngram_min, v.ngram_max, v.max_vocabulary);
+    // Batches come off the end of the reversed texts, so that the vector of texts shrinks
+    // with them.
+    texts.reverse();
     while !texts.is_empty() {
-        let batch: Vec<String> = texts.drain(..TEXT_BATCH.min(texts.len())).collect();
+        let mut batch = texts.split_off(texts.len().saturating_sub(TEXT_BATCH));
+        texts.shrink_to_fit();
+        batch.reverse();
         builder.add(&analyzer, &batch)?;
         bar.inc(batch.len() as u64);
         drop(batch);
         release_free_memory();
     }
+    drop(texts);
     bar.finish_and_clear();
     let corpus = builder.finish();
     crate::tokenize::clear_stem_caches();
     release_free_memory();
-    let rows: Vec<usize> = (0..corpus.len()).collect();
-    let (vectorizer, mut x, features, _) = corpus.fit(config.vectorizer.clone(), &rows)?;
-    drop(corpus);
+    let (vectorizer, mut x, features) = corpus.fit_all(config.vectorizer.clone())?;
     if let Some(d) = dense {
+        let rows: Vec<usize> = (0..x.n_rows()).collect();
         d.append_to(&mut x, &rows);
     }
-    drop(rows);
     release_free_memory();
     let vectorize_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();

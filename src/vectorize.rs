@@ -4,7 +4,7 @@
 //! Weights: sublinear tf (1 + ln tf), smooth IDF (ln((1 + n) / (1 + df)) + 1), rows scaled to
 //! unit L2 norm — the same definitions as scikit-learn's TfidfVectorizer.
 
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,10 @@ use crate::progress::Progress;
 use crate::sparse::Csr;
 use crate::tokenize::{Analyzer, Token, TokenKind};
 use crate::vocab::Vocabulary;
+
+mod intern;
+
+use intern::{Grams, Interner};
 
 /// Vectorizer settings, as stored in a model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,52 +119,17 @@ pub struct FitStats {
     pub empty_rows: usize,
 }
 
-/// Interned n-grams: `key = (prefix gram id + 1) << 32 | term id`, unigrams with prefix 0.
-struct Grams {
-    terms: HashMap<String, u32, ahash::RandomState>,
-    term_text: Vec<String>,
-    grams: HashMap<u64, u32, ahash::RandomState>,
-    gram_parts: Vec<(u32, u32)>, // (prefix gram + 1, term)
-}
-
-impl Grams {
-    fn new() -> Grams {
-        let hasher = || ahash::RandomState::with_seeds(1, 2, 3, 4);
-        Grams {
-            terms: HashMap::with_hasher(hasher()),
-            term_text: Vec::new(),
-            grams: HashMap::with_hasher(hasher()),
-            gram_parts: Vec::new(),
+impl FitStats {
+    /// These stats with the matrix's non-zeros and empty rows.
+    fn with_matrix(self, x: &Csr) -> FitStats {
+        let empty_rows = (0..x.n_rows())
+            .filter(|&i| x.indptr[i] == x.indptr[i + 1])
+            .count();
+        FitStats {
+            nnz: x.nnz(),
+            empty_rows,
+            ..self
         }
-    }
-
-    fn term(&mut self, t: &Token) -> u32 {
-        if let Some(&id) = self.terms.get(&t.text) {
-            return id;
-        }
-        let id = self.term_text.len() as u32;
-        self.terms.insert(t.text.clone(), id);
-        self.term_text.push(t.text.clone());
-        id
-    }
-
-    fn gram(&mut self, prefix_plus_one: u32, term: u32) -> u32 {
-        let key = (u64::from(prefix_plus_one) << 32) | u64::from(term);
-        let next = self.gram_parts.len() as u32;
-        let id = *self.grams.entry(key).or_insert(next);
-        if id == next {
-            self.gram_parts.push((prefix_plus_one, term));
-        }
-        id
-    }
-
-    fn text(&self, gram: u32, out: &mut String) {
-        let (prefix, term) = self.gram_parts[gram as usize];
-        if prefix > 0 {
-            self.text(prefix - 1, out);
-            out.push(' ');
-        }
-        out.push_str(&self.term_text[term as usize]);
     }
 }
 
@@ -248,8 +217,7 @@ pub struct ColumnMap {
 /// Builds a [`Corpus`] a batch of posts at a time, so that a caller can let go of each
 /// batch's texts once they are analyzed.
 pub struct CorpusBuilder {
-    grams: Grams,
-    max_ngrams: usize,
+    interner: Interner,
     doc_grams: Vec<u32>,
     doc_ptr: Vec<usize>,
     ngram_min: usize,
@@ -261,8 +229,7 @@ impl CorpusBuilder {
     /// than `max_ngrams` distinct ones.
     pub fn new(ngram_min: usize, ngram_max: usize, max_ngrams: usize) -> CorpusBuilder {
         CorpusBuilder {
-            grams: Grams::new(),
-            max_ngrams,
+            interner: Interner::new(ngram_min, ngram_max, max_ngrams),
             doc_grams: Vec::new(),
             doc_ptr: vec![0],
             ngram_min,
@@ -270,64 +237,18 @@ impl CorpusBuilder {
         }
     }
 
-    /// Analyzes `texts` in parallel and interns their n-grams (ids in input order).
+    /// Analyzes `texts` in parallel and interns their n-grams (see [`intern`]).
     pub fn add<S: AsRef<str> + Sync>(&mut self, analyzer: &Analyzer, texts: &[S]) -> Result<()> {
-        let (mut term_ids, mut is_domain) = (Vec::new(), Vec::new());
-        let g = &mut self.grams;
-        for chunk in texts.chunks(CHUNK * 8) {
-            let analyzed: Vec<Vec<Token>> = chunk
-                .par_chunks(CHUNK / 8)
-                .map(|docs| {
-                    docs.iter()
-                        .map(|t| {
-                            let mut out = Vec::new();
-                            analyzer.analyze(t.as_ref(), &mut out);
-                            out
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .flatten()
-                .collect();
-            for tokens in &analyzed {
-                term_ids.clear();
-                is_domain.clear();
-                for t in tokens {
-                    term_ids.push(g.term(t));
-                    is_domain.push(t.kind == TokenKind::Domain);
-                }
-                for_each_ngram(&term_ids, &is_domain, self.ngram_min, self.ngram_max, |w| {
-                    let mut prefix = 0u32;
-                    for &t in w {
-                        prefix = g.gram(prefix, t) + 1;
-                    }
-                    self.doc_grams.push(prefix - 1);
-                });
-                self.doc_ptr.push(self.doc_grams.len());
-                if g.gram_parts.len() > self.max_ngrams {
-                    return Err(Error::bad_input(
-                        "training data",
-                        format!(
-                            "post {} brings the distinct n-grams past {} (--max-vocabulary); raise \
-                             --max-vocabulary if the machine has the memory (about 50 bytes each), \
-                             or count shorter n-grams (--ngrams 1-1)",
-                            self.doc_ptr.len() - 1,
-                            self.max_ngrams
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(())
+        self.interner
+            .add(analyzer, texts, &mut self.doc_grams, &mut self.doc_ptr)
     }
 
-    pub fn finish(self) -> Corpus {
-        let mut g = self.grams;
-        // Only the names of n-grams are needed from here on, not the maps that found them
-        // (the larger one holds every distinct n-gram of the corpus).
-        g.terms = HashMap::default();
-        g.grams = HashMap::default();
+    pub fn finish(mut self) -> Corpus {
+        // Only the names of n-grams are needed from here on, not the tables that found them
+        // (the largest holds every distinct n-gram of the corpus).
+        let grams = self.interner.finish(&mut self.doc_grams);
         Corpus {
-            grams: g,
+            grams,
             doc_grams: self.doc_grams,
             doc_ptr: self.doc_ptr,
             ngram_min: self.ngram_min,
@@ -374,6 +295,30 @@ impl Corpus {
         config: VectorizerConfig,
         rows: &[usize],
     ) -> Result<(Vectorizer, Csr, FitStats, ColumnMap)> {
+        let (vectorizer, map, stats) = self.fit_vocabulary(config, rows)?;
+        let x = self.matrix(rows, &map, &vectorizer);
+        let stats = stats.with_matrix(&x);
+        Ok((vectorizer, x, stats, map))
+    }
+
+    /// [`Corpus::fit`] on every post, in order, when the corpus is needed no longer: the
+    /// matrix's column indices are written over the posts' n-gram ids as they are read, so
+    /// the two are never in memory side by side.
+    pub fn fit_all(self, config: VectorizerConfig) -> Result<(Vectorizer, Csr, FitStats)> {
+        let rows: Vec<usize> = (0..self.len()).collect();
+        let (vectorizer, map, stats) = self.fit_vocabulary(config, &rows)?;
+        drop(rows);
+        let x = self.into_matrix(&map, &vectorizer);
+        let stats = stats.with_matrix(&x);
+        Ok((vectorizer, x, stats))
+    }
+
+    /// The vocabulary and IDF of `rows`, and which column each n-gram id has.
+    fn fit_vocabulary(
+        &self,
+        config: VectorizerConfig,
+        rows: &[usize],
+    ) -> Result<(Vectorizer, ColumnMap, FitStats)> {
         config.check()?;
         if config.ngram_min != self.ngram_min || config.ngram_max != self.ngram_max {
             return Err(Error::param(
@@ -387,24 +332,38 @@ impl Corpus {
         }
         let g = &self.grams;
         let n_docs = rows.len();
-        let mut df = vec![0u32; g.gram_parts.len()];
-        let mut seen: Vec<u32> = Vec::new();
-        for &d in rows {
-            seen.clear();
-            seen.extend_from_slice(self.doc(d));
-            seen.sort_unstable();
-            seen.dedup();
-            for &s in &seen {
-                df[s as usize] += 1;
+        // Counted in parallel: sums, so the same whatever the order.
+        let df: Vec<AtomicU32> = (0..g.gram_parts.len()).map(|_| AtomicU32::new(0)).collect();
+        rows.par_chunks(CHUNK).for_each(|block| {
+            let mut seen: Vec<u32> = Vec::new();
+            for &d in block {
+                seen.clear();
+                seen.extend_from_slice(self.doc(d));
+                seen.sort_unstable();
+                seen.dedup();
+                for &s in &seen {
+                    df[s as usize].fetch_add(1, Relaxed);
+                }
             }
-        }
+        });
+        let df: Vec<u32> = df.into_iter().map(AtomicU32::into_inner).collect();
         // Select n-grams of the requested lengths by document frequency.
         let max_df = ((config.max_df * n_docs as f64).floor() as u32).max(1);
-        let mut named: Vec<(String, u32)> = (0..g.gram_parts.len() as u32)
+        let mut kept: Vec<u32> = (0..g.gram_parts.len() as u32)
             .filter(|&k| {
                 let d = df[k as usize];
                 d >= config.min_df && d <= max_df
             })
+            .collect();
+        // Under a cap, only n-grams at least as frequent as the last one it keeps can be
+        // kept: the others' texts are never written out.
+        if let Some(cap) = config.max_features.filter(|&cap| cap < kept.len()) {
+            let mut dfs: Vec<u32> = kept.iter().map(|&k| df[k as usize]).collect();
+            let (_, &mut last, _) = dfs.select_nth_unstable_by(cap - 1, |a, b| b.cmp(a));
+            kept.retain(|&k| df[k as usize] >= last);
+        }
+        let mut named: Vec<(String, u32)> = kept
+            .into_iter()
             .map(|k| {
                 let mut s = String::new();
                 g.text(k, &mut s);
@@ -439,30 +398,86 @@ impl Corpus {
                 ),
             ));
         }
-        // The vocabulary's strings were copied into one; their holes go back before the
-        // matrix, the largest allocation, is built.
-        crate::memory::release_free_memory();
-        let map = ColumnMap { col_of };
-        let vectorizer = Vectorizer::new(config, Vocabulary::new(vocabulary)?, idf)?;
-        let x = self.matrix(rows, &map, &vectorizer);
-        let empty_rows = (0..x.n_rows())
-            .filter(|&i| x.indptr[i] == x.indptr[i + 1])
-            .count();
         let stats = FitStats {
             documents: n_docs,
             distinct_terms: g.term_text.len(),
             candidate_ngrams: df.iter().filter(|&&d| d > 0).count(),
-            kept_ngrams: vectorizer.n_features(),
-            nnz: x.nnz(),
-            empty_rows,
+            kept_ngrams: vocabulary.len(),
+            ..FitStats::default()
         };
-        Ok((vectorizer, x, stats, map))
+        drop(df);
+        let vectorizer = Vectorizer::new(config, Vocabulary::new(vocabulary)?, idf)?;
+        // The vocabulary's strings were copied into one; their holes go back before the
+        // matrix, the largest allocation, is built.
+        crate::memory::release_free_memory();
+        Ok((vectorizer, ColumnMap { col_of }, stats))
+    }
+
+    /// The TF-IDF rows of a block of posts.
+    fn weigh_block(
+        &self,
+        block: impl Iterator<Item = usize>,
+        map: &ColumnMap,
+        vectorizer: &Vectorizer,
+    ) -> Csr {
+        let mut part = Csr::new(vectorizer.n_features());
+        let (mut cols, mut idx, mut val) = (Vec::new(), Vec::new(), Vec::new());
+        for d in block {
+            cols.clear();
+            cols.extend(
+                self.doc(d)
+                    .iter()
+                    .map(|&k| map.col_of[k as usize])
+                    .filter(|&c| c != u32::MAX),
+            );
+            weigh_row(
+                &mut cols,
+                &vectorizer.idf,
+                vectorizer.config.sublinear_tf,
+                &mut idx,
+                &mut val,
+            );
+            part.push_row(&idx, &val);
+        }
+        part
+    }
+
+    /// [`Corpus::matrix`] of every post, its column indices written over `doc_grams`: a
+    /// post's kept columns are never more than its n-grams, so the write position never
+    /// passes the posts still to be read.
+    fn into_matrix(mut self, map: &ColumnMap, vectorizer: &Vectorizer) -> Csr {
+        let n = self.len();
+        let mut x = Csr::new(vectorizer.n_features());
+        x.data.reserve_exact(self.doc_grams.len());
+        x.indptr.reserve_exact(n);
+        let mut written = 0;
+        for group in (0..n).step_by(CHUNK * 8) {
+            let end = (group + CHUNK * 8).min(n);
+            let blocks: Vec<Csr> = (group..end)
+                .into_par_iter()
+                .step_by(CHUNK)
+                .map(|b| self.weigh_block(b..(b + CHUNK).min(end), map, vectorizer))
+                .collect();
+            for part in blocks {
+                let len = part.indices.len();
+                debug_assert!(written + len <= self.doc_ptr[end]);
+                self.doc_grams[written..written + len].copy_from_slice(&part.indices);
+                x.indptr
+                    .extend(part.indptr[1..].iter().map(|p| p + written));
+                x.data.extend_from_slice(&part.data);
+                written += len;
+            }
+        }
+        self.doc_grams.truncate(written);
+        self.doc_grams.shrink_to_fit();
+        x.indices = std::mem::take(&mut self.doc_grams);
+        x.data.shrink_to_fit();
+        x
     }
 
     /// TF-IDF rows of `rows` under a fitted vocabulary (n-grams outside it are dropped).
     pub fn matrix(&self, rows: &[usize], map: &ColumnMap, vectorizer: &Vectorizer) -> Csr {
         let n_cols = vectorizer.n_features();
-        let sublinear = vectorizer.config.sublinear_tf;
         // Blocks of rows are weighed in parallel, a few at a time, and appended in order to a
         // matrix with room reserved for every n-gram occurrence (an upper bound; untouched
         // room costs no memory): the matrix is never copied and never held twice.
@@ -474,22 +489,7 @@ impl Corpus {
         for group in rows.chunks(CHUNK * 8) {
             let blocks: Vec<Csr> = group
                 .par_chunks(CHUNK)
-                .map(|block| {
-                    let mut part = Csr::new(n_cols);
-                    let (mut cols, mut idx, mut val) = (Vec::new(), Vec::new(), Vec::new());
-                    for &d in block {
-                        cols.clear();
-                        cols.extend(
-                            self.doc(d)
-                                .iter()
-                                .map(|&k| map.col_of[k as usize])
-                                .filter(|&c| c != u32::MAX),
-                        );
-                        weigh_row(&mut cols, &vectorizer.idf, sublinear, &mut idx, &mut val);
-                        part.push_row(&idx, &val);
-                    }
-                    part
-                })
+                .map(|block| self.weigh_block(block.iter().copied(), map, vectorizer))
                 .collect();
             for part in blocks {
                 x.append(&part);
@@ -761,6 +761,34 @@ mod tests {
         let (v, _, _) =
             Vectorizer::fit_transform(cfg, &plain(), &texts, &Progress::hidden()).unwrap();
         assert_eq!(v.vocabulary.iter().collect::<Vec<_>>(), ["xx", "yy"]);
+    }
+
+    #[test]
+    fn cap_breaks_ties_by_text_and_fit_all_equals_fit() {
+        let cfg = VectorizerConfig {
+            min_df: 1,
+            max_features: Some(3),
+            ..VectorizerConfig::default()
+        };
+        let texts = docs(&["bb aa cc", "cc aa bb zz", "dd zz", "bb aa"]);
+        let corpus = Corpus::build(
+            &plain(),
+            &texts,
+            1,
+            2,
+            DEFAULT_MAX_VOCABULARY,
+            &Progress::hidden(),
+        )
+        .unwrap();
+        let rows: Vec<usize> = (0..texts.len()).collect();
+        let (v, x, stats, _) = corpus.fit(cfg.clone(), &rows).unwrap();
+        // df 3: aa, bb; df 2: cc, zz, "bb aa" — the cap keeps the first of those by text.
+        assert_eq!(
+            v.vocabulary.iter().collect::<Vec<_>>(),
+            ["aa", "bb", "bb aa"]
+        );
+        let (v2, x2, stats2) = corpus.fit_all(cfg).unwrap();
+        assert_eq!((v, x, stats), (v2, x2, stats2));
     }
 
     #[test]
