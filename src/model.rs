@@ -8,6 +8,9 @@
 //! after another), each term's end offset (u32 × terms), the lookup table (u64 slot count +
 //! u64 × slots; see [`crate::vocab`]), IDF (f64 × terms), weights (f64 × terms), SHA-256 of
 //! everything before it (32 bytes). Loading is reading: no hash map is rebuilt from text.
+//! A multi-class model (format version 3; binary models are still written and read as
+//! version 2) lists its classes, their intercepts and how it was fitted in the metadata
+//! (`classes`), and holds K weights per term, term-major (f64 × terms × classes).
 //! Files are written atomically: a temporary file beside the target, fsync, rename.
 
 use std::io::Write;
@@ -16,16 +19,20 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::dataset::SkipReport;
+use crate::dataset::{DroppedClass, SkipReport};
 use crate::error::{Error, Result};
 use crate::logistic::{FitReport, LinearModel, LogisticParams};
+use crate::multiclass::{MultiLinear, Strategy};
 use crate::tokenize::{Analyzer, TokenizerConfig};
 use crate::vectorize::{FitStats, Vectorizer, VectorizerConfig};
 use crate::vocab::Vocabulary;
 
 pub const MAGIC: &[u8; 16] = b"TROLLWATCH-MODEL";
 pub const FORMAT_NAME: &str = "trollwatch-model";
+/// The format binary models are written in.
 pub const FORMAT_VERSION: u32 = 2;
+/// The format multi-class models are written in; the newest this build reads.
+pub const MULTICLASS_FORMAT_VERSION: u32 = 3;
 
 /// The two classes: `positive` is the troll class, scored as the probability.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +84,26 @@ pub struct ModelMeta {
     /// Cross-validation run at training time (`train --cv`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cv: Option<CvSummary>,
+    /// The classes of a multi-class model (format 3); absent for a binary one, whose
+    /// `labels`, `threshold` and `intercept` are the ones used. A multi-class model leaves
+    /// `labels` empty and `intercept` 0, and counts rows per class here, not in
+    /// `data.positives`/`negatives`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<ClassesMeta>,
+}
+
+/// A multi-class model's classes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassesMeta {
+    /// Class names, in the order of the weights.
+    pub names: Vec<String>,
+    /// Training rows per class.
+    pub counts: Vec<u64>,
+    pub intercepts: Vec<f64>,
+    pub strategy: Strategy,
+    /// Label values that are not classes of the model, with their rows.
+    #[serde(default)]
+    pub dropped: Vec<DroppedClass>,
 }
 
 /// What cross-validation said about these options before the final fit.
@@ -97,6 +124,8 @@ pub struct Model {
     pub analyzer: Analyzer,
     pub vectorizer: Vectorizer,
     pub linear: LinearModel,
+    /// The weights of a multi-class model (then `linear` is empty and unused).
+    pub multi: Option<MultiLinear>,
 }
 
 impl Model {
@@ -106,7 +135,27 @@ impl Model {
             meta,
             vectorizer,
             linear,
+            multi: None,
         }
+    }
+
+    /// A multi-class model: `meta.classes` names the classes of `multi`.
+    pub fn new_multi(meta: ModelMeta, vectorizer: Vectorizer, multi: MultiLinear) -> Model {
+        Model {
+            analyzer: Analyzer::new(meta.tokenizer.clone()),
+            meta,
+            vectorizer,
+            linear: LinearModel {
+                weights: Vec::new(),
+                intercept: 0.0,
+            },
+            multi: Some(multi),
+        }
+    }
+
+    /// The class names of a multi-class model; `None` for a binary one.
+    pub fn class_names(&self) -> Option<&[String]> {
+        self.meta.classes.as_ref().map(|c| &c.names[..])
     }
 
     /// The file's bytes.
@@ -115,6 +164,10 @@ impl Model {
             .map_err(|e| Error::Training(format!("cannot encode model metadata: {e}")))?;
         let (text, ends, slots) = self.vectorizer.vocabulary.parts();
         let n = ends.len();
+        let (version, weights) = match &self.multi {
+            Some(m) => (MULTICLASS_FORMAT_VERSION, &m.weights),
+            None => (FORMAT_VERSION, &self.linear.weights),
+        };
         let size = 16
             + 4
             + 8
@@ -125,11 +178,12 @@ impl Model {
             + 4 * n
             + 8
             + 8 * slots.len()
-            + 16 * n
+            + 8 * n
+            + 8 * weights.len()
             + 32;
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&version.to_le_bytes());
         out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
         out.extend_from_slice(&meta);
         out.extend_from_slice(&(n as u64).to_le_bytes());
@@ -145,7 +199,7 @@ impl Model {
         for v in &self.vectorizer.idf {
             out.extend_from_slice(&v.to_le_bytes());
         }
-        for v in &self.linear.weights {
+        for v in weights {
             out.extend_from_slice(&v.to_le_bytes());
         }
         let digest = Sha256::digest(&out);
@@ -199,10 +253,10 @@ impl Model {
             return Err(bad("is truncated: it ends inside the header".into()));
         }
         let version = u32::from_le_bytes(bytes[16..20].try_into().unwrap_or_default());
-        if version > FORMAT_VERSION {
+        if version > MULTICLASS_FORMAT_VERSION {
             return Err(bad(format!(
                 "uses model format version {version}, newer than this trollwatch ({}) reads \
-                 (format version {FORMAT_VERSION}); upgrade trollwatch",
+                 (format version {MULTICLASS_FORMAT_VERSION}); upgrade trollwatch",
                 env!("CARGO_PKG_VERSION")
             )));
         }
@@ -245,6 +299,37 @@ impl Model {
                 "is inconsistent: its vectorizer settings are invalid ({e})"
             ))
         })?;
+        let n_classes = match (&meta.classes, version) {
+            (None, FORMAT_VERSION) => 1,
+            (Some(c), MULTICLASS_FORMAT_VERSION) => {
+                let k = c.names.len();
+                if k < 2 || c.intercepts.len() != k || c.counts.len() != k {
+                    return Err(bad(format!(
+                        "is inconsistent: {k} classes with {} intercepts and {} counts",
+                        c.intercepts.len(),
+                        c.counts.len()
+                    )));
+                }
+                if let Some(v) = c.intercepts.iter().find(|v| !v.is_finite()) {
+                    return Err(bad(format!("is inconsistent: intercept {v} is not finite")));
+                }
+                if (1..k).any(|i| c.names[..i].contains(&c.names[i])) {
+                    return Err(bad("is inconsistent: a class is named twice".into()));
+                }
+                k
+            }
+            (Some(_), _) => {
+                return Err(bad(format!(
+                    "is inconsistent: format version {version} with a class list (multi-class \
+                     models are version {MULTICLASS_FORMAT_VERSION})"
+                )))
+            }
+            (None, _) => {
+                return Err(bad(format!(
+                    "is inconsistent: format version {version} without a class list"
+                )))
+            }
+        };
         if !(0.0..=1.0).contains(&meta.threshold) || !meta.intercept.is_finite() {
             return Err(bad(format!(
                 "is inconsistent: threshold {} or intercept {} out of range",
@@ -297,14 +382,19 @@ impl Model {
         let idf = r
             .f64s(n)
             .ok_or_else(|| bad("is truncated in its IDF values".into()))?;
-        let weights = r
-            .f64s(n)
+        let weights = n
+            .checked_mul(n_classes)
+            .and_then(|m| r.f64s(m))
             .ok_or_else(|| bad("is truncated in its weights".into()))?;
-        if let Some(k) = idf.iter().chain(&weights).position(|v| !v.is_finite()) {
+        if let Some(k) = idf.iter().position(|v| !v.is_finite()) {
             return Err(bad(format!(
-                "is inconsistent: {} {} is not a finite number",
-                if k < n { "IDF value" } else { "weight" },
-                k % n.max(1)
+                "is inconsistent: IDF value {k} is not a finite number"
+            )));
+        }
+        if let Some(k) = weights.iter().position(|v| !v.is_finite()) {
+            return Err(bad(format!(
+                "is inconsistent: weight {} is not a finite number",
+                k / n_classes
             )));
         }
         if r.pos != body.len() {
@@ -314,6 +404,15 @@ impl Model {
             )));
         }
         let vectorizer = Vectorizer::new(meta.vectorizer.clone(), vocabulary, idf)?;
+        if let Some(c) = &meta.classes {
+            let multi = MultiLinear {
+                n_classes,
+                weights,
+                intercepts: c.intercepts.clone(),
+                strategy: c.strategy,
+            };
+            return Ok(Model::new_multi(meta, vectorizer, multi));
+        }
         let linear = LinearModel {
             weights,
             intercept: meta.intercept,

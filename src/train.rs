@@ -86,11 +86,32 @@ pub fn train(
     release_free_memory();
     let vectorize_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
-    let (linear, fit) = logistic::fit(&x, &data.labels, &config.logistic, progress)?;
+    // A multi-class set takes its own fit; the binary path is unchanged.
+    let (linear, fit, multi) = match &data.classes {
+        None => {
+            let (linear, fit) = logistic::fit(&x, &data.labels, &config.logistic, progress)?;
+            (linear, fit, None)
+        }
+        Some(c) => {
+            let (multi, fit) = crate::multiclass::fit::fit(
+                &x,
+                &c.of_row,
+                c.names.len(),
+                &config.logistic,
+                config.logistic.multiclass,
+                progress,
+            )?;
+            let empty = logistic::LinearModel {
+                weights: Vec::new(),
+                intercept: 0.0,
+            };
+            (empty, fit, Some(multi))
+        }
+    };
     let fit_s = t1.elapsed().as_secs_f64();
     drop(x);
     let [negatives, positives] = data.class_counts();
-    let meta = ModelMeta {
+    let mut meta = ModelMeta {
         format: model::FORMAT_NAME.into(),
         format_version: model::FORMAT_VERSION,
         labels: Labels {
@@ -117,13 +138,29 @@ pub fn train(
         fit,
         features,
         cv: None,
+        classes: None,
     };
+    if let (Some(c), Some(m)) = (&data.classes, &multi) {
+        meta.format_version = model::MULTICLASS_FORMAT_VERSION;
+        meta.labels = Labels {
+            negative: String::new(),
+            positive: String::new(),
+        };
+        meta.classes = Some(model::ClassesMeta {
+            names: c.names.clone(),
+            counts: c.counts(),
+            intercepts: m.intercepts.clone(),
+            strategy: m.strategy,
+            dropped: c.dropped.clone(),
+        });
+    }
     Ok((
         Model {
             meta,
             analyzer,
             vectorizer,
             linear,
+            multi,
         },
         Timings { vectorize_s, fit_s },
     ))

@@ -88,6 +88,8 @@ pub struct RowColumns<'a> {
     pub group_by: Option<&'a str>,
     pub time_col: Option<&'a str>,
     pub category_col: Option<&'a str>,
+    /// `--multiclass` was given: a multi-class set even for two label values.
+    pub multiclass: bool,
 }
 
 /// Reads the labeled file with the columns an evaluation needs, parsing times; rows whose
@@ -103,6 +105,7 @@ pub fn read_for_eval(
         group_by,
         time_col,
         category_col,
+        ..
     } = cols;
     let mut opts = input_args.read_options();
     let wanted: Vec<&str> = [group_by, time_col, category_col]
@@ -111,9 +114,13 @@ pub fn read_for_eval(
         .collect();
     opts.extra_cols = wanted.iter().map(|s| s.to_string()).collect();
     let bar = progress.bar(0, "reading");
-    let mut data = dataset::read_labeled(input, opts, &label.label_col, &label.positive, |n| {
-        bar.set_position(n)
-    })?;
+    let mut data = dataset::read_labeled_classes(
+        input,
+        opts,
+        &label.label_col,
+        &label.class_spec(cols.multiclass),
+        |n| bar.set_position(n),
+    )?;
     bar.finish_and_clear();
     let column = |name: Option<&str>, data: &Labeled| -> Option<Vec<String>> {
         let pos = wanted.iter().position(|w| Some(*w) == name)?;
@@ -185,10 +192,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         group_by: args.cv.group_by.as_deref(),
         time_col: time_col.as_deref(),
         category_col: args.category_col.as_deref(),
+        multiclass: args.fit.multiclass.is_some(),
     };
     let (data, info) = read_for_eval(&args.input, &args.input_args, &args.label, cols, &progress)?;
     if let Some(s) = data.skipped.summary(&args.input) {
         eprintln!("{s}");
+    }
+    if data.classes.is_some() {
+        return super::multiclass::run_evaluate(&args, &data, &info, &opts, &progress);
     }
     let (report, oof, timings) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
     print!("{}", crate::report::terminal_table(&report));

@@ -83,6 +83,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .into());
     }
     let model = Model::load(&args.model)?;
+    if model.multi.is_some() {
+        return super::multiclass::run_score(args, model);
+    }
     let threshold = args.threshold.unwrap_or(model.meta.threshold);
     let stdout = std::io::stdout();
     let format = args.format.unwrap_or(if stdout.is_terminal() {
