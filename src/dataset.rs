@@ -1081,6 +1081,10 @@ pub struct DroppedClass {
     pub reason: String,
 }
 
+/// Most classes of a multi-class model: the weights take classes × terms numbers, and a
+/// column with more distinct values is far more likely ids or free text than classes.
+pub const MAX_CLASSES: usize = 100;
+
 /// Which label values become classes, and whether the model is binary or multi-class.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClassSpec {
@@ -1474,6 +1478,17 @@ fn multiclass_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
             format!(
                 "a model needs at least two classes, but {what}{how}; column {label_col:?} \
                  holds: {found}; lower --min-class-count, or name more classes with --labels"
+            ),
+        ));
+    }
+    if chosen.len() > MAX_CLASSES {
+        return Err(Error::bad_input(
+            path,
+            format!(
+                "found {} classes in column {label_col:?}, more than the {MAX_CLASSES} a \
+                 multi-class model takes: {found}; name the classes with --labels, or leave out \
+                 rare ones with --min-class-count",
+                chosen.len()
             ),
         ));
     }

@@ -9,8 +9,9 @@
 //! u64 × slots; see [`crate::vocab`]), IDF (f64 × terms), weights (f64 × terms), SHA-256 of
 //! everything before it (32 bytes). Loading is reading: no hash map is rebuilt from text.
 //! A multi-class model (format version 3; binary models are still written and read as
-//! version 2) lists its classes, their intercepts and how it was fitted in the metadata
-//! (`classes`), and holds K weights per term, term-major (f64 × terms × classes).
+//! version 2) lists its classes and how it was fitted in the metadata (`classes`), holds K
+//! weights per term, term-major (f64 × terms × classes), and then its K intercepts (f64; in
+//! binary, not JSON, so that a loaded model scores bit for bit as the one that was saved).
 //! Files are written atomically: a temporary file beside the target, fsync, rename.
 
 use std::io::Write;
@@ -99,7 +100,6 @@ pub struct ClassesMeta {
     pub names: Vec<String>,
     /// Training rows per class.
     pub counts: Vec<u64>,
-    pub intercepts: Vec<f64>,
     pub strategy: Strategy,
     /// Label values that are not classes of the model, with their rows.
     #[serde(default)]
@@ -124,7 +124,8 @@ pub struct Model {
     pub analyzer: Analyzer,
     pub vectorizer: Vectorizer,
     pub linear: LinearModel,
-    /// The weights of a multi-class model (then `linear` is empty and unused).
+    /// The weights of a multi-class model (then `linear` is empty and unused: score such a
+    /// model with `score_classes`, not the binary `score_batch`).
     pub multi: Option<MultiLinear>,
 }
 
@@ -201,6 +202,11 @@ impl Model {
         }
         for v in weights {
             out.extend_from_slice(&v.to_le_bytes());
+        }
+        if let Some(m) = &self.multi {
+            for v in &m.intercepts {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
         }
         let digest = Sha256::digest(&out);
         out.extend_from_slice(&digest);
@@ -303,15 +309,11 @@ impl Model {
             (None, FORMAT_VERSION) => 1,
             (Some(c), MULTICLASS_FORMAT_VERSION) => {
                 let k = c.names.len();
-                if k < 2 || c.intercepts.len() != k || c.counts.len() != k {
+                if k < 2 || c.counts.len() != k {
                     return Err(bad(format!(
-                        "is inconsistent: {k} classes with {} intercepts and {} counts",
-                        c.intercepts.len(),
+                        "is inconsistent: {k} classes with {} row counts",
                         c.counts.len()
                     )));
-                }
-                if let Some(v) = c.intercepts.iter().find(|v| !v.is_finite()) {
-                    return Err(bad(format!("is inconsistent: intercept {v} is not finite")));
                 }
                 if (1..k).any(|i| c.names[..i].contains(&c.names[i])) {
                     return Err(bad("is inconsistent: a class is named twice".into()));
@@ -397,6 +399,18 @@ impl Model {
                 k / n_classes
             )));
         }
+        let intercepts = match &meta.classes {
+            Some(_) => {
+                let b = r
+                    .f64s(n_classes)
+                    .ok_or_else(|| bad("is truncated in its intercepts".into()))?;
+                if let Some(v) = b.iter().find(|v| !v.is_finite()) {
+                    return Err(bad(format!("is inconsistent: intercept {v} is not finite")));
+                }
+                b
+            }
+            None => Vec::new(),
+        };
         if r.pos != body.len() {
             return Err(bad(format!(
                 "has {} unexpected bytes after the weights",
@@ -408,7 +422,7 @@ impl Model {
             let multi = MultiLinear {
                 n_classes,
                 weights,
-                intercepts: c.intercepts.clone(),
+                intercepts,
                 strategy: c.strategy,
             };
             return Ok(Model::new_multi(meta, vectorizer, multi));

@@ -149,7 +149,6 @@ pub fn train(
         meta.classes = Some(model::ClassesMeta {
             names: c.names.clone(),
             counts: c.counts(),
-            intercepts: m.intercepts.clone(),
             strategy: m.strategy,
             dropped: c.dropped.clone(),
         });

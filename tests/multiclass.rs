@@ -70,9 +70,20 @@ fn more_than_two_labels_train_a_multiclass_model() {
 fn score_gives_class_probabilities_in_every_format() {
     let w = Workdir::new();
     let m = trained(&w, &[]);
-    let posts = ["Share this before it gets deleted! #WakeUpAmerica", "Lovely day at the beach"];
+    let posts = [
+        "Share this before it gets deleted! #WakeUpAmerica",
+        "Lovely day at the beach",
+    ];
     let out = w.ok(&[
-        "score", "--model", &m, posts[0], posts[1], "--format", "jsonl", "--explain", "3",
+        "score",
+        "--model",
+        &m,
+        posts[0],
+        posts[1],
+        "--format",
+        "jsonl",
+        "--explain",
+        "3",
     ]);
     let rows = jsonl(&out);
     assert_eq!(rows.len(), 2);
@@ -103,11 +114,23 @@ fn score_gives_class_probabilities_in_every_format() {
     assert_eq!(fields.len(), 9);
     assert_eq!(fields[1], rows[0]["label"].as_str().unwrap());
     let table = w.ok(&["score", "-m", &m, posts[0], "--format", "table"]);
-    assert!(table.starts_with("id") && table.contains("probability"), "{table}");
+    assert!(
+        table.starts_with("id") && table.contains("probability"),
+        "{table}"
+    );
     // The scoring-only binary takes multi-class models too.
     let out = w.run_stdin(
         "trollwatch-score",
-        &["-m", &m, "--input", "-", "--input-format", "text", "--format", "jsonl"],
+        &[
+            "-m",
+            &m,
+            "--input",
+            "-",
+            "--input-format",
+            "text",
+            "--format",
+            "jsonl",
+        ],
         b"first post here\nsecond post #MAGA\n",
     );
     assert!(out.status.success());
@@ -167,17 +190,35 @@ fn multiclass_model_is_byte_identical_at_any_thread_count() {
             let name = format!("{strategy}-{threads}.model");
             let out = w
                 .cmd("trollwatch")
-                .args(["train", "d.csv", "--label-col", "category", "--out", &name, "-q"])
+                .args([
+                    "train",
+                    "d.csv",
+                    "--label-col",
+                    "category",
+                    "--out",
+                    &name,
+                    "-q",
+                ])
                 .args(["--multiclass", strategy])
                 .env("RAYON_NUM_THREADS", threads)
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             files.push(std::fs::read(w.path(&name)).unwrap());
         }
     }
-    assert!(files[0] == files[1] && files[1] == files[2], "softmax bytes differ");
-    assert!(files[3] == files[4] && files[4] == files[5], "ovr bytes differ");
+    assert!(
+        files[0] == files[1] && files[1] == files[2],
+        "softmax bytes differ"
+    );
+    assert!(
+        files[3] == files[4] && files[4] == files[5],
+        "ovr bytes differ"
+    );
     assert_ne!(files[0], files[3]);
 }
 
@@ -213,7 +254,10 @@ fn save_load_round_trip_gives_identical_probabilities() {
     let path = w.path("m.model");
     model.save(&path).unwrap();
     let loaded = trollwatch::model::Model::load(&path).unwrap();
-    assert_eq!(loaded.meta, model.meta);
+    // The fit report's loss goes through JSON, which may round its last digit.
+    let mut meta = loaded.meta.clone();
+    meta.fit = model.meta.fit.clone();
+    assert_eq!(meta, model.meta);
     assert_eq!(loaded.multi, model.multi);
     assert!(loaded.multi.is_some());
     assert_eq!(
@@ -265,52 +309,127 @@ fn labels_restrict_and_order_the_classes_and_min_class_count_drops_rare_ones() {
     by_size.sort_unstable();
     let cut = (by_size[1] + 1).to_string();
     let err = w.ok_stderr(&[
-        "train", "d.csv", "--label-col", "category", "--min-class-count", &cut, "--out", "c.model",
+        "train",
+        "d.csv",
+        "--label-col",
+        "category",
+        "--min-class-count",
+        &cut,
+        "--out",
+        "c.model",
     ]);
     assert_eq!(err.matches("fewer than").count(), 2, "{err}");
     let info: serde_json::Value =
         serde_json::from_str(&w.ok(&["inspect", "c.model", "--json"])).unwrap();
-    assert_eq!(info["meta"]["classes"]["names"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        info["meta"]["classes"]["names"].as_array().unwrap().len(),
+        4
+    );
 }
 
 #[test]
 fn label_columns_that_cannot_make_a_model_are_refused() {
     let w = Workdir::new();
     w.demo_csv("d.csv", 400, 6);
-    w.write("one.csv", "text,label\nsome text here,a\nmore text here,a\n");
+    w.write(
+        "one.csv",
+        "text,label\nsome text here,a\nmore text here,a\n",
+    );
     w.fails(
         &["train", "one.csv", "--out", "x.model"],
         2,
-        &["one.csv", "two or more classes", "found 1", "\"a\" (2 rows, first at line 2)"],
+        &[
+            "one.csv",
+            "two or more classes",
+            "found 1",
+            "\"a\" (2 rows, first at line 2)",
+        ],
     );
     w.fails(
-        &["train", "d.csv", "--label-col", "category", "--labels", "RightTroll,Nobody", "--out", "x.model"],
+        &[
+            "train",
+            "d.csv",
+            "--label-col",
+            "category",
+            "--labels",
+            "RightTroll,Nobody",
+            "--out",
+            "x.model",
+        ],
         2,
-        &["d.csv", "--labels names \"Nobody\", which does not occur in column \"category\"", "RightTroll"],
+        &[
+            "d.csv",
+            "--labels names \"Nobody\", which does not occur in column \"category\"",
+            "RightTroll",
+        ],
     );
     w.fails(
-        &["train", "d.csv", "--label-col", "category", "--min-class-count", "100000", "--out", "x.model"],
+        &[
+            "train",
+            "d.csv",
+            "--label-col",
+            "category",
+            "--min-class-count",
+            "100000",
+            "--out",
+            "x.model",
+        ],
         2,
         &["d.csv", "no class is left", "--min-class-count 100000"],
     );
     w.fails(
-        &["train", "d.csv", "--label-col", "category", "--labels", "RightTroll", "--out", "x.model"],
+        &[
+            "train",
+            "d.csv",
+            "--label-col",
+            "category",
+            "--labels",
+            "RightTroll",
+            "--out",
+            "x.model",
+        ],
         2,
         &["only one class is left (\"RightTroll\")"],
     );
     // --positive asks for a binary model: three values are an error, as they always were.
     w.fails(
-        &["train", "d.csv", "--label-col", "category", "--positive", "RightTroll", "--out", "x.model"],
+        &[
+            "train",
+            "d.csv",
+            "--label-col",
+            "category",
+            "--positive",
+            "RightTroll",
+            "--out",
+            "x.model",
+        ],
         2,
         &["a binary model needs exactly two label values", "found 6"],
     );
     w.fails(
-        &["evaluate", "d.csv", "--label-col", "category", "--folds", "100"],
+        &[
+            "evaluate",
+            "d.csv",
+            "--label-col",
+            "category",
+            "--folds",
+            "100",
+        ],
         2,
-        &["100 folds need at least 100 rows of each class", "--min-class-count"],
+        &[
+            "100 folds need at least 100 rows of each class",
+            "--min-class-count",
+        ],
     );
     w.fails(
-        &["evaluate", "d.csv", "--label-col", "category", "--target-precision", "0.9"],
+        &[
+            "evaluate",
+            "d.csv",
+            "--label-col",
+            "category",
+            "--target-precision",
+            "0.9",
+        ],
         2,
         &["binary models only"],
     );
@@ -322,22 +441,44 @@ fn two_labels_stay_binary_unless_multiclass_is_asked_for() {
     let w = Workdir::new();
     w.demo_csv("d.csv", 1500, 7);
     w.ok(&["train", "d.csv", "--out", "b.model", "-q"]);
-    assert_eq!(&std::fs::read(w.path("b.model")).unwrap()[16..20], &2u32.to_le_bytes());
-    w.ok(&["train", "d.csv", "--out", "m.model", "-q", "--multiclass", "softmax"]);
+    assert_eq!(
+        &std::fs::read(w.path("b.model")).unwrap()[16..20],
+        &2u32.to_le_bytes()
+    );
+    w.ok(&[
+        "train",
+        "d.csv",
+        "--out",
+        "m.model",
+        "-q",
+        "--multiclass",
+        "softmax",
+    ]);
     let info: serde_json::Value =
         serde_json::from_str(&w.ok(&["inspect", "m.model", "--json"])).unwrap();
-    assert_eq!(info["meta"]["classes"]["names"], serde_json::json!(["0", "1"]));
+    assert_eq!(
+        info["meta"]["classes"]["names"],
+        serde_json::json!(["0", "1"])
+    );
     // Binary scores and two-class softmax probabilities rank the posts alike: both are
     // logistic regressions of the same data (the softmax one with the penalty split over two
     // weight vectors), so their predictions mostly agree.
-    let b = jsonl(&w.ok(&["score", "-m", "b.model", "--input", "d.csv", "--format", "jsonl", "-q"]));
-    let m = jsonl(&w.ok(&["score", "-m", "m.model", "--input", "d.csv", "--format", "jsonl", "-q"]));
+    let b = jsonl(&w.ok(&[
+        "score", "-m", "b.model", "--input", "d.csv", "--format", "jsonl", "-q",
+    ]));
+    let m = jsonl(&w.ok(&[
+        "score", "-m", "m.model", "--input", "d.csv", "--format", "jsonl", "-q",
+    ]));
     let agree = b
         .iter()
         .zip(&m)
         .filter(|(x, y)| x["label"] == y["label"])
         .count();
-    assert!(agree as f64 > 0.95 * b.len() as f64, "{agree} of {}", b.len());
+    assert!(
+        agree as f64 > 0.95 * b.len() as f64,
+        "{agree} of {}",
+        b.len()
+    );
 }
 
 #[test]
@@ -345,10 +486,27 @@ fn evaluate_reports_per_class_metrics_with_grouped_folds() {
     let w = Workdir::new();
     let data = w.demo_csv("d.csv", 2500, 8);
     let table = w.ok(&[
-        "evaluate", "d.csv", "--label-col", "category", "--folds", "4", "--group-by", "author",
-        "--report", "rep", "--oof", "oof.csv", "-q",
+        "evaluate",
+        "d.csv",
+        "--label-col",
+        "category",
+        "--folds",
+        "4",
+        "--group-by",
+        "author",
+        "--report",
+        "rep",
+        "--oof",
+        "oof.csv",
+        "-q",
     ]);
-    for needle in ["macro_f1", "pooled out-of-fold", "majority-class guess", "confusion matrix", "RightTroll"] {
+    for needle in [
+        "macro_f1",
+        "pooled out-of-fold",
+        "majority-class guess",
+        "confusion matrix",
+        "RightTroll",
+    ] {
         assert!(table.contains(needle), "{needle} missing:\n{table}");
     }
     let report: serde_json::Value =
@@ -356,7 +514,10 @@ fn evaluate_reports_per_class_metrics_with_grouped_folds() {
     let pooled = &report["pooled"];
     let per_class = pooled["per_class"].as_array().unwrap();
     assert_eq!(per_class.len(), 6);
-    let support: u64 = per_class.iter().map(|c| c["support"].as_u64().unwrap()).sum();
+    let support: u64 = per_class
+        .iter()
+        .map(|c| c["support"].as_u64().unwrap())
+        .sum();
     assert_eq!(support, 2500);
     let confusion = pooled["confusion"].as_array().unwrap();
     let cells: u64 = confusion
@@ -368,8 +529,12 @@ fn evaluate_reports_per_class_metrics_with_grouped_folds() {
     assert!(macro_f1 > 2.0 * report["baseline"]["macro_f1"].as_f64().unwrap());
     assert_eq!(report["summary"].as_array().unwrap().len(), 4);
     let html = std::fs::read_to_string(w.path("rep/report.html")).unwrap();
-    assert!(html.contains("class=\"plot heatmap\"") && html.matches("class=\"cell\"").count() == 36);
-    assert!(std::fs::read_to_string(w.path("rep/report.md")).unwrap().contains("| class | precision | recall | F1 | support |"));
+    assert!(
+        html.contains("class=\"plot heatmap\"") && html.matches("class=\"cell\"").count() == 36
+    );
+    assert!(std::fs::read_to_string(w.path("rep/report.md"))
+        .unwrap()
+        .contains("| class | precision | recall | F1 | support |"));
     // No author in two folds; every row predicted once.
     let authors: HashMap<String, String> = truth(&data).into_iter().map(|t| (t.0, t.2)).collect();
     let mut fold_of: HashMap<String, String> = HashMap::new();
@@ -385,7 +550,9 @@ fn evaluate_reports_per_class_metrics_with_grouped_folds() {
         if a.is_empty() {
             continue;
         }
-        let f = fold_of.entry(a.clone()).or_insert_with(|| rec[fold_col].to_string());
+        let f = fold_of
+            .entry(a.clone())
+            .or_insert_with(|| rec[fold_col].to_string());
         assert_eq!(f, &rec[fold_col], "author {a} in two folds");
     }
     assert_eq!(n, 2500);
@@ -400,12 +567,24 @@ fn evaluate_reports_are_byte_identical_at_any_thread_count() {
         let dir = format!("rep{threads}");
         let out = w
             .cmd("trollwatch")
-            .args(["evaluate", "d.csv", "--label-col", "category", "--folds", "3", "-q"])
+            .args([
+                "evaluate",
+                "d.csv",
+                "--label-col",
+                "category",
+                "--folds",
+                "3",
+                "-q",
+            ])
             .args(["--multiclass", "softmax", "--report", &dir])
             .env("RAYON_NUM_THREADS", threads)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         runs.push(
             ["report.json", "report.md", "report.html"]
                 .map(|f| std::fs::read(w.path(&format!("{dir}/{f}"))).unwrap()),
@@ -419,12 +598,113 @@ fn a_stray_third_label_makes_three_classes_and_score_reads_every_row() {
     let w = Workdir::new();
     let mut csv = String::from("id,text,label\n");
     for i in 0..40 {
-        csv.push_str(&format!("{i},post number {i} about the vote and more,{}\n", i % 2));
+        csv.push_str(&format!(
+            "{i},post number {i} about the vote and more,{}\n",
+            i % 2
+        ));
     }
     csv.push_str("41,a third label,maybe\n");
     w.write("three.csv", &csv);
     let err = w.ok_stderr(&["train", "three.csv", "--out", "t.model"]);
-    assert!(err.contains("3 classes") && err.contains("1 \"maybe\""), "{err}");
-    let out = w.ok(&["score", "-m", "t.model", "--input", "three.csv", "--format", "csv", "-q"]);
+    assert!(
+        err.contains("3 classes") && err.contains("1 \"maybe\""),
+        "{err}"
+    );
+    let out = w.ok(&[
+        "score",
+        "-m",
+        "t.model",
+        "--input",
+        "three.csv",
+        "--format",
+        "csv",
+        "-q",
+    ]);
     assert_eq!(out.lines().count(), 42);
+}
+
+#[test]
+fn more_classes_than_a_model_takes_are_refused_before_fitting() {
+    let w = Workdir::new();
+    let mut s = String::from("text,label\n");
+    for i in 0..300 {
+        s.push_str(&format!("post about {} things,{}\n", i % 7, i % 150));
+    }
+    w.write("many.csv", &s);
+    w.fails(
+        &["train", "many.csv", "--out", "m.model"],
+        2,
+        &[
+            "found 150 classes",
+            "more than the 100",
+            "--min-class-count",
+        ],
+    );
+    // Named, a subset of them trains.
+    w.ok(&[
+        "train", "many.csv", "--labels", "1,2,3", "--out", "m.model", "-q",
+    ]);
+}
+
+/// `bytes` with the version field set to `v` and the checksum sealed again, as a buggy writer
+/// would make them.
+fn with_version(bytes: &[u8], v: u32) -> Vec<u8> {
+    use sha2::Digest;
+    let mut b = bytes[..bytes.len() - 32].to_vec();
+    b[16..20].copy_from_slice(&v.to_le_bytes());
+    let digest = sha2::Sha256::digest(&b);
+    b.extend_from_slice(&digest);
+    b
+}
+
+#[test]
+fn binary_format_2_files_still_load_and_damaged_multiclass_files_are_refused() {
+    let w = Workdir::new();
+    let bundled = concat!(env!("CARGO_MANIFEST_DIR"), "/models/trollwatch-en.model");
+    let rows = jsonl(&w.ok(&[
+        "score",
+        "-m",
+        bundled,
+        "Hillary lies again #MAGA",
+        "--format",
+        "jsonl",
+    ]));
+    let s = rows[0]["score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&s) && rows[0]["flagged"].is_boolean());
+    let m = trained(&w, &[]);
+    let multi = std::fs::read(w.path(&m)).unwrap();
+    w.ok(&["train", "train.csv", "--out", "b.model", "-q"]);
+    let binary = std::fs::read(w.path("b.model")).unwrap();
+    for (name, bytes, needle) in [
+        (
+            "v3-binary.model",
+            with_version(&binary, 3),
+            "format version 3 without a class list",
+        ),
+        (
+            "v2-multi.model",
+            with_version(&multi, 2),
+            "format version 2 with a class list",
+        ),
+        ("cut.model", multi[..multi.len() - 40].to_vec(), "checksum"),
+        (
+            "v4.model",
+            with_version(&multi, 4),
+            "newer than this trollwatch",
+        ),
+    ] {
+        w.write(name, bytes);
+        w.fails(&["score", "-m", name, "a post"], 2, &[name, needle]);
+    }
+    // Cut before its intercepts, and sealed again.
+    use sha2::Digest;
+    let mut short = multi[..multi.len() - 32 - 8].to_vec();
+    let digest = sha2::Sha256::digest(&short);
+    short.extend_from_slice(&digest);
+    w.write("short.model", short);
+    w.fails(
+        &["inspect", "short.model"],
+        2,
+        &["truncated in its intercepts"],
+    );
 }

@@ -186,7 +186,7 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
         .names
         .iter()
         .zip(&classes.counts)
-        .zip(&classes.intercepts)
+        .zip(model.multi.iter().flat_map(|m| &m.intercepts))
     {
         writeln!(o, "    {n:<24} {c:>9} rows, intercept {b:+.4}")?;
     }
