@@ -1226,7 +1226,8 @@ fn read_labeled_with(
     while let Some(mut rec) = reader.next_record()? {
         let raw = rec.fields.remove(0);
         let value = raw.trim();
-        if value.is_empty() {
+        // With --labels, an empty label is one more value left out, not a bad row.
+        if value.is_empty() && spec.labels.is_none() {
             if skip {
                 reader.skipped.add("empty label", rec.line);
                 continue;

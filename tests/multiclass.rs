@@ -708,3 +708,67 @@ fn binary_format_2_files_still_load_and_damaged_multiclass_files_are_refused() {
         &["truncated in its intercepts"],
     );
 }
+
+#[test]
+fn train_cv_stores_the_multiclass_summary() {
+    let w = Workdir::new();
+    w.demo_csv("d.csv", 1200, 12);
+    w.ok(&[
+        "train",
+        "d.csv",
+        "--label-col",
+        "category",
+        "--cv",
+        "3",
+        "--group-by",
+        "author",
+        "--out",
+        "m.model",
+        "-q",
+    ]);
+    let text = w.ok(&["inspect", "m.model"]);
+    assert!(
+        text.contains("cross-validated 3 folds grouped by author: accuracy 0."),
+        "{text}"
+    );
+    let info: serde_json::Value =
+        serde_json::from_str(&w.ok(&["inspect", "m.model", "--json"])).unwrap();
+    let metrics: Vec<&str> = info["meta"]["cv"]["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(metrics, ["accuracy", "macro_f1", "weighted_f1", "log_loss"]);
+}
+
+#[test]
+fn with_labels_empty_labels_are_left_out_like_other_values() {
+    let w = Workdir::new();
+    let mut csv = String::from("text,kind\n");
+    for i in 0..60 {
+        let kind = ["a", "b", "c", ""][i % 4];
+        csv.push_str(&format!("post {} about topic {kind}x,{kind}\n", i % 5));
+    }
+    w.write("k.csv", &csv);
+    // Without --labels an empty label is a bad row, as always.
+    w.fails(
+        &["train", "k.csv", "--label-col", "kind", "--out", "m.model"],
+        2,
+        &["is empty"],
+    );
+    let err = w.ok_stderr(&[
+        "train",
+        "k.csv",
+        "--label-col",
+        "kind",
+        "--labels",
+        "a,b,c",
+        "--out",
+        "m.model",
+    ]);
+    assert!(
+        err.contains("left out label \"\" of column \"kind\": 15 rows"),
+        "{err}"
+    );
+}

@@ -230,6 +230,26 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
         m.fit.termination
     )?;
     writeln!(o, "  features        {} n-grams", m.n_features)?;
+    if let Some(cv) = &m.cv {
+        let stat = |name: &str| {
+            cv.summary
+                .iter()
+                .find(|s| s.metric == name)
+                .map_or("-".to_string(), |s| {
+                    format!("{:.4} ± {:.4}", s.stat.mean, s.stat.sd)
+                })
+        };
+        writeln!(
+            o,
+            "  cross-validated {} folds{}: accuracy {}, macro F1 {}",
+            cv.folds,
+            cv.group_by
+                .as_ref()
+                .map_or(String::new(), |g| format!(" grouped by {g}")),
+            stat("accuracy"),
+            stat("macro_f1")
+        )?;
+    }
     for (n, t) in classes.names.iter().zip(&terms) {
         writeln!(o, "\n  strongest terms toward {n:?}:")?;
         for (term, w) in t {

@@ -281,7 +281,7 @@ pub fn heat_map(m: &MultiMetrics) -> String {
     let width = left + cell * k as f64 + 20.0;
     let height = top + cell * k as f64 + 50.0;
     let mut o = format!(
-        "<svg class=\"plot heatmap\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
+        "<svg class=\"plot heatmap\" viewBox=\"0 0 {width} {height}\" style=\"max-width:{width}px\" role=\"img\" \
          aria-label=\"Confusion matrix heat map\" xmlns=\"http://www.w3.org/2000/svg\">\n"
     );
     let _ = writeln!(
