@@ -142,10 +142,6 @@ pub fn train(
     };
     if let (Some(c), Some(m)) = (&data.classes, &multi) {
         meta.format_version = model::MULTICLASS_FORMAT_VERSION;
-        meta.labels = Labels {
-            negative: String::new(),
-            positive: String::new(),
-        };
         meta.classes = Some(model::ClassesMeta {
             names: c.names.clone(),
             counts: c.counts(),
