@@ -1044,11 +1044,79 @@ pub struct Labeled {
     pub skipped: SkipReport,
     /// SHA-256 of the decoded input.
     pub checksum: String,
+    /// The classes of a multi-class set; `None` for a binary one. When set, `labels` is empty
+    /// and `label_names` unused: each row's class is `classes.of_row`.
+    pub classes: Option<Classes>,
+}
+
+/// The classes of a multi-class labeled set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classes {
+    /// Class names, in model order (`--labels` order, else sorted).
+    pub names: Vec<String>,
+    /// Each row's class, an index into `names`.
+    pub of_row: Vec<u32>,
+    /// Values left out (not in `--labels`, or under `--min-class-count`) with their row
+    /// counts, and why.
+    pub dropped: Vec<DroppedClass>,
+}
+
+impl Classes {
+    /// Rows per class, in `names` order.
+    pub fn counts(&self) -> Vec<u64> {
+        let mut c = vec![0u64; self.names.len()];
+        for &k in &self.of_row {
+            c[k as usize] += 1;
+        }
+        c
+    }
+}
+
+/// A label value that is not a class of the model.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DroppedClass {
+    pub value: String,
+    pub rows: u64,
+    /// `not in --labels` or `fewer than N rows`.
+    pub reason: String,
+}
+
+/// Most classes of a multi-class model: the weights take classes × terms numbers, and a
+/// column with more distinct values is far more likely ids or free text than classes.
+pub const MAX_CLASSES: usize = 100;
+
+/// Which label values become classes, and whether the model is binary or multi-class.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClassSpec {
+    /// The troll class of a binary model.
+    pub positive: String,
+    /// `--positive` was given: the model must be binary (exactly two values).
+    pub binary_only: bool,
+    /// `--labels`: the classes, in this order; rows with other values are left out.
+    pub labels: Option<Vec<String>>,
+    /// `--min-class-count`: values with fewer rows are left out.
+    pub min_class_count: u64,
+    /// `--multiclass` was given: a multi-class model even for two values.
+    pub multiclass: bool,
+}
+
+impl ClassSpec {
+    /// A binary model whose troll class is `positive` (the reading of old).
+    pub fn binary(positive: &str) -> ClassSpec {
+        ClassSpec {
+            positive: positive.to_string(),
+            binary_only: true,
+            ..ClassSpec::default()
+        }
+    }
 }
 
 impl Labeled {
     pub fn len(&self) -> usize {
-        self.labels.len()
+        match &self.classes {
+            Some(c) => c.of_row.len(),
+            None => self.labels.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -1069,6 +1137,9 @@ impl Labeled {
         if !self.extra.is_empty() {
             filter(&mut self.extra, keep);
         }
+        if let Some(c) = &mut self.classes {
+            filter(&mut c.of_row, keep);
+        }
     }
 
     pub fn class_counts(&self) -> [u64; 2] {
@@ -1086,7 +1157,25 @@ pub fn read_labeled(
     positive: &str,
     progress: impl FnMut(u64),
 ) -> Result<Labeled> {
-    read_labeled_with(opts, label_col, positive, progress, |opts| {
+    read_labeled_with(
+        opts,
+        label_col,
+        &ClassSpec::binary(positive),
+        progress,
+        |opts| PostReader::open(path, opts),
+    )
+}
+
+/// As [`read_labeled`], with the classes chosen by `spec`: a binary set for two label values
+/// (unless `spec` asks for multi-class), a multi-class one ([`Labeled::classes`]) for more.
+pub fn read_labeled_classes(
+    path: &str,
+    opts: ReadOptions,
+    label_col: &str,
+    spec: &ClassSpec,
+    progress: impl FnMut(u64),
+) -> Result<Labeled> {
+    read_labeled_with(opts, label_col, spec, progress, |opts| {
         PostReader::open(path, opts)
     })
 }
@@ -1100,15 +1189,19 @@ pub fn read_labeled_from(
     positive: &str,
     progress: impl FnMut(u64),
 ) -> Result<Labeled> {
-    read_labeled_with(opts, label_col, positive, progress, |opts| {
-        PostReader::from_reader(name, raw, opts)
-    })
+    read_labeled_with(
+        opts,
+        label_col,
+        &ClassSpec::binary(positive),
+        progress,
+        |opts| PostReader::from_reader(name, raw, opts),
+    )
 }
 
 fn read_labeled_with(
     mut opts: ReadOptions,
     label_col: &str,
-    positive: &str,
+    spec: &ClassSpec,
     mut progress: impl FnMut(u64),
     open: impl FnOnce(ReadOptions) -> Result<PostReader>,
 ) -> Result<Labeled> {
@@ -1133,7 +1226,8 @@ fn read_labeled_with(
     while let Some(mut rec) = reader.next_record()? {
         let raw = rec.fields.remove(0);
         let value = raw.trim();
-        if value.is_empty() {
+        // With --labels, an empty label is one more value left out, not a bad row.
+        if value.is_empty() && spec.labels.is_none() {
             if skip {
                 reader.skipped.add("empty label", rec.line);
                 continue;
@@ -1203,17 +1297,48 @@ fn read_labeled_with(
             },
         ));
     }
+    let multiclass =
+        !spec.binary_only && (values.len() > 2 || spec.multiclass || spec.labels.is_some());
+    if multiclass {
+        let checksum = checksum_hex(&reader.checksum);
+        let found = found();
+        return multiclass_set(
+            MultiRows {
+                path,
+                label_col,
+                ids,
+                lines,
+                texts,
+                extras,
+                codes: raw_labels,
+                values,
+                counts,
+                found,
+                skipped: reader.skipped,
+                checksum,
+            },
+            spec,
+        );
+    }
+    let positive = spec.positive.as_str();
     if values.len() != 2 {
         return Err(Error::bad_input(
             path,
             format!(
-                "a binary model needs exactly two label values in column {label_col:?}, found {}: {}; {}",
+                "{} in column {label_col:?}, found {}: {}; {}",
+                if spec.binary_only {
+                    "a binary model needs exactly two label values"
+                } else {
+                    "a model needs two or more classes (exactly two label values for a binary \
+                     model, more for a multi-class one)"
+                },
                 values.len(),
                 found(),
                 if values.len() < 2 {
                     "add posts of the other class"
                 } else {
-                    "remove or relabel the rows with other values, or name another --label-col"
+                    "remove or relabel the rows with other values, or name another --label-col \
+                     (without --positive, more than two values train a multi-class model)"
                 }
             ),
         ));
@@ -1240,7 +1365,162 @@ fn read_labeled_with(
         extra: extras,
         skipped: reader.skipped,
         checksum,
+        classes: None,
     })
+}
+
+/// A file's rows with their label values coded, before the classes are chosen.
+struct MultiRows<'a> {
+    path: &'a str,
+    label_col: &'a str,
+    ids: Vec<String>,
+    lines: Vec<u64>,
+    texts: Vec<String>,
+    extras: Vec<Vec<String>>,
+    /// Each row's value, an index into `values`.
+    codes: Vec<u32>,
+    values: Vec<String>,
+    counts: Vec<u64>,
+    /// The values found, with counts and first lines, for messages.
+    found: String,
+    skipped: SkipReport,
+    checksum: String,
+}
+
+/// The multi-class set: classes from `--labels` (in its order) or every value (sorted), less
+/// those under `--min-class-count`; rows of other values are left out.
+fn multiclass_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
+    let MultiRows {
+        path,
+        label_col,
+        ids,
+        lines,
+        texts,
+        extras,
+        codes,
+        values,
+        counts,
+        found,
+        skipped,
+        checksum,
+    } = rows;
+    let mut dropped = Vec::new();
+    let mut chosen: Vec<usize> = match &spec.labels {
+        Some(wanted) => {
+            let mut chosen = Vec::with_capacity(wanted.len());
+            for (n, w) in wanted.iter().enumerate() {
+                if wanted[..n].contains(w) {
+                    return Err(Error::param("labels", w, "names a class twice"));
+                }
+                match values.iter().position(|v| v == w) {
+                    Some(k) => chosen.push(k),
+                    None => {
+                        return Err(Error::bad_input(
+                            path,
+                            format!(
+                                "--labels names {}, which does not occur in column \
+                                 {label_col:?}; values found: {found}",
+                                crate::error::shown(w)
+                            ),
+                        ))
+                    }
+                }
+            }
+            let mut others: Vec<usize> =
+                (0..values.len()).filter(|k| !chosen.contains(k)).collect();
+            others.sort_by(|&a, &b| values[a].cmp(&values[b]));
+            for k in others {
+                dropped.push(DroppedClass {
+                    value: values[k].clone(),
+                    rows: counts[k],
+                    reason: "not in --labels".into(),
+                });
+            }
+            chosen
+        }
+        None => {
+            let mut all: Vec<usize> = (0..values.len()).collect();
+            all.sort_by(|&a, &b| values[a].cmp(&values[b]));
+            all
+        }
+    };
+    if spec.min_class_count > 1 {
+        chosen.retain(|&k| {
+            let keep = counts[k] >= spec.min_class_count;
+            if !keep {
+                dropped.push(DroppedClass {
+                    value: values[k].clone(),
+                    rows: counts[k],
+                    reason: format!("fewer than {} rows", spec.min_class_count),
+                });
+            }
+            keep
+        });
+    }
+    if chosen.len() < 2 {
+        let what = if chosen.is_empty() {
+            "no class is left".to_string()
+        } else {
+            format!(
+                "only one class is left ({})",
+                crate::error::shown(&values[chosen[0]])
+            )
+        };
+        let how = if spec.min_class_count > 1 {
+            format!(
+                " after --min-class-count {} and --labels",
+                spec.min_class_count
+            )
+        } else {
+            String::new()
+        };
+        return Err(Error::bad_input(
+            path,
+            format!(
+                "a model needs at least two classes, but {what}{how}; column {label_col:?} \
+                 holds: {found}; lower --min-class-count, or name more classes with --labels"
+            ),
+        ));
+    }
+    if chosen.len() > MAX_CLASSES {
+        return Err(Error::bad_input(
+            path,
+            format!(
+                "found {} classes in column {label_col:?}, more than the {MAX_CLASSES} a \
+                 multi-class model takes: {found}; name the classes with --labels, or leave out \
+                 rare ones with --min-class-count",
+                chosen.len()
+            ),
+        ));
+    }
+    // Value code → class index (u32::MAX: left out).
+    let mut class_of = vec![u32::MAX; values.len()];
+    for (c, &k) in chosen.iter().enumerate() {
+        class_of[k] = c as u32;
+    }
+    let mut data = Labeled {
+        ids,
+        lines,
+        texts,
+        labels: Vec::new(),
+        label_names: [String::new(), String::new()],
+        extra: extras,
+        skipped,
+        checksum,
+        classes: Some(Classes {
+            names: chosen.iter().map(|&k| values[k].clone()).collect(),
+            of_row: codes.iter().map(|&v| class_of[v as usize]).collect(),
+            dropped,
+        }),
+    };
+    let keep: Vec<bool> = codes
+        .iter()
+        .map(|&v| class_of[v as usize] != u32::MAX)
+        .collect();
+    if keep.iter().any(|k| !k) {
+        data.retain_rows(&keep);
+    }
+    Ok(data)
 }
 
 #[cfg(test)]

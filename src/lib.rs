@@ -21,6 +21,7 @@ pub mod logistic;
 pub mod memory;
 pub mod metrics;
 pub mod model;
+pub mod multiclass;
 pub mod progress;
 pub mod report;
 pub mod rng;

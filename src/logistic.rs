@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::lbfgs::{self, Objective};
+use crate::multiclass::Strategy;
 use crate::progress::Progress;
 use crate::sparse::Csr;
 
@@ -46,6 +47,10 @@ pub struct LogisticParams {
     pub tol: f64,
     /// L-BFGS history length. Default 10 (as linfa-logistic).
     pub memory: usize,
+    /// How a model with more than two classes is fitted (not used by binary models, and
+    /// not written for them). Default softmax.
+    #[serde(default, skip_serializing_if = "Strategy::is_softmax")]
+    pub multiclass: Strategy,
 }
 
 impl Default for LogisticParams {
@@ -56,6 +61,7 @@ impl Default for LogisticParams {
             max_iter: 1000,
             tol: 1e-3,
             memory: 10,
+            multiclass: Strategy::Softmax,
         }
     }
 }

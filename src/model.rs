@@ -8,6 +8,10 @@
 //! after another), each term's end offset (u32 × terms), the lookup table (u64 slot count +
 //! u64 × slots; see [`crate::vocab`]), IDF (f64 × terms), weights (f64 × terms), SHA-256 of
 //! everything before it (32 bytes). Loading is reading: no hash map is rebuilt from text.
+//! A multi-class model (format version 3; binary models are still written and read as
+//! version 2) lists its classes and how it was fitted in the metadata (`classes`), holds K
+//! weights per term, term-major (f64 × terms × classes), and then its K intercepts (f64; in
+//! binary, not JSON, so that a loaded model scores bit for bit as the one that was saved).
 //! Files are written atomically: a temporary file beside the target, fsync, rename.
 
 use std::io::Write;
@@ -16,21 +20,22 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::dataset::SkipReport;
+use crate::dataset::{DroppedClass, SkipReport};
 use crate::error::{Error, Result};
 use crate::logistic::{FitReport, LinearModel, LogisticParams};
+use crate::multiclass::{MultiLinear, Strategy};
 use crate::tokenize::{Analyzer, TokenizerConfig};
 use crate::vectorize::{FitStats, Vectorizer, VectorizerConfig};
 use crate::vocab::Vocabulary;
 
 pub const MAGIC: &[u8; 16] = b"TROLLWATCH-MODEL";
 pub const FORMAT_NAME: &str = "trollwatch-model";
-/// The newest format this writes and reads. Version 3 is version 2 plus a model's dense
-/// feature columns (coordination features: their weights follow the terms' weights) and its
-/// account model (in the metadata); a model without either is still written as version 2.
-pub const FORMAT_VERSION: u32 = 3;
-/// The oldest format this reads.
-pub const OLDEST_FORMAT_VERSION: u32 = 2;
+/// The format text-only binary models are written in (and the oldest this reads).
+pub const FORMAT_VERSION: u32 = 2;
+/// The format of models with more than version 2 holds — multi-class models (their classes,
+/// K weights per term and K intercepts), coordination feature columns (their weights after
+/// the terms'), an account model — and the newest this build reads.
+pub const MULTICLASS_FORMAT_VERSION: u32 = 3;
 
 /// The two classes: `positive` is the troll class, scored as the probability.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,6 +97,12 @@ pub struct ModelMeta {
     /// Column naming the account, for account-level scoring.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_col: Option<String>,
+    /// The classes of a multi-class model (format 3); absent for a binary one, whose
+    /// `labels`, `threshold` and `intercept` are the ones used. A multi-class model leaves
+    /// `labels` empty and `intercept` 0, and counts rows per class here, not in
+    /// `data.positives`/`negatives`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<ClassesMeta>,
 }
 
 impl ModelMeta {
@@ -102,12 +113,25 @@ impl ModelMeta {
 
     /// The format version this model is written with: 2 unless it needs version 3's parts.
     pub fn file_version(&self) -> u32 {
-        if self.coordination.is_some() || self.account_model.is_some() {
-            3
+        if self.classes.is_some() || self.coordination.is_some() || self.account_model.is_some() {
+            MULTICLASS_FORMAT_VERSION
         } else {
-            2
+            FORMAT_VERSION
         }
     }
+}
+
+/// A multi-class model's classes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassesMeta {
+    /// Class names, in the order of the weights.
+    pub names: Vec<String>,
+    /// Training rows per class.
+    pub counts: Vec<u64>,
+    pub strategy: Strategy,
+    /// Label values that are not classes of the model, with their rows.
+    #[serde(default)]
+    pub dropped: Vec<DroppedClass>,
 }
 
 /// What cross-validation said about these options before the final fit.
@@ -128,6 +152,9 @@ pub struct Model {
     pub analyzer: Analyzer,
     pub vectorizer: Vectorizer,
     pub linear: LinearModel,
+    /// The weights of a multi-class model (then `linear` is empty and unused: score such a
+    /// model with `score_classes`, not the binary `score_batch`).
+    pub multi: Option<MultiLinear>,
 }
 
 impl Model {
@@ -137,7 +164,27 @@ impl Model {
             meta,
             vectorizer,
             linear,
+            multi: None,
         }
+    }
+
+    /// A multi-class model: `meta.classes` names the classes of `multi`.
+    pub fn new_multi(meta: ModelMeta, vectorizer: Vectorizer, multi: MultiLinear) -> Model {
+        Model {
+            analyzer: Analyzer::new(meta.tokenizer.clone()),
+            meta,
+            vectorizer,
+            linear: LinearModel {
+                weights: Vec::new(),
+                intercept: 0.0,
+            },
+            multi: Some(multi),
+        }
+    }
+
+    /// The class names of a multi-class model; `None` for a binary one.
+    pub fn class_names(&self) -> Option<&[String]> {
+        self.meta.classes.as_ref().map(|c| &c.names[..])
     }
 
     /// The file's bytes.
@@ -148,6 +195,11 @@ impl Model {
             .map_err(|e| Error::Training(format!("cannot encode model metadata: {e}")))?;
         let (text, ends, slots) = self.vectorizer.vocabulary.parts();
         let n = ends.len();
+        let version = self.meta.file_version();
+        let weights = match &self.multi {
+            Some(m) => &m.weights,
+            None => &self.linear.weights,
+        };
         let size = 16
             + 4
             + 8
@@ -158,12 +210,13 @@ impl Model {
             + 4 * n
             + 8
             + 8 * slots.len()
-            + 16 * n
-            + 8 * self.meta.dense_width()
+            + 8 * n
+            + 8 * weights.len()
+            + 8 * self.multi.as_ref().map_or(0, |m| m.intercepts.len())
             + 32;
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&self.meta.file_version().to_le_bytes());
+        out.extend_from_slice(&version.to_le_bytes());
         out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
         out.extend_from_slice(&meta);
         out.extend_from_slice(&(n as u64).to_le_bytes());
@@ -179,8 +232,13 @@ impl Model {
         for v in &self.vectorizer.idf {
             out.extend_from_slice(&v.to_le_bytes());
         }
-        for v in &self.linear.weights {
+        for v in weights {
             out.extend_from_slice(&v.to_le_bytes());
+        }
+        if let Some(m) = &self.multi {
+            for v in &m.intercepts {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
         }
         let digest = Sha256::digest(&out);
         out.extend_from_slice(&digest);
@@ -233,14 +291,14 @@ impl Model {
             return Err(bad("is truncated: it ends inside the header".into()));
         }
         let version = u32::from_le_bytes(bytes[16..20].try_into().unwrap_or_default());
-        if version > FORMAT_VERSION {
+        if version > MULTICLASS_FORMAT_VERSION {
             return Err(bad(format!(
                 "uses model format version {version}, newer than this trollwatch ({}) reads \
-                 (format version {FORMAT_VERSION}); upgrade trollwatch",
+                 (format version {MULTICLASS_FORMAT_VERSION}); upgrade trollwatch",
                 env!("CARGO_PKG_VERSION")
             )));
         }
-        if version < OLDEST_FORMAT_VERSION {
+        if version < FORMAT_VERSION {
             return Err(bad(format!(
                 "uses model format version {version}, which this trollwatch no longer reads; retrain the model"
             )));
@@ -279,6 +337,42 @@ impl Model {
                 "is inconsistent: its vectorizer settings are invalid ({e})"
             ))
         })?;
+        if meta.classes.is_some() && meta.coordination.is_some() {
+            return Err(bad(
+                "is inconsistent: a multi-class model with coordination features".into(),
+            ));
+        }
+        let expected = meta.file_version();
+        if version != expected || meta.format_version != version {
+            let what = if meta.classes.is_some() {
+                "a class list"
+            } else if meta.coordination.is_some() || meta.account_model.is_some() {
+                "coordination features or an account model"
+            } else {
+                "a text-only binary model"
+            };
+            return Err(bad(format!(
+                "is inconsistent: its header says format version {version} (metadata {}), but \
+                 it holds {what}, which is format version {expected}",
+                meta.format_version
+            )));
+        }
+        let n_classes = match &meta.classes {
+            None => 1,
+            Some(c) => {
+                let k = c.names.len();
+                if k < 2 || c.counts.len() != k {
+                    return Err(bad(format!(
+                        "is inconsistent: {k} classes with {} row counts",
+                        c.counts.len()
+                    )));
+                }
+                if (1..k).any(|i| c.names[..i].contains(&c.names[i])) {
+                    return Err(bad("is inconsistent: a class is named twice".into()));
+                }
+                k
+            }
+        };
         if !(0.0..=1.0).contains(&meta.threshold) || !meta.intercept.is_finite() {
             return Err(bad(format!(
                 "is inconsistent: threshold {} or intercept {} out of range",
@@ -331,12 +425,6 @@ impl Model {
         let idf = r
             .f64s(n)
             .ok_or_else(|| bad("is truncated in its IDF values".into()))?;
-        if meta.format_version != version {
-            return Err(bad(format!(
-                "is inconsistent: its header says format version {version}, its metadata {}",
-                meta.format_version
-            )));
-        }
         if let Some(spec) = &meta.coordination {
             spec.params().map_err(|e| {
                 bad(format!(
@@ -349,16 +437,34 @@ impl Model {
                 .map_err(|e| bad(format!("is inconsistent: {e}")))?;
         }
         let dense = meta.dense_width();
-        let weights = r
-            .f64s(n + dense)
+        let weights = n
+            .checked_mul(n_classes)
+            .and_then(|m| m.checked_add(dense))
+            .and_then(|m| r.f64s(m))
             .ok_or_else(|| bad("is truncated in its weights".into()))?;
-        if let Some(k) = idf.iter().chain(&weights).position(|v| !v.is_finite()) {
+        if let Some(k) = idf.iter().position(|v| !v.is_finite()) {
             return Err(bad(format!(
-                "is inconsistent: {} {} is not a finite number",
-                if k < n { "IDF value" } else { "weight" },
-                if k < n { k } else { k - n }
+                "is inconsistent: IDF value {k} is not a finite number"
             )));
         }
+        if let Some(k) = weights.iter().position(|v| !v.is_finite()) {
+            return Err(bad(format!(
+                "is inconsistent: weight {} is not a finite number",
+                k / n_classes
+            )));
+        }
+        let intercepts = match &meta.classes {
+            Some(_) => {
+                let b = r
+                    .f64s(n_classes)
+                    .ok_or_else(|| bad("is truncated in its intercepts".into()))?;
+                if let Some(v) = b.iter().find(|v| !v.is_finite()) {
+                    return Err(bad(format!("is inconsistent: intercept {v} is not finite")));
+                }
+                b
+            }
+            None => Vec::new(),
+        };
         if r.pos != body.len() {
             return Err(bad(format!(
                 "has {} unexpected bytes after the weights",
@@ -366,6 +472,15 @@ impl Model {
             )));
         }
         let vectorizer = Vectorizer::new(meta.vectorizer.clone(), vocabulary, idf)?;
+        if let Some(c) = &meta.classes {
+            let multi = MultiLinear {
+                n_classes,
+                weights,
+                intercepts,
+                strategy: c.strategy,
+            };
+            return Ok(Model::new_multi(meta, vectorizer, multi));
+        }
         let linear = LinearModel {
             weights,
             intercept: meta.intercept,

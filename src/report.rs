@@ -879,7 +879,7 @@ fn advice_rows(r: &EvalReport) -> Vec<(&'static str, String)> {
 // HTML
 
 /// Text safe in HTML content and in quoted attribute values.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -901,7 +901,7 @@ const VERMILLION: &str = "#D55E00";
 const INK: &str = "#1f2937";
 const GREY: &str = "#6b7280";
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 :root{--ink:#1f2937;--muted:#6b7280;--line:#e5e7eb;--bg:#f4f5f7;--card:#fff;--blue:#0072B2;
   --warn:#92400e}
 *{box-sizing:border-box}

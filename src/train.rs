@@ -67,6 +67,13 @@ pub fn train(
 ) -> Result<(Model, Timings)> {
     config.check()?;
     check_dense(config, dense, data.len())?;
+    if data.classes.is_some() && dense.is_some() {
+        return Err(Error::param(
+            "features",
+            "text,coordination",
+            "coordination features are for two-class models; a multi-class model takes `text`",
+        ));
+    }
     memory::map_large_allocations();
     let analyzer = Analyzer::new(config.tokenizer.clone());
     let t0 = std::time::Instant::now();
@@ -104,11 +111,32 @@ pub fn train(
     release_free_memory();
     let vectorize_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
-    let (linear, fit) = logistic::fit(&x, &data.labels, &config.logistic, progress)?;
+    // A multi-class set takes its own fit; the binary path is unchanged.
+    let (linear, fit, multi) = match &data.classes {
+        None => {
+            let (linear, fit) = logistic::fit(&x, &data.labels, &config.logistic, progress)?;
+            (linear, fit, None)
+        }
+        Some(c) => {
+            let (multi, fit) = crate::multiclass::fit::fit(
+                &x,
+                &c.of_row,
+                c.names.len(),
+                &config.logistic,
+                config.logistic.multiclass,
+                progress,
+            )?;
+            let empty = logistic::LinearModel {
+                weights: Vec::new(),
+                intercept: 0.0,
+            };
+            (empty, fit, Some(multi))
+        }
+    };
     let fit_s = t1.elapsed().as_secs_f64();
     drop(x);
     let [negatives, positives] = data.class_counts();
-    let meta = ModelMeta {
+    let mut meta = ModelMeta {
         format: model::FORMAT_NAME.into(),
         format_version: 2,
         labels: Labels {
@@ -138,17 +166,24 @@ pub fn train(
         coordination: config.coordination.clone(),
         account_model: None,
         author_col: None,
+        classes: None,
     };
-    let meta = ModelMeta {
-        format_version: meta.file_version(),
-        ..meta
-    };
+    if let (Some(c), Some(m)) = (&data.classes, &multi) {
+        meta.classes = Some(model::ClassesMeta {
+            names: c.names.clone(),
+            counts: c.counts(),
+            strategy: m.strategy,
+            dropped: c.dropped.clone(),
+        });
+    }
+    meta.format_version = meta.file_version();
     Ok((
         Model {
             meta,
             analyzer,
             vectorizer,
             linear,
+            multi,
         },
         Timings { vectorize_s, fit_s },
     ))

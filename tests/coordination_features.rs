@@ -283,3 +283,50 @@ fn accounts_are_scored_and_the_account_model_ranks_campaign_accounts_first() {
     assert_eq!(j.len(), truth.len());
     assert!(j[0].get("degree").is_some() && j[0].get("account_score").is_none());
 }
+
+#[test]
+fn coordination_features_and_account_scores_are_refused_for_multiclass_models() {
+    let w = Workdir::new();
+    let data = w.demo_csv("demo.csv", 3000, 9);
+    let data = data.to_str().unwrap();
+    w.fails(
+        &[
+            "train",
+            data,
+            "--label-col",
+            "category",
+            "--features",
+            "text,coordination",
+            "--out",
+            "m.model",
+        ],
+        2,
+        &["coordination features", "two-class"],
+    );
+    w.fails(
+        &[
+            "evaluate",
+            data,
+            "--label-col",
+            "category",
+            "--features",
+            "text,coordination",
+        ],
+        2,
+        &["two-class"],
+    );
+    w.ok(&[
+        "train",
+        data,
+        "--label-col",
+        "category",
+        "--out",
+        "k.model",
+        "-q",
+    ]);
+    w.fails(
+        &["score", "-m", "k.model", "--input", data, "--by", "author"],
+        2,
+        &["account-level scores", "multi-class"],
+    );
+}

@@ -304,19 +304,24 @@ fn cases() -> Vec<Case> {
             Fatal,
             Some(2),
         ),
-        case(
-            "unknown_label.csv",
-            csv("41,a third label,maybe\n"),
-            LABELED,
-            &[
-                "exactly two label values",
-                "\"maybe\" (1 rows, first at line 42)",
-                "relabel",
-            ],
-            None,
-            Fatal,
-            Some(41),
-        ),
+        // A third value trains a multi-class model, unless --positive asks for a binary one.
+        Case {
+            args: &["--positive", "1"],
+            ..case(
+                "unknown_label.csv",
+                csv("41,a third label,maybe\n"),
+                LABELED,
+                &[
+                    "exactly two label values",
+                    "\"maybe\" (1 rows, first at line 42)",
+                    "relabel",
+                ],
+                None,
+                Fatal,
+                // score takes no --positive (tests/multiclass.rs scores a three-label file).
+                None,
+            )
+        },
         case(
             "positive_label_absent.csv",
             csv("")

@@ -154,3 +154,46 @@ fn report_html_renders_in_chromium() {
         "the per-category table is missing"
     );
 }
+
+#[test]
+fn multiclass_report_html_renders_its_heat_map_in_chromium() {
+    let Some(bin) = find_chromium() else {
+        eprintln!("skipped: no Chromium found (install Debian's chromium package)");
+        return;
+    };
+    let w = crate::workdir::Workdir::new();
+    w.demo_csv("d.csv", 1500, 11);
+    w.ok(&[
+        "evaluate",
+        "d.csv",
+        "--label-col",
+        "category",
+        "--folds",
+        "3",
+        "--report",
+        "rep",
+        "-q",
+    ]);
+    let page = w.path("rep/report.html");
+    let dump = chromium(&bin, &page, w.dir(), &["--dump-dom".to_string()]);
+    assert!(
+        dump.status.success(),
+        "chromium --dump-dom failed: {}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dump.stdout);
+    let svg = svg_with_class(&dom, "heatmap").expect("no heat map <svg> in the rendered DOM");
+    assert_eq!(svg.matches("<rect").count(), 36, "6 × 6 cells");
+    assert_eq!(svg.matches("<title").count(), 36);
+    assert!(dom.contains("Per class") && dom.contains("Majority-class guess"));
+    let png = w.path("report.png");
+    let shot = chromium(
+        &bin,
+        &page,
+        w.dir(),
+        &[format!("--screenshot={}", png.display())],
+    );
+    assert!(shot.status.success());
+    let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 20_000, "screenshot is only {size} bytes");
+}

@@ -16,6 +16,8 @@ mod malformed;
 mod tokenizer_props;
 // Cross-validation: folds, reports, out-of-fold predictions.
 mod evaluate;
+// Multi-class models: train, score, evaluate, the model file, and label errors.
+mod multiclass;
 // report.html rendered by headless Chromium (skips when none is installed).
 mod report_browser;
 // Coordination: planted campaigns, brute-force references, the command's files and errors.

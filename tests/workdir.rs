@@ -69,6 +69,18 @@ impl Workdir {
         String::from_utf8(out.stdout).expect("utf-8 stdout")
     }
 
+    /// Runs and asserts success; returns stderr.
+    pub fn ok_stderr(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            out.status.success(),
+            "trollwatch {args:?} failed with {:?}\nstderr:\n{stderr}",
+            out.status
+        );
+        stderr
+    }
+
     /// Runs, asserts the exit code and that stderr contains every `needle`; returns stderr.
     pub fn fails(&self, args: &[&str], code: i32, needles: &[&str]) -> String {
         let out = self.run(args);

@@ -23,7 +23,18 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(model) = Model::from_bytes(&bytes, path) {
         // A model that loads must score, and what it saves must load again.
-        for s in model.score_batch(&["a post #tag @x http://t.co/a 2016 εστε"], 0.5, 2) {
+        let post = ["a post #tag @x http://t.co/a 2016 εστε"];
+        for s in model.score_classes(&post, 2) {
+            let total: f64 = s.probabilities.iter().sum();
+            assert!(
+                s.probabilities.iter().all(|p| (0.0..=1.0).contains(p))
+                    && (total - 1.0).abs() < 1e-9,
+                "class probabilities {:?} from a loaded model",
+                s.probabilities
+            );
+        }
+        let binary = if model.multi.is_none() { &post[..] } else { &[][..] };
+        for s in model.score_batch(binary, 0.5, 2) {
             assert!(
                 (0.0..=1.0).contains(&s.score),
                 "score {} from a loaded model",

@@ -95,6 +95,8 @@ pub struct RowColumns<'a> {
     pub coordination: Option<&'a CoordinationSpec>,
     /// Keep the coordination analysis (posts and graph) in the row info.
     pub keep_analysis: bool,
+    /// `--multiclass` was given: a multi-class set even for two label values.
+    pub multiclass: bool,
 }
 
 /// Reads the labeled file with the columns an evaluation needs, parsing times; rows whose
@@ -112,6 +114,7 @@ pub fn read_for_eval(
         category_col,
         coordination,
         keep_analysis,
+        ..
     } = cols;
     let time_col = coordination.map(|c| c.time_col.as_str()).or(time_col);
     let mut opts = input_args.read_options();
@@ -128,9 +131,13 @@ pub fn read_for_eval(
     wanted.retain(|w| seen.insert(*w));
     opts.extra_cols = wanted.iter().map(|s| s.to_string()).collect();
     let bar = progress.bar(0, "reading");
-    let mut data = dataset::read_labeled(input, opts, &label.label_col, &label.positive, |n| {
-        bar.set_position(n)
-    })?;
+    let mut data = dataset::read_labeled_classes(
+        input,
+        opts,
+        &label.label_col,
+        &label.class_spec(cols.multiclass),
+        |n| bar.set_position(n),
+    )?;
     bar.finish_and_clear();
     let column = |name: Option<&str>, data: &Labeled| -> Option<Vec<String>> {
         let pos = wanted.iter().position(|w| Some(*w) == name)?;
@@ -244,10 +251,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         category_col: args.category_col.as_deref(),
         coordination: coordination.as_ref(),
         keep_analysis: false,
+        multiclass: args.fit.multiclass.is_some(),
     };
     let (data, info) = read_for_eval(&args.input, &args.input_args, &args.label, cols, &progress)?;
     if let Some(s) = data.skipped.summary(&args.input) {
         eprintln!("{s}");
+    }
+    if data.classes.is_some() && coordination.is_some() {
+        return Err(Error::param(
+            "features",
+            "text,coordination",
+            "coordination features are for two-class models; a multi-class model takes `text`",
+        )
+        .into());
+    }
+    if data.classes.is_some() {
+        return super::multiclass::run_evaluate(&args, &data, &info, &opts, &progress);
     }
     let (report, oof, timings) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
     print!("{}", crate::report::terminal_table(&report));

@@ -22,6 +22,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let model = Model::load(&args.model)?;
+    if model.multi.is_some() {
+        return run_multi(&args, &model);
+    }
     let (pos, neg) = model.strongest_terms(args.top);
     let m = &model.meta;
     if args.json {
@@ -161,6 +164,121 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     writeln!(o, "\n  strongest terms toward {:?}:", m.labels.negative)?;
     for (t, w) in &neg {
         writeln!(o, "    {w:+8.3}  {t}")?;
+    }
+    print!("{o}");
+    Ok(())
+}
+
+/// A multi-class model: its classes, intercepts and the strongest terms toward each class.
+fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
+    let m = &model.meta;
+    let Some(classes) = &m.classes else {
+        return Ok(());
+    };
+    let terms = model.strongest_class_terms(args.top);
+    if args.json {
+        let per: Vec<serde_json::Value> = classes
+            .names
+            .iter()
+            .zip(&terms)
+            .map(|(n, t)| serde_json::json!({"class": n, "strongest": t}))
+            .collect();
+        let v = serde_json::json!({
+            "path": args.model.display().to_string(),
+            "meta": m,
+            "strongest_per_class": per,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let mut o = String::new();
+    use std::fmt::Write;
+    writeln!(o, "{}", args.model.display())?;
+    writeln!(
+        o,
+        "  format          {} v{} (trollwatch {})",
+        m.format, m.format_version, m.data.trollwatch_version
+    )?;
+    writeln!(
+        o,
+        "  classes         {} ({} model, column {:?})",
+        classes.names.len(),
+        classes.strategy.name(),
+        m.input.label_col
+    )?;
+    for ((n, c), b) in classes
+        .names
+        .iter()
+        .zip(&classes.counts)
+        .zip(model.multi.iter().flat_map(|m| &m.intercepts))
+    {
+        writeln!(o, "    {n:<24} {c:>9} rows, intercept {b:+.4}")?;
+    }
+    for d in &classes.dropped {
+        writeln!(
+            o,
+            "    left out {:?}: {} rows, {}",
+            d.value, d.rows, d.reason
+        )?;
+    }
+    writeln!(
+        o,
+        "  trained on      {} ({} rows; {} skipped) on {}",
+        m.data.source,
+        m.data.rows,
+        m.data.skipped.total(),
+        m.data.trained_on
+    )?;
+    writeln!(o, "  input sha256    {}", m.data.input_sha256)?;
+    let l = &m.logistic;
+    writeln!(
+        o,
+        "  classifier      L2 logistic regression ({}), alpha {} (C {}), class weight {:?}, tol {}, max_iter {}",
+        classes.strategy.name(),
+        l.alpha,
+        1.0 / l.alpha,
+        l.class_weight,
+        l.tol,
+        l.max_iter
+    )?;
+    writeln!(
+        o,
+        "  fit             {} iterations, loss {:.4}, {} ({})",
+        m.fit.iterations,
+        m.fit.final_loss,
+        if m.fit.converged {
+            "converged"
+        } else {
+            "not converged"
+        },
+        m.fit.termination
+    )?;
+    writeln!(o, "  features        {} n-grams", m.n_features)?;
+    if let Some(cv) = &m.cv {
+        let stat = |name: &str| {
+            cv.summary
+                .iter()
+                .find(|s| s.metric == name)
+                .map_or("-".to_string(), |s| {
+                    format!("{:.4} ± {:.4}", s.stat.mean, s.stat.sd)
+                })
+        };
+        writeln!(
+            o,
+            "  cross-validated {} folds{}: accuracy {}, macro F1 {}",
+            cv.folds,
+            cv.group_by
+                .as_ref()
+                .map_or(String::new(), |g| format!(" grouped by {g}")),
+            stat("accuracy"),
+            stat("macro_f1")
+        )?;
+    }
+    for (n, t) in classes.names.iter().zip(&terms) {
+        writeln!(o, "\n  strongest terms toward {n:?}:")?;
+        for (term, w) in t {
+            writeln!(o, "    {w:+8.3}  {term}")?;
+        }
     }
     print!("{o}");
     Ok(())

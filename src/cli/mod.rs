@@ -6,6 +6,7 @@ pub mod coordination;
 pub mod evaluate;
 pub mod generate;
 pub mod inspect;
+pub mod multiclass;
 pub mod score;
 pub mod score_batch;
 pub mod train;
@@ -165,15 +166,39 @@ impl InputArgs {
     }
 }
 
-/// The label column and the troll class; shared by the commands that read labeled posts.
+/// The label column and the classes; shared by the commands that read labeled posts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LabelArgs {
-    /// Column holding the labels (exactly two distinct values).
+    /// Column holding the labels: two values make a binary model, more a multi-class one.
     #[arg(long, default_value = "label", value_name = "NAME")]
     pub label_col: String,
-    /// The label value of the troll class.
-    #[arg(long, default_value = "1", value_name = "VALUE")]
-    pub positive: String,
+    /// The label value of the troll class of a binary model [default: 1]. Given, it asks for
+    /// a binary model: the column must hold exactly two values.
+    #[arg(long, value_name = "VALUE", conflicts_with_all = ["labels", "min_class_count"])]
+    pub positive: Option<String>,
+    /// Multi-class: only these classes, in this order (comma-separated); rows with other
+    /// values are left out, and counted.
+    #[arg(long, value_name = "A,B,C", value_delimiter = ',', num_args = 1..)]
+    pub labels: Option<Vec<String>>,
+    /// Multi-class: leave out classes with fewer rows than this (they are listed).
+    #[arg(long, value_name = "N")]
+    pub min_class_count: Option<u64>,
+}
+
+impl LabelArgs {
+    /// Which label values become classes; `multiclass`: `--multiclass` was given.
+    pub fn class_spec(&self, multiclass: bool) -> crate::dataset::ClassSpec {
+        crate::dataset::ClassSpec {
+            positive: self.positive.clone().unwrap_or_else(|| "1".into()),
+            binary_only: self.positive.is_some(),
+            labels: self
+                .labels
+                .as_ref()
+                .map(|l| l.iter().map(|s| s.trim().to_string()).collect()),
+            min_class_count: self.min_class_count.unwrap_or(1),
+            multiclass,
+        }
+    }
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {

@@ -102,6 +102,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .into());
     }
     let model = Model::load(&args.model)?;
+    if model.multi.is_some() {
+        if args.by.is_some() {
+            return Err(Error::param(
+                "by",
+                "author",
+                "account-level scores are for two-class models; this model is multi-class",
+            )
+            .into());
+        }
+        return super::multiclass::run_score(args, model);
+    }
     let threshold = args.threshold.unwrap_or(model.meta.threshold);
     let stdout = std::io::stdout();
     let format = args.format.unwrap_or(if stdout.is_terminal() {

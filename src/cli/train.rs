@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::evaluate::{self, EvalOptions, SplitKind};
 use crate::logistic::{ClassWeight, LogisticParams};
 use crate::model::{CvSummary, InputColumns};
+use crate::multiclass::Strategy;
 use crate::progress::Progress;
 use crate::tokenize::{Language, TokenizerConfig};
 use crate::train::{self, TrainConfig};
@@ -116,6 +117,10 @@ pub struct FitArgs {
     /// Stop when the gradient norm falls below this fraction of its initial value.
     #[arg(long, default_value_t = 1e-3)]
     pub tol: f64,
+    /// Multi-class models: `softmax` (multinomial) or `ovr` (one-vs-rest) [default: softmax].
+    /// Given, it asks for a multi-class model even for two label values.
+    #[arg(long, value_name = "softmax|ovr", value_parser = parse_multiclass, conflicts_with = "positive")]
+    pub multiclass: Option<Strategy>,
 }
 
 impl FeatureArgs {
@@ -154,6 +159,7 @@ impl FitArgs {
             class_weight: self.class_weight,
             max_iter: self.max_iter,
             tol: self.tol,
+            multiclass: self.multiclass.unwrap_or_default(),
             ..LogisticParams::default()
         })
     }
@@ -204,6 +210,14 @@ pub fn parse_max_features(s: &str) -> Result<FeatureCap, String> {
     }
 }
 
+pub fn parse_multiclass(s: &str) -> Result<Strategy, String> {
+    match s {
+        "softmax" | "multinomial" => Ok(Strategy::Softmax),
+        "ovr" | "one-vs-rest" => Ok(Strategy::Ovr),
+        _ => Err(format!("{s:?} is not `softmax` or `ovr`")),
+    }
+}
+
 pub fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
     match s {
         "none" => Ok(ClassWeight::None),
@@ -239,6 +253,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         group_by: args.group_by.as_deref().or(author_col),
         coordination: config.coordination.as_ref(),
         keep_analysis: args.account_model,
+        multiclass: args.fit.multiclass.is_some(),
         ..Default::default()
     };
     let (data, mut info) = super::evaluate::read_for_eval(
@@ -249,7 +264,36 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &progress,
     )?;
     let read_s = started.elapsed().as_secs_f64();
+    if let Some(c) = &data.classes {
+        super::multiclass::print_dropped(c, &args.label.label_col);
+    }
     let cv = match args.cv {
+        Some(folds) if data.classes.is_some() => {
+            let opts = EvalOptions {
+                folds,
+                split: SplitKind::Stratified,
+                group_by: args.group_by.clone(),
+                time_col: None,
+                repeats: 1,
+                seed: args.seed,
+                target_precision: None,
+                category_col: None,
+                threshold: args.threshold,
+                train: config.clone(),
+            };
+            let (report, _, _) =
+                crate::multiclass::evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
+            if !args.quiet {
+                eprint!("{}", crate::multiclass::report::terminal_table(&report));
+            }
+            Some(CvSummary {
+                folds,
+                group_by: args.group_by.clone(),
+                seed: args.seed,
+                summary: report.summary,
+                best_f1_threshold: None,
+            })
+        }
         Some(folds) => {
             let opts = EvalOptions {
                 folds,
@@ -281,6 +325,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         text_col: args.input_args.text_col.clone(),
         label_col: args.label.label_col.clone(),
     };
+    if data.classes.is_some() && (config.coordination.is_some() || args.account_model) {
+        return Err(Error::param(
+            if args.account_model {
+                "account-model"
+            } else {
+                "features"
+            },
+            if args.account_model {
+                "on"
+            } else {
+                "text,coordination"
+            },
+            "coordination features and the account model are for two-class models",
+        )
+        .into());
+    }
     let account = if args.account_model {
         Some(crate::account::fit_out_of_fold(
             &data,
@@ -316,15 +376,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if let Some(s) = m.data.skipped.summary(&args.input) {
             eprintln!("{s}");
         }
-        eprintln!(
-            "read {} posts ({} {:?}, {} {:?}) in {:.1}s",
-            m.data.rows,
-            m.data.positives,
-            m.labels.positive,
-            m.data.negatives,
-            m.labels.negative,
-            read_s
-        );
+        if m.classes.is_some() {
+            eprintln!("{}", super::multiclass::read_line(&model, read_s));
+        } else {
+            eprintln!(
+                "read {} posts ({} {:?}, {} {:?}) in {:.1}s",
+                m.data.rows,
+                m.data.positives,
+                m.labels.positive,
+                m.data.negatives,
+                m.labels.negative,
+                read_s
+            );
+        }
         eprintln!(
             "vocabulary: {} n-grams kept of {} ({} distinct terms), {} non-zeros, {:.1}s",
             m.features.kept_ngrams,
@@ -402,6 +466,7 @@ mod tests {
             class_weight: ClassWeight::None,
             max_iter: 10,
             tol: 1e-4,
+            multiclass: None,
         };
         assert_eq!(f.params().unwrap().alpha, 0.25);
         f.c = Some(-1.0);
