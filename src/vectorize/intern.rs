@@ -202,7 +202,8 @@ fn too_many(post: usize, max: usize) -> Error {
         "training data",
         format!(
             "post {post} brings the distinct n-grams past {max} (--max-vocabulary); raise \
-             --max-vocabulary if the machine has the memory (about 50 bytes each), \
+             --max-vocabulary if the machine has the memory (each costs memory until \
+             --min-df and --max-features prune them), \
              or count shorter n-grams (--ngrams 1-1)"
         ),
     )
