@@ -195,88 +195,103 @@ impl EvalOptions {
     }
 }
 
-/// Stratified k-fold: each class shuffled and dealt round-robin, so every fold holds each
-/// class in proportion. Returns the fold of each row.
-pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
+/// Stratified k-fold over the classes (`classes[i]` is row i's class, below `n_classes`): each
+/// class shuffled and dealt round-robin, continuing where the previous class stopped, so
+/// every fold holds each class in proportion and fold sizes stay even. Returns each row's fold.
+pub fn stratified_folds(classes: &[u32], n_classes: usize, k: usize, seed: u64) -> Vec<usize> {
     let mut rng = SplitMix64::new(seed);
-    let mut fold = vec![0; labels.len()];
+    let mut fold = vec![0; classes.len()];
     let mut start = 0;
-    for class in [false, true] {
-        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+    for class in 0..n_classes as u32 {
+        let mut idx: Vec<usize> = (0..classes.len())
+            .filter(|&i| classes[i] == class)
+            .collect();
         rng.shuffle(&mut idx);
         for (n, &i) in idx.iter().enumerate() {
             fold[i] = (start + n) % k;
         }
-        // Continue the deal where the first class stopped, so fold sizes stay even.
         start = (start + idx.len()) % k;
     }
     fold
 }
 
-/// Stratified group k-fold, as scikit-learn's `StratifiedGroupKFold(shuffle=True)`: groups in
-/// random order, then most class-skewed first, each to the fold that keeps the class shares
-/// of the folds most even (ties: the smaller fold). A group never spans two folds; an empty
-/// group value is a group of its own row.
+/// Stratified group k-fold over K classes, as scikit-learn's
+/// `StratifiedGroupKFold(shuffle=True)`: groups shuffled, then sorted by the spread (standard
+/// deviation) of their class counts, largest first, each put in the fold that keeps the
+/// folds' class shares most even (ties: the smaller fold). A group never spans two folds; an
+/// empty group value is a group of its own row. Returns each row's fold and the number of
+/// groups.
 pub fn grouped_folds(
-    labels: &[bool],
+    classes: &[u32],
+    n_classes: usize,
     groups: &[String],
     k: usize,
     seed: u64,
 ) -> (Vec<usize>, usize) {
+    let kc = n_classes;
     let mut ids: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    let mut group_of = Vec::with_capacity(labels.len());
-    let mut counts: Vec<[u64; 2]> = Vec::new();
+    let mut group_of = Vec::with_capacity(classes.len());
+    let mut counts: Vec<Vec<u64>> = Vec::new();
     for (i, g) in groups.iter().enumerate() {
         let id = if g.is_empty() {
-            counts.push([0, 0]);
+            counts.push(vec![0; kc]);
             counts.len() - 1
         } else {
             *ids.entry(g.as_str()).or_insert_with(|| {
-                counts.push([0, 0]);
+                counts.push(vec![0; kc]);
                 counts.len() - 1
             })
         };
-        counts[id][usize::from(labels[i])] += 1;
+        counts[id][classes[i] as usize] += 1;
         group_of.push(id);
     }
     let n_groups = counts.len();
-    let class_total = [
-        labels.iter().filter(|&&l| !l).count().max(1) as f64,
-        labels.iter().filter(|&&l| l).count().max(1) as f64,
-    ];
-    let mut order: Vec<usize> = (0..n_groups).collect();
-    SplitMix64::new(seed).shuffle(&mut order);
-    order.sort_by(|&a, &b| {
-        let skew = |g: usize| (counts[g][0] as f64 - counts[g][1] as f64).abs();
-        skew(b).total_cmp(&skew(a))
-    });
-    let mut per_fold = vec![[0u64; 2]; k];
-    let mut fold_of_group = vec![0usize; n_groups];
-    let std_of = |v: &mut dyn Iterator<Item = f64>| {
-        let xs: Vec<f64> = v.collect();
+    let mut class_total = vec![0u64; kc];
+    for &c in classes {
+        class_total[c as usize] += 1;
+    }
+    let class_total: Vec<f64> = class_total.iter().map(|&c| c.max(1) as f64).collect();
+    let std_of = |xs: &[f64]| {
         let m = xs.iter().sum::<f64>() / xs.len() as f64;
         (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt()
     };
+    let spread: Vec<f64> = counts
+        .iter()
+        .map(|c| std_of(&c.iter().map(|&v| v as f64).collect::<Vec<_>>()))
+        .collect();
+    let mut order: Vec<usize> = (0..n_groups).collect();
+    SplitMix64::new(seed).shuffle(&mut order);
+    order.sort_by(|&a, &b| spread[b].total_cmp(&spread[a]));
+    let mut per_fold = vec![vec![0u64; kc]; k];
+    let mut fold_of_group = vec![0usize; n_groups];
+    let mut shares = vec![0.0; k];
     for &g in &order {
         let mut best = (f64::INFINITY, u64::MAX, 0usize);
         for f in 0..k {
-            per_fold[f][0] += counts[g][0];
-            per_fold[f][1] += counts[g][1];
-            let eval = (0..2)
-                .map(|c| std_of(&mut per_fold.iter().map(|p| p[c] as f64 / class_total[c])))
-                .sum::<f64>()
-                / 2.0;
-            per_fold[f][0] -= counts[g][0];
-            per_fold[f][1] -= counts[g][1];
-            let samples = per_fold[f][0] + per_fold[f][1];
+            for c in 0..kc {
+                per_fold[f][c] += counts[g][c];
+            }
+            let mut eval = 0.0;
+            for c in 0..kc {
+                for (s, p) in shares.iter_mut().zip(&per_fold) {
+                    *s = p[c] as f64 / class_total[c];
+                }
+                eval += std_of(&shares);
+            }
+            eval /= kc as f64;
+            for c in 0..kc {
+                per_fold[f][c] -= counts[g][c];
+            }
+            let samples: u64 = per_fold[f].iter().sum();
             let close = (eval - best.0).abs() <= 1e-9 * best.0.abs().max(1e-12);
             if eval < best.0 && !close || close && samples < best.1 {
                 best = (eval, samples, f);
             }
         }
         let f = best.2;
-        per_fold[f][0] += counts[g][0];
-        per_fold[f][1] += counts[g][1];
+        for c in 0..kc {
+            per_fold[f][c] += counts[g][c];
+        }
         fold_of_group[g] = f;
     }
     (
@@ -296,6 +311,70 @@ pub fn time_blocks(times: &[i64], k: usize) -> Vec<usize> {
         block[i] = pos * (k + 1) / n.max(1);
     }
     block
+}
+
+/// One fold of a plan: (repeat, fold, training rows, test rows).
+pub type FoldPlan = (usize, usize, Vec<usize>, Vec<usize>);
+
+/// The folds of an evaluation over rows of classes `classes` (below `n_classes`): rolling
+/// origin on time, or stratified (grouped by `info.groups` when `opts.group_by` is set),
+/// repeated with new shuffles. Returns the plan and, when grouped, the number of groups.
+pub fn plan_folds(
+    classes: &[u32],
+    n_classes: usize,
+    info: &RowInfo,
+    opts: &EvalOptions,
+    source: &str,
+) -> Result<(Vec<FoldPlan>, Option<u64>)> {
+    let n = classes.len();
+    let k = opts.folds;
+    let mut plans: Vec<FoldPlan> = Vec::new();
+    let mut n_groups = None;
+    match opts.split {
+        SplitKind::Time => {
+            let times = info.times.as_ref().ok_or_else(|| {
+                Error::param("time-col", "(none)", "a time split needs --time-col")
+            })?;
+            let blocks = time_blocks(times, k);
+            for f in 0..k {
+                let train: Vec<usize> = (0..n).filter(|&i| blocks[i] <= f).collect();
+                let test: Vec<usize> = (0..n).filter(|&i| blocks[i] == f + 1).collect();
+                plans.push((0, f, train, test));
+            }
+        }
+        SplitKind::Stratified => {
+            for r in 0..opts.repeats {
+                let seed = opts.seed.wrapping_add(r as u64 * 0x9E37_79B9);
+                let fold = match (&opts.group_by, &info.groups) {
+                    (Some(_), Some(groups)) => {
+                        let (fold, g) = grouped_folds(classes, n_classes, groups, k, seed);
+                        n_groups = Some(g as u64);
+                        if g < k {
+                            return Err(Error::bad_input(
+                                source,
+                                format!("{k} folds need at least {k} groups; found {g}"),
+                            ));
+                        }
+                        fold
+                    }
+                    (Some(col), None) => {
+                        return Err(Error::param(
+                            "group-by",
+                            col,
+                            "the group column was not read",
+                        ));
+                    }
+                    _ => stratified_folds(classes, n_classes, k, seed),
+                };
+                for f in 0..k {
+                    let train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
+                    let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
+                    plans.push((r, f, train, test));
+                }
+            }
+        }
+    }
+    Ok((plans, n_groups))
 }
 
 /// Runs the cross-validation. Inside every fold the vocabulary, IDF and model are fitted on
@@ -332,53 +411,8 @@ pub fn evaluate(
     )
     .map_err(|e| e.for_input(source, ""))?;
 
-    // (repeat, fold, train rows, test rows)
-    let mut plans: Vec<(usize, usize, Vec<usize>, Vec<usize>)> = Vec::new();
-    let mut n_groups = None;
-    match opts.split {
-        SplitKind::Time => {
-            let times = info.times.as_ref().ok_or_else(|| {
-                Error::param("time-col", "(none)", "a time split needs --time-col")
-            })?;
-            let blocks = time_blocks(times, k);
-            for f in 0..k {
-                let train: Vec<usize> = (0..n).filter(|&i| blocks[i] <= f).collect();
-                let test: Vec<usize> = (0..n).filter(|&i| blocks[i] == f + 1).collect();
-                plans.push((0, f, train, test));
-            }
-        }
-        SplitKind::Stratified => {
-            for r in 0..opts.repeats {
-                let seed = opts.seed.wrapping_add(r as u64 * 0x9E37_79B9);
-                let fold = match (&opts.group_by, &info.groups) {
-                    (Some(_), Some(groups)) => {
-                        let (fold, g) = grouped_folds(&data.labels, groups, k, seed);
-                        n_groups = Some(g as u64);
-                        if g < k {
-                            return Err(Error::bad_input(
-                                source,
-                                format!("{k} folds need at least {k} groups; found {g}"),
-                            ));
-                        }
-                        fold
-                    }
-                    (Some(col), None) => {
-                        return Err(Error::param(
-                            "group-by",
-                            col,
-                            "the group column was not read",
-                        ));
-                    }
-                    _ => stratified_folds(&data.labels, k, seed),
-                };
-                for f in 0..k {
-                    let train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
-                    let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
-                    plans.push((r, f, train, test));
-                }
-            }
-        }
-    }
+    let codes: Vec<u32> = data.labels.iter().map(|&l| u32::from(l)).collect();
+    let (plans, n_groups) = plan_folds(&codes, 2, info, opts, source)?;
 
     let bar = progress.bar(plans.len() as u64, "folds");
     let mut folds = Vec::with_capacity(plans.len());
@@ -598,15 +632,16 @@ mod tests {
     #[test]
     fn stratified_folds_keep_class_shares() {
         let labels: Vec<bool> = (0..103).map(|i| i % 4 == 0).collect();
-        let fold = stratified_folds(&labels, 5, 1);
+        let codes: Vec<u32> = labels.iter().map(|&l| u32::from(l)).collect();
+        let fold = stratified_folds(&codes, 2, 5, 1);
         for f in 0..5 {
             let n = fold.iter().filter(|&&x| x == f).count();
             let pos = (0..103).filter(|&i| fold[i] == f && labels[i]).count();
             assert!((20..=21).contains(&n), "fold {f} has {n} rows");
             assert!((5..=6).contains(&pos), "fold {f} has {pos} positives");
         }
-        assert_eq!(fold, stratified_folds(&labels, 5, 1));
-        assert_ne!(fold, stratified_folds(&labels, 5, 2));
+        assert_eq!(fold, stratified_folds(&codes, 2, 5, 1));
+        assert_ne!(fold, stratified_folds(&codes, 2, 5, 2));
     }
 
     #[test]
@@ -623,7 +658,8 @@ mod tests {
             labels.push(false);
             groups.push(String::new());
         }
-        let (fold, n_groups) = grouped_folds(&labels, &groups, 5, 3);
+        let codes: Vec<u32> = labels.iter().map(|&l| u32::from(l)).collect();
+        let (fold, n_groups) = grouped_folds(&codes, 2, &groups, 5, 3);
         assert_eq!(n_groups, 40 + 150);
         let mut seen: std::collections::HashMap<&str, usize> = Default::default();
         for (i, g) in groups.iter().enumerate() {

@@ -10,10 +10,9 @@ use super::fit::{self, Strategy};
 use super::metrics::{self, Baseline, MultiMetrics};
 use crate::dataset::{Classes, DroppedClass, Labeled, SkipReport};
 use crate::error::{Error, Result};
-use crate::evaluate::{time_blocks, EvalOptions, EvalTimings, MetricSummary, RowInfo, SplitKind};
+use crate::evaluate::{plan_folds, EvalOptions, EvalTimings, MetricSummary, RowInfo, SplitKind};
 use crate::logistic::FitReport;
 use crate::progress::Progress;
-use crate::rng::SplitMix64;
 use crate::tokenize::Analyzer;
 use crate::vectorize::Corpus;
 
@@ -73,110 +72,6 @@ pub struct MultiOofRow {
     pub probabilities: Vec<f64>,
 }
 
-/// Stratified k-fold over K classes: each class shuffled and dealt round-robin, continuing
-/// where the previous class stopped. On two classes it deals exactly as
-/// [`crate::evaluate::stratified_folds`].
-pub fn stratified_folds(classes: &[u32], n_classes: usize, k: usize, seed: u64) -> Vec<usize> {
-    let mut rng = SplitMix64::new(seed);
-    let mut fold = vec![0; classes.len()];
-    let mut start = 0;
-    for class in 0..n_classes as u32 {
-        let mut idx: Vec<usize> = (0..classes.len())
-            .filter(|&i| classes[i] == class)
-            .collect();
-        rng.shuffle(&mut idx);
-        for (n, &i) in idx.iter().enumerate() {
-            fold[i] = (start + n) % k;
-        }
-        start = (start + idx.len()) % k;
-    }
-    fold
-}
-
-/// Stratified group k-fold over K classes, as scikit-learn's
-/// `StratifiedGroupKFold(shuffle=True)`: groups shuffled, then sorted by the spread (standard
-/// deviation) of their class counts, largest first, each put in the fold that keeps the
-/// folds' class shares most even (ties: the smaller fold). On two classes it assigns exactly
-/// as [`crate::evaluate::grouped_folds`]. Returns each row's fold and the number of groups.
-pub fn grouped_folds(
-    classes: &[u32],
-    n_classes: usize,
-    groups: &[String],
-    k: usize,
-    seed: u64,
-) -> (Vec<usize>, usize) {
-    let kc = n_classes;
-    let mut ids: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    let mut group_of = Vec::with_capacity(classes.len());
-    let mut counts: Vec<Vec<u64>> = Vec::new();
-    for (i, g) in groups.iter().enumerate() {
-        let id = if g.is_empty() {
-            counts.push(vec![0; kc]);
-            counts.len() - 1
-        } else {
-            *ids.entry(g.as_str()).or_insert_with(|| {
-                counts.push(vec![0; kc]);
-                counts.len() - 1
-            })
-        };
-        counts[id][classes[i] as usize] += 1;
-        group_of.push(id);
-    }
-    let n_groups = counts.len();
-    let mut class_total = vec![0u64; kc];
-    for &c in classes {
-        class_total[c as usize] += 1;
-    }
-    let class_total: Vec<f64> = class_total.iter().map(|&c| c.max(1) as f64).collect();
-    let std_of = |xs: &[f64]| {
-        let m = xs.iter().sum::<f64>() / xs.len() as f64;
-        (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len() as f64).sqrt()
-    };
-    let spread: Vec<f64> = counts
-        .iter()
-        .map(|c| std_of(&c.iter().map(|&v| v as f64).collect::<Vec<_>>()))
-        .collect();
-    let mut order: Vec<usize> = (0..n_groups).collect();
-    SplitMix64::new(seed).shuffle(&mut order);
-    order.sort_by(|&a, &b| spread[b].total_cmp(&spread[a]));
-    let mut per_fold = vec![vec![0u64; kc]; k];
-    let mut fold_of_group = vec![0usize; n_groups];
-    let mut shares = vec![0.0; k];
-    for &g in &order {
-        let mut best = (f64::INFINITY, u64::MAX, 0usize);
-        for f in 0..k {
-            for c in 0..kc {
-                per_fold[f][c] += counts[g][c];
-            }
-            let mut eval = 0.0;
-            for c in 0..kc {
-                for (s, p) in shares.iter_mut().zip(&per_fold) {
-                    *s = p[c] as f64 / class_total[c];
-                }
-                eval += std_of(&shares);
-            }
-            eval /= kc as f64;
-            for c in 0..kc {
-                per_fold[f][c] -= counts[g][c];
-            }
-            let samples: u64 = per_fold[f].iter().sum();
-            let close = (eval - best.0).abs() <= 1e-9 * best.0.abs().max(1e-12);
-            if eval < best.0 && !close || close && samples < best.1 {
-                best = (eval, samples, f);
-            }
-        }
-        let f = best.2;
-        for c in 0..kc {
-            per_fold[f][c] += counts[g][c];
-        }
-        fold_of_group[g] = f;
-    }
-    (
-        group_of.iter().map(|&g| fold_of_group[g]).collect(),
-        n_groups,
-    )
-}
-
 /// Runs the cross-validation of a multi-class set (`data.classes` must be set). Inside every
 /// fold the vocabulary, IDF and model are fitted on that fold's training rows only.
 pub fn evaluate(
@@ -222,52 +117,7 @@ pub fn evaluate(
     )
     .map_err(|e| e.for_input(source, ""))?;
 
-    let mut plans: Vec<(usize, usize, Vec<usize>, Vec<usize>)> = Vec::new();
-    let mut n_groups = None;
-    match opts.split {
-        SplitKind::Time => {
-            let times = info.times.as_ref().ok_or_else(|| {
-                Error::param("time-col", "(none)", "a time split needs --time-col")
-            })?;
-            let blocks = time_blocks(times, k);
-            for f in 0..k {
-                let train: Vec<usize> = (0..n).filter(|&i| blocks[i] <= f).collect();
-                let test: Vec<usize> = (0..n).filter(|&i| blocks[i] == f + 1).collect();
-                plans.push((0, f, train, test));
-            }
-        }
-        SplitKind::Stratified => {
-            for r in 0..opts.repeats {
-                let seed = opts.seed.wrapping_add(r as u64 * 0x9E37_79B9);
-                let fold = match (&opts.group_by, &info.groups) {
-                    (Some(_), Some(groups)) => {
-                        let (fold, g) = grouped_folds(y, kc, groups, k, seed);
-                        n_groups = Some(g as u64);
-                        if g < k {
-                            return Err(Error::bad_input(
-                                source,
-                                format!("{k} folds need at least {k} groups; found {g}"),
-                            ));
-                        }
-                        fold
-                    }
-                    (Some(col), None) => {
-                        return Err(Error::param(
-                            "group-by",
-                            col,
-                            "the group column was not read",
-                        ));
-                    }
-                    _ => stratified_folds(y, kc, k, seed),
-                };
-                for f in 0..k {
-                    let train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
-                    let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
-                    plans.push((r, f, train, test));
-                }
-            }
-        }
-    }
+    let (plans, n_groups) = plan_folds(y, kc, info, opts, source)?;
 
     let bar = progress.bar(plans.len() as u64, "folds");
     let mut folds = Vec::with_capacity(plans.len());
@@ -434,33 +284,7 @@ pub fn evaluate(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    /// On two classes the K-class folds are the binary folds, so grouping and stratification
-    /// work as for binary models.
-    #[test]
-    fn two_classes_fold_as_binary() {
-        let mut s = SplitMix64::new(7);
-        let labels: Vec<bool> = (0..300).map(|_| s.next_f64() < 0.3).collect();
-        let groups: Vec<String> = (0..300)
-            .map(|i| {
-                if i % 5 == 0 {
-                    String::new()
-                } else {
-                    format!("g{}", (i * 7919) % 41)
-                }
-            })
-            .collect();
-        let codes: Vec<u32> = labels.iter().map(|&l| u32::from(l)).collect();
-        assert_eq!(
-            stratified_folds(&codes, 2, 5, 3),
-            crate::evaluate::stratified_folds(&labels, 5, 3)
-        );
-        assert_eq!(
-            grouped_folds(&codes, 2, &groups, 5, 3),
-            crate::evaluate::grouped_folds(&labels, &groups, 5, 3)
-        );
-    }
+    use crate::evaluate::grouped_folds;
 
     #[test]
     fn grouped_folds_keep_groups_whole_and_classes_spread() {
