@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::InputArgs;
+use super::{CoordSettingsArgs, InputArgs};
 use crate::coordination::input::{self, InputSpec};
-use crate::coordination::{self, output, CoordParams, Kind};
+use crate::coordination::{self, output, CoordParams};
 use crate::progress::Progress;
 
 #[derive(Debug, clap::Args)]
@@ -25,37 +25,15 @@ pub struct Args {
     pub input: String,
     #[command(flatten)]
     pub input_args: InputArgs,
-    /// Column naming the account.
-    #[arg(long, default_value = "author", value_name = "NAME")]
-    pub author_col: String,
+    #[command(flatten)]
+    pub settings: CoordSettingsArgs,
     /// Column of post times: ISO 8601 (with or without zone, minute or second precision) or
     /// Unix seconds.
     #[arg(long, default_value = "timestamp", value_name = "NAME")]
     pub time_col: String,
-    /// Largest time difference of coordinated posts: `60s`, `5m`, `1h` or seconds.
-    #[arg(long, default_value = "60s", value_parser = coordination::parse_duration, value_name = "DURATION")]
-    pub window: i64,
-    /// Kinds of shared objects, comma-separated, or `all`.
-    #[arg(long, default_value = "all", value_name = "LIST")]
-    pub kinds: String,
-    /// Jaccard threshold of `similar`.
-    #[arg(long, default_value_t = 0.8, value_name = "T")]
-    pub similarity: f64,
-    /// Posts with fewer distinct word tokens are never `similar`.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub min_tokens: usize,
     /// Keep edges A→B of at least this weight (distinct posts of A with a partner from B).
     #[arg(long, default_value_t = 1, value_name = "W")]
     pub min_weight: u32,
-    /// Column marking reposts (with --repost-value); texts starting `RT @x:` are reposts too.
-    #[arg(long, value_name = "NAME", requires = "repost_value")]
-    pub repost_col: Option<String>,
-    /// The value of --repost-col that marks a repost.
-    #[arg(long, value_name = "VALUE", requires = "repost_col")]
-    pub repost_value: Option<String>,
-    /// Column of space-separated URLs [default: URLs are found in the text].
-    #[arg(long, value_name = "NAME")]
-    pub url_col: Option<String>,
     /// Write edges.csv, clusters.csv, accounts.csv, posts.csv and graph.graphml here.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -65,21 +43,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let kinds = Kind::parse_list(&args.kinds)
-        .map_err(|reason| crate::error::Error::param("kinds", &args.kinds, reason))?;
+    let c = &args.settings;
     let params = CoordParams::default()
-        .window(args.window)
-        .kinds(kinds)
-        .similarity(args.similarity)
-        .min_tokens(args.min_tokens)
+        .window(c.window)
+        .kinds(c.kind_list()?)
+        .similarity(c.similarity)
+        .min_tokens(c.min_tokens)
         .min_weight(args.min_weight)
         .check()?;
     let spec = InputSpec {
         read: args.input_args.read_options(),
-        author_col: args.author_col.clone(),
+        author_col: c.author_col.clone(),
         time_col: args.time_col.clone(),
-        repost: args.repost_col.clone().zip(args.repost_value.clone()),
-        url_col: args.url_col.clone(),
+        repost: c.repost_col.clone().zip(c.repost_value.clone()),
+        url_col: c.url_col.clone(),
     };
     let progress = Progress::new(!args.quiet);
     let started = Instant::now();

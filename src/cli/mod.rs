@@ -61,22 +61,18 @@ impl Cli {
     }
 }
 
-/// Features beside the text, and how coordination features are computed; shared by
-/// `train` and `evaluate` (the time column is each command's own `--time-col`).
+/// What counts as coordination: the account column and the analysis settings, shared by
+/// `coordination` and by the commands that use coordination features (`train`, `evaluate`).
+/// The time column is each command's own `--time-col`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct CoordFeatureArgs {
-    /// Features: `text`, or `text,coordination` to add each post's coordination counts
-    /// (distinct other accounts sharing its text, near-duplicate, link, domain, hashtag or
-    /// repost within --window), computed over the file; needs author and time columns.
-    #[arg(long, default_value = "text", value_parser = crate::features::FeatureSet::parse, value_name = "LIST")]
-    pub features: crate::features::FeatureSet,
-    /// Column naming the account (coordination features, account model).
+pub struct CoordSettingsArgs {
+    /// Column naming the account.
     #[arg(long, default_value = "author", value_name = "NAME")]
     pub author_col: String,
-    /// Coordination window: `60s`, `5m`, `1h` or seconds.
+    /// Largest time difference of coordinated posts: `60s`, `5m`, `1h` or seconds.
     #[arg(long, default_value = "60s", value_parser = crate::coordination::parse_duration, value_name = "DURATION")]
     pub window: i64,
-    /// Coordination kinds, comma-separated, or `all`.
+    /// Kinds of shared objects, comma-separated, or `all`.
     #[arg(long, default_value = "all", value_name = "LIST")]
     pub kinds: String,
     /// Jaccard threshold of `similar`.
@@ -85,7 +81,7 @@ pub struct CoordFeatureArgs {
     /// Posts with fewer distinct word tokens are never `similar`.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub min_tokens: usize,
-    /// Column marking reposts (with --repost-value).
+    /// Column marking reposts (with --repost-value); texts starting `RT @x:` are reposts too.
     #[arg(long, value_name = "NAME", requires = "repost_value")]
     pub repost_col: Option<String>,
     /// The value of --repost-col that marks a repost.
@@ -94,6 +90,26 @@ pub struct CoordFeatureArgs {
     /// Column of space-separated URLs [default: URLs are found in the text].
     #[arg(long, value_name = "NAME")]
     pub url_col: Option<String>,
+}
+
+impl CoordSettingsArgs {
+    /// `--kinds`, parsed.
+    pub fn kind_list(&self) -> Result<Vec<crate::coordination::Kind>, crate::error::Error> {
+        crate::coordination::Kind::parse_list(&self.kinds)
+            .map_err(|reason| crate::error::Error::param("kinds", &self.kinds, reason))
+    }
+}
+
+/// Features beside the text (`train`, `evaluate`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct CoordFeatureArgs {
+    /// Features: `text`, or `text,coordination` to add each post's coordination counts
+    /// (distinct other accounts sharing its text, near-duplicate, link, domain, hashtag or
+    /// repost within --window), computed over the file; needs author and time columns.
+    #[arg(long, default_value = "text", value_parser = crate::features::FeatureSet::parse, value_name = "LIST")]
+    pub features: crate::features::FeatureSet,
+    #[command(flatten)]
+    pub settings: CoordSettingsArgs,
 }
 
 impl CoordFeatureArgs {
@@ -105,18 +121,21 @@ impl CoordFeatureArgs {
         if !self.features.coordination {
             return Ok(None);
         }
-        let kinds = crate::coordination::Kind::parse_list(&self.kinds)
-            .map_err(|reason| crate::error::Error::param("kinds", &self.kinds, reason))?;
+        let c = &self.settings;
         let spec = crate::features::CoordinationSpec {
-            author_col: self.author_col.clone(),
+            author_col: c.author_col.clone(),
             time_col: time_col.to_string(),
-            repost_col: self.repost_col.clone(),
-            repost_value: self.repost_value.clone(),
-            url_col: self.url_col.clone(),
-            window_seconds: self.window,
-            kinds: kinds.iter().map(|k| k.name().to_string()).collect(),
-            similarity: self.similarity,
-            min_tokens: self.min_tokens,
+            repost_col: c.repost_col.clone(),
+            repost_value: c.repost_value.clone(),
+            url_col: c.url_col.clone(),
+            window_seconds: c.window,
+            kinds: c
+                .kind_list()?
+                .iter()
+                .map(|k| k.name().to_string())
+                .collect(),
+            similarity: c.similarity,
+            min_tokens: c.min_tokens,
         };
         spec.params()?;
         Ok(Some(spec))

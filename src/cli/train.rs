@@ -238,7 +238,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     config.check()?;
     let progress = Progress::new(!args.quiet);
     let started = std::time::Instant::now();
-    let author_col = args.account_model.then_some(args.coord.author_col.as_str());
+    let author_col = args
+        .account_model
+        .then_some(args.coord.settings.author_col.as_str());
     if let (Some(g), Some(a)) = (&args.group_by, author_col) {
         if g != a {
             return Err(Error::param(
@@ -363,7 +365,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     model.meta.cv = cv;
     if let Some(am) = account {
         model.meta.account_model = Some(am);
-        model.meta.author_col = Some(args.coord.author_col.clone());
+        model.meta.author_col = Some(args.coord.settings.author_col.clone());
     }
     model.meta.format_version = model.meta.file_version();
     let t = std::time::Instant::now();
