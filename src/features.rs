@@ -163,7 +163,8 @@ pub fn coordination(spec: &CoordinationSpec, rows: &[Row<'_>]) -> Result<Analysi
         author: r.author,
         time: r.time,
         text: r.text,
-        repost: r.repost,
+        // As `trollwatch coordination` reads them: a text starting `RT @x:` is a repost too.
+        repost: r.repost || coordination::objects::rt_prefix_len(r.text).is_some(),
         urls: r.urls,
     }));
     let objects = coordination::input::extract_range(&posts, 0..posts.len(), &params.extract());
@@ -315,6 +316,24 @@ mod tests {
         // d: text with b only; hashtag with b and c.
         assert_eq!(a.dense.row(3), [ln(1.0), ln(2.0), ln(2.0)]);
         assert_eq!(a.dense.rows(), 4);
+    }
+
+    #[test]
+    fn rt_prefixed_texts_are_reposts() {
+        let mut s = spec();
+        s.kinds = vec!["text".into(), "repost".into()];
+        let row = |author| Row {
+            author,
+            time: 0,
+            text: "RT @someone: the very same words here",
+            repost: false,
+            urls: None,
+        };
+        let a = coordination(&s, &[row("a"), row("b")]).unwrap();
+        let ln1 = 1f64.ln_1p() as f32;
+        // Not identical-text partners (reposts are left out of `text`), but co-reposters.
+        assert_eq!(a.dense.row(0), [0.0, ln1, ln1]);
+        assert_eq!(a.dense.row(1), [0.0, ln1, ln1]);
     }
 
     #[test]
