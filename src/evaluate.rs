@@ -377,6 +377,61 @@ pub fn plan_folds(
     Ok((plans, n_groups))
 }
 
+/// What a fold's test part covers, for its report: how many groups (when grouped; an empty
+/// group value counts as a group of its own row) and, for a time split, its first and last
+/// time.
+pub fn describe_test(
+    info: &RowInfo,
+    opts: &EvalOptions,
+    test: &[usize],
+) -> (Option<usize>, Option<(String, String)>) {
+    let groups = info
+        .groups
+        .as_ref()
+        .filter(|_| opts.group_by.is_some())
+        .map(|g| {
+            let mut s: Vec<&str> = test
+                .iter()
+                .map(|&i| g[i].as_str())
+                .filter(|s| !s.is_empty())
+                .collect();
+            s.sort_unstable();
+            s.dedup();
+            s.len() + test.iter().filter(|&&i| g[i].is_empty()).count()
+        });
+    let time_range = info
+        .times
+        .as_ref()
+        .filter(|_| opts.split == SplitKind::Time)
+        .and_then(|t| {
+            let lo = test.iter().map(|&i| t[i]).min()?;
+            let hi = test.iter().map(|&i| t[i]).max()?;
+            Some((crate::timeparse::format(lo), crate::timeparse::format(hi)))
+        });
+    (groups, time_range)
+}
+
+/// Every post tokenized once, for all folds: each fold fits its vocabulary and IDF on its own
+/// training rows of this corpus.
+pub fn tokenize_all(
+    texts: &[String],
+    train: &TrainConfig,
+    source: &str,
+    progress: &Progress,
+) -> Result<Corpus> {
+    let vcfg = &train.vectorizer;
+    vcfg.check()?;
+    Corpus::build(
+        &Analyzer::new(train.tokenizer.clone()),
+        texts,
+        vcfg.ngram_min,
+        vcfg.ngram_max,
+        vcfg.max_vocabulary,
+        progress,
+    )
+    .map_err(|e| e.for_input(source, ""))
+}
+
 /// Runs the cross-validation. Inside every fold the vocabulary, IDF and model are fitted on
 /// that fold's training rows only.
 pub fn evaluate(
@@ -398,18 +453,8 @@ pub fn evaluate(
         ));
     }
     crate::train::check_dense(&opts.train, info.dense.as_ref(), n)?;
-    let analyzer = Analyzer::new(opts.train.tokenizer.clone());
     let vcfg = opts.train.vectorizer.clone();
-    vcfg.check()?;
-    let corpus = Corpus::build(
-        &analyzer,
-        &data.texts,
-        vcfg.ngram_min,
-        vcfg.ngram_max,
-        vcfg.max_vocabulary,
-        progress,
-    )
-    .map_err(|e| e.for_input(source, ""))?;
+    let corpus = tokenize_all(&data.texts, &opts.train, source, progress)?;
 
     let codes: Vec<u32> = data.labels.iter().map(|&l| u32::from(l)).collect();
     let (plans, n_groups) = plan_folds(&codes, 2, info, opts, source)?;
@@ -507,29 +552,7 @@ pub fn evaluate(
             }
             None => Vec::new(),
         };
-        let test_groups = info
-            .groups
-            .as_ref()
-            .filter(|_| opts.group_by.is_some())
-            .map(|g| {
-                let mut s: Vec<&str> = test
-                    .iter()
-                    .map(|&i| g[i].as_str())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                s.sort_unstable();
-                s.dedup();
-                s.len() + test.iter().filter(|&&i| g[i].is_empty()).count()
-            });
-        let test_time_range = info
-            .times
-            .as_ref()
-            .filter(|_| opts.split == SplitKind::Time)
-            .and_then(|t| {
-                let lo = test.iter().map(|&i| t[i]).min()?;
-                let hi = test.iter().map(|&i| t[i]).max()?;
-                Some((crate::timeparse::format(lo), crate::timeparse::format(hi)))
-            });
+        let (test_groups, test_time_range) = describe_test(info, opts, test);
         folds.push(FoldReport {
             repeat: *repeat,
             fold: *fold,

@@ -133,7 +133,96 @@ pub fn sigmoid(z: f64) -> f64 {
 /// the sums, and the model, are the same at any thread count.
 const PARTS: usize = 4;
 /// Columns per task when the partitions' gradients are added.
-const BLOCK: usize = 8192;
+pub(crate) const BLOCK: usize = 8192;
+
+/// What the binary and the softmax problems share in their fused loss-and-gradient pass: the
+/// rows cut into [`PARTS`] partitions of about equal non-zeros, a gradient buffer per
+/// partition and the `w` buffer, kept between evaluations.
+pub(crate) struct Partitions {
+    /// Rows `bounds[p]..bounds[p + 1]` form partition `p`.
+    pub bounds: Vec<usize>,
+    buffers: Mutex<(Vec<Vec<f64>>, Vec<f64>)>,
+}
+
+impl Partitions {
+    pub fn new(x: &Csr) -> Partitions {
+        let target = x.nnz() / PARTS + 1;
+        let mut bounds = vec![0];
+        for i in 0..x.n_rows() {
+            if x.indptr[i + 1] >= target * bounds.len() && bounds.len() < PARTS {
+                bounds.push(i + 1);
+            }
+        }
+        bounds.push(x.n_rows());
+        Partitions {
+            bounds,
+            buffers: Mutex::new((Vec::new(), Vec::new())),
+        }
+    }
+
+    /// The rows of partition `p`.
+    pub fn rows(&self, p: usize) -> std::ops::Range<usize> {
+        self.bounds[p]..self.bounds[p + 1]
+    }
+
+    /// One buffer per partition, from earlier evaluations where there are (the caller clears
+    /// and sizes them, in parallel).
+    pub fn take_pool(&self) -> Vec<Vec<f64>> {
+        let mut pool = self
+            .buffers
+            .lock()
+            .map(|mut b| std::mem::take(&mut b.0))
+            .unwrap_or_default();
+        pool.resize_with(self.bounds.len() - 1, Vec::new);
+        pool
+    }
+
+    /// The partitions' buffers added in partition order (parallel over blocks of `len`
+    /// entries); the buffers are kept for the next evaluation.
+    pub fn sum(&self, pool: Vec<Vec<f64>>, len: usize) -> Vec<f64> {
+        let mut out = vec![0.0; len];
+        out.par_chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(b, chunk)| {
+                let base = b * BLOCK;
+                for g in &pool {
+                    for (o, v) in chunk.iter_mut().zip(&g[base..]) {
+                        *o += v;
+                    }
+                }
+            });
+        if let Ok(mut b) = self.buffers.lock() {
+            b.0 = pool;
+        }
+        out
+    }
+
+    /// An L-BFGS evaluation in the solver's variables `v`, with `w = v ∘ scale`:
+    /// `loss_grad(w)`, its gradient mapped back to `v` in `g`.
+    pub fn eval_scaled(
+        &self,
+        v: &[f64],
+        g: &mut [f64],
+        scale: &[f64],
+        loss_grad: impl FnOnce(&[f64]) -> (f64, Vec<f64>),
+    ) -> f64 {
+        let mut w = self
+            .buffers
+            .lock()
+            .map(|mut b| std::mem::take(&mut b.1))
+            .unwrap_or_default();
+        w.clear();
+        w.extend(v.iter().zip(scale).map(|(a, b)| a * b));
+        let (f, gw) = loss_grad(&w);
+        for ((o, gj), sj) in g.iter_mut().zip(&gw).zip(scale) {
+            *o = gj * sj;
+        }
+        if let Ok(mut b) = self.buffers.lock() {
+            b.1 = w;
+        }
+        f
+    }
+}
 
 struct Problem<'a> {
     x: &'a Csr,
@@ -142,15 +231,12 @@ struct Problem<'a> {
     weight: [f64; 2],
     alpha: f64,
     n: f64,
-    /// Rows `bounds[p]..bounds[p + 1]` form partition `p` (about equal non-zeros each).
-    bounds: Vec<usize>,
+    parts: Partitions,
     /// The solver works on `v` with `w = v ∘ scale`: `scale_j = 1/√h_j`, `h_j` the Hessian's
     /// diagonal at w = 0. TF-IDF columns differ in curvature by orders of magnitude (a term in
     /// two posts against one in half of them); rescaled, L-BFGS needs several times fewer
     /// iterations. The minimizer in `w` is the same.
     scale: Vec<f64>,
-    /// Gradient buffers of the partitions, and `w`, kept between evaluations.
-    buffers: Mutex<(Vec<Vec<f64>>, Vec<f64>)>,
 }
 
 impl<'a> Problem<'a> {
@@ -162,14 +248,6 @@ impl<'a> Problem<'a> {
         precondition: bool,
     ) -> Problem<'a> {
         let n = y.len() as f64;
-        let target = x.nnz() / PARTS + 1;
-        let mut bounds = vec![0];
-        for i in 0..x.n_rows() {
-            if x.indptr[i + 1] >= target * bounds.len() && bounds.len() < PARTS {
-                bounds.push(i + 1);
-            }
-        }
-        bounds.push(x.n_rows());
         let d = x.n_cols;
         let mut p = Problem {
             x,
@@ -177,9 +255,8 @@ impl<'a> Problem<'a> {
             weight: class_weights(y, class_weight),
             alpha,
             n,
-            bounds,
+            parts: Partitions::new(x),
             scale: vec![1.0; d + 1],
-            buffers: Mutex::new((Vec::new(), Vec::new())),
         };
         if precondition {
             // h_j = (α + ¼ Σ sᵢ xᵢⱼ²) / n: the curvature at w = 0, where every σ(1 − σ) is ¼.
@@ -206,12 +283,7 @@ impl<'a> Problem<'a> {
         squared: bool,
     ) -> (Vec<f64>, f64) {
         let d = self.x.n_cols;
-        let mut pool = self
-            .buffers
-            .lock()
-            .map(|mut b| std::mem::take(&mut b.0))
-            .unwrap_or_default();
-        pool.resize_with(self.bounds.len() - 1, Vec::new);
+        let mut pool = self.parts.take_pool();
         let extras: Vec<f64> = pool
             .par_iter_mut()
             .enumerate()
@@ -219,7 +291,7 @@ impl<'a> Problem<'a> {
                 g.clear();
                 g.resize(d + 1, 0.0);
                 let (mut total, mut extra) = (0.0, 0.0);
-                for i in self.bounds[p]..self.bounds[p + 1] {
+                for i in self.parts.rows(p) {
                     let row = self.x.row(i);
                     let (c, e) = coef(i, row);
                     total += c;
@@ -239,21 +311,7 @@ impl<'a> Problem<'a> {
                 extra
             })
             .collect();
-        let mut out = vec![0.0; d + 1];
-        out.par_chunks_mut(BLOCK)
-            .enumerate()
-            .for_each(|(b, chunk)| {
-                let base = b * BLOCK;
-                for g in &pool {
-                    for (o, v) in chunk.iter_mut().zip(&g[base..]) {
-                        *o += v;
-                    }
-                }
-            });
-        if let Ok(mut b) = self.buffers.lock() {
-            b.0 = pool;
-        }
-        (out, extras.iter().sum())
+        (self.parts.sum(pool, d + 1), extras.iter().sum())
     }
 
     /// The per-row objective at `(w, b)` (`w_b` holds `b` last) and its gradient.
@@ -292,21 +350,8 @@ impl<'a> Problem<'a> {
 impl Objective for Problem<'_> {
     /// In the solver's variables `v` (`w = v ∘ scale`).
     fn eval(&self, v: &[f64], g: &mut [f64]) -> f64 {
-        let mut w = self
-            .buffers
-            .lock()
-            .map(|mut b| std::mem::take(&mut b.1))
-            .unwrap_or_default();
-        w.clear();
-        w.extend(v.iter().zip(&self.scale).map(|(a, b)| a * b));
-        let (f, gw) = self.loss_grad(&w);
-        for ((o, gj), sj) in g.iter_mut().zip(&gw).zip(&self.scale) {
-            *o = gj * sj;
-        }
-        if let Ok(mut b) = self.buffers.lock() {
-            b.1 = w;
-        }
-        f
+        self.parts
+            .eval_scaled(v, g, &self.scale, |w| self.loss_grad(w))
     }
 }
 

@@ -10,11 +10,11 @@ use super::fit::{self, Strategy};
 use super::metrics::{self, Baseline, MultiMetrics};
 use crate::dataset::{Classes, DroppedClass, Labeled, SkipReport};
 use crate::error::{Error, Result};
-use crate::evaluate::{plan_folds, EvalOptions, EvalTimings, MetricSummary, RowInfo, SplitKind};
+use crate::evaluate::{
+    describe_test, plan_folds, tokenize_all, EvalOptions, EvalTimings, MetricSummary, RowInfo,
+};
 use crate::logistic::FitReport;
 use crate::progress::Progress;
-use crate::tokenize::Analyzer;
-use crate::vectorize::Corpus;
 
 /// What was evaluated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,18 +104,8 @@ pub fn evaluate(
             ),
         ));
     }
-    let analyzer = Analyzer::new(opts.train.tokenizer.clone());
     let vcfg = opts.train.vectorizer.clone();
-    vcfg.check()?;
-    let corpus = Corpus::build(
-        &analyzer,
-        &data.texts,
-        vcfg.ngram_min,
-        vcfg.ngram_max,
-        vcfg.max_vocabulary,
-        progress,
-    )
-    .map_err(|e| e.for_input(source, ""))?;
+    let corpus = tokenize_all(&data.texts, &opts.train, source, progress)?;
 
     let (plans, n_groups) = plan_folds(y, kc, info, opts, source)?;
 
@@ -133,29 +123,7 @@ pub fn evaluate(
             .filter(|&c| !present[c])
             .map(|c| classes.names[c].as_str())
             .collect();
-        let test_groups = info
-            .groups
-            .as_ref()
-            .filter(|_| opts.group_by.is_some())
-            .map(|g| {
-                let mut s: Vec<&str> = test
-                    .iter()
-                    .map(|&i| g[i].as_str())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                s.sort_unstable();
-                s.dedup();
-                s.len() + test.iter().filter(|&&i| g[i].is_empty()).count()
-            });
-        let test_time_range = info
-            .times
-            .as_ref()
-            .filter(|_| opts.split == SplitKind::Time)
-            .and_then(|t| {
-                let lo = test.iter().map(|&i| t[i]).min()?;
-                let hi = test.iter().map(|&i| t[i]).max()?;
-                Some((crate::timeparse::format(lo), crate::timeparse::format(hi)))
-            });
+        let (test_groups, test_time_range) = describe_test(info, opts, test);
         if !missing.is_empty() || test.is_empty() {
             let why = if test.is_empty() {
                 "its test part is empty".to_string()

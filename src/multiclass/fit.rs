@@ -13,14 +13,12 @@
 //! the model is the same at any thread count. One-vs-rest fits [`crate::logistic::fit`] once
 //! per class and normalizes the K sigmoid probabilities to sum to one (as scikit-learn does).
 
-use std::sync::Mutex;
-
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::lbfgs::{self, Objective};
-use crate::logistic::{self, ClassWeight, FitReport, LogisticParams};
+use crate::logistic::{self, ClassWeight, FitReport, LogisticParams, Partitions, BLOCK};
 use crate::progress::Progress;
 use crate::sparse::Csr;
 
@@ -138,12 +136,6 @@ pub fn class_weights(y: &[u32], n_classes: usize, class_weight: ClassWeight) -> 
     }
 }
 
-/// Row partitions of the fused pass: fixed (not the thread count), so sums do not depend on
-/// the thread count.
-const PARTS: usize = 4;
-/// Entries per task when the partitions' gradients are added.
-const BLOCK: usize = 8192;
-
 /// The multinomial problem in the solver's variables: `W` term-major (d · K values) followed
 /// by the K intercepts, all rescaled by `scale`.
 struct Softmax<'a> {
@@ -154,13 +146,10 @@ struct Softmax<'a> {
     weight: Vec<f64>,
     alpha: f64,
     n: f64,
-    /// Rows `bounds[p]..bounds[p + 1]` form partition `p` (about equal non-zeros each).
-    bounds: Vec<usize>,
+    parts: Partitions,
     /// `w = v ∘ scale`, `scale = 1/√h` with `h` the Hessian's diagonal at zero, where every
     /// pₖ(1 − pₖ) is (K − 1)/K²: the same preconditioner as the binary problem's.
     scale: Vec<f64>,
-    /// Gradient buffers of the partitions, and `w`, kept between evaluations.
-    buffers: Mutex<(Vec<Vec<f64>>, Vec<f64>)>,
 }
 
 impl<'a> Softmax<'a> {
@@ -172,14 +161,6 @@ impl<'a> Softmax<'a> {
         alpha: f64,
         precondition: bool,
     ) -> Softmax<'a> {
-        let target = x.nnz() / PARTS + 1;
-        let mut bounds = vec![0];
-        for i in 0..x.n_rows() {
-            if x.indptr[i + 1] >= target * bounds.len() && bounds.len() < PARTS {
-                bounds.push(i + 1);
-            }
-        }
-        bounds.push(x.n_rows());
         let d = x.n_cols;
         let mut p = Softmax {
             x,
@@ -188,17 +169,16 @@ impl<'a> Softmax<'a> {
             weight: class_weights(y, k, class_weight),
             alpha,
             n: y.len() as f64,
-            bounds,
+            parts: Partitions::new(x),
             scale: vec![1.0; (d + 1) * k],
-            buffers: Mutex::new((Vec::new(), Vec::new())),
         };
         if precondition {
             // Σᵢ sᵢ·xᵢⱼ² per column (and Σᵢ sᵢ last), partitions added in order.
-            let parts: Vec<Vec<f64>> = (0..p.bounds.len() - 1)
+            let parts: Vec<Vec<f64>> = (0..p.parts.bounds.len() - 1)
                 .into_par_iter()
                 .map(|part| {
                     let mut h = vec![0.0; d + 1];
-                    for i in p.bounds[part]..p.bounds[part + 1] {
+                    for i in p.parts.rows(part) {
                         let s = p.weight[p.y[i] as usize];
                         let (idx, val) = x.row(i);
                         for (&j, &v) in idx.iter().zip(val) {
@@ -232,12 +212,7 @@ impl<'a> Softmax<'a> {
         let (d, k) = (self.x.n_cols, self.k);
         let len = (d + 1) * k;
         let (wm, b) = w.split_at(d * k);
-        let mut pool = self
-            .buffers
-            .lock()
-            .map(|mut b| std::mem::take(&mut b.0))
-            .unwrap_or_default();
-        pool.resize_with(self.bounds.len() - 1, Vec::new);
+        let mut pool = self.parts.take_pool();
         let losses: Vec<f64> = pool
             .par_iter_mut()
             .enumerate()
@@ -246,7 +221,7 @@ impl<'a> Softmax<'a> {
                 g.resize(len, 0.0);
                 let mut z = vec![0.0; k];
                 let mut loss = 0.0;
-                for i in self.bounds[part]..self.bounds[part + 1] {
+                for i in self.parts.rows(part) {
                     let (idx, val) = self.x.row(i);
                     logits(idx, val, wm, b, &mut z);
                     let c = self.y[i] as usize;
@@ -271,20 +246,7 @@ impl<'a> Softmax<'a> {
                 loss
             })
             .collect();
-        let mut out = vec![0.0; len];
-        out.par_chunks_mut(BLOCK)
-            .enumerate()
-            .for_each(|(blk, chunk)| {
-                let base = blk * BLOCK;
-                for g in &pool {
-                    for (o, v) in chunk.iter_mut().zip(&g[base..]) {
-                        *o += v;
-                    }
-                }
-            });
-        if let Ok(mut b) = self.buffers.lock() {
-            b.0 = pool;
-        }
+        let mut out = self.parts.sum(pool, len);
         let (alpha, n) = (self.alpha, self.n);
         out[..d * k]
             .par_chunks_mut(BLOCK)
@@ -309,21 +271,8 @@ impl<'a> Softmax<'a> {
 
 impl Objective for Softmax<'_> {
     fn eval(&self, v: &[f64], g: &mut [f64]) -> f64 {
-        let mut w = self
-            .buffers
-            .lock()
-            .map(|mut b| std::mem::take(&mut b.1))
-            .unwrap_or_default();
-        w.clear();
-        w.extend(v.iter().zip(&self.scale).map(|(a, b)| a * b));
-        let (f, gw) = self.loss_grad(&w);
-        for ((o, gj), sj) in g.iter_mut().zip(&gw).zip(&self.scale) {
-            *o = gj * sj;
-        }
-        if let Ok(mut b) = self.buffers.lock() {
-            b.1 = w;
-        }
-        f
+        self.parts
+            .eval_scaled(v, g, &self.scale, |w| self.loss_grad(w))
     }
 }
 
