@@ -241,23 +241,18 @@ pub fn fit_out_of_fold(
     source: &str,
     progress: &crate::progress::Progress,
 ) -> Result<AccountModel> {
-    use crate::evaluate::{EvalOptions, SplitKind};
+    use crate::evaluate::EvalOptions;
     let authors = info
         .groups
         .as_ref()
         .ok_or_else(|| Error::param("author-col", "(none)", "the account column was not read"))?;
-    let opts = EvalOptions {
+    let opts = EvalOptions::stratified(
         folds,
-        split: SplitKind::Stratified,
-        group_by: Some("account".into()),
-        time_col: None,
-        repeats: 1,
+        Some("account".into()),
         seed,
-        target_precision: None,
-        category_col: None,
-        threshold: config.threshold.unwrap_or(0.5),
-        train: config.clone(),
-    };
+        config.threshold.unwrap_or(0.5),
+        config.clone(),
+    );
     let (_, oof, _) = crate::evaluate::evaluate(data, info, &opts, source, progress)?;
     let mut scores = vec![f64::NAN; data.len()];
     for o in &oof {

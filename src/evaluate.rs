@@ -157,6 +157,29 @@ pub struct OofRow {
 }
 
 impl EvalOptions {
+    /// Plain stratified folds (grouped by `group_by` when given), one repeat, no time or
+    /// category column: what `train --cv` and the account model's out-of-fold scores use.
+    pub fn stratified(
+        folds: usize,
+        group_by: Option<String>,
+        seed: u64,
+        threshold: f64,
+        train: TrainConfig,
+    ) -> EvalOptions {
+        EvalOptions {
+            folds,
+            split: SplitKind::Stratified,
+            group_by,
+            time_col: None,
+            repeats: 1,
+            seed,
+            target_precision: None,
+            category_col: None,
+            threshold,
+            train,
+        }
+    }
+
     pub fn check(&self) -> Result<()> {
         self.train.check()?;
         if self.folds < 2 || self.folds > 100 {

@@ -6,7 +6,7 @@ use anyhow::Context;
 
 use super::{CoordFeatureArgs, InputArgs, LabelArgs};
 use crate::error::Error;
-use crate::evaluate::{self, EvalOptions, SplitKind};
+use crate::evaluate::{self, EvalOptions};
 use crate::logistic::{ClassWeight, LogisticParams};
 use crate::model::{CvSummary, InputColumns};
 use crate::multiclass::Strategy;
@@ -271,18 +271,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let cv = match args.cv {
         Some(folds) if data.classes.is_some() => {
-            let opts = EvalOptions {
+            let opts = EvalOptions::stratified(
                 folds,
-                split: SplitKind::Stratified,
-                group_by: args.group_by.clone(),
-                time_col: None,
-                repeats: 1,
-                seed: args.seed,
-                target_precision: None,
-                category_col: None,
-                threshold: args.threshold,
-                train: config.clone(),
-            };
+                args.group_by.clone(),
+                args.seed,
+                args.threshold,
+                config.clone(),
+            );
             let (report, _, _) =
                 crate::multiclass::evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
             if !args.quiet {
@@ -297,18 +292,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             })
         }
         Some(folds) => {
-            let opts = EvalOptions {
+            let opts = EvalOptions::stratified(
                 folds,
-                split: SplitKind::Stratified,
-                group_by: args.group_by.clone(),
-                time_col: None,
-                repeats: 1,
-                seed: args.seed,
-                target_precision: None,
-                category_col: None,
-                threshold: args.threshold,
-                train: config.clone(),
-            };
+                args.group_by.clone(),
+                args.seed,
+                args.threshold,
+                config.clone(),
+            );
             let (report, _, _) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
             if !args.quiet {
                 eprint!("{}", crate::report::terminal_table(&report));
