@@ -275,6 +275,9 @@ pub struct ReadOptions {
     pub id_col_explicit: bool,
     /// Extra columns that must exist (e.g. the label column); values land in `Record::fields`.
     pub extra_cols: Vec<String>,
+    /// Columns read when the file has them (after `extra_cols` in `Record::fields`); a file
+    /// without one gives an empty value, as does a JSONL object without the key.
+    pub optional_cols: Vec<String>,
     pub skip_bad_rows: bool,
     /// Longest field (post text, id, label or other column used) accepted, in bytes; a longer
     /// one is a bad row. A row (CSV record or JSONL line) may be [`ROW_LIMIT_FACTOR`] times
@@ -312,6 +315,7 @@ impl Default for ReadOptions {
             id_col: "id".into(),
             id_col_explicit: false,
             extra_cols: Vec::new(),
+            optional_cols: Vec::new(),
             skip_bad_rows: false,
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
             allow_empty_text: false,
@@ -428,6 +432,8 @@ enum Kind {
         text_idx: usize,
         id_idx: Option<usize>,
         extra_idx: Vec<usize>,
+        /// `opts.optional_cols`' positions in this file's header, where present.
+        optional_idx: Vec<Option<usize>>,
     },
     Lines {
         reader: Box<dyn BufRead + Send>,
@@ -576,6 +582,11 @@ impl PostReader {
             .iter()
             .map(|c| find(c))
             .collect::<Result<Vec<_>>>()?;
+        let optional_idx = opts
+            .optional_cols
+            .iter()
+            .map(|c| names.iter().position(|n| n == c))
+            .collect();
         Ok(Kind::Delimited {
             reader,
             lines,
@@ -584,6 +595,7 @@ impl PostReader {
             text_idx,
             id_idx,
             extra_idx,
+            optional_idx,
         })
     }
 
@@ -654,6 +666,7 @@ impl PostReader {
                 text_idx,
                 id_idx,
                 extra_idx,
+                optional_idx,
             } => {
                 let more = match reader.read_byte_record(record) {
                     Ok(more) => more,
@@ -722,11 +735,18 @@ impl PostReader {
                     },
                     None => (self.rows + 1 + self.skipped.total()).to_string(),
                 };
-                let mut fields = Vec::with_capacity(extra_idx.len());
+                let mut fields = Vec::with_capacity(extra_idx.len() + optional_idx.len());
                 for (k, &i) in extra_idx.iter().enumerate() {
                     match field(i, &opts.extra_cols[k]) {
                         Ok(t) => fields.push(t),
                         Err(e) => return Ok(Some(Err(e))),
+                    }
+                }
+                for (k, i) in optional_idx.iter().enumerate() {
+                    match i.map(|i| field(i, &opts.optional_cols[k])) {
+                        Some(Ok(t)) => fields.push(t),
+                        Some(Err(e)) => return Ok(Some(Err(e))),
+                        None => fields.push(String::new()),
                     }
                 }
                 Ok(Some(Ok(Record {
@@ -985,8 +1005,8 @@ fn json_record(s: &str, line: u64, opts: &ReadOptions) -> std::result::Result<Re
         }
         None => line.to_string(),
     };
-    let mut fields = Vec::with_capacity(opts.extra_cols.len());
-    for c in &opts.extra_cols {
+    let mut fields = Vec::with_capacity(opts.extra_cols.len() + opts.optional_cols.len());
+    for c in opts.extra_cols.iter().chain(&opts.optional_cols) {
         fields.push(get(c)?.unwrap_or_default());
     }
     Ok(Record {
@@ -1047,6 +1067,10 @@ pub struct Labeled {
     /// The classes of a multi-class set; `None` for a binary one. When set, `labels` is empty
     /// and `label_names` unused: each row's class is `classes.of_row`.
     pub classes: Option<Classes>,
+    /// The input files, as messages name them (one, unless several were read as one set).
+    pub files: Vec<String>,
+    /// Each row's file, an index into `files`.
+    pub file_of_row: Vec<u32>,
 }
 
 /// The classes of a multi-class labeled set.
@@ -1134,12 +1158,21 @@ impl Labeled {
         filter(&mut self.lines, keep);
         filter(&mut self.texts, keep);
         filter(&mut self.labels, keep);
+        filter(&mut self.file_of_row, keep);
         if !self.extra.is_empty() {
             filter(&mut self.extra, keep);
         }
         if let Some(c) = &mut self.classes {
             filter(&mut c.of_row, keep);
         }
+    }
+
+    /// The file row `i` came from, as messages name it.
+    pub fn file(&self, i: usize) -> &str {
+        self.file_of_row
+            .get(i)
+            .and_then(|&f| self.files.get(f as usize))
+            .map_or("", String::as_str)
     }
 
     pub fn class_counts(&self) -> [u64; 2] {
@@ -1162,7 +1195,8 @@ pub fn read_labeled(
         label_col,
         &ClassSpec::binary(positive),
         progress,
-        |opts| PostReader::open(path, opts),
+        1,
+        |_, opts| PostReader::open(path, opts),
     )
 }
 
@@ -1175,8 +1209,35 @@ pub fn read_labeled_classes(
     spec: &ClassSpec,
     progress: impl FnMut(u64),
 ) -> Result<Labeled> {
-    read_labeled_with(opts, label_col, spec, progress, |opts| {
-        PostReader::open(path, opts)
+    read_labeled_files(&[path.to_string()], opts, label_col, spec, progress)
+}
+
+/// As [`read_labeled_classes`], over several files read as one set with the same column
+/// options: rows keep their file and line ([`Labeled::file`]), the label values are pooled
+/// before the classes are chosen (a file may hold one class only), and the checksum of more
+/// than one file is the SHA-256 of the files' hex digests, one per line, in order.
+pub fn read_labeled_files(
+    paths: &[String],
+    opts: ReadOptions,
+    label_col: &str,
+    spec: &ClassSpec,
+    progress: impl FnMut(u64),
+) -> Result<Labeled> {
+    if paths.is_empty() {
+        return Err(Error::param("input", "(none)", "give at least one input file"));
+    }
+    if paths.iter().filter(|p| p.as_str() == STDIN).count() > 1 {
+        return Err(Error::param("input", "-", "stdin can be read once only"));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for p in paths {
+        if names.iter().any(|n| n == p) {
+            return Err(Error::param("input", p, "is given twice"));
+        }
+        names.push(p.clone());
+    }
+    read_labeled_with(opts, label_col, spec, progress, paths.len(), |i, opts| {
+        PostReader::open(&paths[i], opts)
     })
 }
 
@@ -1189,12 +1250,17 @@ pub fn read_labeled_from(
     positive: &str,
     progress: impl FnMut(u64),
 ) -> Result<Labeled> {
+    let mut raw = Some(raw);
     read_labeled_with(
         opts,
         label_col,
         &ClassSpec::binary(positive),
         progress,
-        |opts| PostReader::from_reader(name, raw, opts),
+        1,
+        |_, opts| match raw.take() {
+            Some(raw) => PostReader::from_reader(name, raw, opts),
+            None => Err(Error::bad_input(name, "read twice")),
+        },
     )
 }
 
@@ -1203,16 +1269,18 @@ fn read_labeled_with(
     label_col: &str,
     spec: &ClassSpec,
     mut progress: impl FnMut(u64),
-    open: impl FnOnce(ReadOptions) -> Result<PostReader>,
+    n_files: usize,
+    mut open: impl FnMut(usize, ReadOptions) -> Result<PostReader>,
 ) -> Result<Labeled> {
     let extra = std::mem::take(&mut opts.extra_cols);
     opts.extra_cols = std::iter::once(label_col.to_string())
         .chain(extra)
         .collect();
     let skip = opts.skip_bad_rows;
-    let mut reader = open(opts)?;
-    let path = reader.path().to_string();
-    let path = path.as_str();
+    let mut files: Vec<String> = Vec::with_capacity(n_files);
+    let mut file_of_row: Vec<u32> = Vec::new();
+    let mut digests: Vec<String> = Vec::with_capacity(n_files);
+    let mut skipped = SkipReport::default();
     let mut ids = Vec::new();
     let mut lines = Vec::new();
     let mut texts = Vec::new();
@@ -1223,6 +1291,11 @@ fn read_labeled_with(
     let mut first_lines: Vec<u64> = Vec::new();
     let mut codes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut extras = Vec::new();
+    for file in 0..n_files {
+    let mut reader = open(file, opts.clone())?;
+    let path = reader.path().to_string();
+    let path = path.as_str();
+    files.push(path.to_string());
     while let Some(mut rec) = reader.next_record()? {
         let raw = rec.fields.remove(0);
         let value = raw.trim();
@@ -1251,6 +1324,7 @@ fn read_labeled_with(
         };
         raw_labels.push(code);
         lines.push(rec.line);
+        file_of_row.push(file as u32);
         ids.push(rec.id);
         texts.push(rec.text);
         if !rec.fields.is_empty() {
@@ -1260,6 +1334,28 @@ fn read_labeled_with(
             progress(texts.len() as u64);
         }
     }
+    digests.push(checksum_hex(&reader.checksum));
+    for (reason, c) in &reader.skipped.by_reason {
+        let e = skipped.by_reason.entry(reason.clone()).or_default();
+        if e.rows == 0 {
+            e.first_line = c.first_line;
+        }
+        e.rows += c.rows;
+    }
+    }
+    // Messages about the whole set name every file.
+    let path = files.join(" + ");
+    let path = path.as_str();
+    let checksum = if digests.len() == 1 {
+        digests.swap_remove(0)
+    } else {
+        let mut h = Sha256::new();
+        for d in &digests {
+            h.update(d.as_bytes());
+            h.update(b"\n");
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    };
     let mut counts = vec![0u64; values.len()];
     for &c in &raw_labels {
         counts[c as usize] += 1;
@@ -1291,7 +1387,7 @@ fn read_labeled_with(
     if texts.is_empty() {
         return Err(Error::bad_input(
             path,
-            match reader.skipped.summary(path) {
+            match skipped.summary(path) {
                 Some(s) => format!("no usable rows ({s})"),
                 None => "no data rows after the header".into(),
             },
@@ -1300,7 +1396,6 @@ fn read_labeled_with(
     let multiclass =
         !spec.binary_only && (values.len() > 2 || spec.multiclass || spec.labels.is_some());
     if multiclass {
-        let checksum = checksum_hex(&reader.checksum);
         let found = found();
         return multiclass_set(
             MultiRows {
@@ -1314,8 +1409,10 @@ fn read_labeled_with(
                 values,
                 counts,
                 found,
-                skipped: reader.skipped,
+                skipped,
                 checksum,
+                files,
+                file_of_row,
             },
             spec,
         );
@@ -1355,7 +1452,6 @@ fn read_labeled_with(
     };
     let labels = raw_labels.iter().map(|&c| c as usize == pos).collect();
     let neg = 1 - pos;
-    let checksum = checksum_hex(&reader.checksum);
     Ok(Labeled {
         ids,
         lines,
@@ -1363,9 +1459,11 @@ fn read_labeled_with(
         labels,
         label_names: [values[neg].clone(), values[pos].clone()],
         extra: extras,
-        skipped: reader.skipped,
+        skipped,
         checksum,
         classes: None,
+        files,
+        file_of_row,
     })
 }
 
@@ -1385,6 +1483,8 @@ struct MultiRows<'a> {
     found: String,
     skipped: SkipReport,
     checksum: String,
+    files: Vec<String>,
+    file_of_row: Vec<u32>,
 }
 
 /// The multi-class set: classes from `--labels` (in its order) or every value (sorted), less
@@ -1403,6 +1503,8 @@ fn multiclass_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
         found,
         skipped,
         checksum,
+        files,
+        file_of_row,
     } = rows;
     let mut dropped = Vec::new();
     let mut chosen: Vec<usize> = match &spec.labels {
@@ -1512,6 +1614,8 @@ fn multiclass_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
             of_row: codes.iter().map(|&v| class_of[v as usize]).collect(),
             dropped,
         }),
+        files,
+        file_of_row,
     };
     let keep: Vec<bool> = codes
         .iter()

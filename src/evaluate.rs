@@ -35,6 +35,14 @@ pub struct EvalOptions {
     pub category_col: Option<String>,
     /// The decision threshold used for the threshold metrics.
     pub threshold: f64,
+    /// Held-out checks: each fold's rows flagged at the threshold chosen on the other folds'
+    /// out-of-fold scores for this false-positive rate (averaged over the negatives'
+    /// sources); `None`: at `threshold`.
+    #[serde(default)]
+    pub target_fpr: Option<f64>,
+    /// How the held-out check calibrates probabilities (cross-fitted).
+    #[serde(default)]
+    pub calibration: crate::heldout::Method,
     pub train: TrainConfig,
 }
 
@@ -107,6 +115,32 @@ pub struct EvalReport {
     /// Mean ROC curve: mean TPR over folds at 101 evenly spaced FPR values.
     pub mean_roc: Vec<RocPoint>,
     pub pooled: Option<Pooled>,
+    /// Per-source flags at the threshold, calibration before and after (first repeat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heldout: Option<HeldOut>,
+}
+
+/// What the first repeat's out-of-fold scores say per source and about calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldOut {
+    /// How rows were flagged: `target FPR 0.05 (threshold chosen on the other folds)` or
+    /// `threshold 0.5`.
+    pub flagged_at: String,
+    /// Each source's rows, false-positive rate and recall at that threshold, and for a
+    /// source of negatives only, the ROC-AUC of all positives against its negatives.
+    pub sources: Vec<crate::heldout::SourceRow>,
+    pub source_auc: Vec<Option<f64>>,
+    /// Mean of the sources' false-positive rates, the worst source's, and its name.
+    pub mean_fpr: Option<f64>,
+    pub worst_fpr: Option<f64>,
+    pub worst_source: Option<String>,
+    /// Share of all positives flagged.
+    pub recall: Option<f64>,
+    /// Mean over the negatives' sources of their ROC-AUC against all positives.
+    pub mean_source_auc: Option<f64>,
+    /// The threshold chosen on all out-of-fold scores together (what `train` would store).
+    pub threshold: Option<crate::heldout::ThresholdChoice>,
+    pub calibration: Option<crate::heldout::CalibrationCheck>,
 }
 
 /// Wall-clock times of an evaluation. They are kept out of [`EvalReport`] so that the report
@@ -140,6 +174,10 @@ pub struct RowInfo {
     pub categories: Option<Vec<String>>,
     /// Coordination features of each row, when the training settings ask for them.
     pub dense: Option<crate::features::Dense>,
+    /// Each row's source (an index into `source_names`): its `--source-col` value, else its
+    /// file's name. Empty when not read.
+    pub sources: Vec<u32>,
+    pub source_names: Vec<String>,
     /// The coordination analysis behind `dense` (kept for account-level statistics).
     pub coordination: Option<(
         crate::coordination::input::Posts,
@@ -176,6 +214,8 @@ impl EvalOptions {
             target_precision: None,
             category_col: None,
             threshold,
+            target_fpr: None,
+            calibration: crate::heldout::Method::None,
             train,
         }
     }
@@ -199,6 +239,11 @@ impl EvalOptions {
                 self.threshold,
                 "must be in [0, 1]",
             ));
+        }
+        if let Some(t) = self.target_fpr {
+            if !(0.0..1.0).contains(&t) {
+                return Err(Error::param("target-fpr", t, "must be in [0, 1)"));
+            }
         }
         if self.split == SplitKind::Time && self.group_by.is_some() {
             return Err(Error::param(
@@ -455,6 +500,166 @@ pub fn tokenize_all(
     .map_err(|e| e.for_input(source, ""))
 }
 
+/// One fold's fit and its test rows' decision values (log-odds).
+pub struct FoldFit {
+    pub decision: Vec<f64>,
+    pub fit: logistic::FitReport,
+    pub n_features: usize,
+}
+
+/// Fits vocabulary, IDF and weights on the `train` rows of `corpus` (with their coordination
+/// features and, under source balancing, their sources' weights) and scores the `test` rows.
+/// `what` prefixes messages (e.g. `fold 2 of repeat 1: `).
+#[allow(clippy::too_many_arguments)]
+pub fn fit_fold(
+    corpus: &Corpus,
+    labels: &[bool],
+    info: &RowInfo,
+    config: &TrainConfig,
+    train: &[usize],
+    test: &[usize],
+    source: &str,
+    what: &str,
+) -> Result<FoldFit> {
+    let (vectorizer, mut x, _, map) = corpus
+        .fit(config.vectorizer.clone(), train)
+        .map_err(|e| e.for_input(source, what))?;
+    if let Some(d) = &info.dense {
+        d.append_to(&mut x, train);
+    }
+    let y: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
+    let weights = crate::train::row_weights(&y, &info.sources, Some(train), &config.logistic)?;
+    let (linear, fit) = logistic::fit_weighted(
+        &x,
+        &y,
+        weights.as_deref(),
+        &config.logistic,
+        &Progress::hidden(),
+    )?;
+    drop(x);
+    let mut xt = corpus.matrix(test, &map, &vectorizer);
+    if let Some(d) = &info.dense {
+        d.append_to(&mut xt, test);
+    }
+    let decision: Vec<f64> = (0..xt.n_rows())
+        .into_par_iter()
+        .map(|i| {
+            let (idx, val) = xt.row(i);
+            linear.decision(idx, val)
+        })
+        .collect();
+    Ok(FoldFit {
+        decision,
+        fit,
+        n_features: vectorizer.n_features(),
+    })
+}
+
+/// The held-out checks over the first repeat's out-of-fold decisions (`fold_of_row`:
+/// `usize::MAX` for rows no fold scored).
+pub fn heldout_checks(
+    data: &Labeled,
+    info: &RowInfo,
+    opts: &EvalOptions,
+    decision: &[f64],
+    fold_of_row: &[usize],
+) -> Result<Option<HeldOut>> {
+    use crate::heldout;
+    if info.sources.len() != decision.len() || opts.split == SplitKind::Time {
+        return Ok(None);
+    }
+    let folds = opts.folds;
+    let labels = &data.labels;
+    let fixed = logit(opts.threshold);
+    let flags = heldout::cross_flags(
+        decision,
+        labels,
+        &info.sources,
+        fold_of_row,
+        folds,
+        opts.target_fpr,
+        fixed,
+    );
+    let sources = heldout::source_table(&flags, labels, &info.sources, &info.source_names);
+    // Each negatives-only source against all positives: how well it is told apart.
+    let pos: Vec<f64> = (0..decision.len())
+        .filter(|&i| labels[i] && fold_of_row[i] != usize::MAX)
+        .map(|i| decision[i])
+        .collect();
+    let source_auc: Vec<Option<f64>> = sources
+        .iter()
+        .map(|r| {
+            if r.positives > 0 || r.negatives == 0 || pos.is_empty() {
+                return None;
+            }
+            let id = info.source_names.iter().position(|n| *n == r.source)? as u32;
+            let mut s = pos.clone();
+            let mut l = vec![true; s.len()];
+            for i in 0..decision.len() {
+                if info.sources[i] == id && !labels[i] && fold_of_row[i] != usize::MAX {
+                    s.push(decision[i]);
+                    l.push(false);
+                }
+            }
+            metrics::roc_auc(&s, &l).ok()
+        })
+        .collect();
+    let aucs: Vec<f64> = source_auc.iter().flatten().copied().collect();
+    let fprs: Vec<f64> = sources.iter().filter_map(|r| r.fpr).collect();
+    let worst = heldout::worst_source(&sources);
+    let (tp, p) = sources
+        .iter()
+        .fold((0, 0), |(a, b), r| (a + r.caught, b + r.positives));
+    let scored: Vec<usize> = (0..decision.len())
+        .filter(|&i| fold_of_row[i] != usize::MAX)
+        .collect();
+    let d: Vec<f64> = scored.iter().map(|&i| decision[i]).collect();
+    let l: Vec<bool> = scored.iter().map(|&i| labels[i]).collect();
+    let s: Vec<u32> = scored.iter().map(|&i| info.sources[i]).collect();
+    let threshold = opts
+        .target_fpr
+        .and_then(|t| heldout::threshold_for_fpr(&d, &l, &s, t));
+    let calibration = match opts.calibration {
+        heldout::Method::None => None,
+        m => {
+            let after = heldout::cross_fit(m, decision, labels, fold_of_row, folds)?;
+            let a: Vec<f64> = scored.iter().map(|&i| after[i]).collect();
+            let b: Vec<f64> = d.iter().map(|&z| logistic::sigmoid(z)).collect();
+            match (
+                heldout::ScoreQuality::of(&b, &l),
+                heldout::ScoreQuality::of(&a, &l),
+            ) {
+                (Some(before), Some(after)) => Some(heldout::CalibrationCheck {
+                    method: m,
+                    before,
+                    after,
+                }),
+                _ => None,
+            }
+        }
+    };
+    Ok(Some(HeldOut {
+        flagged_at: match opts.target_fpr {
+            Some(t) => format!("target FPR {t} (each fold at the threshold chosen on the other folds)"),
+            None => format!("threshold {}", opts.threshold),
+        },
+        mean_fpr: (!fprs.is_empty()).then(|| fprs.iter().sum::<f64>() / fprs.len() as f64),
+        worst_fpr: worst.map(|w| w.1),
+        worst_source: worst.map(|w| w.0.to_string()),
+        recall: (p > 0).then(|| tp as f64 / p as f64),
+        mean_source_auc: (!aucs.is_empty()).then(|| aucs.iter().sum::<f64>() / aucs.len() as f64),
+        sources,
+        source_auc,
+        threshold,
+        calibration,
+    }))
+}
+
+/// log(p / (1 − p)), ±∞ at 0 and 1.
+pub fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
 /// Runs the cross-validation. Inside every fold the vocabulary, IDF and model are fitted on
 /// that fold's training rows only.
 pub fn evaluate(
@@ -476,13 +681,14 @@ pub fn evaluate(
         ));
     }
     crate::train::check_dense(&opts.train, info.dense.as_ref(), n)?;
-    let vcfg = opts.train.vectorizer.clone();
     let corpus = tokenize_all(&data.texts, &opts.train, source, progress)?;
 
     let codes: Vec<u32> = data.labels.iter().map(|&l| u32::from(l)).collect();
     let (plans, n_groups) = plan_folds(&codes, 2, info, opts, source)?;
 
     let bar = progress.bar(plans.len() as u64, "folds");
+    let mut decision = vec![f64::NAN; n];
+    let mut fold_of_row = vec![usize::MAX; n];
     let mut folds = Vec::with_capacity(plans.len());
     let mut fold_seconds = Vec::with_capacity(plans.len());
     let mut oof = Vec::new();
@@ -526,28 +732,24 @@ pub fn evaluate(
             bar.inc(1);
             continue;
         }
-        let (vectorizer, mut x, _, map) = corpus.fit(vcfg.clone(), train).map_err(|e| {
-            e.for_input(
-                source,
-                &format!("fold {} of repeat {}: ", fold + 1, repeat + 1),
-            )
-        })?;
-        if let Some(d) = &info.dense {
-            d.append_to(&mut x, train);
+        let ff = fit_fold(
+            &corpus,
+            &data.labels,
+            info,
+            &opts.train,
+            train,
+            test,
+            source,
+            &format!("fold {} of repeat {}: ", fold + 1, repeat + 1),
+        )?;
+        let fit = ff.fit;
+        let scores: Vec<f64> = ff.decision.iter().map(|&z| logistic::sigmoid(z)).collect();
+        if *repeat == 0 {
+            for (&row, &z) in test.iter().zip(&ff.decision) {
+                decision[row] = z;
+                fold_of_row[row] = *fold;
+            }
         }
-        let (linear, fit) = logistic::fit(&x, &y, &opts.train.logistic, &Progress::hidden())?;
-        drop(x);
-        let mut xt = corpus.matrix(test, &map, &vectorizer);
-        if let Some(d) = &info.dense {
-            d.append_to(&mut xt, test);
-        }
-        let scores: Vec<f64> = (0..xt.n_rows())
-            .into_par_iter()
-            .map(|i| {
-                let (idx, val) = xt.row(i);
-                linear.probability(idx, val)
-            })
-            .collect();
         let labels: Vec<bool> = test.iter().map(|&i| data.labels[i]).collect();
         fold_seconds.push(t0.elapsed().as_secs_f64());
         let (metrics, note, roc, pr) =
@@ -590,7 +792,7 @@ pub fn evaluate(
             pr,
             category_recall,
             fit,
-            n_features: vectorizer.n_features(),
+            n_features: ff.n_features,
         });
         for (&row, &score) in test.iter().zip(&scores) {
             oof.push(OofRow {
@@ -646,6 +848,7 @@ pub fn evaluate(
         }),
         _ => None,
     };
+    let heldout = heldout_checks(data, info, opts, &decision, &fold_of_row)?;
     let report = EvalReport {
         trollwatch_version: env!("CARGO_PKG_VERSION").into(),
         options: opts.clone(),
@@ -663,6 +866,7 @@ pub fn evaluate(
         summary,
         mean_roc,
         pooled,
+        heldout,
     };
     let timings = EvalTimings {
         elapsed_seconds: started.elapsed().as_secs_f64(),

@@ -10,12 +10,14 @@
 //! command line the two binaries share.
 
 pub mod account;
+pub mod calibration;
 pub mod cli;
 pub mod coordination;
 pub mod dataset;
 pub mod error;
 pub mod evaluate;
 pub mod features;
+pub mod heldout;
 pub mod lbfgs;
 pub mod logistic;
 pub mod memory;

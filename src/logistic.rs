@@ -30,6 +30,22 @@ pub enum ClassWeight {
     None,
     /// Each class counts as much in total: weight n / (2 · n_class).
     Balanced,
+    /// As `Balanced`, and within its class each source (file, or `--source-col` value) counts
+    /// as much as every other: weight n / (2 · S_class · n_source), with S_class the sources
+    /// of that class. A large generic source then does not drown a small one of the same
+    /// class. The caller computes the weights ([`source_weights`]).
+    Source,
+}
+
+impl ClassWeight {
+    /// The name the command line and reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClassWeight::None => "none",
+            ClassWeight::Balanced => "balanced",
+            ClassWeight::Source => "source",
+        }
+    }
 }
 
 /// Training settings (checked with [`LogisticParams::check`] before any data is read).
@@ -226,9 +242,11 @@ impl Partitions {
 
 struct Problem<'a> {
     x: &'a Csr,
-    /// Row i's label is `y[i]` (true: +1) and its weight `weight[y[i] as usize]`.
+    /// Row i's label is `y[i]` (true: +1) and its weight `row_weight[i]` when given, else
+    /// `weight[y[i] as usize]`.
     y: &'a [bool],
     weight: [f64; 2],
+    row_weight: Option<&'a [f64]>,
     alpha: f64,
     n: f64,
     parts: Partitions,
@@ -244,6 +262,7 @@ impl<'a> Problem<'a> {
         x: &'a Csr,
         y: &'a [bool],
         class_weight: ClassWeight,
+        row_weight: Option<&'a [f64]>,
         alpha: f64,
         precondition: bool,
     ) -> Problem<'a> {
@@ -253,6 +272,7 @@ impl<'a> Problem<'a> {
             x,
             y,
             weight: class_weights(y, class_weight),
+            row_weight,
             alpha,
             n,
             parts: Partitions::new(x),
@@ -271,7 +291,10 @@ impl<'a> Problem<'a> {
     }
 
     fn s(&self, i: usize) -> f64 {
-        self.weight[usize::from(self.y[i])]
+        match self.row_weight {
+            Some(w) => w[i],
+            None => self.weight[usize::from(self.y[i])],
+        }
     }
 
     /// With `(cᵢ, eᵢ) = coef(i, row i)`: `Σᵢ cᵢ·xᵢ` (or `Σᵢ cᵢ·xᵢ²` with `squared`) with `Σᵢ cᵢ` as
@@ -359,7 +382,7 @@ impl Objective for Problem<'_> {
 pub fn class_weights(y: &[bool], class_weight: ClassWeight) -> [f64; 2] {
     match class_weight {
         ClassWeight::None => [1.0, 1.0],
-        ClassWeight::Balanced => {
+        ClassWeight::Balanced | ClassWeight::Source => {
             let n = y.len() as f64;
             let pos = y.iter().filter(|&&v| v).count() as f64;
             let neg = n - pos;
@@ -368,10 +391,44 @@ pub fn class_weights(y: &[bool], class_weight: ClassWeight) -> [f64; 2] {
     }
 }
 
+/// Row weights under [`ClassWeight::Source`]: `source[i]` is row i's source (any ids), `y[i]`
+/// its class. Each class totals n/2, and within a class each source totals an equal share
+/// of it: n / (2 · S_class · n_(class, source)).
+pub fn source_weights(y: &[bool], source: &[u32]) -> Vec<f64> {
+    let n = y.len() as f64;
+    let mut counts: std::collections::HashMap<(bool, u32), u64> = Default::default();
+    for (&c, &s) in y.iter().zip(source) {
+        *counts.entry((c, s)).or_default() += 1;
+    }
+    let mut sources = [0u64; 2];
+    for &(c, _) in counts.keys() {
+        sources[usize::from(c)] += 1;
+    }
+    y.iter()
+        .zip(source)
+        .map(|(&c, &s)| {
+            let k = sources[usize::from(c)] as f64;
+            n / (2.0 * k * counts[&(c, s)] as f64)
+        })
+        .collect()
+}
+
 /// Fits the model; `y[i]` is true for the positive class.
 pub fn fit(
     x: &Csr,
     y: &[bool],
+    params: &LogisticParams,
+    progress: &Progress,
+) -> Result<(LinearModel, FitReport)> {
+    fit_weighted(x, y, None, params, progress)
+}
+
+/// As [`fit`], with a weight per row (it replaces the class weights; required for
+/// [`ClassWeight::Source`], whose weights come from [`source_weights`]).
+pub fn fit_weighted(
+    x: &Csr,
+    y: &[bool],
+    row_weight: Option<&[f64]>,
     params: &LogisticParams,
     progress: &Progress,
 ) -> Result<(LinearModel, FitReport)> {
@@ -383,6 +440,21 @@ pub fn fit(
             y.len()
         )));
     }
+    match row_weight {
+        Some(w) if w.len() != y.len() || w.iter().any(|v| !(v.is_finite() && *v >= 0.0)) => {
+            return Err(Error::Training(format!(
+                "{} row weights for {} rows, or a weight that is not a finite number >= 0",
+                w.len(),
+                y.len()
+            )));
+        }
+        None if params.class_weight == ClassWeight::Source => {
+            return Err(Error::Training(
+                "source-balanced weights need each row's source".into(),
+            ));
+        }
+        _ => {}
+    }
     let pos = y.iter().filter(|&&v| v).count();
     if pos == 0 || pos == y.len() {
         return Err(Error::Training(
@@ -390,7 +462,7 @@ pub fn fit(
         ));
     }
     let d = x.n_cols;
-    let problem = Problem::new(x, y, params.class_weight, params.alpha, true);
+    let problem = Problem::new(x, y, params.class_weight, row_weight, params.alpha, true);
     let opts = lbfgs::Options {
         memory: params.memory,
         max_iter: params.max_iter,
@@ -528,7 +600,7 @@ mod tests {
         for cw in [ClassWeight::None, ClassWeight::Balanced] {
             // Plain and rescaled (the solver's variables): both gradients must be right.
             for precondition in [false, true] {
-                let p = Problem::new(&csr, &y, cw, 0.7, precondition);
+                let p = Problem::new(&csr, &y, cw, None, 0.7, precondition);
                 let mut r = rng(5);
                 let v: Vec<f64> = (0..6).map(|_| r() * 2.0 - 1.0).collect();
                 let mut g = vec![0.0; 6];
@@ -557,6 +629,51 @@ mod tests {
         // Three positives and one negative: each class totals n/2 = 2.
         assert!((3.0 * pos - 2.0).abs() < 1e-12);
         assert!((neg - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn source_weights_by_hand() {
+        // Positives: one source of 2 rows. Negatives: source 7 with 3 rows, source 9 with 1.
+        // n = 6: each class totals 3; the negatives' two sources 1.5 each.
+        let y = [true, true, false, false, false, false];
+        let s = [1, 1, 7, 7, 7, 9];
+        let w = source_weights(&y, &s);
+        let want = [1.5, 1.5, 0.5, 0.5, 0.5, 1.5];
+        for (a, b) in w.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{w:?}");
+        }
+    }
+
+    #[test]
+    fn row_weights_equal_to_class_weights_give_the_same_fit() {
+        let (x, y) = data(120, 4, 3);
+        let csr = Csr::from_dense(x.view());
+        let params = LogisticParams {
+            tol: 1e-10,
+            ..LogisticParams::default()
+        };
+        let (a, _) = fit(&csr, &y, &params, &Progress::hidden()).unwrap();
+        let cw = class_weights(&y, ClassWeight::Balanced);
+        let w: Vec<f64> = y.iter().map(|&c| cw[usize::from(c)]).collect();
+        let (b, _) = fit_weighted(&csr, &y, Some(&w), &params, &Progress::hidden()).unwrap();
+        assert_eq!(a, b);
+        // One source per class: source balancing is class balancing.
+        let src: Vec<u32> = y.iter().map(|&c| u32::from(c)).collect();
+        let sw = source_weights(&y, &src);
+        for (p, q) in sw.iter().zip(&w) {
+            assert!((p - q).abs() < 1e-12);
+        }
+        let err = fit(
+            &csr,
+            &y,
+            &LogisticParams {
+                class_weight: ClassWeight::Source,
+                ..params
+            },
+            &Progress::hidden(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("source"), "{err}");
     }
 
     #[test]

@@ -812,10 +812,7 @@ fn option_rows(r: &EvalReport, escape: fn(&str) -> String) -> Vec<(&'static str,
                 "L2 logistic regression, α {} (C {}), class weight {}, max iter {}, tol {}",
                 short(t.logistic.alpha, 6),
                 short(1.0 / t.logistic.alpha, 3),
-                match t.logistic.class_weight {
-                    crate::logistic::ClassWeight::None => "none",
-                    crate::logistic::ClassWeight::Balanced => "balanced",
-                },
+                t.logistic.class_weight.name(),
                 t.logistic.max_iter,
                 if t.logistic.tol.is_finite() {
                     t.logistic.tol.to_string()
@@ -2281,6 +2278,8 @@ pub fn sample_report() -> EvalReport {
             target_precision: Some(0.9),
             category_col: Some("category".into()),
             threshold: 0.5,
+            target_fpr: None,
+            calibration: crate::heldout::Method::None,
             train: crate::train::TrainConfig::default(),
         },
         data: EvalData {
@@ -2314,6 +2313,7 @@ pub fn sample_report() -> EvalReport {
             histogram,
             category_recall,
         }),
+        heldout: None,
     }
 }
 

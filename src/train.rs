@@ -56,16 +56,25 @@ pub struct Timings {
 /// Fits the whole pipeline on `data`. `source` names the input in the model's summary.
 /// `data` is consumed: the texts are dropped as soon as they are tokenized, before the
 /// matrix and the fit need their memory. `dense` holds the rows' coordination features when
-/// the configuration asks for them.
+/// the configuration asks for them; `sources` each row's source (needed for source-balanced
+/// weights only; may be empty otherwise).
 pub fn train(
     mut data: Labeled,
     source: &str,
     input: InputColumns,
     config: &TrainConfig,
     dense: Option<&Dense>,
+    sources: &[u32],
     progress: &Progress,
 ) -> Result<(Model, Timings)> {
     config.check()?;
+    if data.classes.is_some() && config.logistic.class_weight == logistic::ClassWeight::Source {
+        return Err(Error::param(
+            "class-weight",
+            "source",
+            "source balancing is for two-class models; use `balanced` for a multi-class one",
+        ));
+    }
     check_dense(config, dense, data.len())?;
     if data.classes.is_some() && dense.is_some() {
         return Err(Error::param(
@@ -114,7 +123,14 @@ pub fn train(
     // A multi-class set takes its own fit; the binary path is unchanged.
     let (linear, fit, multi) = match &data.classes {
         None => {
-            let (linear, fit) = logistic::fit(&x, &data.labels, &config.logistic, progress)?;
+            let weights = row_weights(&data.labels, sources, None, &config.logistic)?;
+            let (linear, fit) = logistic::fit_weighted(
+                &x,
+                &data.labels,
+                weights.as_deref(),
+                &config.logistic,
+                progress,
+            )?;
             (linear, fit, None)
         }
         Some(c) => {
@@ -211,9 +227,41 @@ pub fn check_dense(config: &TrainConfig, dense: Option<&Dense>, rows: usize) -> 
     }
 }
 
-/// The file name of an input path (without its folder), as summaries record it.
+/// Row weights for the fit: `None` unless the class weighting is by source, then
+/// [`logistic::source_weights`] over `rows` (all rows when `None`) with `sources[row]` each
+/// row's source. `y` holds the labels of those rows.
+pub fn row_weights(
+    y: &[bool],
+    sources: &[u32],
+    rows: Option<&[usize]>,
+    params: &LogisticParams,
+) -> Result<Option<Vec<f64>>> {
+    if params.class_weight != logistic::ClassWeight::Source {
+        return Ok(None);
+    }
+    let picked: Vec<u32> = match rows {
+        Some(r) if sources.len() >= r.iter().max().map_or(0, |m| m + 1) => {
+            r.iter().map(|&i| sources[i]).collect()
+        }
+        None if sources.len() == y.len() => sources.to_vec(),
+        _ => {
+            return Err(Error::Training(
+                "--class-weight source needs each row's source, which was not read".into(),
+            ))
+        }
+    };
+    Ok(Some(logistic::source_weights(y, &picked)))
+}
+
+/// The file name of an input path (without its folder), as summaries record it; several
+/// inputs joined with ` + ` keep that join.
 pub fn source_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+    path.split(" + ")
+        .map(|p| {
+            std::path::Path::new(p)
+                .file_name()
+                .map_or_else(|| p.to_string(), |n| n.to_string_lossy().into_owned())
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }

@@ -50,6 +50,7 @@ fn save_load_round_trip_gives_identical_scores() {
         cols,
         &trollwatch::train::TrainConfig::default(),
         None,
+        &[],
         &trollwatch::progress::Progress::hidden(),
     )
     .unwrap();

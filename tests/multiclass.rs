@@ -249,6 +249,7 @@ fn save_load_round_trip_gives_identical_probabilities() {
         cols,
         &trollwatch::train::TrainConfig::default(),
         None,
+        &[],
         &trollwatch::progress::Progress::hidden(),
     )
     .unwrap();

@@ -19,8 +19,12 @@ use crate::train::TrainConfig;
     trollwatch evaluate posts.csv --split time --time-col timestamp --folds 4\n  \
     trollwatch evaluate posts.csv --repeats 3 --seed 7 --oof out/oof.csv")]
 pub struct Args {
-    /// Labeled posts: CSV or TSV, plain or gzip; `-` reads stdin.
-    pub input: String,
+    /// Labeled posts: CSV, TSV or JSONL, plain or gzip; `-` reads stdin. Several files are
+    /// read as one set with the same column options.
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub source: SourceArgs,
     #[command(flatten)]
     pub input_args: InputArgs,
     #[command(flatten)]
@@ -45,6 +49,8 @@ pub struct Args {
     /// Decision threshold for accuracy, precision, recall, F1, MCC.
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f64,
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Write report.json, report.md and report.html into this folder.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
@@ -62,6 +68,47 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// Where each row's source comes from (`train`, `evaluate`, `tune`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// Column naming each row's source (the collection it came from). Rows with an empty
+    /// value, and files without the column, take their file's name as their source.
+    #[arg(long, default_value = "source", value_name = "NAME")]
+    pub source_col: String,
+}
+
+/// How held-out scores become flags and probabilities (`train`, `evaluate`, `tune`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrustArgs {
+    /// Flag at the threshold that reaches this false-positive rate on held-out negatives,
+    /// averaged over their sources (each source weighs the same), chosen from out-of-fold
+    /// scores; `none`: flag at --threshold.
+    #[arg(long, default_value = "0.05", value_parser = parse_target_fpr, value_name = "RATE|none")]
+    pub target_fpr: TargetFpr,
+    /// Probability calibration fitted on out-of-fold scores: `platt`, `isotonic` or `none`.
+    #[arg(long, default_value = "platt", value_parser = parse_method, value_name = "METHOD")]
+    pub calibration: crate::heldout::Method,
+}
+
+/// `--target-fpr`: a rate, or `none` (a type of its own, so that clap does not read the
+/// `Option` as "flag may be absent").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetFpr(pub Option<f64>);
+
+pub fn parse_target_fpr(s: &str) -> Result<TargetFpr, String> {
+    match s {
+        "none" => Ok(TargetFpr(None)),
+        _ => match s.parse::<f64>() {
+            Ok(r) if (0.0..1.0).contains(&r) => Ok(TargetFpr(Some(r))),
+            _ => Err(format!("{s:?} is not a rate in [0, 1) or `none`")),
+        },
+    }
+}
+
+pub fn parse_method(s: &str) -> Result<crate::heldout::Method, String> {
+    crate::heldout::Method::parse(s).ok_or_else(|| format!("{s:?} is not `platt`, `isotonic` or `none`"))
+}
+
 /// Fold settings shared with `train --cv`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CvArgs {
@@ -69,8 +116,9 @@ pub struct CvArgs {
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
     /// Keep each value of this column (e.g. author) inside one fold; empty values are groups
-    /// of their own row.
-    #[arg(long, value_name = "COL")]
+    /// of their own row. A list such as `author,source` groups each row by the first of
+    /// those columns it has a value in (`source` is the row's source: see --source-col).
+    #[arg(long, value_name = "COL[,COL]")]
     pub group_by: Option<String>,
     /// Seed of the fold shuffle.
     #[arg(long, default_value_t = 42)]
@@ -89,6 +137,8 @@ fn parse_split(s: &str) -> Result<SplitKind, String> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RowColumns<'a> {
     pub group_by: Option<&'a str>,
+    /// The source column (`--source-col`), read where files have it.
+    pub source_col: Option<&'a str>,
     pub time_col: Option<&'a str>,
     pub category_col: Option<&'a str>,
     /// Coordination features to compute (their time column is `time_col`).
@@ -102,7 +152,7 @@ pub struct RowColumns<'a> {
 /// Reads the labeled file with the columns an evaluation needs, parsing times; rows whose
 /// time cannot be parsed are errors, or skipped and counted with --skip-bad-rows.
 pub fn read_for_eval(
-    input: &str,
+    inputs: &[String],
     input_args: &InputArgs,
     label: &LabelArgs,
     cols: RowColumns,
@@ -110,6 +160,7 @@ pub fn read_for_eval(
 ) -> anyhow::Result<(Labeled, RowInfo)> {
     let RowColumns {
         group_by,
+        source_col,
         time_col,
         category_col,
         coordination,
@@ -118,9 +169,14 @@ pub fn read_for_eval(
     } = cols;
     let time_col = coordination.map(|c| c.time_col.as_str()).or(time_col);
     let mut opts = input_args.read_options();
-    let mut wanted: Vec<&str> = [group_by, time_col, category_col]
-        .into_iter()
-        .flatten()
+    let group_cols: Vec<&str> = group_by
+        .map(|g| g.split(',').map(str::trim).collect())
+        .unwrap_or_default();
+    let mut wanted: Vec<&str> = group_cols
+        .iter()
+        .copied()
+        .filter(|&g| Some(g) != source_col)
+        .chain([time_col, category_col].into_iter().flatten())
         .collect();
     if let Some(c) = coordination {
         wanted.push(&c.author_col);
@@ -130,9 +186,10 @@ pub fn read_for_eval(
     let mut seen = std::collections::HashSet::new();
     wanted.retain(|w| seen.insert(*w));
     opts.extra_cols = wanted.iter().map(|s| s.to_string()).collect();
+    opts.optional_cols = source_col.iter().map(|s| s.to_string()).collect();
     let bar = progress.bar(0, "reading");
-    let mut data = dataset::read_labeled_classes(
-        input,
+    let mut data = dataset::read_labeled_files(
+        inputs,
         opts,
         &label.label_col,
         &label.class_spec(cols.multiclass),
@@ -157,7 +214,9 @@ pub fn read_for_eval(
                         data.skipped.add("empty author", data.lines[i]);
                         continue;
                     }
-                    return Err(crate::features::empty_author(c, input, data.lines[i]).into());
+                    return Err(
+                        crate::features::empty_author(c, data.file(i), data.lines[i]).into(),
+                    );
                 }
             }
             match crate::timeparse::parse(v) {
@@ -168,7 +227,7 @@ pub fn read_for_eval(
                 }
                 None => {
                     return Err(Error::BadRow {
-                        path: input.into(),
+                        path: data.file(i).into(),
                         line: data.lines[i],
                         problem: format!(
                             "column {tc:?} holds {}, which is not a timestamp from the years \
@@ -186,7 +245,67 @@ pub fn read_for_eval(
         }
         info.times = Some(times);
     }
-    info.groups = column(group_by, &data);
+    if source_col.is_some() {
+        // The source is read after the other columns, as an optional one.
+        let pos = wanted.len();
+        let mut ids: std::collections::HashMap<String, u32> = Default::default();
+        for (i, row) in data.extra.iter().enumerate() {
+            let v = row.get(pos).map_or("", |v| v.trim());
+            let name = if v.is_empty() {
+                crate::train::source_name(data.file(i))
+            } else {
+                v.to_string()
+            };
+            let next = ids.len() as u32;
+            let id = *ids.entry(name.clone()).or_insert_with(|| {
+                info.source_names.push(name);
+                next
+            });
+            info.sources.push(id);
+        }
+    }
+    info.groups = match group_cols.len() {
+        0 => None,
+        1 if Some(group_cols[0]) != source_col => column(Some(group_cols[0]), &data),
+        _ => {
+            // The first listed column with a value; values carry their column's name, so that
+            // an author and a source of the same name stay apart.
+            let cols: Vec<Option<Vec<String>>> = group_cols
+                .iter()
+                .map(|&g| {
+                    if Some(g) == source_col {
+                        Some(
+                            info.sources
+                                .iter()
+                                .map(|&s| info.source_names[s as usize].clone())
+                                .collect(),
+                        )
+                    } else {
+                        column(Some(g), &data)
+                    }
+                })
+                .collect();
+            let single = group_cols.len() == 1;
+            Some(
+                (0..data.len())
+                    .map(|i| {
+                        for (c, vals) in group_cols.iter().zip(&cols) {
+                            if let Some(v) = vals.as_ref().map(|v| v[i].trim()) {
+                                if !v.is_empty() {
+                                    return if single {
+                                        v.to_string()
+                                    } else {
+                                        format!("{c}={v}")
+                                    };
+                                }
+                            }
+                        }
+                        String::new()
+                    })
+                    .collect(),
+            )
+        }
+    };
     info.categories = column(category_col, &data);
     if let Some(c) = coordination {
         let authors = column(Some(&c.author_col), &data).unwrap_or_default();
@@ -201,7 +320,7 @@ pub fn read_for_eval(
             reposts.as_deref(),
             urls.as_deref(),
             &data.lines,
-            input,
+            &data.files.join(" + "),
         )?;
         let spinner = progress.bar(0, "coordination features");
         spinner.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -235,6 +354,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         target_precision: args.target_precision,
         category_col: args.category_col.clone(),
         threshold: args.threshold,
+        target_fpr: args.trust.target_fpr.0,
+        calibration: args.trust.calibration,
         train: TrainConfig {
             tokenizer,
             vectorizer,
@@ -247,14 +368,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let progress = Progress::new(!args.quiet);
     let cols = RowColumns {
         group_by: args.cv.group_by.as_deref(),
+        source_col: Some(&args.source.source_col),
         time_col: time_col.as_deref(),
         category_col: args.category_col.as_deref(),
         coordination: coordination.as_ref(),
         keep_analysis: false,
         multiclass: args.fit.multiclass.is_some(),
     };
-    let (data, info) = read_for_eval(&args.input, &args.input_args, &args.label, cols, &progress)?;
-    if let Some(s) = data.skipped.summary(&args.input) {
+    let input = args.inputs.join(" + ");
+    let (data, info) = read_for_eval(&args.inputs, &args.input_args, &args.label, cols, &progress)?;
+    if let Some(s) = data.skipped.summary(&input) {
         eprintln!("{s}");
     }
     if data.classes.is_some() && coordination.is_some() {
@@ -268,7 +391,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if data.classes.is_some() {
         return super::multiclass::run_evaluate(&args, &data, &info, &opts, &progress);
     }
-    let (report, oof, timings) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
+    let (report, oof, timings) = evaluate::evaluate(&data, &info, &opts, &input, &progress)?;
     print!("{}", crate::report::terminal_table(&report));
     if !args.quiet {
         // Times go to the terminal only: the report files stay byte-identical between runs.

@@ -178,6 +178,7 @@ impl InputArgs {
             id_col: self.id_col.clone().unwrap_or_else(|| "id".into()),
             id_col_explicit: self.id_col.is_some(),
             extra_cols: Vec::new(),
+            optional_cols: Vec::new(),
             skip_bad_rows: self.skip_bad_rows,
             max_field_bytes: self.max_field_bytes,
             allow_empty_text: false,

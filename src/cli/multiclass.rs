@@ -47,7 +47,7 @@ pub fn run_evaluate(
         print_dropped(c, &args.label.label_col);
     }
     let (report, oof, timings) =
-        crate::multiclass::evaluate::evaluate(data, info, opts, &args.input, progress)?;
+        crate::multiclass::evaluate::evaluate(data, info, opts, &args.inputs.join(" + "), progress)?;
     print!("{}", crate::multiclass::report::terminal_table(&report));
     if !args.quiet {
         let fits = &timings.fold_seconds;

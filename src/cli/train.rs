@@ -21,8 +21,12 @@ use crate::vectorize::VectorizerConfig;
     trollwatch train posts.tsv.gz --label-col is_troll --positive yes --ngrams 1-3 --max-features 200000 --out m.model"
 )]
 pub struct Args {
-    /// Labeled posts: CSV or TSV, plain or gzip; `-` reads stdin.
-    pub input: String,
+    /// Labeled posts: CSV, TSV or JSONL, plain or gzip; `-` reads stdin. Several files are
+    /// read as one set with the same column options.
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub source: super::evaluate::SourceArgs,
     /// Where to write the model.
     #[arg(long, short, value_name = "PATH")]
     pub out: PathBuf,
@@ -221,8 +225,9 @@ pub fn parse_multiclass(s: &str) -> Result<Strategy, String> {
 pub fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
     match s {
         "none" => Ok(ClassWeight::None),
-        "balanced" => Ok(ClassWeight::Balanced),
-        _ => Err(format!("{s:?} is not `none` or `balanced`")),
+        "balanced" | "class" => Ok(ClassWeight::Balanced),
+        "source" => Ok(ClassWeight::Source),
+        _ => Err(format!("{s:?} is not `none`, `balanced` or `source`")),
     }
 }
 
@@ -253,13 +258,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let cols = super::evaluate::RowColumns {
         group_by: args.group_by.as_deref().or(author_col),
+        source_col: Some(&args.source.source_col),
         coordination: config.coordination.as_ref(),
         keep_analysis: args.account_model,
         multiclass: args.fit.multiclass.is_some(),
         ..Default::default()
     };
+    let input_name = args.inputs.join(" + ");
     let (data, mut info) = super::evaluate::read_for_eval(
-        &args.input,
+        &args.inputs,
         &args.input_args,
         &args.label,
         cols,
@@ -279,7 +286,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 config.clone(),
             );
             let (report, _, _) =
-                crate::multiclass::evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
+                crate::multiclass::evaluate::evaluate(&data, &info, &opts, &input_name, &progress)?;
             if !args.quiet {
                 eprint!("{}", crate::multiclass::report::terminal_table(&report));
             }
@@ -299,7 +306,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 args.threshold,
                 config.clone(),
             );
-            let (report, _, _) = evaluate::evaluate(&data, &info, &opts, &args.input, &progress)?;
+            let (report, _, _) = evaluate::evaluate(&data, &info, &opts, &input_name, &progress)?;
             if !args.quiet {
                 eprint!("{}", crate::report::terminal_table(&report));
             }
@@ -340,17 +347,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             &config,
             args.account_folds,
             args.seed,
-            &args.input,
+            &input_name,
             &progress,
         )?)
     } else {
         None
     };
     let dense = info.dense.take();
+    let info_sources = std::mem::take(&mut info.sources);
     drop(info);
     let (mut model, timings) =
-        train::train(data, &args.input, input, &config, dense.as_ref(), &progress)
-            .map_err(|e| e.for_input(&args.input, ""))?;
+        train::train(data, &input_name, input, &config, dense.as_ref(), &info_sources, &progress)
+            .map_err(|e| e.for_input(&input_name, ""))?;
     drop(dense);
     model.meta.cv = cv;
     if let Some(am) = account {
@@ -365,7 +373,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let write_s = t.elapsed().as_secs_f64();
     if !args.quiet {
         let m = &model.meta;
-        if let Some(s) = m.data.skipped.summary(&args.input) {
+        if let Some(s) = m.data.skipped.summary(&input_name) {
             eprintln!("{s}");
         }
         if m.classes.is_some() {

@@ -122,7 +122,7 @@ pub fn softmax_in_place(z: &mut [f64]) -> f64 {
 pub fn class_weights(y: &[u32], n_classes: usize, class_weight: ClassWeight) -> Vec<f64> {
     match class_weight {
         ClassWeight::None => vec![1.0; n_classes],
-        ClassWeight::Balanced => {
+        ClassWeight::Balanced | ClassWeight::Source => {
             let mut counts = vec![0u64; n_classes];
             for &c in y {
                 counts[c as usize] += 1;
