@@ -555,6 +555,85 @@ pub fn fit_fold(
     })
 }
 
+/// Out-of-fold decision values over the first repeat of `opts`' folds, and each row's fold
+/// (`usize::MAX` for a row no fold tested). Every fold must hold both classes in training.
+pub fn out_of_fold(
+    labels: &[bool],
+    info: &RowInfo,
+    corpus: &Corpus,
+    opts: &EvalOptions,
+    source: &str,
+    progress: &Progress,
+) -> Result<(Vec<f64>, Vec<usize>)> {
+    let n = labels.len();
+    let codes: Vec<u32> = labels.iter().map(|&l| u32::from(l)).collect();
+    let (plans, _) = plan_folds(&codes, 2, info, opts, source)?;
+    let plans: Vec<FoldPlan> = plans.into_iter().filter(|p| p.0 == 0).collect();
+    let bar = progress.bar(plans.len() as u64, "out-of-fold fits");
+    let mut decision = vec![f64::NAN; n];
+    let mut fold_of_row = vec![usize::MAX; n];
+    for (_, fold, train, test) in &plans {
+        bar.set_message(format!("fold {}/{}", fold + 1, opts.folds));
+        let pos = train.iter().filter(|&&i| labels[i]).count();
+        if pos == 0 || pos == train.len() {
+            return Err(Error::bad_input(
+                source,
+                format!(
+                    "out-of-fold fold {} trains on one class only: give more groups of each \
+                     class, or fewer folds",
+                    fold + 1
+                ),
+            ));
+        }
+        let ff = fit_fold(
+            corpus,
+            labels,
+            info,
+            &opts.train,
+            train,
+            test,
+            source,
+            &format!("out-of-fold fold {}: ", fold + 1),
+        )?;
+        for (&row, &z) in test.iter().zip(&ff.decision) {
+            decision[row] = z;
+            fold_of_row[row] = *fold;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok((decision, fold_of_row))
+}
+
+/// Splits the rows of a class with fewer than `k` groups into groups of one row each (an
+/// empty group value), so that grouped folds can still hold that class in every fold.
+/// Returns, per class [negative, positive], whether that happened.
+pub fn split_thin_groups(groups: &mut [String], labels: &[bool], k: usize) -> [bool; 2] {
+    let mut thinned = [false; 2];
+    for class in [false, true] {
+        let mut seen: std::collections::HashSet<&str> = Default::default();
+        let mut singles = 0usize;
+        for (g, &l) in groups.iter().zip(labels) {
+            if l == class {
+                if g.is_empty() {
+                    singles += 1;
+                } else {
+                    seen.insert(g.as_str());
+                }
+            }
+        }
+        if seen.len() + singles < k && seen.len() + singles > 0 {
+            thinned[usize::from(class)] = true;
+        }
+    }
+    for (g, &l) in groups.iter_mut().zip(labels) {
+        if thinned[usize::from(l)] {
+            g.clear();
+        }
+    }
+    thinned
+}
+
 /// The held-out checks over the first repeat's out-of-fold decisions (`fold_of_row`:
 /// `usize::MAX` for rows no fold scored).
 pub fn heldout_checks(

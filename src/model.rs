@@ -36,6 +36,12 @@ pub const FORMAT_VERSION: u32 = 2;
 /// K weights per term and K intercepts), coordination feature columns (their weights after
 /// the terms'), an account model — and the newest this build reads.
 pub const MULTICLASS_FORMAT_VERSION: u32 = 3;
+/// The format of binary models that carry a calibration (`calibration` in the metadata: the
+/// map from decision value to probability, the prior, the threshold chosen for a target
+/// false-positive rate, the per-source table) and the newest this build reads. The arrays are
+/// laid out as in version 2 or 3; only the metadata says more, and an older trollwatch, which
+/// would score without the calibration, refuses the file.
+pub const CALIBRATED_FORMAT_VERSION: u32 = 4;
 
 /// The two classes: `positive` is the troll class, scored as the probability.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,6 +109,36 @@ pub struct ModelMeta {
     /// `data.positives`/`negatives`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<ClassesMeta>,
+    /// A binary model's calibration and threshold, from out-of-fold scores (format 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<CalibrationMeta>,
+}
+
+/// How a binary model's decision values become probabilities and flags, and what held-out
+/// folds said about them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationMeta {
+    /// The map from decision value to probability; `None`: the model's own sigmoid.
+    pub map: Option<crate::calibration::Calibrator>,
+    /// Share of positives among the out-of-fold rows the map was fitted on: the prior its
+    /// probabilities hold.
+    pub fitted_prior: f64,
+    /// The prior scores are reported at unless `score --prior` says otherwise: the expected
+    /// share of the positive class in the posts being scored.
+    pub prior: f64,
+    /// The threshold chosen on the out-of-fold scores for a target false-positive rate (on
+    /// the decision scale), with the rates it reached there; `None`: `threshold` is used.
+    pub threshold: Option<crate::heldout::ThresholdChoice>,
+    /// A post with fewer known terms than this gets no score and is not flagged.
+    pub min_known_terms: u32,
+    /// The folds the out-of-fold scores came from.
+    pub folds: usize,
+    pub group_by: String,
+    pub seed: u64,
+    /// Out-of-fold ROC-AUC, and per source: rows, false-positive rate and recall at the
+    /// threshold (chosen on these same scores, so slightly flattering).
+    pub oof_roc_auc: Option<f64>,
+    pub sources: Vec<crate::heldout::SourceRow>,
 }
 
 impl ModelMeta {
@@ -113,7 +149,9 @@ impl ModelMeta {
 
     /// The format version this model is written with: 2 unless it needs version 3's parts.
     pub fn file_version(&self) -> u32 {
-        if self.classes.is_some() || self.coordination.is_some() || self.account_model.is_some() {
+        if self.calibration.is_some() {
+            CALIBRATED_FORMAT_VERSION
+        } else if self.classes.is_some() || self.coordination.is_some() || self.account_model.is_some() {
             MULTICLASS_FORMAT_VERSION
         } else {
             FORMAT_VERSION
@@ -291,10 +329,10 @@ impl Model {
             return Err(bad("is truncated: it ends inside the header".into()));
         }
         let version = u32::from_le_bytes(bytes[16..20].try_into().unwrap_or_default());
-        if version > MULTICLASS_FORMAT_VERSION {
+        if version > CALIBRATED_FORMAT_VERSION {
             return Err(bad(format!(
                 "uses model format version {version}, newer than this trollwatch ({}) reads \
-                 (format version {MULTICLASS_FORMAT_VERSION}); upgrade trollwatch",
+                 (format version {CALIBRATED_FORMAT_VERSION}); upgrade trollwatch",
                 env!("CARGO_PKG_VERSION")
             )));
         }
@@ -344,7 +382,9 @@ impl Model {
         }
         let expected = meta.file_version();
         if version != expected || meta.format_version != version {
-            let what = if meta.classes.is_some() {
+            let what = if meta.calibration.is_some() {
+                "a calibration"
+            } else if meta.classes.is_some() {
                 "a class list"
             } else if meta.coordination.is_some() || meta.account_model.is_some() {
                 "coordination features or an account model"
@@ -373,6 +413,21 @@ impl Model {
                 k
             }
         };
+        if let Some(c) = &meta.calibration {
+            let ok = |p: f64| p > 0.0 && p < 1.0;
+            if meta.classes.is_some() || !ok(c.prior) || !ok(c.fitted_prior) {
+                return Err(bad(format!(
+                    "is inconsistent: a calibration with prior {} (fitted at {}){}",
+                    c.prior,
+                    c.fitted_prior,
+                    if meta.classes.is_some() {
+                        " on a multi-class model"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+        }
         if !(0.0..=1.0).contains(&meta.threshold) || !meta.intercept.is_finite() {
             return Err(bad(format!(
                 "is inconsistent: threshold {} or intercept {} out of range",

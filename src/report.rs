@@ -392,12 +392,114 @@ pub fn terminal_table(r: &EvalReport) -> String {
             ));
         }
     }
+    if let Some(h) = &r.heldout {
+        lines.push(String::new());
+        lines.extend(heldout_lines(h));
+    }
     let mut out = String::new();
     for l in lines {
         out.push_str(clip(l.trim_end(), TERMINAL_WIDTH).as_str());
         out.push('\n');
     }
     out
+}
+
+/// Rows of the per-source table: source, rows, negatives, FPR, positives, recall, AUC.
+fn source_rows(h: &crate::evaluate::HeldOut, escape: fn(&str) -> String) -> Vec<Vec<String>> {
+    let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| num(v, 4));
+    h.sources
+        .iter()
+        .zip(h.source_auc.iter().chain(std::iter::repeat(&None)))
+        .map(|(s, auc)| {
+            vec![
+                escape(&s.source),
+                count(s.rows),
+                count(s.negatives),
+                opt(s.fpr),
+                count(s.positives),
+                opt(s.recall),
+                opt(*auc),
+            ]
+        })
+        .collect()
+}
+
+const SOURCE_HEAD: [&str; 7] = [
+    "source",
+    "rows",
+    "negatives",
+    "flagged (FPR)",
+    "positives",
+    "caught (recall)",
+    "ROC-AUC vs positives",
+];
+
+/// One line on the held-out summary: mean and worst source FPR, recall, mean source AUC.
+fn heldout_summary(h: &crate::evaluate::HeldOut) -> String {
+    let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| num(v, 4));
+    format!(
+        "mean FPR over sources {}, worst {} ({}); recall {}; mean ROC-AUC of a negative source \
+         against the positives {}",
+        opt(h.mean_fpr),
+        opt(h.worst_fpr),
+        h.worst_source.as_deref().unwrap_or("—"),
+        opt(h.recall),
+        opt(h.mean_source_auc)
+    )
+}
+
+fn heldout_lines(h: &crate::evaluate::HeldOut) -> Vec<String> {
+    let mut lines = vec![format!("by source, out-of-fold, flagged at {}", h.flagged_at)];
+    lines.push(format!(
+        "  {:<27}{:>9}{:>10}{:>8}{:>10}{:>8}{:>8}",
+        "source", "rows", "negatives", "FPR", "positives", "recall", "AUC"
+    ));
+    for r in source_rows(h, |s| s.to_string()) {
+        lines.push(format!(
+            "  {:<27}{:>9}{:>10}{:>8}{:>10}{:>8}{:>8}",
+            clip(&r[0], 26),
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6]
+        ));
+    }
+    lines.extend(wrap(&heldout_summary(h), TERMINAL_WIDTH));
+    if let (Some(w), Some(f)) = (&h.worst_source, h.worst_fpr) {
+        lines.push(format!(
+            "worst source: {} ({} of its negatives flagged)",
+            clip(w, 40),
+            percent(f, 1)
+        ));
+    }
+    if let Some(t) = &h.threshold {
+        lines.extend(wrap(
+            &format!(
+                "threshold for target FPR {} on all out-of-fold scores: log-odds {} (probability \
+                 {}), mean source FPR {}, pooled FPR {}, recall {}",
+                num(t.target_fpr, 3),
+                num(t.decision, 4),
+                num(crate::logistic::sigmoid(t.decision), 4),
+                num(t.fpr, 4),
+                num(t.pooled_fpr, 4),
+                num(t.recall, 4)
+            ),
+            TERMINAL_WIDTH,
+        ));
+    }
+    if let Some(c) = &h.calibration {
+        lines.push(format!(
+            "calibration ({}, cross-fitted): Brier {} → {}, log-loss {} → {}",
+            c.method.name(),
+            num(c.before.brier, 4),
+            num(c.after.brier, 4),
+            num(c.before.log_loss, 4),
+            num(c.after.log_loss, 4)
+        ));
+    }
+    lines
 }
 
 fn confusion_lines(c: &Confusion, neg: &str, pos: &str, threshold: f64) -> Vec<String> {
@@ -656,8 +758,87 @@ pub fn markdown(r: &EvalReport) -> String {
             1,
         );
     }
+    if let Some(h) = &r.heldout {
+        out.push_str(&format!(
+            "## By source\n\nOut-of-fold, flagged at {}.\n\n",
+            md(&h.flagged_at)
+        ));
+        md_table(
+            &mut out,
+            &SOURCE_HEAD.map(String::from),
+            &source_rows(h, md),
+            1,
+        );
+        out.push_str(&format!("{}\n\n", md(&heldout_summary(h))));
+        if let Some(c) = &h.calibration {
+            out.push_str(&format!(
+                "## Calibration before and after ({}, cross-fitted)\n\n",
+                c.method.name()
+            ));
+            md_table(
+                &mut out,
+                &["", "Brier", "log-loss"].map(String::from),
+                &[
+                    vec!["model's sigmoid".into(), num(c.before.brier, 4), num(c.before.log_loss, 4)],
+                    vec!["calibrated".into(), num(c.after.brier, 4), num(c.after.log_loss, 4)],
+                ],
+                1,
+            );
+        }
+    }
     out.push_str(&format!("trollwatch {}\n", md(&r.trollwatch_version)));
     out
+}
+
+fn html_heldout(r: &EvalReport) -> String {
+    let Some(h) = &r.heldout else {
+        return String::new();
+    };
+    let mut o = format!(
+        "<section>\n<h2>By source: who gets flagged</h2>\n<p class=\"muted\">Out-of-fold, flagged at {}. \
+         {}</p>\n<table>\n<thead><tr>",
+        esc(&h.flagged_at),
+        esc(&heldout_summary(h))
+    );
+    for (i, head) in SOURCE_HEAD.iter().enumerate() {
+        o.push_str(&if i == 0 {
+            format!("<th>{head}</th>")
+        } else {
+            format!("<th class=\"n\">{head}</th>")
+        });
+    }
+    o.push_str("</tr></thead>\n<tbody>\n");
+    for row in source_rows(h, esc) {
+        let worst = h.worst_source.as_deref().map(esc).as_deref() == Some(row[0].as_str());
+        o.push_str(&format!("<tr{}>", if worst { " class=\"weak\"" } else { "" }));
+        for (i, c) in row.iter().enumerate() {
+            o.push_str(&if i == 0 {
+                format!(
+                    "<td>{c}{}</td>",
+                    if worst { "<span class=\"tag\">worst</span>" } else { "" }
+                )
+            } else {
+                format!("<td class=\"n\">{c}</td>")
+            });
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</tbody>\n</table>\n");
+    if let Some(c) = &h.calibration {
+        o.push_str(&format!(
+            "<div class=\"plots\">\n<figure>\n{}<figcaption>Out-of-fold scores before (the model's \
+             own sigmoid) and after calibration ({}, each fold's map fitted on the other folds). \
+             Brier {} → {}, log-loss {} → {}.</figcaption>\n</figure>\n</div>\n",
+            svg::reliability(c, &class_names(&r.data.labels)[1]),
+            c.method.name(),
+            num(c.before.brier, 4),
+            num(c.after.brier, 4),
+            num(c.before.log_loss, 4),
+            num(c.after.log_loss, 4)
+        ));
+    }
+    o.push_str("</section>\n");
+    o
 }
 
 /// Which optional fold columns the report has.
@@ -1136,6 +1317,7 @@ pub fn html(r: &EvalReport) -> String {
     }
 
     o.push_str(&html_categories(r));
+    o.push_str(&html_heldout(r));
 
     if let Some(p) = &r.pooled {
         o.push_str(
@@ -1806,6 +1988,71 @@ mod svg {
                     num(b.mean_predicted, 3),
                     num(b.observed_rate, 3),
                     count(b.count)
+                ));
+            }
+        }
+        o.push_str("</svg>\n");
+        o
+    }
+
+    /// Reliability diagram of out-of-fold scores before and after calibration.
+    pub(super) fn reliability(c: &crate::heldout::CalibrationCheck, pos: &str) -> String {
+        let pos = clip(pos, 22);
+        let f = Frame::unit();
+        let mut o = String::new();
+        open(
+            &mut o,
+            "plot-reliability",
+            &format!(
+                "Reliability · Brier {} → {}",
+                num(c.before.brier, 3),
+                num(c.after.brier, 3)
+            ),
+            &format!(
+                "Observed share of {pos} against mean predicted probability in bins of \
+                 out-of-fold scores, before and after calibration."
+            ),
+        );
+        legend(
+            &mut o,
+            &f,
+            &[
+                (Key::Dot(VERMILLION), "before".into()),
+                (Key::Dot(BLUE), "after".into()),
+            ],
+        );
+        axes(
+            &mut o,
+            &f,
+            &ticks01(),
+            &ticks01(),
+            "mean predicted probability in bin",
+            &format!("observed share of {pos}"),
+        );
+        diagonal(&mut o, &f);
+        for (bins, color) in [(&c.before.bins, VERMILLION), (&c.after.bins, BLUE)] {
+            let pts: Vec<_> = bins
+                .iter()
+                .filter(|b| {
+                    b.count > 0 && b.mean_predicted.is_finite() && b.observed_rate.is_finite()
+                })
+                .collect();
+            if pts.is_empty() {
+                continue;
+            }
+            o.push_str(&format!(
+                "<path d=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\"/>\n",
+                f.path(pts.iter().map(|b| (b.mean_predicted, b.observed_rate)))
+            ));
+            for b in pts {
+                o.push_str(&format!(
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{color}\"><title>{} posts, \
+                     mean predicted {}, observed {}</title></circle>\n",
+                    f.px(b.mean_predicted),
+                    f.py(b.observed_rate),
+                    count(b.count),
+                    num(b.mean_predicted, 3),
+                    num(b.observed_rate, 3)
                 ));
             }
         }

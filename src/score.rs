@@ -20,11 +20,34 @@ pub type TermWeight = (String, f64);
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scored {
-    /// Probability of the positive (troll) class.
-    pub score: f64,
+    /// Probability of the positive (troll) class; `None` when the post holds fewer known
+    /// terms than the model asks for: no evidence, no score.
+    pub score: Option<f64>,
     pub positive: bool,
+    /// Vocabulary terms of the model found in the post.
+    pub known_terms: u32,
     /// Terms with the largest absolute contributions, largest first (empty unless asked).
     pub explain: Vec<Contribution>,
+}
+
+/// How scores are reported and flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ScoreOptions {
+    /// Flag at this probability; `None`: at the model's threshold (for a calibrated model,
+    /// the decision value chosen for its target false-positive rate).
+    pub threshold: Option<f64>,
+    /// Expected share of the positive class among the posts scored; `None`: the model's.
+    pub prior: Option<f64>,
+}
+
+impl From<f64> for ScoreOptions {
+    /// Flag at probability `threshold`, at the model's prior.
+    fn from(threshold: f64) -> ScoreOptions {
+        ScoreOptions {
+            threshold: Some(threshold),
+            prior: None,
+        }
+    }
 }
 
 impl Model {
@@ -33,10 +56,69 @@ impl Model {
     pub fn score_batch<S: AsRef<str> + Sync>(
         &self,
         texts: &[S],
-        threshold: f64,
+        opts: impl Into<ScoreOptions>,
         explain: usize,
     ) -> Vec<Scored> {
-        self.score_batch_with(texts, None, threshold, explain)
+        self.score_batch_with(texts, None, opts, explain)
+    }
+
+    /// The probability of decision value `z` at `prior` (the model's when `None`): the
+    /// calibration map, then Bayes' rule from the prior the map was fitted at. A model
+    /// without calibration uses its sigmoid, whose balanced class weights make its prior ½.
+    pub fn probability(&self, z: f64, prior: Option<f64>) -> f64 {
+        let (p, fitted, default) = match &self.meta.calibration {
+            Some(c) => (
+                c.map
+                    .as_ref()
+                    .map_or_else(|| crate::logistic::sigmoid(z), |m| m.probability(z)),
+                c.fitted_prior,
+                c.prior,
+            ),
+            None => (crate::logistic::sigmoid(z), 0.5, 0.5),
+        };
+        let to = prior.unwrap_or(default);
+        if to == fitted {
+            p
+        } else {
+            crate::calibration::shift_prior(p, fitted, to)
+        }
+    }
+
+    /// Whether decision value `z` (probability `p`) is flagged under `opts`.
+    pub fn flagged(&self, z: f64, p: f64, opts: &ScoreOptions) -> bool {
+        match (opts.threshold, self.decision_threshold()) {
+            (Some(t), _) => p >= t,
+            (None, Some(t)) => z >= t,
+            (None, None) => p >= self.meta.threshold,
+        }
+    }
+
+    /// The threshold on the decision value chosen for a target false-positive rate, if the
+    /// model has one.
+    pub fn decision_threshold(&self) -> Option<f64> {
+        self.meta
+            .calibration
+            .as_ref()
+            .and_then(|c| c.threshold.as_ref())
+            .map(|t| t.decision)
+    }
+
+    /// The probability threshold `opts` flags at: the given one, else the model's decision
+    /// threshold as a probability at the prior in use, else the stored threshold.
+    pub fn effective_threshold(&self, opts: &ScoreOptions) -> f64 {
+        match (opts.threshold, self.decision_threshold()) {
+            (Some(t), _) => t,
+            (None, Some(z)) => self.probability(z, opts.prior),
+            (None, None) => self.meta.threshold,
+        }
+    }
+
+    /// Fewest known terms a post needs for a score.
+    pub fn min_known_terms(&self) -> u32 {
+        self.meta
+            .calibration
+            .as_ref()
+            .map_or(1, |c| c.min_known_terms)
     }
 
     /// Scores `texts` with their rows of dense features (the coordination features the model
@@ -45,9 +127,10 @@ impl Model {
         &self,
         texts: &[S],
         dense: Option<&Dense>,
-        threshold: f64,
+        opts: impl Into<ScoreOptions>,
         explain: usize,
     ) -> Vec<Scored> {
+        let opts = opts.into();
         let base = self.vectorizer.n_features() as u32;
         texts
             .par_iter()
@@ -66,7 +149,7 @@ impl Model {
                             }
                         }
                     }
-                    self.scored(idx, val, threshold, explain)
+                    self.scored(idx, val, &opts, explain)
                 },
             )
             .collect()
@@ -93,17 +176,29 @@ impl Model {
     }
 
     /// Scores one post.
-    pub fn score_one(&self, text: &str, threshold: f64, explain: usize) -> Scored {
+    pub fn score_one(&self, text: &str, opts: impl Into<ScoreOptions>, explain: usize) -> Scored {
         let mut tokens = Vec::new();
         let (mut idx, mut val) = (Vec::new(), Vec::new());
         self.analyzer.analyze(text, &mut tokens);
         self.vectorizer
             .transform_tokens(&tokens, &mut idx, &mut val);
-        self.scored(&idx, &val, threshold, explain)
+        self.scored(&idx, &val, &opts.into(), explain)
     }
 
-    fn scored(&self, idx: &[u32], val: &[f32], threshold: f64, explain: usize) -> Scored {
-        let score = self.linear.probability(idx, val);
+    fn scored(&self, idx: &[u32], val: &[f32], opts: &ScoreOptions, explain: usize) -> Scored {
+        let base = self.vectorizer.n_features() as u32;
+        let known_terms = idx.iter().filter(|&&c| c < base).count() as u32;
+        if known_terms < self.min_known_terms() {
+            // The intercept alone is the training mix, not evidence about this post.
+            return Scored {
+                score: None,
+                positive: false,
+                known_terms,
+                explain: Vec::new(),
+            };
+        }
+        let z = self.linear.decision(idx, val);
+        let score = self.probability(z, opts.prior);
         let mut terms = Vec::new();
         if explain > 0 {
             let mut parts: Vec<(u32, f64)> = idx
@@ -122,8 +217,9 @@ impl Model {
                 .collect();
         }
         Scored {
-            score,
-            positive: score >= threshold,
+            score: Some(score),
+            positive: self.flagged(z, score, opts),
+            known_terms,
             explain: terms,
         }
     }

@@ -11,7 +11,7 @@ use crate::memory::{self, release_free_memory};
 use crate::model::{self, DataSummary, InputColumns, Labels, Model, ModelMeta};
 use crate::progress::Progress;
 use crate::tokenize::{Analyzer, TokenizerConfig};
-use crate::vectorize::{CorpusBuilder, VectorizerConfig};
+use crate::vectorize::{Corpus, CorpusBuilder, VectorizerConfig};
 
 /// Every setting of a training run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -41,6 +41,123 @@ impl TrainConfig {
         }
         Ok(())
     }
+}
+
+/// How `train` calibrates a binary model on out-of-fold scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationSettings {
+    pub method: crate::heldout::Method,
+    /// Choose the threshold for this false-positive rate (averaged over the negatives'
+    /// sources); `None`: keep the configured threshold.
+    pub target_fpr: Option<f64>,
+    pub folds: usize,
+    /// Rows are grouped by this (`author,source`: the author, else the source).
+    pub group_by: Option<String>,
+    pub seed: u64,
+    /// Prior scores are reported at.
+    pub prior: f64,
+    pub min_known_terms: u32,
+}
+
+impl CalibrationSettings {
+    pub fn check(&self) -> Result<()> {
+        if self.folds < 2 || self.folds > 20 {
+            return Err(Error::param(
+                "calibration-folds",
+                self.folds,
+                "must be in 2..=20",
+            ));
+        }
+        if !(self.prior > 0.0 && self.prior < 1.0) {
+            return Err(Error::param("prior", self.prior, "must be in (0, 1)"));
+        }
+        if let Some(t) = self.target_fpr {
+            if !(0.0..1.0).contains(&t) {
+                return Err(Error::param("target-fpr", t, "must be in [0, 1)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Out-of-fold scores of the whole pipeline (folds grouped by `info.groups` when
+/// `cal.group_by` is set), the calibration map fitted on them, the threshold for the target
+/// false-positive rate, and the per-source table at that threshold. `threshold` is the
+/// probability threshold used when there is no target.
+#[allow(clippy::too_many_arguments)]
+pub fn calibrate(
+    data: &Labeled,
+    info: &crate::evaluate::RowInfo,
+    corpus: &Corpus,
+    config: &TrainConfig,
+    cal: &CalibrationSettings,
+    source: &str,
+    progress: &Progress,
+) -> Result<model::CalibrationMeta> {
+    cal.check()?;
+    let opts = crate::evaluate::EvalOptions::stratified(
+        cal.folds,
+        cal.group_by.clone().filter(|_| info.groups.is_some()),
+        cal.seed,
+        config.threshold.unwrap_or(0.5),
+        config.clone(),
+    );
+    let (decision, fold) =
+        crate::evaluate::out_of_fold(&data.labels, info, corpus, &opts, source, progress)?;
+    let labels = &data.labels;
+    let map = cal.method.fit(&decision, labels)?;
+    let pos = labels.iter().filter(|&&l| l).count() as f64;
+    let fitted_prior = match &map {
+        Some(_) => pos / labels.len() as f64,
+        // The model's own sigmoid under balanced weights.
+        None => 0.5,
+    };
+    let sources: Vec<u32> = if info.sources.len() == labels.len() {
+        info.sources.clone()
+    } else {
+        vec![0; labels.len()]
+    };
+    let names: Vec<String> = if info.source_names.is_empty() {
+        vec![source_name(source)]
+    } else {
+        info.source_names.clone()
+    };
+    let threshold = cal
+        .target_fpr
+        .and_then(|t| crate::heldout::threshold_for_fpr(&decision, labels, &sources, t));
+    let cut = threshold.as_ref().map_or_else(
+        || {
+            // The configured probability threshold, as a decision value through the map.
+            let p = config.threshold.unwrap_or(0.5);
+            let probe = |z: f64| match &map {
+                Some(m) => crate::calibration::shift_prior(m.probability(z), fitted_prior, cal.prior),
+                None => crate::calibration::shift_prior(logistic::sigmoid(z), 0.5, cal.prior),
+            };
+            decision
+                .iter()
+                .copied()
+                .filter(|&z| probe(z) >= p)
+                .fold(f64::INFINITY, f64::min)
+        },
+        |t| t.decision,
+    );
+    let flags: Vec<Option<bool>> = decision
+        .iter()
+        .zip(&fold)
+        .map(|(&z, &f)| (f != usize::MAX).then_some(z >= cut))
+        .collect();
+    Ok(model::CalibrationMeta {
+        map,
+        fitted_prior,
+        prior: cal.prior,
+        threshold,
+        min_known_terms: cal.min_known_terms,
+        folds: cal.folds,
+        group_by: opts.group_by.clone().unwrap_or_default(),
+        seed: cal.seed,
+        oof_roc_auc: crate::metrics::roc_auc(&decision, labels).ok(),
+        sources: crate::heldout::source_table(&flags, labels, &sources, &names),
+    })
 }
 
 /// Posts analyzed between two releases of their texts' memory.
@@ -112,6 +229,24 @@ pub fn train(
     let corpus = builder.finish();
     crate::tokenize::clear_stem_caches();
     release_free_memory();
+    train_corpus(data, corpus, t0, source, input, config, dense, sources, progress)
+}
+
+/// As [`train`], over posts already tokenized into `corpus` (row i of the corpus is row i of
+/// `data`, whose texts are not used); `t0` is when tokenizing began.
+#[allow(clippy::too_many_arguments)]
+pub fn train_corpus(
+    data: Labeled,
+    corpus: Corpus,
+    t0: std::time::Instant,
+    source: &str,
+    input: InputColumns,
+    config: &TrainConfig,
+    dense: Option<&Dense>,
+    sources: &[u32],
+    progress: &Progress,
+) -> Result<(Model, Timings)> {
+    let analyzer = Analyzer::new(config.tokenizer.clone());
     let (vectorizer, mut x, features) = corpus.fit_all(config.vectorizer.clone())?;
     if let Some(d) = dense {
         let rows: Vec<usize> = (0..x.n_rows()).collect();
@@ -183,6 +318,7 @@ pub fn train(
         account_model: None,
         author_col: None,
         classes: None,
+        calibration: None,
     };
     if let (Some(c), Some(m)) = (&data.classes, &multi) {
         meta.classes = Some(model::ClassesMeta {

@@ -172,11 +172,23 @@ pub fn read_for_eval(
     let group_cols: Vec<&str> = group_by
         .map(|g| g.split(',').map(str::trim).collect())
         .unwrap_or_default();
+    // A list's columns may be missing from a file (a row without a value there goes on to
+    // the next column); a single grouping column must exist.
+    let listed = group_cols.len() > 1;
     let mut wanted: Vec<&str> = group_cols
         .iter()
         .copied()
-        .filter(|&g| Some(g) != source_col)
+        .filter(|&g| Some(g) != source_col && !listed)
         .chain([time_col, category_col].into_iter().flatten())
+        .collect();
+    let optional: Vec<&str> = source_col
+        .into_iter()
+        .chain(
+            group_cols
+                .iter()
+                .copied()
+                .filter(|&g| listed && Some(g) != source_col),
+        )
         .collect();
     if let Some(c) = coordination {
         wanted.push(&c.author_col);
@@ -186,7 +198,7 @@ pub fn read_for_eval(
     let mut seen = std::collections::HashSet::new();
     wanted.retain(|w| seen.insert(*w));
     opts.extra_cols = wanted.iter().map(|s| s.to_string()).collect();
-    opts.optional_cols = source_col.iter().map(|s| s.to_string()).collect();
+    opts.optional_cols = optional.iter().map(|s| s.to_string()).collect();
     let bar = progress.bar(0, "reading");
     let mut data = dataset::read_labeled_files(
         inputs,
@@ -197,7 +209,12 @@ pub fn read_for_eval(
     )?;
     bar.finish_and_clear();
     let column = |name: Option<&str>, data: &Labeled| -> Option<Vec<String>> {
-        let pos = wanted.iter().position(|w| Some(*w) == name)?;
+        let pos = wanted.iter().position(|w| Some(*w) == name).or_else(|| {
+            optional
+                .iter()
+                .position(|w| Some(*w) == name)
+                .map(|k| wanted.len() + k)
+        })?;
         Some(data.extra.iter().map(|r| r[pos].clone()).collect())
     };
     let mut info = RowInfo::default();

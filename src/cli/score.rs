@@ -49,9 +49,15 @@ pub struct Args {
     /// Output format [default: table on a terminal, else jsonl].
     #[arg(long, short, value_enum)]
     pub format: Option<OutputFormat>,
-    /// Decision threshold for the label [default: the model's].
+    /// Flag posts whose probability (at --prior) reaches this [default: the model's
+    /// threshold, chosen for its target false-positive rate when it has one].
     #[arg(long)]
     pub threshold: Option<f64>,
+    /// Expected share of troll posts among the posts scored: probabilities are shifted to
+    /// this prior by Bayes' rule [default: the model's, 0.5 unless trained otherwise]. It
+    /// changes the probabilities, not which posts the model's threshold flags.
+    #[arg(long, value_name = "P")]
+    pub prior: Option<f64>,
     /// Report the K terms that moved each score most, with their contributions.
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub explain: usize,
@@ -93,6 +99,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             return Err(Error::param("threshold", t, "must be in [0, 1]").into());
         }
     }
+    if let Some(p) = args.prior {
+        if !(p > 0.0 && p < 1.0) {
+            return Err(Error::param("prior", p, "must be in (0, 1)").into());
+        }
+    }
     if args.posts.is_empty() && args.input.is_none() {
         return Err(Error::param(
             "input",
@@ -113,7 +124,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         return super::multiclass::run_score(args, model);
     }
-    let threshold = args.threshold.unwrap_or(model.meta.threshold);
+    let opts = crate::score::ScoreOptions {
+        threshold: args.threshold,
+        prior: args.prior,
+    };
+    let threshold = model.effective_threshold(&opts);
     let stdout = std::io::stdout();
     let format = args.format.unwrap_or(if stdout.is_terminal() {
         OutputFormat::Table
@@ -122,7 +137,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     });
     if args.by.is_some() || model.needs_batch_columns().is_some() {
         let w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-        return super::score_batch::run(&args, &model, threshold, format, w);
+        return super::score_batch::run(&args, &model, opts, format, w);
     }
     let mut out = Output::new(
         format,
@@ -131,7 +146,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     );
     out.header()?;
     let started = std::time::Instant::now();
-    let (mut total, mut flagged) = (0u64, 0u64);
+    let (mut total, mut flagged, mut unscored) = (0u64, 0u64, 0u64);
     if let Some(input) = &args.input {
         let mut reader = PostReader::open(input, args.input_args.read_options())?;
         let bar = crate::progress::Progress::new(!args.quiet).bar(0, "scoring");
@@ -142,7 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let (scored, next) = std::thread::scope(|s| {
                 let scoring = s.spawn(|| {
                     let texts: Vec<&str> = batch.iter().map(|r| r.text.as_str()).collect();
-                    model.score_batch(&texts, threshold, args.explain)
+                    model.score_batch(&texts, opts, args.explain)
                 });
                 let next = reader.next_batch(size);
                 let scored = scoring
@@ -152,7 +167,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             });
             for (rec, s) in batch.iter().zip(&scored) {
                 flagged += u64::from(s.positive);
-                out.row(&rec.id, s, model.label_name(s.positive))?;
+                unscored += u64::from(s.score.is_none());
+                out.row(&rec.id, s, row_label(&model, s))?;
             }
             total += batch.len() as u64;
             bar.set_position(total);
@@ -166,20 +182,40 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             if format != OutputFormat::Table || !std::io::stderr().is_terminal() || total > 20 {
                 eprintln!(
-                    "scored {total} posts, {flagged} labeled {:?} at threshold {threshold}, in {:.2}s",
+                    "scored {total} posts, {flagged} labeled {:?} at threshold {}{}, in {:.2}s",
                     model.meta.labels.positive,
+                    short_num(threshold),
+                    match unscored {
+                        0 => String::new(),
+                        n => format!("; {n} with no known term got no score"),
+                    },
                     started.elapsed().as_secs_f64()
                 );
             }
         }
     } else {
-        let scored = model.score_batch(&args.posts, threshold, args.explain);
+        let scored = model.score_batch(&args.posts, opts, args.explain);
         for (i, s) in scored.iter().enumerate() {
-            out.row(&(i + 1).to_string(), s, model.label_name(s.positive))?;
+            out.row(&(i + 1).to_string(), s, row_label(&model, s))?;
         }
         out.flush()?;
     }
     Ok(())
+}
+
+/// The label column of a scored post: the class name, or empty when it got no score.
+pub fn row_label<'a>(model: &'a Model, s: &Scored) -> &'a str {
+    if s.score.is_none() {
+        ""
+    } else {
+        model.label_name(s.positive)
+    }
+}
+
+/// A threshold as printed: at most four decimals, no trailing zeros.
+fn short_num(x: f64) -> String {
+    let s = format!("{x:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Writes scored rows in one of the output formats.
@@ -229,7 +265,10 @@ impl<W: Write> Output<W> {
                 } else {
                     id.to_string()
                 };
-                write!(self.w, "{id:<16} {:>7.4}  {label:<10}", s.score)?;
+                match s.score {
+                    Some(p) => write!(self.w, "{id:<16} {p:>7.4}  {label:<10}")?,
+                    None => write!(self.w, "{id:<16} {:>7}  {:<10}", "—", "no known term")?,
+                }
                 if self.explain > 0 {
                     write!(self.w, "  {}", terms())?;
                 }
@@ -238,9 +277,9 @@ impl<W: Write> Output<W> {
             OutputFormat::Csv => {
                 write!(
                     self.w,
-                    "{},{:.6},{}",
+                    "{},{},{}",
                     csv_field(id),
-                    s.score,
+                    s.score.map_or(String::new(), |p| format!("{p:.6}")),
                     csv_field(label)
                 )?;
                 if self.explain > 0 {
@@ -252,9 +291,10 @@ impl<W: Write> Output<W> {
                 #[derive(serde::Serialize)]
                 struct Row<'a> {
                     id: &'a str,
-                    score: f64,
+                    score: Option<f64>,
                     label: &'a str,
                     flagged: bool,
+                    known_terms: u32,
                     #[serde(skip_serializing_if = "Option::is_none")]
                     explain: Option<&'a [crate::score::Contribution]>,
                 }
@@ -263,6 +303,7 @@ impl<W: Write> Output<W> {
                     score: s.score,
                     label,
                     flagged: s.positive,
+                    known_terms: s.known_terms,
                     explain: (self.explain > 0).then_some(&s.explain[..]),
                 };
                 serde_json::to_writer(&mut self.w, &row).context("writing JSON")?;

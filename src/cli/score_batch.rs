@@ -7,7 +7,7 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use super::score::{csv_field, Args, Output, OutputFormat};
+use super::score::{csv_field, row_label, Args, Output, OutputFormat};
 use crate::account::{self, AccountScore};
 use crate::dataset::{PostReader, Record};
 use crate::error::Error;
@@ -18,7 +18,7 @@ use crate::model::Model;
 pub fn run(
     args: &Args,
     model: &Model,
-    threshold: f64,
+    score_opts: crate::score::ScoreOptions,
     format: OutputFormat,
     out: impl Write,
 ) -> anyhow::Result<()> {
@@ -173,7 +173,8 @@ pub fn run(
         .map(|a| &a.dense);
     let texts: Vec<&str> = records.iter().map(|r| r.text.as_str()).collect();
     let explain = if by_author { 0 } else { args.explain };
-    let scored = model.score_batch_with(&texts, dense, threshold, explain);
+    let scored = model.score_batch_with(&texts, dense, score_opts, explain);
+    let threshold = model.effective_threshold(&score_opts);
     let summary = |what: String| {
         if !args.quiet {
             if let Some(s) = skipped.summary(input) {
@@ -188,7 +189,7 @@ pub fn run(
         let mut flagged = 0u64;
         for (r, s) in records.iter().zip(&scored) {
             flagged += u64::from(s.positive);
-            w.row(&r.id, s, model.label_name(s.positive))?;
+            w.row(&r.id, s, row_label(model, s))?;
         }
         w.flush()?;
         summary(format!(
@@ -200,11 +201,12 @@ pub fn run(
         return Ok(());
     }
     let ai = pos(&author_col);
-    let authors: Vec<&str> = records
+    // Posts with no known term carry no evidence about their account: left out.
+    let (authors, scores): (Vec<&str>, Vec<f64>) = records
         .iter()
-        .map(|r| ai.map_or("", |i| r.fields[i].as_str()))
-        .collect();
-    let scores: Vec<f64> = scored.iter().map(|s| s.score).collect();
+        .zip(&scored)
+        .filter_map(|(r, s)| Some((ai.map_or("", |i| r.fields[i].as_str()), s.score?)))
+        .unzip();
     let mut accounts = account::aggregate(
         &authors,
         &scores,

@@ -51,9 +51,26 @@ pub struct Args {
     /// Folds for the account model's out-of-fold post scores.
     #[arg(long, default_value_t = 5, value_name = "K")]
     pub account_folds: usize,
-    /// Decision threshold stored in the model.
-    #[arg(long, default_value_t = 0.5)]
-    pub threshold: f64,
+    /// Flag at this probability instead of at the threshold chosen for --target-fpr.
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    #[command(flatten)]
+    pub trust: super::evaluate::TrustArgs,
+    /// Folds of the out-of-fold scores that calibration and the threshold are fitted on.
+    #[arg(long, default_value_t = 3, value_name = "K")]
+    pub calibration_folds: usize,
+    /// Grouping of those folds: the first of these columns a row has a value in (`source`:
+    /// see --source-col). Posts of an author, or of a source without authors, are then
+    /// scored by a model that never saw them. Ignored when --group-by is given.
+    #[arg(long, default_value = "author,source", value_name = "COL[,COL]")]
+    pub calibration_group_by: String,
+    /// Expected share of troll posts where the model will be used: the prior `score`
+    /// reports probabilities at (it can be changed there with --prior).
+    #[arg(long, default_value_t = 0.5, value_name = "P")]
+    pub prior: f64,
+    /// A post with fewer known terms than this gets no score and is not flagged.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub min_known_terms: u32,
     /// Cross-validate with K folds first and store the summary in the model.
     #[arg(long, value_name = "K")]
     pub cv: Option<usize>,
@@ -233,14 +250,31 @@ pub fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let (tokenizer, vectorizer) = args.features.configs();
+    let threshold = args.threshold.unwrap_or(0.5);
     let config = TrainConfig {
         tokenizer,
         vectorizer,
         logistic: args.fit.params()?,
-        threshold: Some(args.threshold),
+        threshold: Some(threshold),
         coordination: args.coord.spec(&args.time_col)?,
     };
     config.check()?;
+    let calibrating = args.trust.calibration != crate::heldout::Method::None
+        || (args.trust.target_fpr.0.is_some() && args.threshold.is_none());
+    let cal = crate::train::CalibrationSettings {
+        method: args.trust.calibration,
+        target_fpr: args.trust.target_fpr.0.filter(|_| args.threshold.is_none()),
+        folds: args.calibration_folds,
+        group_by: Some(
+            args.group_by
+                .clone()
+                .unwrap_or_else(|| args.calibration_group_by.clone()),
+        ),
+        seed: args.seed,
+        prior: args.prior,
+        min_known_terms: args.min_known_terms,
+    };
+    cal.check()?;
     let progress = Progress::new(!args.quiet);
     let started = std::time::Instant::now();
     let author_col = args
@@ -257,7 +291,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let cols = super::evaluate::RowColumns {
-        group_by: args.group_by.as_deref().or(author_col),
+        group_by: args
+            .group_by
+            .as_deref()
+            .or(author_col)
+            .or(cal.group_by.as_deref().filter(|_| calibrating)),
         source_col: Some(&args.source.source_col),
         coordination: config.coordination.as_ref(),
         keep_analysis: args.account_model,
@@ -282,7 +320,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 folds,
                 args.group_by.clone(),
                 args.seed,
-                args.threshold,
+                threshold,
                 config.clone(),
             );
             let (report, _, _) =
@@ -303,7 +341,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 folds,
                 args.group_by.clone(),
                 args.seed,
-                args.threshold,
+                threshold,
                 config.clone(),
             );
             let (report, _, _) = evaluate::evaluate(&data, &info, &opts, &input_name, &progress)?;
@@ -353,13 +391,54 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         None
     };
-    let dense = info.dense.take();
-    let info_sources = std::mem::take(&mut info.sources);
-    drop(info);
-    let (mut model, timings) =
-        train::train(data, &input_name, input, &config, dense.as_ref(), &info_sources, &progress)
-            .map_err(|e| e.for_input(&input_name, ""))?;
-    drop(dense);
+    let (mut model, timings) = if calibrating && data.classes.is_none() {
+        // Tokenized once: the out-of-fold fits and the final fit share the corpus.
+        let t0 = std::time::Instant::now();
+        let mut data = data;
+        let corpus = evaluate::tokenize_all(&data.texts, &config, &input_name, &progress)?;
+        data.texts = Vec::new();
+        if let Some(g) = info.groups.as_mut() {
+            let thinned = evaluate::split_thin_groups(g, &data.labels, cal.folds);
+            for (class, name) in thinned.iter().zip(&data.label_names) {
+                if *class && !args.quiet {
+                    eprintln!(
+                        "note: class {name:?} has fewer than {} groups by {}; its out-of-fold \
+                         folds are split by row",
+                        cal.folds,
+                        cal.group_by.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
+        let calibration =
+            train::calibrate(&data, &info, &corpus, &config, &cal, &input_name, &progress)?;
+        let dense = info.dense.take();
+        let sources = std::mem::take(&mut info.sources);
+        drop(info);
+        let (mut model, timings) = train::train_corpus(
+            data,
+            corpus,
+            t0,
+            &input_name,
+            input,
+            &config,
+            dense.as_ref(),
+            &sources,
+            &progress,
+        )
+        .map_err(|e| e.for_input(&input_name, ""))?;
+        model.meta.calibration = Some(calibration);
+        if let Some(z) = model.decision_threshold() {
+            model.meta.threshold = model.probability(z, None);
+        }
+        (model, timings)
+    } else {
+        let dense = info.dense.take();
+        let sources = std::mem::take(&mut info.sources);
+        drop(info);
+        train::train(data, &input_name, input, &config, dense.as_ref(), &sources, &progress)
+            .map_err(|e| e.for_input(&input_name, ""))?
+    };
     model.meta.cv = cv;
     if let Some(am) = account {
         model.meta.account_model = Some(am);
@@ -410,6 +489,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             m.fit.termination,
             timings.fit_s
         );
+        if let Some(c) = &m.calibration {
+            eprintln!("{}", calibration_lines(c, m.threshold));
+        }
         if let Some(c) = &m.coordination {
             eprintln!(
                 "coordination features: {} (window {} s)",
@@ -434,6 +516,41 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// What the calibration step found, for the terminal (and `inspect`).
+pub fn calibration_lines(c: &crate::model::CalibrationMeta, threshold: f64) -> String {
+    let mut out = format!(
+        "calibration: {} on {}-fold out-of-fold scores{}{}; probabilities at prior {}",
+        c.map.as_ref().map_or("none (the model's sigmoid)", |m| match m {
+            crate::calibration::Calibrator::Platt(_) => "Platt scaling",
+            crate::calibration::Calibrator::Isotonic(_) => "isotonic regression",
+        }),
+        c.folds,
+        if c.group_by.is_empty() {
+            String::new()
+        } else {
+            format!(" grouped by {}", c.group_by)
+        },
+        c.oof_roc_auc
+            .map_or(String::new(), |a| format!(" (ROC-AUC {a:.4})")),
+        c.prior
+    );
+    match &c.threshold {
+        Some(t) => out.push_str(&format!(
+            "\nthreshold for target FPR {}: probability {:.4} (log-odds {:.4}); out-of-fold mean \
+             source FPR {:.4} over {} sources, pooled FPR {:.4}, recall {:.4}",
+            t.target_fpr, threshold, t.decision, t.fpr, t.sources, t.pooled_fpr, t.recall
+        )),
+        None => out.push_str(&format!("\nthreshold: probability {threshold}")),
+    }
+    if let Some((name, fpr)) = crate::heldout::worst_source(&c.sources) {
+        out.push_str(&format!(
+            "\nworst source out-of-fold: {name} ({:.1}% of its negatives flagged)",
+            100.0 * fpr
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
