@@ -1224,7 +1224,11 @@ pub fn read_labeled_files(
     progress: impl FnMut(u64),
 ) -> Result<Labeled> {
     if paths.is_empty() {
-        return Err(Error::param("input", "(none)", "give at least one input file"));
+        return Err(Error::param(
+            "input",
+            "(none)",
+            "give at least one input file",
+        ));
     }
     if paths.iter().filter(|p| p.as_str() == STDIN).count() > 1 {
         return Err(Error::param("input", "-", "stdin can be read once only"));
@@ -1292,56 +1296,56 @@ fn read_labeled_with(
     let mut codes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut extras = Vec::new();
     for file in 0..n_files {
-    let mut reader = open(file, opts.clone())?;
-    let path = reader.path().to_string();
-    let path = path.as_str();
-    files.push(path.to_string());
-    while let Some(mut rec) = reader.next_record()? {
-        let raw = rec.fields.remove(0);
-        let value = raw.trim();
-        // With --labels, an empty label is one more value left out, not a bad row.
-        if value.is_empty() && spec.labels.is_none() {
-            if skip {
-                reader.skipped.add("empty label", rec.line);
-                continue;
+        let mut reader = open(file, opts.clone())?;
+        let path = reader.path().to_string();
+        let path = path.as_str();
+        files.push(path.to_string());
+        while let Some(mut rec) = reader.next_record()? {
+            let raw = rec.fields.remove(0);
+            let value = raw.trim();
+            // With --labels, an empty label is one more value left out, not a bad row.
+            if value.is_empty() && spec.labels.is_none() {
+                if skip {
+                    reader.skipped.add("empty label", rec.line);
+                    continue;
+                }
+                return Err(Error::BadRow {
+                    path: path.into(),
+                    line: rec.line,
+                    problem: format!("label column {label_col:?} is empty"),
+                    hint: "; fix the row, or pass --skip-bad-rows to skip such rows".into(),
+                });
             }
-            return Err(Error::BadRow {
-                path: path.into(),
-                line: rec.line,
-                problem: format!("label column {label_col:?} is empty"),
-                hint: "; fix the row, or pass --skip-bad-rows to skip such rows".into(),
-            });
-        }
-        let code = match codes.get(value) {
-            Some(&c) => c,
-            None => {
-                let c = values.len() as u32;
-                codes.insert(value.to_string(), c);
-                values.push(value.to_string());
-                first_lines.push(rec.line);
-                c
+            let code = match codes.get(value) {
+                Some(&c) => c,
+                None => {
+                    let c = values.len() as u32;
+                    codes.insert(value.to_string(), c);
+                    values.push(value.to_string());
+                    first_lines.push(rec.line);
+                    c
+                }
+            };
+            raw_labels.push(code);
+            lines.push(rec.line);
+            file_of_row.push(file as u32);
+            ids.push(rec.id);
+            texts.push(rec.text);
+            if !rec.fields.is_empty() {
+                extras.push(rec.fields);
             }
-        };
-        raw_labels.push(code);
-        lines.push(rec.line);
-        file_of_row.push(file as u32);
-        ids.push(rec.id);
-        texts.push(rec.text);
-        if !rec.fields.is_empty() {
-            extras.push(rec.fields);
+            if texts.len() % 16384 == 0 {
+                progress(texts.len() as u64);
+            }
         }
-        if texts.len() % 16384 == 0 {
-            progress(texts.len() as u64);
+        digests.push(checksum_hex(&reader.checksum));
+        for (reason, c) in &reader.skipped.by_reason {
+            let e = skipped.by_reason.entry(reason.clone()).or_default();
+            if e.rows == 0 {
+                e.first_line = c.first_line;
+            }
+            e.rows += c.rows;
         }
-    }
-    digests.push(checksum_hex(&reader.checksum));
-    for (reason, c) in &reader.skipped.by_reason {
-        let e = skipped.by_reason.entry(reason.clone()).or_default();
-        if e.rows == 0 {
-            e.first_line = c.first_line;
-        }
-        e.rows += c.rows;
-    }
     }
     // Messages about the whole set name every file.
     let path = files.join(" + ");

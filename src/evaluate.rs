@@ -719,7 +719,9 @@ pub fn heldout_checks(
     };
     Ok(Some(HeldOut {
         flagged_at: match opts.target_fpr {
-            Some(t) => format!("target FPR {t} (each fold at the threshold chosen on the other folds)"),
+            Some(t) => {
+                format!("target FPR {t} (each fold at the threshold chosen on the other folds)")
+            }
             None => format!("threshold {}", opts.threshold),
         },
         mean_fpr: (!fprs.is_empty()).then(|| fprs.iter().sum::<f64>() / fprs.len() as f64),

@@ -380,7 +380,14 @@ mod tests {
 
     #[test]
     fn source_table_by_hand() {
-        let flagged = [Some(true), Some(false), Some(true), None, Some(true), Some(false)];
+        let flagged = [
+            Some(true),
+            Some(false),
+            Some(true),
+            None,
+            Some(true),
+            Some(false),
+        ];
         let labels = [false, false, true, false, false, true];
         let sources = [0, 0, 0, 1, 1, 1];
         let names = ["a".to_string(), "b".to_string()];
@@ -388,7 +395,10 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!((t[0].rows, t[0].negatives, t[0].flagged), (3, 2, 1));
         assert_eq!((t[0].fpr, t[0].recall), (Some(0.5), Some(1.0)));
-        assert_eq!((t[1].rows, t[1].fpr, t[1].recall), (2, Some(1.0), Some(0.0)));
+        assert_eq!(
+            (t[1].rows, t[1].fpr, t[1].recall),
+            (2, Some(1.0), Some(0.0))
+        );
         assert_eq!(worst_source(&t), Some(("b", 1.0)));
     }
 }

@@ -33,5 +33,6 @@ pub mod synth;
 pub mod timeparse;
 pub mod tokenize;
 pub mod train;
+pub mod tune;
 pub mod vectorize;
 pub mod vocab;

@@ -139,6 +139,9 @@ pub struct CalibrationMeta {
     /// threshold (chosen on these same scores, so slightly flattering).
     pub oof_roc_auc: Option<f64>,
     pub sources: Vec<crate::heldout::SourceRow>,
+    /// What the calibration step had to work around (e.g. a class split by row).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl ModelMeta {
@@ -151,7 +154,10 @@ impl ModelMeta {
     pub fn file_version(&self) -> u32 {
         if self.calibration.is_some() {
             CALIBRATED_FORMAT_VERSION
-        } else if self.classes.is_some() || self.coordination.is_some() || self.account_model.is_some() {
+        } else if self.classes.is_some()
+            || self.coordination.is_some()
+            || self.account_model.is_some()
+        {
             MULTICLASS_FORMAT_VERSION
         } else {
             FORMAT_VERSION

@@ -449,7 +449,10 @@ fn heldout_summary(h: &crate::evaluate::HeldOut) -> String {
 }
 
 fn heldout_lines(h: &crate::evaluate::HeldOut) -> Vec<String> {
-    let mut lines = vec![format!("by source, out-of-fold, flagged at {}", h.flagged_at)];
+    let mut lines = vec![format!(
+        "by source, out-of-fold, flagged at {}",
+        h.flagged_at
+    )];
     lines.push(format!(
         "  {:<27}{:>9}{:>10}{:>8}{:>10}{:>8}{:>8}",
         "source", "rows", "negatives", "FPR", "positives", "recall", "AUC"
@@ -779,8 +782,16 @@ pub fn markdown(r: &EvalReport) -> String {
                 &mut out,
                 &["", "Brier", "log-loss"].map(String::from),
                 &[
-                    vec!["model's sigmoid".into(), num(c.before.brier, 4), num(c.before.log_loss, 4)],
-                    vec!["calibrated".into(), num(c.after.brier, 4), num(c.after.log_loss, 4)],
+                    vec![
+                        "model's sigmoid".into(),
+                        num(c.before.brier, 4),
+                        num(c.before.log_loss, 4),
+                    ],
+                    vec![
+                        "calibrated".into(),
+                        num(c.after.brier, 4),
+                        num(c.after.log_loss, 4),
+                    ],
                 ],
                 1,
             );
@@ -810,12 +821,19 @@ fn html_heldout(r: &EvalReport) -> String {
     o.push_str("</tr></thead>\n<tbody>\n");
     for row in source_rows(h, esc) {
         let worst = h.worst_source.as_deref().map(esc).as_deref() == Some(row[0].as_str());
-        o.push_str(&format!("<tr{}>", if worst { " class=\"weak\"" } else { "" }));
+        o.push_str(&format!(
+            "<tr{}>",
+            if worst { " class=\"weak\"" } else { "" }
+        ));
         for (i, c) in row.iter().enumerate() {
             o.push_str(&if i == 0 {
                 format!(
                     "<td>{c}{}</td>",
-                    if worst { "<span class=\"tag\">worst</span>" } else { "" }
+                    if worst {
+                        "<span class=\"tag\">worst</span>"
+                    } else {
+                        ""
+                    }
                 )
             } else {
                 format!("<td class=\"n\">{c}</td>")
@@ -1995,6 +2013,122 @@ mod svg {
         o
     }
 
+    /// A metric of the grid against C (log axis), one line per series of the other settings.
+    pub(super) fn tune(
+        t: &crate::tune::TuneReport,
+        what: &str,
+        value: fn(&crate::tune::SettingResult) -> Option<f64>,
+    ) -> String {
+        let lc = |c: f64| c.log10();
+        let (mut xlo, mut xhi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let (mut ylo, mut yhi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for r in &t.results {
+            xlo = xlo.min(lc(r.setting.c));
+            xhi = xhi.max(lc(r.setting.c));
+            if let Some(v) = value(r).filter(|v| v.is_finite()) {
+                ylo = ylo.min(v);
+                yhi = yhi.max(v);
+            }
+        }
+        if !(xlo.is_finite() && xhi > xlo) {
+            xlo -= 1.0;
+            xhi = xlo + 2.0;
+        }
+        if !(ylo.is_finite() && yhi.is_finite()) {
+            (ylo, yhi) = (0.0, 1.0);
+        }
+        let pad = ((yhi - ylo) * 0.1).max(0.005);
+        let (ylo, yhi) = ((ylo - pad).max(0.0), (yhi + pad).min(1.0));
+        let f = Frame::new((xlo - 0.2, xhi + 0.2), (ylo, yhi));
+        let mut o = String::new();
+        open(
+            &mut o,
+            "plot-tune",
+            &format!("{what} against C"),
+            &format!("{what} of each setting against C on a log axis, one line per series."),
+        );
+        let mut series: Vec<String> = Vec::new();
+        for r in &t.results {
+            let s = &r.setting;
+            let key = format!(
+                "{}-{} · {} · {}",
+                s.ngrams.0,
+                s.ngrams.1,
+                s.max_features
+                    .map_or("no cap".into(), |n| format!("cap {n}")),
+                s.class_weight.name()
+            );
+            if !series.contains(&key) {
+                series.push(key);
+            }
+        }
+        const COLORS: [&str; 4] = [BLUE, VERMILLION, SKY, INK];
+        legend(
+            &mut o,
+            &f,
+            &series
+                .iter()
+                .take(4)
+                .enumerate()
+                .map(|(i, k)| (Key::Dot(COLORS[i % 4]), k.clone()))
+                .collect::<Vec<_>>(),
+        );
+        let xticks: Vec<(f64, String)> = (xlo.floor() as i64..=xhi.ceil() as i64)
+            .map(|e| (e as f64, format!("1e{e}")))
+            .collect();
+        let step = (yhi - ylo) / 5.0;
+        let yticks: Vec<(f64, String)> = (0..=5)
+            .map(|i| (ylo + step * i as f64, num(ylo + step * i as f64, 3)))
+            .collect();
+        axes(&mut o, &f, &xticks, &yticks, "C (log scale)", what);
+        for (si, key) in series.iter().enumerate() {
+            let color = COLORS[si % 4];
+            let pts: Vec<(usize, &crate::tune::SettingResult)> = t
+                .results
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    let s = &r.setting;
+                    key == &format!(
+                        "{}-{} · {} · {}",
+                        s.ngrams.0,
+                        s.ngrams.1,
+                        s.max_features
+                            .map_or("no cap".into(), |n| format!("cap {n}")),
+                        s.class_weight.name()
+                    )
+                })
+                .collect();
+            let mut line: Vec<(f64, f64)> = pts
+                .iter()
+                .map(|(_, r)| (lc(r.setting.c), value(r).unwrap_or(f64::NAN)))
+                .collect();
+            line.sort_by(|a, b| a.0.total_cmp(&b.0));
+            o.push_str(&format!(
+                "<path d=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\"/>\n",
+                f.path(line.iter().copied())
+            ));
+            for (i, r) in pts {
+                let Some(v) = value(r).filter(|v| v.is_finite()) else {
+                    continue;
+                };
+                let (x, y) = (f.px(lc(r.setting.c)), f.py(v));
+                o.push_str(&format!(
+                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"{color}\"><title>{}: {}</title></circle>\n",
+                    esc(&r.setting.describe()),
+                    num(v, 4)
+                ));
+                if t.best == Some(i) {
+                    o.push_str(&format!(
+                        "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"8\" fill=\"none\" stroke=\"{INK}\" stroke-width=\"1.5\"/>\n"
+                    ));
+                }
+            }
+        }
+        o.push_str("</svg>\n");
+        o
+    }
+
     /// Reliability diagram of out-of-fold scores before and after calibration.
     pub(super) fn reliability(c: &crate::heldout::CalibrationCheck, pos: &str) -> String {
         let pos = clip(pos, 22);
@@ -2256,6 +2390,223 @@ pub fn write_all(r: &EvalReport, dir: &Path) -> Result<()> {
     crate::model::write_atomic(&json_path, &json)?;
     crate::model::write_atomic(&dir.join("report.md"), markdown(r).as_bytes())?;
     crate::model::write_atomic(&dir.join("report.html"), html(r).as_bytes())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model selection (`tune`)
+
+/// The grid's rows, with the chosen one marked: setting, criterion, ROC-AUC, mean and worst
+/// source AUC, recall, mean and worst source FPR at the target.
+fn tune_rows(t: &crate::tune::TuneReport, escape: fn(&str) -> String) -> Vec<Vec<String>> {
+    let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| num(v, 4));
+    t.results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let s = &r.setting;
+            vec![
+                if t.best == Some(i) {
+                    "▶".into()
+                } else {
+                    String::new()
+                },
+                short(s.c, 6),
+                format!("{}-{}", s.ngrams.0, s.ngrams.1),
+                s.max_features.map_or("none".into(), |n| count(n as u64)),
+                s.class_weight.name().into(),
+                opt(r.score),
+                opt(r.roc_auc),
+                opt(r.mean_source_auc),
+                opt(r.worst_source_auc),
+                opt(r.recall),
+                opt(r.mean_fpr),
+                opt(r.worst_fpr),
+                escape(r.worst_source.as_deref().unwrap_or("—")),
+                format!("{:.0}{}", r.iterations, if r.converged { "" } else { "*" }),
+            ]
+        })
+        .collect()
+}
+
+const TUNE_HEAD: [&str; 14] = [
+    "",
+    "C",
+    "n-grams",
+    "cap",
+    "weights",
+    "criterion",
+    "ROC-AUC",
+    "mean src AUC",
+    "worst src AUC",
+    "recall",
+    "mean FPR",
+    "worst FPR",
+    "worst source",
+    "iters",
+];
+
+fn tune_intro(t: &crate::tune::TuneReport) -> String {
+    format!(
+        "{}: {} posts ({} positive, {} negative); {} folds grouped by {}{}, seed {}; chosen by {}; \
+         recall and FPR at target FPR {} (each fold at the threshold chosen on the other folds)",
+        t.source,
+        count(t.rows),
+        count(t.positives),
+        count(t.negatives),
+        t.folds,
+        t.group_by.as_deref().unwrap_or("—"),
+        t.groups.map_or(String::new(), |g| format!(" ({} groups)", count(g))),
+        t.seed,
+        t.criterion.name(),
+        num(t.target_fpr, 3)
+    )
+}
+
+/// The grid on the terminal.
+pub fn tune_terminal(t: &crate::tune::TuneReport) -> String {
+    let mut out = String::new();
+    for l in wrap(&tune_intro(t), TERMINAL_WIDTH) {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out.push('\n');
+    let cols = [0usize, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11];
+    let widths = [2usize, 8, 8, 9, 9, 10, 8, 8, 8, 9, 10];
+    let mut head = String::new();
+    for (&c, &w) in cols.iter().zip(&widths) {
+        let h = match c {
+            5 => "criterion",
+            7 => "srcAUC",
+            10 => "meanFPR",
+            11 => "worstFPR",
+            _ => TUNE_HEAD[c],
+        };
+        head.push_str(&format!("{h:>w$}"));
+    }
+    out.push_str(head.trim_end());
+    out.push('\n');
+    for row in tune_rows(t, |s| s.to_string()) {
+        let mut line = String::new();
+        for (&c, &w) in cols.iter().zip(&widths) {
+            line.push_str(&format!("{:>w$}", row[c]));
+        }
+        out.push_str(clip(line.trim_end(), TERMINAL_WIDTH).as_str());
+        out.push('\n');
+    }
+    if let Some(b) = t.best.and_then(|b| t.results.get(b)) {
+        out.push_str(&format!(
+            "\nchosen: {} ({} {})\n",
+            b.setting.describe(),
+            t.criterion.name(),
+            b.score.map_or("—".to_string(), |v| num(v, 4))
+        ));
+        if let (Some(w), Some(f)) = (&b.worst_source, b.worst_fpr) {
+            out.push_str(&format!(
+                "worst source for it: {} ({} of its negatives flagged)\n",
+                clip(w, 40),
+                percent(f, 1)
+            ));
+        }
+    }
+    if t.results.iter().any(|r| !r.converged) {
+        out.push_str("* a fold did not converge within --max-iter\n");
+    }
+    out
+}
+
+/// tune.md.
+pub fn tune_markdown(t: &crate::tune::TuneReport) -> String {
+    let mut out = format!(
+        "# trollwatch tune: {}\n\n{}\n\n",
+        md(&t.source),
+        md(&tune_intro(t))
+    );
+    md_table(&mut out, &TUNE_HEAD.map(String::from), &tune_rows(t, md), 1);
+    if let Some(b) = t.best.and_then(|b| t.results.get(b)) {
+        out.push_str(&format!("Chosen: {}.\n\n", md(&b.setting.describe())));
+    }
+    out.push_str(&format!("trollwatch {}\n", md(&t.trollwatch_version)));
+    out
+}
+
+/// tune.html: the criterion against C, one line per other setting, and the table.
+pub fn tune_html(t: &crate::tune::TuneReport) -> String {
+    let mut o = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <title>trollwatch tune: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n\
+         <header>\n<p class=\"kicker\">trollwatch {} · model selection</p>\n<h1>{}</h1>\n<p class=\"muted\">{}</p>\n</header>\n",
+        esc(&t.source),
+        esc(&t.trollwatch_version),
+        esc(&t.source),
+        esc(&tune_intro(t))
+    );
+    o.push_str("<section>\n<div class=\"plots\">\n");
+    for (plot, caption) in [
+        (
+            svg::tune(t, "criterion", |r| r.score),
+            format!("The criterion ({}) against C, one line per n-gram range, cap and weighting; the ring marks the chosen setting.", t.criterion.name()),
+        ),
+        (
+            svg::tune(t, "worst source FPR", |r| r.worst_fpr),
+            format!("The worst held-out source's false-positive rate at target FPR {} (lower is better).", num(t.target_fpr, 3)),
+        ),
+    ] {
+        o.push_str(&format!("<figure>\n{plot}<figcaption>{}</figcaption>\n</figure>\n", esc(&caption)));
+    }
+    o.push_str("</div>\n</section>\n<section>\n<h2>Every setting</h2>\n<table>\n<thead><tr>");
+    for (i, h) in TUNE_HEAD.iter().enumerate() {
+        o.push_str(&if i < 5 || i == 12 {
+            format!("<th>{h}</th>")
+        } else {
+            format!("<th class=\"n\">{h}</th>")
+        });
+    }
+    o.push_str("</tr></thead>\n<tbody>\n");
+    for (k, row) in tune_rows(t, esc).into_iter().enumerate() {
+        o.push_str(&format!(
+            "<tr{}>",
+            if t.best == Some(k) {
+                " class=\"weak\""
+            } else {
+                ""
+            }
+        ));
+        for (i, c) in row.iter().enumerate() {
+            o.push_str(&if i < 5 || i == 12 {
+                format!("<td>{c}</td>")
+            } else {
+                format!("<td class=\"n\">{c}</td>")
+            });
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str(&format!(
+        "</tbody>\n</table>\n</section>\n<footer>trollwatch {} · every figure comes from \
+         out-of-fold predictions on groups the model never saw.</footer>\n</main>\n</body>\n</html>\n",
+        esc(&t.trollwatch_version)
+    ));
+    o
+}
+
+/// Writes tune.json, tune.md and tune.html into `dir` (created if missing), atomically.
+pub fn write_tune(t: &crate::tune::TuneReport, dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::bad_input(
+            dir.display().to_string(),
+            "is not a folder; --report takes a folder for tune.json, tune.md and tune.html",
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+    let json_path = dir.join("tune.json");
+    let mut json = serde_json::to_vec_pretty(t)
+        .map_err(|e| Error::io(json_path.display().to_string(), std::io::Error::other(e)))?;
+    json.push(b'\n');
+    crate::model::write_atomic(&json_path, &json)?;
+    crate::model::write_atomic(&dir.join("tune.md"), tune_markdown(t).as_bytes())?;
+    crate::model::write_atomic(&dir.join("tune.html"), tune_html(t).as_bytes())?;
     Ok(())
 }
 

@@ -130,7 +130,9 @@ pub fn calibrate(
             // The configured probability threshold, as a decision value through the map.
             let p = config.threshold.unwrap_or(0.5);
             let probe = |z: f64| match &map {
-                Some(m) => crate::calibration::shift_prior(m.probability(z), fitted_prior, cal.prior),
+                Some(m) => {
+                    crate::calibration::shift_prior(m.probability(z), fitted_prior, cal.prior)
+                }
                 None => crate::calibration::shift_prior(logistic::sigmoid(z), 0.5, cal.prior),
             };
             decision
@@ -157,7 +159,70 @@ pub fn calibrate(
         seed: cal.seed,
         oof_roc_auc: crate::metrics::roc_auc(&decision, labels).ok(),
         sources: crate::heldout::source_table(&flags, labels, &sources, &names),
+        notes: Vec::new(),
     })
+}
+
+/// The whole pipeline with a calibration step: posts tokenized once, out-of-fold scores from
+/// folds grouped by `info.groups` ([`calibrate`]; a class with fewer groups than folds is
+/// split by row, and a note says so), then the final fit on every row, sharing the corpus.
+pub fn train_calibrated(
+    mut data: Labeled,
+    mut info: crate::evaluate::RowInfo,
+    source: &str,
+    input: InputColumns,
+    config: &TrainConfig,
+    cal: &CalibrationSettings,
+    progress: &Progress,
+) -> Result<(Model, Timings)> {
+    config.check()?;
+    cal.check()?;
+    if data.classes.is_some() {
+        return Err(Error::param(
+            "calibration",
+            "on",
+            "calibration is for two-class models",
+        ));
+    }
+    let t0 = std::time::Instant::now();
+    let corpus = crate::evaluate::tokenize_all(&data.texts, config, source, progress)?;
+    data.texts = Vec::new();
+    let mut notes = Vec::new();
+    if let Some(g) = info.groups.as_mut() {
+        let thinned = crate::evaluate::split_thin_groups(g, &data.labels, cal.folds);
+        for (class, name) in thinned.iter().zip(&data.label_names) {
+            if *class {
+                notes.push(format!(
+                    "class {name:?} has fewer than {} groups by {}: its out-of-fold folds are \
+                     split by row",
+                    cal.folds,
+                    cal.group_by.as_deref().unwrap_or("")
+                ));
+            }
+        }
+    }
+    let mut calibration = calibrate(&data, &info, &corpus, config, cal, source, progress)?;
+    calibration.notes = notes;
+    let dense = info.dense.take();
+    let sources = std::mem::take(&mut info.sources);
+    drop(info);
+    let (mut model, timings) = train_corpus(
+        data,
+        corpus,
+        t0,
+        source,
+        input,
+        config,
+        dense.as_ref(),
+        &sources,
+        progress,
+    )?;
+    model.meta.calibration = Some(calibration);
+    if let Some(z) = model.decision_threshold() {
+        model.meta.threshold = model.probability(z, None);
+    }
+    model.meta.format_version = model.meta.file_version();
+    Ok((model, timings))
 }
 
 /// Posts analyzed between two releases of their texts' memory.
@@ -229,7 +294,9 @@ pub fn train(
     let corpus = builder.finish();
     crate::tokenize::clear_stem_caches();
     release_free_memory();
-    train_corpus(data, corpus, t0, source, input, config, dense, sources, progress)
+    train_corpus(
+        data, corpus, t0, source, input, config, dense, sources, progress,
+    )
 }
 
 /// As [`train`], over posts already tokenized into `corpus` (row i of the corpus is row i of

@@ -106,7 +106,8 @@ pub fn parse_target_fpr(s: &str) -> Result<TargetFpr, String> {
 }
 
 pub fn parse_method(s: &str) -> Result<crate::heldout::Method, String> {
-    crate::heldout::Method::parse(s).ok_or_else(|| format!("{s:?} is not `platt`, `isotonic` or `none`"))
+    crate::heldout::Method::parse(s)
+        .ok_or_else(|| format!("{s:?} is not `platt`, `isotonic` or `none`"))
 }
 
 /// Fold settings shared with `train --cv`.

@@ -10,6 +10,7 @@ pub mod multiclass;
 pub mod score;
 pub mod score_batch;
 pub mod train;
+pub mod tune;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Score(score::Args),
     /// Cross-validate the whole pipeline and report metrics an analyst can trust.
     Evaluate(evaluate::Args),
+    /// Search C, n-grams, term cap and class weighting on grouped folds; keep the best.
+    Tune(tune::Args),
     /// Show what a model is and its strongest terms.
     Inspect(inspect::Args),
     /// Write the synthetic demo dataset (deterministic).
@@ -54,6 +57,7 @@ impl Cli {
             Command::Train(a) => train::run(a),
             Command::Score(a) => score::run(a),
             Command::Evaluate(a) => evaluate::run(a),
+            Command::Tune(a) => tune::run(a),
             Command::Inspect(a) => inspect::run(a),
             Command::Generate(a) => generate::run(a),
             Command::Coordination(a) => coordination::run(a),

@@ -46,8 +46,13 @@ pub fn run_evaluate(
     if let Some(c) = &data.classes {
         print_dropped(c, &args.label.label_col);
     }
-    let (report, oof, timings) =
-        crate::multiclass::evaluate::evaluate(data, info, opts, &args.inputs.join(" + "), progress)?;
+    let (report, oof, timings) = crate::multiclass::evaluate::evaluate(
+        data,
+        info,
+        opts,
+        &args.inputs.join(" + "),
+        progress,
+    )?;
     print!("{}", crate::multiclass::report::terminal_table(&report));
     if !args.quiet {
         let fits = &timings.fold_seconds;

@@ -392,33 +392,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None
     };
     let (mut model, timings) = if calibrating && data.classes.is_none() {
-        // Tokenized once: the out-of-fold fits and the final fit share the corpus.
-        let t0 = std::time::Instant::now();
-        let mut data = data;
-        let corpus = evaluate::tokenize_all(&data.texts, &config, &input_name, &progress)?;
-        data.texts = Vec::new();
-        if let Some(g) = info.groups.as_mut() {
-            let thinned = evaluate::split_thin_groups(g, &data.labels, cal.folds);
-            for (class, name) in thinned.iter().zip(&data.label_names) {
-                if *class && !args.quiet {
-                    eprintln!(
-                        "note: class {name:?} has fewer than {} groups by {}; its out-of-fold \
-                         folds are split by row",
-                        cal.folds,
-                        cal.group_by.as_deref().unwrap_or("")
-                    );
-                }
-            }
-        }
-        let calibration =
-            train::calibrate(&data, &info, &corpus, &config, &cal, &input_name, &progress)?;
+        train::train_calibrated(data, info, &input_name, input, &config, &cal, &progress)
+            .map_err(|e| e.for_input(&input_name, ""))?
+    } else {
         let dense = info.dense.take();
         let sources = std::mem::take(&mut info.sources);
         drop(info);
-        let (mut model, timings) = train::train_corpus(
+        train::train(
             data,
-            corpus,
-            t0,
             &input_name,
             input,
             &config,
@@ -426,18 +407,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             &sources,
             &progress,
         )
-        .map_err(|e| e.for_input(&input_name, ""))?;
-        model.meta.calibration = Some(calibration);
-        if let Some(z) = model.decision_threshold() {
-            model.meta.threshold = model.probability(z, None);
-        }
-        (model, timings)
-    } else {
-        let dense = info.dense.take();
-        let sources = std::mem::take(&mut info.sources);
-        drop(info);
-        train::train(data, &input_name, input, &config, dense.as_ref(), &sources, &progress)
-            .map_err(|e| e.for_input(&input_name, ""))?
+        .map_err(|e| e.for_input(&input_name, ""))?
     };
     model.meta.cv = cv;
     if let Some(am) = account {
@@ -490,6 +460,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             timings.fit_s
         );
         if let Some(c) = &m.calibration {
+            for n in &c.notes {
+                eprintln!("note: {n}");
+            }
             eprintln!("{}", calibration_lines(c, m.threshold));
         }
         if let Some(c) = &m.coordination {
@@ -522,10 +495,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 pub fn calibration_lines(c: &crate::model::CalibrationMeta, threshold: f64) -> String {
     let mut out = format!(
         "calibration: {} on {}-fold out-of-fold scores{}{}; probabilities at prior {}",
-        c.map.as_ref().map_or("none (the model's sigmoid)", |m| match m {
-            crate::calibration::Calibrator::Platt(_) => "Platt scaling",
-            crate::calibration::Calibrator::Isotonic(_) => "isotonic regression",
-        }),
+        c.map
+            .as_ref()
+            .map_or("none (the model's sigmoid)", |m| match m {
+                crate::calibration::Calibrator::Platt(_) => "Platt scaling",
+                crate::calibration::Calibrator::Isotonic(_) => "isotonic regression",
+            }),
         c.folds,
         if c.group_by.is_empty() {
             String::new()
