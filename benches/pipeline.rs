@@ -97,6 +97,7 @@ fn stages(c: &mut Criterion) {
         cols,
         &TrainConfig::default(),
         None,
+        &[],
         &Progress::hidden(),
     )
     .unwrap();

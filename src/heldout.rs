@@ -163,9 +163,11 @@ pub fn threshold_for_fpr(
     let k = per_source.len() as f64;
     negs.sort_by(|a, b| b.0.total_cmp(&a.0));
     // Walk the negatives from the highest score down: the rate at threshold t is the weight
-    // of the negatives at or above t. Equal scores are flagged together.
+    // of the negatives at or above t. Equal scores are flagged together. The threshold goes
+    // just above the first group of negatives that would break the target, so that every
+    // row scoring above those negatives (positives included) is flagged.
     let mut rate = 0.0;
-    let mut chosen = None;
+    let mut excluded = None;
     let mut i = 0;
     while i < negs.len() {
         let t = negs[i].0;
@@ -176,14 +178,21 @@ pub fn threshold_for_fpr(
             j += 1;
         }
         if rate + step > target * (1.0 + 1e-12) {
+            excluded = Some(t);
             break;
         }
         rate += step;
-        chosen = Some(t);
         i = j;
     }
-    // Nothing may be flagged: put the threshold just above the highest negative.
-    let t = chosen.unwrap_or_else(|| next_up(negs[0].0));
+    let t = match excluded {
+        Some(x) => next_up(x),
+        // Every negative fits under the target: flag every row.
+        None => decision
+            .iter()
+            .copied()
+            .filter(|d| d.is_finite())
+            .fold(f64::INFINITY, f64::min),
+    };
     Some(describe_threshold(decision, labels, sources, t, target))
 }
 

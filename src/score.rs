@@ -15,6 +15,14 @@ pub struct Contribution {
     pub contribution: f64,
 }
 
+/// Whether an n-gram of the vocabulary says something of its own: not made only of the
+/// tokenizer's placeholders, which stand for any link, number or mention. A post that is a
+/// bare link or "@user 2016" has no content term, and so no score.
+pub fn is_content_term(term: &str) -> bool {
+    term.split(' ')
+        .any(|t| !matches!(t, "<url>" | "<num>" | "<year>" | "<pct>" | "@user" | ""))
+}
+
 /// A vocabulary term and its weight.
 pub type TermWeight = (String, f64);
 
@@ -24,7 +32,9 @@ pub struct Scored {
     /// terms than the model asks for: no evidence, no score.
     pub score: Option<f64>,
     pub positive: bool,
-    /// Vocabulary terms of the model found in the post.
+    /// Vocabulary terms of the model found in the post that carry content: n-grams with a
+    /// word, hashtag, emoji or domain in them, not only the placeholders `<url>`, `<num>`,
+    /// `<year>`, `<pct>` and `@user`.
     pub known_terms: u32,
     /// Terms with the largest absolute contributions, largest first (empty unless asked).
     pub explain: Vec<Contribution>,
@@ -46,6 +56,28 @@ impl From<f64> for ScoreOptions {
         ScoreOptions {
             threshold: Some(threshold),
             prior: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_content_term;
+
+    #[test]
+    fn placeholders_alone_are_not_content() {
+        for t in ["<url>", "@user", "<num>", "<year> <pct>", "@user <url>"] {
+            assert!(!is_content_term(t), "{t}");
+        }
+        for t in [
+            "vote",
+            "<domain:bit.ly>",
+            "#maga",
+            "@user vote",
+            "🇺🇸",
+            "<url> now",
+        ] {
+            assert!(is_content_term(t), "{t}");
         }
     }
 }
@@ -187,7 +219,10 @@ impl Model {
 
     fn scored(&self, idx: &[u32], val: &[f32], opts: &ScoreOptions, explain: usize) -> Scored {
         let base = self.vectorizer.n_features() as u32;
-        let known_terms = idx.iter().filter(|&&c| c < base).count() as u32;
+        let known_terms = idx
+            .iter()
+            .filter(|&&c| c < base && is_content_term(self.vectorizer.vocabulary.term(c as usize)))
+            .count() as u32;
         if known_terms < self.min_known_terms() {
             // The intercept alone is the training mix, not evidence about this post.
             return Scored {

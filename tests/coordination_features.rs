@@ -120,7 +120,8 @@ fn model_with_coordination_features_scores_batches_not_single_posts() {
         std::fs::read(w.path("m2.model")).unwrap(),
         "not deterministic"
     );
-    assert_eq!(u32::from_le_bytes(a[16..20].try_into().unwrap()), 3);
+    // Coordination features with a calibration: format 4.
+    assert_eq!(u32::from_le_bytes(a[16..20].try_into().unwrap()), 4);
     let info = w.ok(&["inspect", "m.model", "--json"]);
     let meta: serde_json::Value = serde_json::from_str(&info).unwrap();
     assert_eq!(

@@ -24,7 +24,7 @@ fn same_data_and_options_give_identical_bytes_at_any_thread_count() {
         "model bytes differ between runs"
     );
     // A different option gives a different model.
-    w.ok(&["train", "d.csv", "--out", "e.model", "-q", "--c", "1"]);
+    w.ok(&["train", "d.csv", "--out", "e.model", "-q", "--c", "2"]);
     assert_ne!(std::fs::read(w.path("e.model")).unwrap(), files[0]);
 }
 

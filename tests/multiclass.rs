@@ -443,9 +443,10 @@ fn two_labels_stay_binary_unless_multiclass_is_asked_for() {
     let w = Workdir::new();
     w.demo_csv("d.csv", 1500, 7);
     w.ok(&["train", "d.csv", "--out", "b.model", "-q"]);
+    // A calibrated binary model: format 4 (a multi-class one would be 3).
     assert_eq!(
         &std::fs::read(w.path("b.model")).unwrap()[16..20],
-        &2u32.to_le_bytes()
+        &4u32.to_le_bytes()
     );
     w.ok(&[
         "train",
@@ -675,7 +676,18 @@ fn binary_format_2_files_still_load_and_damaged_multiclass_files_are_refused() {
     assert!((0.0..=1.0).contains(&s) && rows[0]["flagged"].is_boolean());
     let m = trained(&w, &[]);
     let multi = std::fs::read(w.path(&m)).unwrap();
-    w.ok(&["train", "train.csv", "--out", "b.model", "-q"]);
+    // Without calibration a text-only binary model is still written as format 2.
+    w.ok(&[
+        "train",
+        "train.csv",
+        "--out",
+        "b.model",
+        "-q",
+        "--calibration",
+        "none",
+        "--target-fpr",
+        "none",
+    ]);
     let binary = std::fs::read(w.path("b.model")).unwrap();
     for (name, bytes, needle) in [
         (
@@ -690,8 +702,8 @@ fn binary_format_2_files_still_load_and_damaged_multiclass_files_are_refused() {
         ),
         ("cut.model", multi[..multi.len() - 40].to_vec(), "checksum"),
         (
-            "v4.model",
-            with_version(&multi, 4),
+            "v5.model",
+            with_version(&multi, 5),
             "newer than this trollwatch",
         ),
     ] {

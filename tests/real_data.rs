@@ -59,6 +59,7 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
         cols,
         &TrainConfig::default(),
         None,
+        &[],
         &Progress::hidden(),
     )
     .unwrap();
@@ -79,7 +80,8 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
     let scores: Vec<f64> = model
         .score_batch(&test_texts, 0.5, 0)
         .iter()
-        .map(|s| s.score)
+        // A post with no known term gets no score and is not flagged: it ranks lowest.
+        .map(|s| s.score.unwrap_or(0.0))
         .collect();
     let a = roc_auc(&scores, &test_labels).unwrap();
     eprintln!(
@@ -154,6 +156,8 @@ fn ira_categories(
         target_precision: None,
         category_col: None,
         threshold: 0.5,
+        target_fpr: None,
+        calibration: trollwatch::heldout::Method::None,
         train: TrainConfig::default(),
     };
     let (report, _, _) =

@@ -24,5 +24,8 @@ mod report_browser;
 mod coordination;
 // Coordination counts as model features, account-level scores and the account model.
 mod coordination_features;
+// Several input files, sources, calibration, the threshold for a target false-positive
+// rate, the prior, the no-evidence rule, per-source reports and `tune`.
+mod trust;
 // Real data in ../shared/datasets (ignored unless asked for; .ci/run asks).
 mod real_data;

@@ -362,7 +362,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let coordination = args
         .coord
         .spec(time_col.as_deref().unwrap_or("timestamp"))?;
-    let opts = EvalOptions {
+    let mut opts = EvalOptions {
         folds: args.cv.folds,
         split: args.split,
         group_by: args.cv.group_by.clone(),
@@ -395,6 +395,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let input = args.inputs.join(" + ");
     let (data, info) = read_for_eval(&args.inputs, &args.input_args, &args.label, cols, &progress)?;
+    args.fit
+        .for_classes(&mut opts.train.logistic, data.classes.is_some());
     if let Some(s) = data.skipped.summary(&input) {
         eprintln!("{s}");
     }

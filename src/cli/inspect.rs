@@ -116,10 +116,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let l = &m.logistic;
     writeln!(
         o,
-        "  classifier      L2 logistic regression, alpha {} (C {}), class weight {:?}, tol {}, max_iter {}",
+        "  classifier      L2 logistic regression, alpha {} (C {}), class weight {}, tol {}, max_iter {}",
         l.alpha,
         1.0 / l.alpha,
-        l.class_weight,
+        l.class_weight.name(),
         l.tol,
         l.max_iter
     )?;
@@ -156,6 +156,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             stat("pr_auc"),
             stat("f1")
         )?;
+    }
+    if let Some(c) = &m.calibration {
+        for line in super::train::calibration_lines(c, m.threshold).lines() {
+            writeln!(o, "  {line}")?;
+        }
+        writeln!(
+            o,
+            "  no score below  {} known term(s)\n\n  by source, out-of-fold at the stored threshold:",
+            c.min_known_terms
+        )?;
+        writeln!(
+            o,
+            "    {:<28}{:>9}{:>10}{:>8}{:>10}{:>8}",
+            "source", "rows", "negatives", "FPR", "positives", "recall"
+        )?;
+        let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.4}"));
+        for r in &c.sources {
+            writeln!(
+                o,
+                "    {:<28}{:>9}{:>10}{:>8}{:>10}{:>8}",
+                r.source,
+                r.rows,
+                r.negatives,
+                opt(r.fpr),
+                r.positives,
+                opt(r.recall)
+            )?;
+        }
     }
     writeln!(o, "\n  strongest terms toward {:?}:", m.labels.positive)?;
     for (t, w) in &pos {
