@@ -108,12 +108,7 @@ impl Model {
             ),
             None => (crate::logistic::sigmoid(z), 0.5, 0.5),
         };
-        let to = prior.unwrap_or(default);
-        if to == fitted {
-            p
-        } else {
-            crate::calibration::shift_prior(p, fitted, to)
-        }
+        crate::calibration::shift_prior(p, fitted, prior.unwrap_or(default))
     }
 
     /// Whether decision value `z` (probability `p`) is flagged under `opts`.
