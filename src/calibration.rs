@@ -114,7 +114,10 @@ pub fn fit_platt(decision: &[f64], labels: &[bool]) -> Result<Platt> {
             }
             step /= 2.0;
         }
-        if !moved || (step * da).abs() < 1e-14 * (1.0 + a.abs()) && (step * db).abs() < 1e-14 * (1.0 + b.abs()) {
+        if !moved
+            || (step * da).abs() < 1e-14 * (1.0 + a.abs())
+                && (step * db).abs() < 1e-14 * (1.0 + b.abs())
+        {
             break;
         }
     }
@@ -264,7 +267,11 @@ mod tests {
             (8, 600, 6.0, 308, -4.056356577666825, 0.29316791136669296),
         ] {
             let (d, y) = score_set(seed, n, spread);
-            assert_eq!(y.iter().filter(|&&l| l).count(), positives, "not the same set");
+            assert_eq!(
+                y.iter().filter(|&&l| l).count(),
+                positives,
+                "not the same set"
+            );
             let p = fit_platt(&d, &y).unwrap();
             assert!(
                 (p.a - a).abs() < 1e-4 && (p.b - b).abs() < 1e-4,

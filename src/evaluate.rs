@@ -556,11 +556,13 @@ pub fn fit_fold(
 }
 
 /// Out-of-fold decision values over the first repeat of `opts`' folds, and each row's fold
-/// (`usize::MAX` for a row no fold tested). Every fold must hold both classes in training.
+/// (`usize::MAX` for a row no fold tested), with every fold fitted on its training rows of
+/// the matrix `x` (all rows, vectorized once: the folds share its vocabulary and IDF, which
+/// use no labels). Every fold must hold both classes in training.
 pub fn out_of_fold(
     labels: &[bool],
     info: &RowInfo,
-    corpus: &Corpus,
+    x: &crate::sparse::Csr,
     opts: &EvalOptions,
     source: &str,
     progress: &Progress,
@@ -574,8 +576,9 @@ pub fn out_of_fold(
     let mut fold_of_row = vec![usize::MAX; n];
     for (_, fold, train, test) in &plans {
         bar.set_message(format!("fold {}/{}", fold + 1, opts.folds));
-        let pos = train.iter().filter(|&&i| labels[i]).count();
-        if pos == 0 || pos == train.len() {
+        let y: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
+        let pos = y.iter().filter(|&&l| l).count();
+        if pos == 0 || pos == y.len() {
             return Err(Error::bad_input(
                 source,
                 format!(
@@ -585,17 +588,25 @@ pub fn out_of_fold(
                 ),
             ));
         }
-        let ff = fit_fold(
-            corpus,
-            labels,
-            info,
-            &opts.train,
-            train,
-            test,
-            source,
-            &format!("out-of-fold fold {}: ", fold + 1),
+        let xf = x.select_rows(train);
+        let weights =
+            crate::train::row_weights(&y, &info.sources, Some(train), &opts.train.logistic)?;
+        let (linear, _) = logistic::fit_weighted(
+            &xf,
+            &y,
+            weights.as_deref(),
+            &opts.train.logistic,
+            &Progress::hidden(),
         )?;
-        for (&row, &z) in test.iter().zip(&ff.decision) {
+        drop(xf);
+        let z: Vec<f64> = test
+            .par_iter()
+            .map(|&i| {
+                let (idx, val) = x.row(i);
+                linear.decision(idx, val)
+            })
+            .collect();
+        for (&row, z) in test.iter().zip(z) {
             decision[row] = z;
             fold_of_row[row] = *fold;
         }

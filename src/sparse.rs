@@ -44,6 +44,26 @@ impl Csr {
         self.indptr.push(self.indices.len());
     }
 
+    /// The rows `rows`, in that order, as a matrix of their own.
+    pub fn select_rows(&self, rows: &[usize]) -> Csr {
+        let nnz = rows
+            .iter()
+            .map(|&i| self.indptr[i + 1] - self.indptr[i])
+            .sum();
+        let mut out = Csr {
+            n_cols: self.n_cols,
+            indptr: Vec::with_capacity(rows.len() + 1),
+            indices: Vec::with_capacity(nnz),
+            data: Vec::with_capacity(nnz),
+        };
+        out.indptr.push(0);
+        for &i in rows {
+            let (idx, val) = self.row(i);
+            out.push_row(idx, val);
+        }
+        out
+    }
+
     pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
         let (a, b) = (self.indptr[i], self.indptr[i + 1]);
         (&self.indices[a..b], &self.data[a..b])

@@ -80,15 +80,15 @@ impl CalibrationSettings {
     }
 }
 
-/// Out-of-fold scores of the whole pipeline (folds grouped by `info.groups` when
-/// `cal.group_by` is set), the calibration map fitted on them, the threshold for the target
+/// Out-of-fold scores of the classifier on the vectorized rows `x` (folds grouped by
+/// `info.groups` when `cal.group_by` is set), the calibration map fitted on them, the threshold for the target
 /// false-positive rate, and the per-source table at that threshold. `threshold` is the
 /// probability threshold used when there is no target.
 #[allow(clippy::too_many_arguments)]
 pub fn calibrate(
-    data: &Labeled,
+    labels: &[bool],
     info: &crate::evaluate::RowInfo,
-    corpus: &Corpus,
+    x: &crate::sparse::Csr,
     config: &TrainConfig,
     cal: &CalibrationSettings,
     source: &str,
@@ -102,9 +102,7 @@ pub fn calibrate(
         config.threshold.unwrap_or(0.5),
         config.clone(),
     );
-    let (decision, fold) =
-        crate::evaluate::out_of_fold(&data.labels, info, corpus, &opts, source, progress)?;
-    let labels = &data.labels;
+    let (decision, fold) = crate::evaluate::out_of_fold(labels, info, x, &opts, source, progress)?;
     let map = cal.method.fit(&decision, labels)?;
     let pos = labels.iter().filter(|&&l| l).count() as f64;
     let fitted_prior = match &map {
@@ -201,11 +199,14 @@ pub fn train_calibrated(
             }
         }
     }
-    let mut calibration = calibrate(&data, &info, &corpus, config, cal, source, progress)?;
-    calibration.notes = notes;
+    let labels = data.labels.clone();
     let dense = info.dense.take();
-    let sources = std::mem::take(&mut info.sources);
-    drop(info);
+    let sources = info.sources.clone();
+    let oof = |x: &crate::sparse::Csr| {
+        let mut c = calibrate(&labels, &info, x, config, cal, source, progress)?;
+        c.notes = notes.clone();
+        Ok(c)
+    };
     let (mut model, timings) = train_corpus(
         data,
         corpus,
@@ -215,9 +216,9 @@ pub fn train_calibrated(
         config,
         dense.as_ref(),
         &sources,
+        Some(&oof),
         progress,
     )?;
-    model.meta.calibration = Some(calibration);
     if let Some(z) = model.decision_threshold() {
         model.meta.threshold = model.probability(z, None);
     }
@@ -232,6 +233,9 @@ const TEXT_BATCH: usize = 1 << 16;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     pub vectorize_s: f64,
+    /// Out-of-fold fits and the calibration map (0 without calibration).
+    #[serde(default)]
+    pub calibrate_s: f64,
     pub fit_s: f64,
 }
 
@@ -295,12 +299,17 @@ pub fn train(
     crate::tokenize::clear_stem_caches();
     release_free_memory();
     train_corpus(
-        data, corpus, t0, source, input, config, dense, sources, progress,
+        data, corpus, t0, source, input, config, dense, sources, None, progress,
     )
 }
 
+/// Fits the calibration on the vectorized rows, before the final fit.
+pub type CalibrateWith<'a> = &'a dyn Fn(&crate::sparse::Csr) -> Result<model::CalibrationMeta>;
+
 /// As [`train`], over posts already tokenized into `corpus` (row i of the corpus is row i of
-/// `data`, whose texts are not used); `t0` is when tokenizing began.
+/// `data`, whose texts are not used); `t0` is when tokenizing began. `calibrate_with`, when
+/// given, gets the whole matrix before the final fit and its result becomes the model's
+/// calibration.
 #[allow(clippy::too_many_arguments)]
 pub fn train_corpus(
     data: Labeled,
@@ -311,6 +320,7 @@ pub fn train_corpus(
     config: &TrainConfig,
     dense: Option<&Dense>,
     sources: &[u32],
+    calibrate_with: Option<CalibrateWith>,
     progress: &Progress,
 ) -> Result<(Model, Timings)> {
     let analyzer = Analyzer::new(config.tokenizer.clone());
@@ -321,6 +331,9 @@ pub fn train_corpus(
     }
     release_free_memory();
     let vectorize_s = t0.elapsed().as_secs_f64();
+    let tc = std::time::Instant::now();
+    let calibration = calibrate_with.map(|c| c(&x)).transpose()?;
+    let calibrate_s = tc.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     // A multi-class set takes its own fit; the binary path is unchanged.
     let (linear, fit, multi) = match &data.classes {
@@ -385,7 +398,7 @@ pub fn train_corpus(
         account_model: None,
         author_col: None,
         classes: None,
-        calibration: None,
+        calibration,
     };
     if let (Some(c), Some(m)) = (&data.classes, &multi) {
         meta.classes = Some(model::ClassesMeta {
@@ -404,7 +417,11 @@ pub fn train_corpus(
             linear,
             multi,
         },
-        Timings { vectorize_s, fit_s },
+        Timings {
+            vectorize_s,
+            calibrate_s,
+            fit_s,
+        },
     ))
 }
 

@@ -202,3 +202,83 @@ fn real_data_benchmark_ira_categories_by_author() {
         "macro F1 {f1:.4} vs majority {majority:.4}"
     );
 }
+
+/// Ordinary sources held out whole from training in the unseen-sources check.
+const HELD_OUT_SOURCES: [&str; 3] = [
+    "kemlm_election2020",
+    "chuachinhon_verified_2020",
+    "tweeteval_sentiment",
+];
+
+#[test]
+#[ignore = "needs ../shared/datasets; run by .ci/run"]
+fn real_data_unseen_authors_and_sources_with_default_training() {
+    // The benchmark plus the ordinary political posts, less IRA authors with
+    // crc32(author) % 5 == 0 and three whole ordinary sources, trained through the command
+    // line with default options; the held-out posts scored at the model's stored threshold.
+    let w = crate::workdir::Workdir::new();
+    let mut train_csv = csv::Writer::from_path(w.path("train.csv")).unwrap();
+    train_csv
+        .write_record(["id", "label", "text", "author", "source"])
+        .unwrap();
+    let mut test: Vec<(String, bool, String)> = Vec::new();
+    for file in ["troll_benchmark.csv.gz", "ordinary_political.csv.gz"] {
+        let opts = ReadOptions {
+            extra_cols: vec!["label".into(), "author".into(), "source".into()],
+            ..ReadOptions::default()
+        };
+        let path = shared(file);
+        let mut reader =
+            trollwatch::dataset::PostReader::open(path.to_str().unwrap(), opts).unwrap();
+        while let Some(r) = reader.next_record().unwrap() {
+            let (label, author, source) = (&r.fields[0], &r.fields[1], &r.fields[2]);
+            let troll = label == "1";
+            let held = if troll {
+                crc32fast::hash(author.as_bytes()).is_multiple_of(5)
+            } else {
+                HELD_OUT_SOURCES.contains(&source.as_str())
+            };
+            if held {
+                test.push((source.clone(), troll, r.text));
+            } else {
+                train_csv
+                    .write_record([&r.id, label, &r.text, author, source])
+                    .unwrap();
+            }
+        }
+    }
+    train_csv.flush().unwrap();
+    drop(train_csv);
+    let stderr = w.ok_stderr(&["train", "train.csv", "--out", "m.model"]);
+    eprint!("{stderr}");
+    let model = trollwatch::model::Model::load(&w.path("m.model")).unwrap();
+    let texts: Vec<&str> = test.iter().map(|t| t.2.as_str()).collect();
+    let scored = model.score_batch(&texts, trollwatch::score::ScoreOptions::default(), 0);
+    let mut flagged: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for (t, s) in test.iter().zip(&scored) {
+        let e = flagged.entry(t.0.as_str()).or_default();
+        e.0 += 1;
+        e.1 += usize::from(s.positive);
+    }
+    let scores: Vec<f64> = scored.iter().map(|s| s.score.unwrap_or(0.0)).collect();
+    let labels: Vec<bool> = test.iter().map(|t| t.1).collect();
+    let auc = roc_auc(&scores, &labels).unwrap();
+    let (n, f) = flagged["ira_fivethirtyeight"];
+    let recall = f as f64 / n as f64;
+    let fprs: Vec<(&str, f64)> = HELD_OUT_SOURCES
+        .iter()
+        .map(|s| {
+            let (n, f) = flagged[s];
+            (*s, f as f64 / n as f64)
+        })
+        .collect();
+    let mean_fpr = fprs.iter().map(|f| f.1).sum::<f64>() / fprs.len() as f64;
+    let worst = fprs.iter().map(|f| f.1).fold(0.0, f64::max);
+    eprintln!(
+        "unseen authors and sources: ROC-AUC {auc:.4}; recall of unseen IRA authors {recall:.4}; \
+         FPR by held-out source {fprs:?} (mean {mean_fpr:.4}, worst {worst:.4})"
+    );
+    assert!(auc >= 0.85, "ROC-AUC {auc:.4}");
+    assert!(recall >= 0.5, "recall {recall:.4}");
+    assert!(mean_fpr <= 0.10 && worst <= 0.15, "{fprs:?}");
+}

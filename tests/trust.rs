@@ -302,3 +302,25 @@ fn tune_searches_the_grid_and_writes_the_chosen_model() {
     assert!((1.0 / m.meta.logistic.alpha - s["c"].as_f64().unwrap()).abs() < 1e-9);
     assert!(m.meta.calibration.is_some());
 }
+
+#[test]
+fn the_bundled_model_flags_no_bare_punctuation_or_link_and_says_so() {
+    let w = Workdir::new();
+    let bundled = concat!(env!("CARGO_MANIFEST_DIR"), "/models/trollwatch-en.model");
+    let rows = jsonl(&w.ok(&[
+        "score",
+        "-m",
+        bundled,
+        ".",
+        "http://example.com",
+        "--format",
+        "jsonl",
+    ]));
+    for r in &rows {
+        assert_eq!(r["flagged"], false, "{r}");
+        assert!(r["score"].is_null(), "{r}");
+    }
+    let m = trollwatch::model::Model::load(std::path::Path::new(bundled)).unwrap();
+    let c = m.meta.calibration.expect("the bundled model is calibrated");
+    assert!(c.threshold.is_some() && c.sources.len() >= 10);
+}

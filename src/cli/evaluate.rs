@@ -82,8 +82,9 @@ pub struct SourceArgs {
 pub struct TrustArgs {
     /// Flag at the threshold that reaches this false-positive rate on held-out negatives,
     /// averaged over their sources (each source weighs the same), chosen from out-of-fold
-    /// scores; `none`: flag at --threshold.
-    #[arg(long, default_value = "0.05", value_parser = parse_target_fpr, value_name = "RATE|none")]
+    /// scores; `none`: flag at --threshold. The default 0.075 flagged 56–62 % of unseen troll
+    /// authors' posts and 5.5–8 % of a held-out ordinary source's on average.
+    #[arg(long, default_value = "0.075", value_parser = parse_target_fpr, value_name = "RATE|none")]
     pub target_fpr: TargetFpr,
     /// Probability calibration fitted on out-of-fold scores: `platt`, `isotonic` or `none`.
     #[arg(long, default_value = "platt", value_parser = parse_method, value_name = "METHOD")]

@@ -491,7 +491,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             for n in &c.notes {
                 eprintln!("note: {n}");
             }
-            eprintln!("{}", calibration_lines(c, m.threshold));
+            eprintln!(
+                "{} ({:.1}s)",
+                calibration_lines(c, m.threshold),
+                timings.calibrate_s
+            );
         }
         if let Some(c) = &m.coordination {
             eprintln!(

@@ -111,7 +111,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         class_weight: args.class_weight.clone(),
     };
     grid.check()?;
-    let target_fpr = args.trust.target_fpr.0.unwrap_or(0.05);
+    let target_fpr = args
+        .trust
+        .target_fpr
+        .0
+        .unwrap_or(crate::heldout::DEFAULT_TARGET_FPR);
     let base = TrainConfig {
         tokenizer: TokenizerConfig {
             language: args.language,
