@@ -60,28 +60,6 @@ impl From<f64> for ScoreOptions {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::is_content_term;
-
-    #[test]
-    fn placeholders_alone_are_not_content() {
-        for t in ["<url>", "@user", "<num>", "<year> <pct>", "@user <url>"] {
-            assert!(!is_content_term(t), "{t}");
-        }
-        for t in [
-            "vote",
-            "<domain:bit.ly>",
-            "#maga",
-            "@user vote",
-            "🇺🇸",
-            "<url> now",
-        ] {
-            assert!(is_content_term(t), "{t}");
-        }
-    }
-}
-
 impl Model {
     /// Scores `texts` in parallel; `explain` is how many terms to report per post. For a
     /// model with coordination features use [`Model::score_batch_with`]: here they are zero.
@@ -286,5 +264,27 @@ impl Model {
             .map(named)
             .collect();
         (top, bottom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_content_term;
+
+    #[test]
+    fn placeholders_alone_are_not_content() {
+        for t in ["<url>", "@user", "<num>", "<year> <pct>", "@user <url>"] {
+            assert!(!is_content_term(t), "{t}");
+        }
+        for t in [
+            "vote",
+            "<domain:bit.ly>",
+            "#maga",
+            "@user vote",
+            "🇺🇸",
+            "<url> now",
+        ] {
+            assert!(is_content_term(t), "{t}");
+        }
     }
 }

@@ -166,6 +166,7 @@ pub struct TuneTimings {
 }
 
 /// Runs the grid over `opts`' folds (first repeat; `opts.train` holds the other settings).
+#[allow(clippy::too_many_arguments)]
 pub fn tune(
     data: &Labeled,
     info: &RowInfo,
