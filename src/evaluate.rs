@@ -712,17 +712,18 @@ pub fn heldout_checks(
     let calibration = match opts.calibration {
         heldout::Method::None => None,
         m => {
-            let after = heldout::cross_fit(m, decision, labels, fold_of_row, folds)?;
-            let a: Vec<f64> = scored.iter().map(|&i| after[i]).collect();
+            let quality = |at_prior: bool| -> Result<Option<heldout::ScoreQuality>> {
+                let p = heldout::cross_fit(m, decision, labels, fold_of_row, folds, at_prior)?;
+                let p: Vec<f64> = scored.iter().map(|&i| p[i]).collect();
+                Ok(heldout::ScoreQuality::of(&p, &l))
+            };
             let b: Vec<f64> = d.iter().map(|&z| logistic::sigmoid(z)).collect();
-            match (
-                heldout::ScoreQuality::of(&b, &l),
-                heldout::ScoreQuality::of(&a, &l),
-            ) {
+            match (heldout::ScoreQuality::of(&b, &l), quality(false)?) {
                 (Some(before), Some(after)) => Some(heldout::CalibrationCheck {
                     method: m,
                     before,
                     after,
+                    after_at_prior: quality(true)?,
                 }),
                 _ => None,
             }

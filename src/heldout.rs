@@ -264,6 +264,10 @@ pub struct CalibrationCheck {
     pub before: ScoreQuality,
     /// Calibrated, each fold's map fitted on the other folds' out-of-fold scores.
     pub after: ScoreQuality,
+    /// As `after`, restated (`--prior`) for each fold's own share of positives: what an
+    /// analyst who knows the share of trolls where the model is used would see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_at_prior: Option<ScoreQuality>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -286,25 +290,43 @@ impl ScoreQuality {
 
 /// Cross-fitted probabilities: the rows of fold f are calibrated by a map fitted on the
 /// out-of-fold decisions of the other folds, so that the map never saw the scores it is
-/// judged on. `fold[i]` is row i's fold (`usize::MAX`: not scored, left NaN).
+/// judged on. `fold[i]` is row i's fold (`usize::MAX`: not scored, left NaN). With
+/// `at_fold_prior`, each fold's probabilities are then restated for that fold's own share of
+/// positives.
 pub fn cross_fit(
     method: Method,
     decision: &[f64],
     labels: &[bool],
     fold: &[usize],
     folds: usize,
+    at_fold_prior: bool,
 ) -> Result<Vec<f64>> {
     let mut out = vec![f64::NAN; decision.len()];
+    let share = |rows: &mut dyn Iterator<Item = bool>| {
+        let (mut p, mut n) = (0.0, 0.0);
+        for v in rows {
+            p += f64::from(u8::from(v));
+            n += 1.0;
+        }
+        p / f64::max(n, 1.0)
+    };
     for f in 0..folds {
         let (d, l): (Vec<f64>, Vec<bool>) = (0..decision.len())
             .filter(|&i| fold[i] != f && fold[i] != usize::MAX)
             .map(|i| (decision[i], labels[i]))
             .unzip();
         let map = method.fit(&d, &l)?;
+        let fitted = share(&mut l.iter().copied());
+        let own = share(&mut (0..decision.len()).filter(|&i| fold[i] == f).map(|i| labels[i]));
         for i in (0..decision.len()).filter(|&i| fold[i] == f) {
-            out[i] = match &map {
+            let p = match &map {
                 Some(m) => m.probability(decision[i]),
                 None => crate::logistic::sigmoid(decision[i]),
+            };
+            out[i] = if at_fold_prior && own > 0.0 && own < 1.0 {
+                calibration::shift_prior(p, fitted, own)
+            } else {
+                p
             };
         }
     }

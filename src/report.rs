@@ -501,6 +501,13 @@ fn heldout_lines(h: &crate::evaluate::HeldOut) -> Vec<String> {
             num(c.before.log_loss, 4),
             num(c.after.log_loss, 4)
         ));
+        if let Some(a) = &c.after_at_prior {
+            lines.push(format!(
+                "  restated for each fold's own share of positives (--prior): Brier {}, log-loss {}",
+                num(a.brier, 4),
+                num(a.log_loss, 4)
+            ));
+        }
     }
     lines
 }
@@ -792,6 +799,18 @@ pub fn markdown(r: &EvalReport) -> String {
                         num(c.after.brier, 4),
                         num(c.after.log_loss, 4),
                     ],
+                    match &c.after_at_prior {
+                        Some(a) => vec![
+                            "calibrated, at each fold's share of positives".into(),
+                            num(a.brier, 4),
+                            num(a.log_loss, 4),
+                        ],
+                        None => vec![
+                            "calibrated, at each fold's share of positives".into(),
+                            "—".into(),
+                            "—".into(),
+                        ],
+                    },
                 ],
                 1,
             );
