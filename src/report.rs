@@ -873,6 +873,15 @@ fn html_heldout(r: &EvalReport) -> String {
             num(c.before.log_loss, 4),
             num(c.after.log_loss, 4)
         ));
+        if let Some(a) = &c.after_at_prior {
+            o.push_str(&format!(
+                "<p class=\"muted\">Probabilities depend on the share of trolls: restated for each \
+                 held-out fold's own share of positives (what <code>--prior</code> does when that \
+                 share is known), Brier {} and log-loss {}.</p>\n",
+                num(a.brier, 4),
+                num(a.log_loss, 4)
+            ));
+        }
     }
     o.push_str("</section>\n");
     o
