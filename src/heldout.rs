@@ -317,7 +317,11 @@ pub fn cross_fit(
             .unzip();
         let map = method.fit(&d, &l)?;
         let fitted = share(&mut l.iter().copied());
-        let own = share(&mut (0..decision.len()).filter(|&i| fold[i] == f).map(|i| labels[i]));
+        let own = share(
+            &mut (0..decision.len())
+                .filter(|&i| fold[i] == f)
+                .map(|i| labels[i]),
+        );
         for i in (0..decision.len()).filter(|&i| fold[i] == f) {
             let p = match &map {
                 Some(m) => m.probability(decision[i]),
