@@ -521,7 +521,10 @@ def parse_args(argv):
     ap.add_argument("--out", default=DEFAULT_OUT, help="output dir (default: %(default)s)")
     ap.add_argument("--limit", type=int, default=None, help="use only the first N rows of the data file")
     ap.add_argument("--trollwatch", default=DEFAULT_TW, help="trollwatch binary (default: %(default)s)")
-    ap.add_argument("--tw-train-args", default="", help="extra args for `trollwatch train` (one shell-quoted string)")
+    # scikit-learn's side is C = 4 without calibration: trollwatch is given the same objective
+    # (its own two-class defaults are C = 1, source-balanced weights and a calibration step).
+    ap.add_argument("--tw-train-args", default="--c 4 --class-weight balanced --calibration none --target-fpr none",
+                    help="args for `trollwatch train` (one shell-quoted string; default: %(default)s)")
     ap.add_argument("--resplit", action="store_true", help="rebuild the split even if a matching one exists")
     ap.add_argument("--retry-fasttext", action="store_true", help="retry installing fastText after an earlier failure")
     ap.add_argument("--_child", help=argparse.SUPPRESS)

@@ -343,7 +343,9 @@ def parse_args(argv):
     ap.add_argument("--out", default=DEFAULT_OUT, help="output dir (default: %(default)s)")
     ap.add_argument("--limit", type=int, default=None, help="use only the first N rows of the data file")
     ap.add_argument("--trollwatch", default=DEFAULT_TW, help="trollwatch binary (default: %(default)s)")
-    ap.add_argument("--tw-args", default="", help="extra args for `trollwatch evaluate` (one shell-quoted string)")
+    # The same objective as scikit-learn's side (C = 4, class-balanced weights).
+    ap.add_argument("--tw-args", default="--c 4 --class-weight balanced",
+                    help="args for `trollwatch evaluate` (one shell-quoted string; default: %(default)s)")
     ap.add_argument("--sklearn-solver", default="liblinear", choices=("liblinear", "lbfgs"),
                     help="LogisticRegression solver (lbfgs gets max_iter=1000) (default: %(default)s)")
     ap.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
