@@ -568,26 +568,13 @@ pub fn out_of_fold(
     progress: &Progress,
 ) -> Result<(Vec<f64>, Vec<usize>)> {
     let n = labels.len();
-    let codes: Vec<u32> = labels.iter().map(|&l| u32::from(l)).collect();
-    let (plans, _) = plan_folds(&codes, 2, info, opts, source)?;
-    let plans: Vec<FoldPlan> = plans.into_iter().filter(|p| p.0 == 0).collect();
+    let (plans, _) = first_repeat_plans(labels, info, opts, source)?;
     let bar = progress.bar(plans.len() as u64, "out-of-fold fits");
     let mut decision = vec![f64::NAN; n];
     let mut fold_of_row = vec![usize::MAX; n];
     for (_, fold, train, test) in &plans {
         bar.set_message(format!("fold {}/{}", fold + 1, opts.folds));
         let y: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
-        let pos = y.iter().filter(|&&l| l).count();
-        if pos == 0 || pos == y.len() {
-            return Err(Error::bad_input(
-                source,
-                format!(
-                    "out-of-fold fold {} trains on one class only: give more groups of each \
-                     class, or fewer folds",
-                    fold + 1
-                ),
-            ));
-        }
         let xf = x.select_rows(train);
         let weights =
             crate::train::row_weights(&y, &info.sources, Some(train), &opts.train.logistic)?;
@@ -614,6 +601,33 @@ pub fn out_of_fold(
     }
     bar.finish_and_clear();
     Ok((decision, fold_of_row))
+}
+
+/// The first repeat's folds of a two-class set, each checked to train on both classes, and
+/// the number of groups when grouped.
+pub fn first_repeat_plans(
+    labels: &[bool],
+    info: &RowInfo,
+    opts: &EvalOptions,
+    source: &str,
+) -> Result<(Vec<FoldPlan>, Option<u64>)> {
+    let codes: Vec<u32> = labels.iter().map(|&l| u32::from(l)).collect();
+    let (plans, n_groups) = plan_folds(&codes, 2, info, opts, source)?;
+    let plans: Vec<FoldPlan> = plans.into_iter().filter(|p| p.0 == 0).collect();
+    for (_, f, train, _) in &plans {
+        let pos = train.iter().filter(|&&i| labels[i]).count();
+        if pos == 0 || pos == train.len() {
+            return Err(Error::bad_input(
+                source,
+                format!(
+                    "fold {} trains on one class only: give more groups of each class, or \
+                     fewer folds",
+                    f + 1
+                ),
+            ));
+        }
+    }
+    Ok((plans, n_groups))
 }
 
 /// Splits the rows of a class with fewer than `k` groups into groups of one row each (an

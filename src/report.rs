@@ -2404,20 +2404,32 @@ mod svg {
 /// Writes report.json, report.md and report.html into `dir` (created if needed), each
 /// atomically, so an interrupted run never leaves half a report.
 pub fn write_all(r: &EvalReport, dir: &Path) -> Result<()> {
+    write_files(dir, "report", r, &markdown(r), &html(r))
+}
+
+/// Writes `STEM.json` (`value`, pretty), `STEM.md` and `STEM.html` into `dir` (created if
+/// needed), each atomically.
+pub fn write_files<T: serde::Serialize>(
+    dir: &Path,
+    stem: &str,
+    value: &T,
+    md: &str,
+    html: &str,
+) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::bad_input(
             dir.display().to_string(),
-            "is not a folder; --report takes a folder for report.json, report.md and report.html",
+            format!("is not a folder; --report takes a folder for {stem}.json, {stem}.md and {stem}.html"),
         ));
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
-    let json_path = dir.join("report.json");
-    let mut json = serde_json::to_vec_pretty(r)
+    let json_path = dir.join(format!("{stem}.json"));
+    let mut json = serde_json::to_vec_pretty(value)
         .map_err(|e| Error::io(json_path.display().to_string(), std::io::Error::other(e)))?;
     json.push(b'\n');
     crate::model::write_atomic(&json_path, &json)?;
-    crate::model::write_atomic(&dir.join("report.md"), markdown(r).as_bytes())?;
-    crate::model::write_atomic(&dir.join("report.html"), html(r).as_bytes())?;
+    crate::model::write_atomic(&dir.join(format!("{stem}.md")), md.as_bytes())?;
+    crate::model::write_atomic(&dir.join(format!("{stem}.html")), html.as_bytes())?;
     Ok(())
 }
 
@@ -2621,21 +2633,7 @@ pub fn tune_html(t: &crate::tune::TuneReport) -> String {
 
 /// Writes tune.json, tune.md and tune.html into `dir` (created if missing), atomically.
 pub fn write_tune(t: &crate::tune::TuneReport, dir: &Path) -> Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::bad_input(
-            dir.display().to_string(),
-            "is not a folder; --report takes a folder for tune.json, tune.md and tune.html",
-        ));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
-    let json_path = dir.join("tune.json");
-    let mut json = serde_json::to_vec_pretty(t)
-        .map_err(|e| Error::io(json_path.display().to_string(), std::io::Error::other(e)))?;
-    json.push(b'\n');
-    crate::model::write_atomic(&json_path, &json)?;
-    crate::model::write_atomic(&dir.join("tune.md"), tune_markdown(t).as_bytes())?;
-    crate::model::write_atomic(&dir.join("tune.html"), tune_html(t).as_bytes())?;
-    Ok(())
+    write_files(dir, "tune", t, &tune_markdown(t), &tune_html(t))
 }
 
 // ---------------------------------------------------------------------------------------------

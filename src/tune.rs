@@ -189,22 +189,7 @@ pub fn tune(
     let started = std::time::Instant::now();
     let n = data.len();
     let labels = &data.labels;
-    let codes: Vec<u32> = labels.iter().map(|&l| u32::from(l)).collect();
-    let (plans, n_groups) = evaluate::plan_folds(&codes, 2, info, opts, source)?;
-    let plans: Vec<evaluate::FoldPlan> = plans.into_iter().filter(|p| p.0 == 0).collect();
-    for (_, f, train, _) in &plans {
-        let pos = train.iter().filter(|&&i| labels[i]).count();
-        if pos == 0 || pos == train.len() {
-            return Err(Error::bad_input(
-                source,
-                format!(
-                    "fold {} trains on one class only: give more groups of each class, or \
-                     fewer folds",
-                    f + 1
-                ),
-            ));
-        }
-    }
+    let (plans, n_groups) = evaluate::first_repeat_plans(labels, info, opts, source)?;
     let mut settings: Vec<Setting> = Vec::with_capacity(grid.len());
     for &ngrams in &grid.ngrams {
         for &max_features in &grid.max_features {

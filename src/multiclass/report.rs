@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::evaluate::MultiEvalReport;
 use super::metrics::MultiMetrics;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::report::{esc, STYLE};
 
 fn f4(v: f64) -> String {
@@ -483,19 +483,5 @@ pub fn html(r: &MultiEvalReport) -> String {
 
 /// Writes report.json, report.md and report.html into `dir` (created if missing), atomically.
 pub fn write_all(r: &MultiEvalReport, dir: &Path) -> Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(Error::bad_input(
-            dir.display().to_string(),
-            "is not a folder; --report takes a folder for report.json, report.md and report.html",
-        ));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
-    let json_path = dir.join("report.json");
-    let mut json = serde_json::to_vec_pretty(r)
-        .map_err(|e| Error::io(json_path.display().to_string(), std::io::Error::other(e)))?;
-    json.push(b'\n');
-    crate::model::write_atomic(&json_path, &json)?;
-    crate::model::write_atomic(&dir.join("report.md"), markdown(r).as_bytes())?;
-    crate::model::write_atomic(&dir.join("report.html"), html(r).as_bytes())?;
-    Ok(())
+    crate::report::write_files(dir, "report", r, &markdown(r), &html(r))
 }
