@@ -306,3 +306,73 @@ fn gzip_tsv_and_custom_columns() {
     let label = out.lines().nth(1).unwrap().rsplit(',').next().unwrap();
     assert!(label == "troll" || label == "human", "{out}");
 }
+
+#[test]
+fn every_command_ends_quietly_on_a_closed_pipe_and_with_a_message_on_a_full_disk() {
+    let w = Workdir::new();
+    let data = w.demo_csv("d.csv", 3000, 31);
+    let d = data.to_str().unwrap();
+    w.ok(&["train", d, "--out", "m.model", "-q"]);
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["inspect", "m.model"],
+        vec!["inspect", "m.model", "--json"],
+        vec![
+            "score", "-m", "m.model", "--input", d, "--format", "jsonl", "-q",
+        ],
+        vec![
+            "score", "-m", "m.model", "--input", d, "--format", "csv", "-q",
+        ],
+        vec!["evaluate", d, "--folds", "2", "-q"],
+        vec!["coordination", d],
+        vec![
+            "tune",
+            d,
+            "--c",
+            "1",
+            "--class-weight",
+            "balanced",
+            "--folds",
+            "2",
+            "-q",
+        ],
+    ];
+    for args in &commands {
+        // The reading end closed before the command writes.
+        let mut child = w
+            .cmd("trollwatch")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?} on a closed pipe:\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}:\n{stderr}");
+        if std::path::Path::new("/dev/full").exists() {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap();
+            let out = w
+                .cmd("trollwatch")
+                .args(args)
+                .stdout(full)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{args:?} to a full disk:\n{stderr}"
+            );
+            assert!(stderr.contains("No space left"), "{args:?}:\n{stderr}");
+            assert!(!stderr.contains("panicked"), "{args:?}:\n{stderr}");
+        }
+    }
+}

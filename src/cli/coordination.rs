@@ -76,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     drop(objects);
     spinner.finish_and_clear();
     let found_s = started.elapsed().as_secs_f64() - read_s;
-    print!("{}", output::summary(&posts, &ix, &graph, &params));
+    super::print_out(&output::summary(&posts, &ix, &graph, &params))?;
     let written = Instant::now();
     if let Some(dir) = &args.out {
         output::write_all(dir, &posts, &ix, &graph, &params)?;

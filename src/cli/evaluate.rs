@@ -413,7 +413,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return super::multiclass::run_evaluate(&args, &data, &info, &opts, &progress);
     }
     let (report, oof, timings) = evaluate::evaluate(&data, &info, &opts, &input, &progress)?;
-    print!("{}", crate::report::terminal_table(&report));
+    super::print_out(&crate::report::terminal_table(&report))?;
     if !args.quiet {
         // Times go to the terminal only: the report files stay byte-identical between runs.
         let fits = &timings.fold_seconds;

@@ -34,7 +34,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "strongest_positive": pos,
             "strongest_negative": neg,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        super::print_out(&(serde_json::to_string_pretty(&v)? + "\n"))?;
         return Ok(());
     }
     let mut o = String::new();
@@ -193,7 +193,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for (t, w) in &neg {
         writeln!(o, "    {w:+8.3}  {t}")?;
     }
-    print!("{o}");
+    super::print_out(&o)?;
     Ok(())
 }
 
@@ -216,7 +216,7 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
             "meta": m,
             "strongest_per_class": per,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        super::print_out(&(serde_json::to_string_pretty(&v)? + "\n"))?;
         return Ok(());
     }
     let mut o = String::new();
@@ -308,6 +308,6 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
             writeln!(o, "    {w:+8.3}  {term}")?;
         }
     }
-    print!("{o}");
+    super::print_out(&o)?;
     Ok(())
 }

@@ -267,23 +267,43 @@ fn parse_format(s: &str) -> Result<InputFormat, String> {
     InputFormat::parse(s).ok_or_else(|| format!("{s:?} is not one of csv, tsv, jsonl, text"))
 }
 
+/// Writes `text` to stdout and flushes it: a closed pipe or a full disk is an error to
+/// return (`finish` turns a closed pipe into a quiet exit 0), never the panic of `print!`.
+pub fn print_out(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| std::io::Error::new(e.kind(), format!("writing to standard output: {e}")))
+}
+
+/// Whether an error chain ends in a closed output pipe, whichever library wrapped it.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        if let Some(e) = cause.downcast_ref::<crate::error::Error>() {
+            return e.is_broken_pipe();
+        }
+        if let Some(e) = cause.downcast_ref::<std::io::Error>() {
+            return e.kind() == std::io::ErrorKind::BrokenPipe;
+        }
+        if let Some(e) = cause.downcast_ref::<serde_json::Error>() {
+            return e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe);
+        }
+        if let Some(e) = cause.downcast_ref::<csv::Error>() {
+            return matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
+        }
+        false
+    })
+}
+
 /// Runs a command and turns its outcome into an exit status: 0 on success and on a closed
 /// output pipe, 2 for bad input or options, 1 for anything else; errors go to stderr.
 pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     let Err(err) = result else {
         return ExitCode::SUCCESS;
     };
-    for cause in err.chain() {
-        if let Some(e) = cause.downcast_ref::<crate::error::Error>() {
-            if e.is_broken_pipe() {
-                return ExitCode::SUCCESS;
-            }
-        }
-        if let Some(e) = cause.downcast_ref::<std::io::Error>() {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                return ExitCode::SUCCESS;
-            }
-        }
+    if is_broken_pipe(&err) {
+        return ExitCode::SUCCESS;
     }
     eprintln!("trollwatch: error: {err:#}");
     let code = err

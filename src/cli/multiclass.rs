@@ -53,7 +53,7 @@ pub fn run_evaluate(
         &args.inputs.join(" + "),
         progress,
     )?;
-    print!("{}", crate::multiclass::report::terminal_table(&report));
+    super::print_out(&crate::multiclass::report::terminal_table(&report))?;
     if !args.quiet {
         let fits = &timings.fold_seconds;
         let (lo, hi) = fits.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &t| {

@@ -207,7 +207,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &input,
         &progress,
     )?;
-    print!("{}", crate::report::tune_terminal(&report));
+    super::print_out(&crate::report::tune_terminal(&report))?;
     if !args.quiet {
         eprintln!(
             "searched {} settings with {} fits in {:.1}s",
