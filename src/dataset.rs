@@ -340,7 +340,11 @@ pub struct PostReader {
 /// a row that runs on past `row_limit` bytes stops the reader with [`RowTooLong`].
 #[derive(Default)]
 struct LineIndex {
-    newlines: std::collections::VecDeque<u64>,
+    /// Line ends not yet passed: the offset of each line's last byte (the `\n` of a CRLF), and
+    /// whether it is a CRLF.
+    newlines: std::collections::VecDeque<(u64, bool)>,
+    /// Offset where the line after the last passed line end begins.
+    line_start: u64,
     read: u64,
     passed: u64,
     /// Offset of a `\r` that ended the last chunk: a line end unless a `\n` follows.
@@ -353,31 +357,63 @@ struct LineIndex {
 impl LineIndex {
     /// 1-based line of the byte at `offset`; offsets must not decrease between calls.
     fn line_at(&mut self, offset: u64) -> u64 {
-        while let Some(&nl) = self.newlines.front() {
+        while let Some(&(nl, _)) = self.newlines.front() {
             if nl > offset {
                 break;
             }
             self.newlines.pop_front();
             self.passed += 1;
+            self.line_start = nl + 1;
+        }
+        self.passed + 1
+    }
+
+    /// The line a row starting at `offset` begins on: blank lines before it (which the csv
+    /// reader passes over inside the row's span) are not the row's line.
+    fn row_line_at(&mut self, offset: u64) -> u64 {
+        let line = self.line_at(offset);
+        // After a CRLF the csv reader may start the next row at the LF, the last byte of the
+        // line end just passed.
+        if offset != self.line_start && offset + 1 != self.line_start {
+            return line;
+        }
+        while let Some(&(nl, crlf)) = self.newlines.front() {
+            let blank = if crlf {
+                nl == self.line_start + 1
+            } else {
+                nl == self.line_start
+            };
+            if !blank {
+                break;
+            }
+            self.newlines.pop_front();
+            self.passed += 1;
+            self.line_start = nl + 1;
         }
         self.passed + 1
     }
 
     fn scan(&mut self, chunk: &[u8]) {
         let base = self.read;
+        // A CR that ended the last chunk: a CRLF if this chunk starts with LF.
+        let mut crlf_at = None;
         if let Some(cr) = self.pending_cr.take() {
-            if chunk.first() != Some(&b'\n') {
-                self.newlines.push_back(cr);
+            if chunk.first() == Some(&b'\n') {
+                crlf_at = Some(base);
+            } else {
+                self.newlines.push_back((cr, false));
             }
         }
         for k in memchr::memchr2_iter(b'\n', b'\r', chunk) {
+            let at = base + k as u64;
             if chunk[k] == b'\n' {
-                self.newlines.push_back(base + k as u64);
+                let crlf = crlf_at == Some(at) || (k > 0 && chunk[k - 1] == b'\r');
+                self.newlines.push_back((at, crlf));
             } else {
                 match chunk.get(k + 1) {
                     Some(b'\n') => {}
-                    Some(_) => self.newlines.push_back(base + k as u64),
-                    None => self.pending_cr = Some(base + k as u64),
+                    Some(_) => self.newlines.push_back((at, false)),
+                    None => self.pending_cr = Some(at),
                 }
             }
         }
@@ -678,7 +714,7 @@ impl PostReader {
                 let offset = record.position().map_or(0, |p| p.byte());
                 let line = lines.lock().map_or(0, |mut l| {
                     l.row_start = reader.position().byte();
-                    l.line_at(offset)
+                    l.row_line_at(offset)
                 });
                 if record.len() != *n_fields {
                     if record.len() == 1 && record[0].is_empty() {
@@ -804,7 +840,8 @@ impl PostReader {
                 };
                 if !*jsonl {
                     if s.trim().is_empty() {
-                        return Ok(Some(Err((line, "empty text", "empty line".into()))));
+                        // A blank line between posts is no post (ids stay line numbers).
+                        continue;
                     }
                     if let Err(e) = check_text(s, "text", line, false) {
                         return Ok(Some(Err(e)));
@@ -929,8 +966,9 @@ fn read_line(
         if *after_cr {
             *after_cr = false;
             if chunk[0] == b'\n' {
+                // The rest of the previous line's CRLF: not a line of its own, so it does not
+                // count as read (a file ending in CRLF has no empty last line).
                 reader.consume(1);
-                consumed += 1;
                 continue;
             }
         }
@@ -1787,11 +1825,58 @@ mod tests {
         for chunk in [&b"a\r"[..], b"\nb\r", b"c\n", b"d\r", b""] {
             idx.scan(chunk);
         }
-        let ends: Vec<u64> = idx.newlines.iter().copied().collect();
+        let ends: Vec<u64> = idx.newlines.iter().map(|e| e.0).collect();
         assert_eq!(ends, [2, 4, 6, 8]);
         assert_eq!(idx.line_at(3), 2);
         assert_eq!(idx.line_at(5), 3);
         assert_eq!(idx.line_at(7), 4);
+    }
+
+    #[test]
+    fn rows_after_blank_lines_are_on_their_own_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in [
+            ("lf.csv", "id,text\n1,a b\n\n\n2,c d\n3,e f,g\n"),
+            (
+                "crlf.csv",
+                "id,text\r\n1,a b\r\n\r\n\r\n2,c d\r\n3,e f,g\r\n",
+            ),
+            ("cr.csv", "id,text\r1,a b\r\r\r2,c d\r3,e f,g\r"),
+        ] {
+            let path = write(&dir, name, body.as_bytes());
+            let opts = ReadOptions {
+                skip_bad_rows: true,
+                ..ReadOptions::default()
+            };
+            let (recs, skipped) = read_all(&path, opts).unwrap();
+            let lines: Vec<u64> = recs.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 5], "{name}");
+            assert_eq!(
+                skipped.by_reason["wrong number of fields"].first_line, 6,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_text_takes_crlf_as_a_line_end_and_passes_over_blank_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body, lines) in [
+            ("crlf.txt", "first post\r\nsecond post\r\n", vec![1, 2]),
+            ("blank.txt", "first post\n\n  \nfourth post\n", vec![1, 4]),
+            ("mixed.txt", "a\rb\r\n\r\nd", vec![1, 2, 4]),
+        ] {
+            let path = write(&dir, name, body.as_bytes());
+            let opts = ReadOptions {
+                format: Some(InputFormat::Text),
+                ..ReadOptions::default()
+            };
+            let (recs, skipped) = read_all(&path, opts).unwrap();
+            let got: Vec<u64> = recs.iter().map(|r| r.line).collect();
+            assert_eq!(got, lines, "{name}");
+            assert_eq!(skipped.total(), 0, "{name}");
+            assert!(recs.iter().all(|r| !r.text.contains('\r')), "{name}");
+        }
     }
 
     #[test]
