@@ -470,6 +470,7 @@ enum Kind {
         extra_idx: Vec<usize>,
         /// `opts.optional_cols`' positions in this file's header, where present.
         optional_idx: Vec<Option<usize>>,
+        delimiter: u8,
     },
     Lines {
         reader: Box<dyn BufRead + Send>,
@@ -632,6 +633,7 @@ impl PostReader {
             id_idx,
             extra_idx,
             optional_idx,
+            delimiter,
         })
     }
 
@@ -703,6 +705,7 @@ impl PostReader {
                 id_idx,
                 extra_idx,
                 optional_idx,
+                delimiter,
             } => {
                 let more = match reader.read_byte_record(record) {
                     Ok(more) => more,
@@ -740,6 +743,9 @@ impl PostReader {
                             }
                         ),
                     ))));
+                }
+                if let Some(problem) = runaway_quote(record, *n_fields, *delimiter) {
+                    return Ok(Some(Err((line, "unbalanced quote", problem))));
                 }
                 let field = |idx: usize, name: &str| -> std::result::Result<String, BadRow> {
                     let raw = &record[idx];
@@ -860,6 +866,35 @@ impl PostReader {
             },
         }
     }
+}
+
+/// A field that runs over several lines shaped like rows (as many delimiters as the header
+/// has, less one) is a quote that opened and did not close where it should have: the rows
+/// after it were swallowed into one field. Returns the message, or `None`.
+fn runaway_quote(record: &csv::ByteRecord, n_fields: usize, delimiter: u8) -> Option<String> {
+    if n_fields < 2 {
+        return None;
+    }
+    for (k, f) in record.iter().enumerate() {
+        let breaks = memchr::memchr_iter(b'\n', f).count();
+        if breaks < 2 {
+            continue;
+        }
+        let shaped = f
+            .split(|&b| b == b'\n')
+            .skip(1)
+            .filter(|l| memchr::memchr_iter(delimiter, l).count() + 1 >= n_fields)
+            .count();
+        if shaped >= 2 {
+            return Some(format!(
+                "field {} opens a quote that runs over {} lines, {shaped} of them shaped like \
+                 rows of this file: is a quote unbalanced? (the rows inside it would be lost)",
+                k + 1,
+                breaks + 1
+            ));
+        }
+    }
+    None
 }
 
 /// A field longer than the limit is a bad row.
@@ -1877,6 +1912,33 @@ mod tests {
             assert_eq!(skipped.total(), 0, "{name}");
             assert!(recs.iter().all(|r| !r.text.contains('\r')), "{name}");
         }
+    }
+
+    #[test]
+    fn a_quote_that_swallows_rows_is_an_error_at_its_line_or_a_counted_skip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut body = String::from("id,label,text\n");
+        for i in 1..=200 {
+            let open = if i == 21 { "\"broken " } else { "" };
+            body.push_str(&format!("{i},{},{open}post {i} about the vote\n", i % 2));
+        }
+        let path = write(&dir, "runaway.csv", body.as_bytes());
+        let err = read_all(&path, ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 22") && err.contains("quote"), "{err}");
+        let opts = ReadOptions {
+            skip_bad_rows: true,
+            ..ReadOptions::default()
+        };
+        let (recs, skipped) = read_all(&path, opts).unwrap();
+        assert_eq!(recs.len(), 20);
+        assert_eq!(skipped.by_reason["unbalanced quote"].first_line, 22);
+        // A post over three lines with a comma on each is no runaway quote.
+        let ok = "id,label,text\n1,0,\"one, two\nthree, four\nfive, six\"\n2,1,next\n";
+        let path = write(&dir, "multiline.csv", ok.as_bytes());
+        let (recs, _) = read_all(&path, ReadOptions::default()).unwrap();
+        assert_eq!(recs.len(), 2);
     }
 
     #[test]
