@@ -68,12 +68,21 @@ fn parse_any(s: &str) -> Option<i64> {
                 b'-' => -1,
                 _ => return None,
             };
-            let z = zone[1..].replace(':', "");
-            if z.len() != 4 || !z.bytes().all(|c| c.is_ascii_digit()) {
+            // `HH:MM` or `HHMM`; real offsets run from −12:00 to +14:00.
+            let z = &zone[1..];
+            let (h, m) = match z.len() {
+                5 if z.as_bytes()[2] == b':' => (&z[0..2], &z[3..5]),
+                4 => (&z[0..2], &z[2..4]),
+                _ => return None,
+            };
+            if !(h.bytes().chain(m.bytes()).all(|c| c.is_ascii_digit())) {
                 return None;
             }
-            let off = z[0..2].parse::<i64>().ok()? * 3600 + z[2..4].parse::<i64>().ok()? * 60;
-            Some(secs - sign * off)
+            let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
+            if h > 14 || m > 59 || (h == 14 && m > 0) {
+                return None;
+            }
+            Some(secs - sign * (h * 3600 + m * 60))
         }
     }
 }
@@ -166,5 +175,23 @@ mod tests {
         assert_eq!(parse("2015-02-29"), None);
         assert_eq!(parse("253402300799"), Some(RANGE.1));
         assert_eq!(format(RANGE.0), "0001-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn impossible_zone_offsets_are_refused() {
+        for bad in [
+            "2016-09-01T13:05:00+99:99",
+            "2016-09-01T13:05:00+00:60",
+            "2016-09-01T13:05:00+15:00",
+            "2016-09-01T13:05:00+0:530",
+            "2016-09-01T13:05:00+05:3",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+        let utc = parse("2016-09-01T13:05:00Z").unwrap();
+        assert_eq!(parse("2016-09-01T18:35:00+05:30"), Some(utc));
+        assert_eq!(parse("2016-09-01T18:35:00+0530"), Some(utc));
+        assert_eq!(parse("2016-09-01T01:05:00-12:00"), Some(utc));
+        assert_eq!(parse("2016-09-02T03:05:00+14:00"), Some(utc));
     }
 }
