@@ -162,3 +162,26 @@ fn vocabulary_limit_stops_training_with_a_clear_message() {
     );
     w.ok(&["train", "d.csv", "--out", "m.model", "-q"]);
 }
+
+#[test]
+fn outputs_are_checked_before_any_work_and_never_overwrite_the_input() {
+    let w = Workdir::new();
+    w.demo_csv("x.csv", 600, 41);
+    let before = std::fs::read(w.path("x.csv")).unwrap();
+    for args in [
+        vec!["train", "x.csv", "--out", "x.csv"],
+        vec!["train", "x.csv", "--out", "./x.csv"],
+        vec!["evaluate", "x.csv", "--oof", "x.csv"],
+        vec!["tune", "x.csv", "--out", "x.csv"],
+    ] {
+        w.fails(&args, 2, &["x.csv", "overwrite the data being read"]);
+    }
+    assert_eq!(std::fs::read(w.path("x.csv")).unwrap(), before);
+    for args in [
+        vec!["train", "x.csv", "--out", "nodir/m.model"],
+        vec!["evaluate", "x.csv", "--oof", "nodir/oof.csv"],
+        vec!["tune", "x.csv", "--out", "nodir/m.model"],
+    ] {
+        w.fails(&args, 2, &["nodir", "does not exist", "create it first"]);
+    }
+}

@@ -354,6 +354,12 @@ pub fn read_for_eval(
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(p) = &args.oof {
+        super::check_output(p, &args.inputs, "oof", false)?;
+    }
+    if let Some(p) = &args.report {
+        super::check_output(p, &args.inputs, "report", true)?;
+    }
     let (tokenizer, vectorizer) = args.features.configs();
     let time_col = match (args.split, &args.time_col) {
         (SplitKind::Time, None) => Some("timestamp".to_string()),

@@ -267,6 +267,64 @@ fn parse_format(s: &str) -> Result<InputFormat, String> {
     InputFormat::parse(s).ok_or_else(|| format!("{s:?} is not one of csv, tsv, jsonl, text"))
 }
 
+/// Checks an output path before any work is done: it is not one of the inputs (that would
+/// overwrite the data being read), it is not a folder, and its folder exists. `dir_output`:
+/// the path is a folder the command fills (`--report`), which may not exist yet but must not
+/// be a file. `flag` names the option in messages.
+pub fn check_output(
+    path: &std::path::Path,
+    inputs: &[String],
+    flag: &'static str,
+    dir_output: bool,
+) -> Result<(), crate::error::Error> {
+    use crate::error::Error;
+    let shown = path.display().to_string();
+    let same = |input: &str| -> bool {
+        if input == "-" {
+            return false;
+        }
+        match (std::fs::canonicalize(input), std::fs::canonicalize(path)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+    };
+    if dir_output && path.exists() && !path.is_dir() {
+        return Err(Error::param(
+            flag,
+            &shown,
+            "is not a folder; it takes a folder to write its files into",
+        ));
+    }
+    if let Some(input) = inputs.iter().find(|i| same(i)) {
+        return Err(Error::param(
+            flag,
+            &shown,
+            format!("is the input {input}: writing it would overwrite the data being read"),
+        ));
+    }
+    if dir_output {
+        return Ok(());
+    }
+    if path.is_dir() {
+        return Err(Error::param(flag, &shown, "is a folder; give a file path"));
+    }
+    let parent = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(Error::param(
+            flag,
+            &shown,
+            format!(
+                "its folder {} does not exist; create it first",
+                parent.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Writes `text` to stdout and flushes it: a closed pipe or a full disk is an error to
 /// return (`finish` turns a closed pipe into a quiet exit 0), never the panic of `print!`.
 pub fn print_out(text: &str) -> std::io::Result<()> {

@@ -276,6 +276,7 @@ pub fn parse_class_weight(s: &str) -> Result<ClassWeight, String> {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let (tokenizer, vectorizer) = args.features.configs();
+    super::check_output(&args.out, &args.inputs, "out", false)?;
     let threshold = args.threshold.unwrap_or(0.5);
     let mut config = TrainConfig {
         tokenizer,

@@ -104,6 +104,12 @@ fn parse_criterion(s: &str) -> Result<Criterion, String> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(p) = &args.out {
+        super::check_output(p, &args.inputs, "out", false)?;
+    }
+    if let Some(p) = &args.report {
+        super::check_output(p, &args.inputs, "report", true)?;
+    }
     let grid = Grid {
         c: args.c.clone(),
         ngrams: args.ngrams.clone(),
