@@ -630,6 +630,29 @@ pub fn first_repeat_plans(
     Ok((plans, n_groups))
 }
 
+/// [`split_thin_groups`] on `info.groups` (when grouped), with a note for each class it
+/// split: `class "1" has fewer than 3 groups by author: its rows are split by row`.
+pub fn split_thin_classes(
+    info: &mut RowInfo,
+    data: &Labeled,
+    k: usize,
+    group_by: &str,
+) -> Vec<String> {
+    let Some(g) = info.groups.as_mut() else {
+        return Vec::new();
+    };
+    split_thin_groups(g, &data.labels, k)
+        .iter()
+        .zip(&data.label_names)
+        .filter(|(thin, _)| **thin)
+        .map(|(_, name)| {
+            format!(
+                "class {name:?} has fewer than {k} groups by {group_by}: its rows are split by row"
+            )
+        })
+        .collect()
+}
+
 /// Splits the rows of a class with fewer than `k` groups into groups of one row each (an
 /// empty group value), so that grouped folds can still hold that class in every fold.
 /// Returns, per class [negative, positive], whether that happened.

@@ -185,20 +185,12 @@ pub fn train_calibrated(
     let t0 = std::time::Instant::now();
     let corpus = crate::evaluate::tokenize_all(&data.texts, config, source, progress)?;
     data.texts = Vec::new();
-    let mut notes = Vec::new();
-    if let Some(g) = info.groups.as_mut() {
-        let thinned = crate::evaluate::split_thin_groups(g, &data.labels, cal.folds);
-        for (class, name) in thinned.iter().zip(&data.label_names) {
-            if *class {
-                notes.push(format!(
-                    "class {name:?} has fewer than {} groups by {}: its out-of-fold folds are \
-                     split by row",
-                    cal.folds,
-                    cal.group_by.as_deref().unwrap_or("")
-                ));
-            }
-        }
-    }
+    let notes = crate::evaluate::split_thin_classes(
+        &mut info,
+        &data,
+        cal.folds,
+        cal.group_by.as_deref().unwrap_or(""),
+    );
     let labels = data.labels.clone();
     let dense = info.dense.take();
     let sources = info.sources.clone();

@@ -189,19 +189,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
         .into());
     }
-    if let Some(g) = info.groups.as_mut() {
-        for (thin, name) in crate::evaluate::split_thin_groups(g, &data.labels, args.folds)
-            .iter()
-            .zip(&data.label_names)
-        {
-            if *thin {
-                eprintln!(
-                    "note: class {name:?} has fewer than {} groups by {}: its rows are split \
-                     by row",
-                    args.folds, args.group_by
-                );
-            }
-        }
+    for note in crate::evaluate::split_thin_classes(&mut info, &data, args.folds, &args.group_by) {
+        eprintln!("note: {note}");
     }
     let (report, timings) = crate::tune::tune(
         &data,
