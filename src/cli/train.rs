@@ -492,11 +492,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             for n in &c.notes {
                 eprintln!("note: {n}");
             }
-            eprintln!(
-                "{} ({:.1}s)",
-                calibration_lines(c, m.threshold),
-                timings.calibrate_s
-            );
+            let lines = calibration_lines(c, m.threshold);
+            let (first, rest) = lines.split_once('\n').unwrap_or((&lines, ""));
+            eprintln!("{first}, {:.1}s\n{rest}", timings.calibrate_s);
         }
         if let Some(c) = &m.coordination {
             eprintln!(
