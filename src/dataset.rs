@@ -49,7 +49,7 @@ impl InputFormat {
         match ext {
             "csv" => Some(InputFormat::Csv),
             "tsv" | "tab" => Some(InputFormat::Tsv),
-            "jsonl" | "ndjson" => Some(InputFormat::Jsonl),
+            "jsonl" | "ndjson" | "json" => Some(InputFormat::Jsonl),
             "txt" => Some(InputFormat::Text),
             _ => None,
         }
@@ -524,6 +524,19 @@ impl PostReader {
                 }
             }
         };
+        if format != InputFormat::Text {
+            let head = opened
+                .reader
+                .fill_buf()
+                .map_err(|e| gzip_error(path, opened.gzip, e))?;
+            if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+                return Err(Error::bad_input(
+                    path,
+                    "is a JSON array; trollwatch reads JSON lines, one object per line \
+                     (pandas: to_json(orient=\"records\", lines=True); jq -c '.[]')",
+                ));
+            }
+        }
         let kind = match format {
             InputFormat::Csv | InputFormat::Tsv => {
                 let delimiter = opts.delimiter.unwrap_or(if format == InputFormat::Tsv {
@@ -920,6 +933,20 @@ fn check_field(
 
 /// The index of header column `col` in `names`: an error naming the columns found (with a hint
 /// when the delimiter looks wrong) if there is none, or the positions if there are several.
+/// The header's columns for a message: at most 20 names of at most 60 characters each, so that a
+/// file that is no CSV (one huge "column") is not echoed whole.
+fn columns_found(names: &[String]) -> String {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(20)
+        .map(|n| crate::error::shown(n).trim_matches('"').to_string())
+        .collect();
+    if names.len() > 20 {
+        shown.push(format!("and {} more", names.len() - 20));
+    }
+    shown.join(", ")
+}
+
 pub fn find_column(path: &str, names: &[String], col: &str, delimiter: u8) -> Result<usize> {
     let hits: Vec<usize> = (0..names.len()).filter(|&i| names[i] == col).collect();
     match hits.len() {
@@ -928,7 +955,7 @@ pub fn find_column(path: &str, names: &[String], col: &str, delimiter: u8) -> Re
             path,
             format!(
                 "no column named {col:?}; columns found: {}{}",
-                names.join(", "),
+                columns_found(names),
                 if delimiter == b',' && names.len() == 1 && names[0].contains('\t') {
                     " (the header has tabs: is this TSV? pass --delimiter tab)"
                 } else if delimiter == b',' && names.len() == 1 && names[0].contains(';') {
@@ -1939,6 +1966,32 @@ mod tests {
         let path = write(&dir, "multiline.csv", ok.as_bytes());
         let (recs, _) = read_all(&path, ReadOptions::default()).unwrap();
         assert_eq!(recs.len(), 2);
+    }
+
+    #[test]
+    fn a_json_array_is_refused_in_one_short_line_and_no_header_is_echoed_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<String> = (0..300)
+            .map(|i| format!("{{\"id\": {i}, \"text\": \"post number {i} about the vote\"}}"))
+            .collect();
+        let array = format!("[{}]", rows.join(", "));
+        for name in ["a.json", "a.jsonl", "a.csv", "a"] {
+            let path = write(&dir, name, array.as_bytes());
+            let err = read_all(&path, ReadOptions::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("JSON array") && err.contains("lines=True"),
+                "{name}: {err}"
+            );
+            assert!(err.len() < 300, "{name}: {} bytes: {err}", err.len());
+        }
+        let wide: Vec<String> = (0..500).map(|i| format!("column{i}")).collect();
+        let path = write(&dir, "wide.csv", format!("{}\n", wide.join(",")).as_bytes());
+        let err = read_all(&path, ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("and 480 more") && err.len() < 600, "{err}");
     }
 
     #[test]
