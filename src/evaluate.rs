@@ -500,6 +500,20 @@ pub fn tokenize_all(
     .map_err(|e| e.for_input(source, ""))
 }
 
+/// Fits the classifier on `x`, whose rows are the rows `train` of the data set (in that
+/// order), with source-balanced weights when `params` asks for them.
+pub fn fit_rows(
+    x: &crate::sparse::Csr,
+    labels: &[bool],
+    train: &[usize],
+    info: &RowInfo,
+    params: &crate::logistic::LogisticParams,
+) -> Result<(logistic::LinearModel, logistic::FitReport)> {
+    let y: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
+    let weights = crate::train::row_weights(&y, &info.sources, Some(train), params)?;
+    logistic::fit_weighted(x, &y, weights.as_deref(), params, &Progress::hidden())
+}
+
 /// One fold's fit and its test rows' decision values (log-odds).
 pub struct FoldFit {
     pub decision: Vec<f64>,
@@ -527,15 +541,7 @@ pub fn fit_fold(
     if let Some(d) = &info.dense {
         d.append_to(&mut x, train);
     }
-    let y: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
-    let weights = crate::train::row_weights(&y, &info.sources, Some(train), &config.logistic)?;
-    let (linear, fit) = logistic::fit_weighted(
-        &x,
-        &y,
-        weights.as_deref(),
-        &config.logistic,
-        &Progress::hidden(),
-    )?;
+    let (linear, fit) = fit_rows(&x, labels, train, info, &config.logistic)?;
     drop(x);
     let mut xt = corpus.matrix(test, &map, &vectorizer);
     if let Some(d) = &info.dense {
@@ -574,17 +580,8 @@ pub fn out_of_fold(
     let mut fold_of_row = vec![usize::MAX; n];
     for (_, fold, train, test) in &plans {
         bar.set_message(format!("fold {}/{}", fold + 1, opts.folds));
-        let y: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
         let xf = x.select_rows(train);
-        let weights =
-            crate::train::row_weights(&y, &info.sources, Some(train), &opts.train.logistic)?;
-        let (linear, _) = logistic::fit_weighted(
-            &xf,
-            &y,
-            weights.as_deref(),
-            &opts.train.logistic,
-            &Progress::hidden(),
-        )?;
+        let (linear, _) = fit_rows(&xf, labels, train, info, &opts.train.logistic)?;
         drop(xf);
         let z: Vec<f64> = test
             .par_iter()

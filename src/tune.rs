@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Labeled;
 use crate::error::{Error, Result};
 use crate::evaluate::{self, EvalOptions, RowInfo};
-use crate::logistic::{self, ClassWeight};
+use crate::logistic::ClassWeight;
 use crate::progress::Progress;
 use crate::train::TrainConfig;
 
@@ -222,7 +222,6 @@ pub fn tune(
         cfg.vectorizer.ngram_max = ngrams.1;
         let corpus = evaluate::tokenize_all(&data.texts, &cfg, source, &Progress::hidden())?;
         for (_, fold, train, test) in &plans {
-            let y: Vec<bool> = train.iter().map(|&i| labels[i]).collect();
             for &cap in &grid.max_features {
                 cfg.vectorizer.max_features = cap;
                 let (vectorizer, mut x, _, map) = corpus
@@ -241,15 +240,7 @@ pub fn tune(
                     }
                     bar.set_message(format!("fold {} · {}", fold + 1, s.describe()));
                     let params = s.apply(&cfg).logistic;
-                    let weights =
-                        crate::train::row_weights(&y, &info.sources, Some(train), &params)?;
-                    let (linear, fit) = logistic::fit_weighted(
-                        &x,
-                        &y,
-                        weights.as_deref(),
-                        &params,
-                        &Progress::hidden(),
-                    )?;
+                    let (linear, fit) = evaluate::fit_rows(&x, labels, train, info, &params)?;
                     iterations[k] += fit.iterations;
                     converged[k] &= fit.converged;
                     for (r, &row) in test.iter().enumerate() {
