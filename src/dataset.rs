@@ -217,6 +217,8 @@ pub struct Record {
     pub id: String,
     pub text: String,
     pub fields: Vec<String>,
+    /// The id came from the data (else it is the row or line number).
+    pub id_given: bool,
 }
 
 /// How many rows were skipped, by reason, with the first line of each reason.
@@ -242,6 +244,22 @@ impl SkipReport {
 
     pub fn total(&self) -> u64 {
         self.by_reason.values().map(|c| c.rows).sum()
+    }
+
+    /// As warnings: one message a reason, `data.csv: a byte-order mark inside the file ...: 2
+    /// rows (first at line 40)`.
+    pub fn warning_lines(&self, path: &str) -> Vec<String> {
+        self.by_reason
+            .iter()
+            .map(|(reason, c)| {
+                format!(
+                    "{path}: {reason}: {} row{} (first at line {})",
+                    c.rows,
+                    if c.rows == 1 { "" } else { "s" },
+                    c.first_line
+                )
+            })
+            .collect()
     }
 
     /// One line for the terminal, e.g. `skipped 3 rows: 2 empty text (first at line 7), ...`.
@@ -329,6 +347,9 @@ pub struct PostReader {
     opts: ReadOptions,
     kind: Kind,
     pub skipped: SkipReport,
+    /// Questionable rows that were read (a byte-order mark inside the file, say), by reason
+    /// with their first line: printed as warnings, never silently passed over.
+    pub warnings: SkipReport,
     pub checksum: Checksum,
     rows: u64,
     gzip: bool,
@@ -459,6 +480,7 @@ impl<R: Read> Read for LineCounting<R> {
     }
 }
 
+#[allow(clippy::large_enum_variant)] // one per reader, never moved in a loop
 enum Kind {
     Delimited {
         reader: csv::Reader<LineCounting<Box<dyn BufRead + Send>>>,
@@ -471,6 +493,8 @@ enum Kind {
         /// `opts.optional_cols`' positions in this file's header, where present.
         optional_idx: Vec<Option<usize>>,
         delimiter: u8,
+        /// The header's column names (trimmed), to recognize a header repeated in the data.
+        header: Vec<String>,
     },
     Lines {
         reader: Box<dyn BufRead + Send>,
@@ -571,6 +595,7 @@ impl PostReader {
             opts,
             kind,
             skipped: SkipReport::default(),
+            warnings: SkipReport::default(),
             checksum: opened.checksum,
             rows: 0,
             gzip: opened.gzip,
@@ -647,6 +672,7 @@ impl PostReader {
             extra_idx,
             optional_idx,
             delimiter,
+            header: names,
         })
     }
 
@@ -708,6 +734,7 @@ impl PostReader {
         let path = &self.path;
         let opts = &self.opts;
         let gzip = self.gzip;
+        let warnings = &mut self.warnings;
         match &mut self.kind {
             Kind::Delimited {
                 reader,
@@ -719,6 +746,7 @@ impl PostReader {
                 extra_idx,
                 optional_idx,
                 delimiter,
+                header,
             } => {
                 let more = match reader.read_byte_record(record) {
                     Ok(more) => more,
@@ -732,6 +760,41 @@ impl PostReader {
                     l.row_start = reader.position().byte();
                     l.row_line_at(offset)
                 });
+                match repeated_header(record, header) {
+                    Some(HeaderRow::Same) => {
+                        return Ok(Some(Err((
+                            line,
+                            "repeated header",
+                            "this row repeats the header (were files joined with `cat`?); it is \
+                             no post: remove it"
+                                .into(),
+                        ))))
+                    }
+                    Some(HeaderRow::Other) => {
+                        return Err(Error::BadRow {
+                            path: path.clone(),
+                            line,
+                            problem: "this row is a header whose columns differ from the first \
+                                      line's (were files with other columns joined with `cat`?); \
+                                      the rows after it would be read under the wrong columns"
+                                .into(),
+                            hint: "; give each file on its own (train, evaluate and tune take \
+                                   several files)"
+                                .into(),
+                        })
+                    }
+                    None => {}
+                }
+                if record.get(0).is_some_and(|f| f.starts_with(BOM)) {
+                    // A byte-order mark at the start of a row: files joined with `cat`.
+                    let mut stripped =
+                        csv::ByteRecord::with_capacity(record.as_slice().len(), record.len());
+                    for (k, f) in record.iter().enumerate() {
+                        stripped.push_field(if k == 0 { &f[BOM.len()..] } else { f });
+                    }
+                    *record = stripped;
+                    warnings.add("a byte-order mark inside the file (were files joined with `cat`?), removed", line);
+                }
                 if record.len() != *n_fields {
                     if record.len() == 1 && record[0].is_empty() {
                         // A blank line between rows carries nothing; csv already skips most.
@@ -809,6 +872,7 @@ impl PostReader {
                     id,
                     text,
                     fields,
+                    id_given: id_idx.is_some(),
                 })))
             }
             Kind::Lines {
@@ -848,7 +912,7 @@ impl PostReader {
                         },
                     ))));
                 }
-                let Ok(s) = std::str::from_utf8(buf) else {
+                let Ok(mut s) = std::str::from_utf8(buf) else {
                     return Ok(Some(Err((
                         line,
                         "invalid UTF-8",
@@ -857,6 +921,11 @@ impl PostReader {
                             .into(),
                     ))));
                 };
+                if let Some(rest) = s.strip_prefix('\u{feff}') {
+                    // A byte-order mark at the start of a line: files joined with `cat`.
+                    warnings.add("a byte-order mark inside the file (were files joined with `cat`?), removed", line);
+                    s = rest;
+                }
                 if !*jsonl {
                     if s.trim().is_empty() {
                         // A blank line between posts is no post (ids stay line numbers).
@@ -870,6 +939,7 @@ impl PostReader {
                         id: line.to_string(),
                         text: s.to_string(),
                         fields: Vec::new(),
+                        id_given: false,
                     })));
                 }
                 if s.trim().is_empty() {
@@ -879,6 +949,55 @@ impl PostReader {
             },
         }
     }
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = &[0xef, 0xbb, 0xbf];
+
+/// A data row that is a header: the same as the file's (files joined with `cat`), or one whose
+/// names are all column names but in another order or number (files with other columns).
+#[derive(Debug, PartialEq)]
+enum HeaderRow {
+    Same,
+    Other,
+}
+
+/// Whether `record` is a header row: every field (trimmed; a byte-order mark and the quotes it
+/// kept from being read as quotes taken off the first) is a name of `header`. Files with one
+/// column are never checked: a post may well read `text`.
+fn repeated_header(record: &csv::ByteRecord, header: &[String]) -> Option<HeaderRow> {
+    if header.len() < 2 || record.len() < 2 {
+        return None;
+    }
+    let name = |k: usize| -> &[u8] {
+        let f = record[k].trim_ascii();
+        if k > 0 {
+            return f;
+        }
+        match f.strip_prefix(BOM) {
+            Some(rest) => {
+                let rest = rest.trim_ascii();
+                rest.strip_prefix(b"\"")
+                    .and_then(|r| r.strip_suffix(b"\""))
+                    .unwrap_or(rest)
+            }
+            None => f,
+        }
+    };
+    let is_name = |f: &[u8]| !f.is_empty() && header.iter().any(|h| h.as_bytes() == f);
+    if !is_name(name(0)) || !(1..record.len()).all(|k| is_name(name(k))) {
+        return None;
+    }
+    let same = record.len() == header.len()
+        && header
+            .iter()
+            .enumerate()
+            .all(|(k, h)| name(k) == h.as_bytes());
+    Some(if same {
+        HeaderRow::Same
+    } else {
+        HeaderRow::Other
+    })
 }
 
 /// A field that runs over several lines shaped like rows (as many delimiters as the header
@@ -1055,35 +1174,100 @@ fn read_line(
     }
 }
 
-fn json_value_string(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+/// One JSON object of a JSONL line, its keys in order with their values as written: a number
+/// keeps its digits (an id beyond 2^53 or 2^64 is not rounded), and a key given twice is an
+/// error instead of the last one silently winning.
+struct JsonObject<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for JsonObject<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = JsonObject<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut pairs: Vec<(String, &'de serde_json::value::RawValue)> = Vec::new();
+                let mut seen: std::collections::HashSet<String> = Default::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = map.next_value()?;
+                    if !seen.insert(key.clone()) {
+                        return Err(serde::de::Error::custom(format!(
+                            "key {} appears twice in this object (which one is meant?)",
+                            crate::error::shown(&key)
+                        )));
+                    }
+                    pairs.push((key, value));
+                }
+                Ok(JsonObject(pairs))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// A JSON value as a field: a string's content, a number as written, `true` or `false`;
+/// `None` for null; `Err` (what it is) for an array or an object.
+fn json_field(
+    raw: &serde_json::value::RawValue,
+) -> std::result::Result<Option<String>, &'static str> {
+    let text = raw.get().trim();
+    match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(text)
+            .map(Some)
+            .map_err(|_| "an invalid string"),
+        Some(b'n') => Ok(None),
+        Some(b'[') => Err("an array"),
+        Some(b'{') => Err("an object"),
+        _ => Ok(Some(text.to_string())),
     }
 }
 
 fn json_record(s: &str, line: u64, opts: &ReadOptions) -> std::result::Result<Record, BadRow> {
-    let value: serde_json::Value = serde_json::from_str(s)
-        .map_err(|e| (line, "invalid JSON", format!("invalid JSON: {e}")))?;
-    let Some(obj) = value.as_object() else {
-        return Err((line, "invalid JSON", "expected a JSON object".into()));
-    };
+    let obj: JsonObject = serde_json::from_str(s).map_err(|e| {
+        let what = e.to_string();
+        if what.starts_with("invalid type") {
+            return (line, "invalid JSON", "expected a JSON object".into());
+        }
+        // serde_json's "at line 1 column N" is about the one line read: say the column only.
+        let what = match what.rfind(" at line ") {
+            Some(k) if e.line() > 0 => format!("{} (column {})", &what[..k], e.column()),
+            _ => what,
+        };
+        (line, "invalid JSON", format!("invalid JSON: {what}"))
+    })?;
+    if let Some((_, raw)) = obj.0.iter().find(|(k, _)| *k == opts.text_col) {
+        let t = raw.get().trim();
+        if t == "true" || t == "false" {
+            return Err((
+                line,
+                "invalid JSON",
+                format!(
+                    "field {:?} is {t}, not a post's text (a JSON string)",
+                    opts.text_col
+                ),
+            ));
+        }
+    }
     let get = |name: &str| -> std::result::Result<Option<String>, BadRow> {
-        match obj.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(v) => {
-                let s = json_value_string(v).ok_or_else(|| {
-                    (
-                        line,
-                        "invalid JSON",
-                        format!("field {name:?} is not a string or number"),
-                    )
-                })?;
+        let Some((_, raw)) = obj.0.iter().find(|(k, _)| k == name) else {
+            return Ok(None);
+        };
+        match json_field(raw) {
+            Ok(None) => Ok(None),
+            Ok(Some(s)) => {
                 check_field(s.len(), name, line, opts)?;
                 Ok(Some(s))
             }
+            Err(what) => Err((
+                line,
+                "invalid JSON",
+                format!("field {name:?} is not a string or number (it is {what})"),
+            )),
         }
     };
     let text = get(&opts.text_col)?.ok_or_else(|| {
@@ -1094,7 +1278,9 @@ fn json_record(s: &str, line: u64, opts: &ReadOptions) -> std::result::Result<Re
         )
     })?;
     check_text(&text, &opts.text_col, line, opts.allow_empty_text)?;
-    let id = match get(&opts.id_col)? {
+    let given = get(&opts.id_col)?;
+    let id_given = given.is_some();
+    let id = match given {
         Some(id) => id,
         None if opts.id_col_explicit => {
             return Err((
@@ -1114,6 +1300,7 @@ fn json_record(s: &str, line: u64, opts: &ReadOptions) -> std::result::Result<Re
         id,
         text,
         fields,
+        id_given,
     })
 }
 
@@ -1171,6 +1358,9 @@ pub struct Labeled {
     pub files: Vec<String>,
     /// Each row's file, an index into `files`.
     pub file_of_row: Vec<u32>,
+    /// What was read but is questionable (repeated ids or texts, texts under two labels, a
+    /// byte-order mark inside a file, ...), one message each, naming the file and lines.
+    pub warnings: Vec<String>,
 }
 
 /// The classes of a multi-class labeled set.
@@ -1395,6 +1585,11 @@ fn read_labeled_with(
     let mut first_lines: Vec<u64> = Vec::new();
     let mut codes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut extras = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    // Ids read from the data, with the first row of each, to find ids that repeat.
+    let mut seen_ids: std::collections::HashMap<String, usize> = Default::default();
+    let mut repeated_ids = 0usize;
+    let mut repeated_example: Option<(usize, usize)> = None;
     for file in 0..n_files {
         let mut reader = open(file, opts.clone())?;
         let path = reader.path().to_string();
@@ -1426,6 +1621,18 @@ fn read_labeled_with(
                     c
                 }
             };
+            if rec.id_given {
+                let row = ids.len();
+                match seen_ids.entry(rec.id.clone()) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        repeated_ids += 1;
+                        repeated_example.get_or_insert((*e.get(), row));
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(row);
+                    }
+                }
+            }
             raw_labels.push(code);
             lines.push(rec.line);
             file_of_row.push(file as u32);
@@ -1438,6 +1645,7 @@ fn read_labeled_with(
                 progress(texts.len() as u64);
             }
         }
+        warnings.extend(reader.warnings.warning_lines(path));
         digests.push(checksum_hex(&reader.checksum));
         for (reason, c) in &reader.skipped.by_reason {
             let e = skipped.by_reason.entry(reason.clone()).or_default();
@@ -1450,6 +1658,24 @@ fn read_labeled_with(
     // Messages about the whole set name every file.
     let path = files.join(" + ");
     let path = path.as_str();
+    if let Some((a, b)) = repeated_example {
+        let at = |i: usize| {
+            if files.len() > 1 {
+                format!("{} line {}", files[file_of_row[i] as usize], lines[i])
+            } else {
+                format!("line {}", lines[i])
+            }
+        };
+        warnings.push(format!(
+            "{path}: {repeated_ids} row{} repeat the id of an earlier row, e.g. id {} at {} \
+             and {}; reports and out-of-fold scores name rows by id, so these are ambiguous \
+             (the same post twice?)",
+            if repeated_ids == 1 { "" } else { "s" },
+            crate::error::shown(&ids[b]),
+            at(a),
+            at(b)
+        ));
+    }
     let checksum = if digests.len() == 1 {
         digests.swap_remove(0)
     } else {
@@ -1497,11 +1723,14 @@ fn read_labeled_with(
             },
         ));
     }
+    if let Some(problem) = label_forms(&values, &counts, &first_lines, label_col) {
+        return Err(Error::bad_input(path, problem));
+    }
     let multiclass =
         !spec.binary_only && (values.len() > 2 || spec.multiclass || spec.labels.is_some());
     if multiclass {
         let found = found();
-        return multiclass_set(
+        let mut data = multiclass_set(
             MultiRows {
                 path,
                 label_col,
@@ -1519,7 +1748,10 @@ fn read_labeled_with(
                 file_of_row,
             },
             spec,
-        );
+        )?;
+        warnings.extend(crate::rowcheck::check(&data, &opts.text_col, label_col)?);
+        data.warnings = warnings;
+        return Ok(data);
     }
     let positive = spec.positive.as_str();
     if values.len() != 2 {
@@ -1549,14 +1781,22 @@ fn read_labeled_with(
             path,
             format!(
                 "the positive label {positive:?} does not occur in column {label_col:?}; values found: {}; \
-                 name the troll class with --positive",
-                found()
+                 name the troll class with --positive{}",
+                found(),
+                match values.iter().find(|v| label_key(v) == label_key(positive)) {
+                    Some(v) => format!(
+                        " ({} differs only in case, spacing or number form: --positive {})",
+                        crate::error::shown(v),
+                        crate::error::shown(v)
+                    ),
+                    None => String::new(),
+                }
             ),
         ));
     };
     let labels = raw_labels.iter().map(|&c| c as usize == pos).collect();
     let neg = 1 - pos;
-    Ok(Labeled {
+    let mut data = Labeled {
         ids,
         lines,
         texts,
@@ -1568,7 +1808,71 @@ fn read_labeled_with(
         classes: None,
         files,
         file_of_row,
-    })
+        warnings: Vec::new(),
+    };
+    warnings.extend(crate::rowcheck::check(&data, &opts.text_col, label_col)?);
+    data.warnings = warnings;
+    Ok(data)
+}
+
+/// A label value as a class name is meant: case, spacing and number form left out (`Troll`,
+/// ` troll`, `TROLL`; `1`, `1.0`, `01`, JSON `true`).
+fn label_key(value: &str) -> String {
+    let lower = value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    match lower.as_str() {
+        "true" => return "1".into(),
+        "false" => return "0".into(),
+        _ => {}
+    }
+    match lower.parse::<f64>() {
+        Ok(x) if x.is_finite() => format!("{}", x + 0.0),
+        _ => lower,
+    }
+}
+
+/// Label values that are one class written two ways are an error: read as two classes, they
+/// would train a model on a split class. Names both values with their rows and first lines.
+fn label_forms(
+    values: &[String],
+    counts: &[u64],
+    first_lines: &[u64],
+    label_col: &str,
+) -> Option<String> {
+    let mut by_key: std::collections::HashMap<String, usize> = Default::default();
+    let mut clashes: Vec<(usize, usize)> = Vec::new();
+    for (k, v) in values.iter().enumerate() {
+        match by_key.entry(label_key(v)) {
+            std::collections::hash_map::Entry::Occupied(e) => clashes.push((*e.get(), k)),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(k);
+            }
+        }
+    }
+    let &(a, b) = clashes.first()?;
+    let show = |k: usize| {
+        format!(
+            "{} ({} rows, first at line {})",
+            crate::error::shown(&values[k]),
+            counts[k],
+            first_lines[k]
+        )
+    };
+    Some(format!(
+        "label values {} and {} of column {label_col:?} differ only in case, spacing or number \
+         form{}: is that one class? write each class one way (e.g. `sed`, or pandas' \
+         str.lower())",
+        show(a),
+        show(b),
+        if clashes.len() > 1 {
+            format!(" ({} more such pairs)", clashes.len() - 1)
+        } else {
+            String::new()
+        }
+    ))
 }
 
 /// A file's rows with their label values coded, before the classes are chosen.
@@ -1720,6 +2024,7 @@ fn multiclass_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
         }),
         files,
         file_of_row,
+        warnings: Vec::new(),
     };
     let keep: Vec<bool> = codes
         .iter()

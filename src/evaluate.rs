@@ -58,6 +58,12 @@ pub struct EvalData {
     /// Distinct groups when grouping.
     pub groups: Option<u64>,
     pub skipped: SkipReport,
+    /// Questionable rows read (repeated ids or texts, texts under two labels, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Rows no fold tested: their texts also lie in other folds (they only train).
+    #[serde(default)]
+    pub untested: u64,
     pub input_sha256: String,
 }
 
@@ -178,11 +184,99 @@ pub struct RowInfo {
     /// file's name. Empty when not read.
     pub sources: Vec<u32>,
     pub source_names: Vec<String>,
+    /// Rows whose texts are the same ([`crate::rowcheck::same_text`]: each row's text
+    /// cluster, empty when every text is distinct), kept in one fold by stratified splits.
+    /// `None`: not computed yet ([`RowInfo::find_same_text`]).
+    pub same_text: Option<Vec<u32>>,
     /// The coordination analysis behind `dense` (kept for account-level statistics).
     pub coordination: Option<(
         crate::coordination::input::Posts,
         crate::coordination::graph::Graph,
     )>,
+}
+
+impl RowInfo {
+    /// Fills [`RowInfo::same_text`] from the texts, unless it is known already.
+    pub fn find_same_text(&mut self, texts: &[String]) {
+        if self.same_text.is_none() {
+            self.same_text = Some(crate::rowcheck::same_text(texts));
+        }
+    }
+}
+
+/// Groups that keep identical texts together: rows are joined when they share a group value
+/// (`groups`, an empty value being a row's own group) or a text cluster (`same_text`), and
+/// each row is labelled by the first row of its joined set. A text joins two sets only while
+/// the joined set stays within `cap` rows, so that common texts cannot chain most of the data
+/// into one group; copies left in different sets are kept out of the test parts by
+/// [`drop_straddling_copies`]. When no text joins two groups the partition, and so the folds,
+/// are what `groups` alone gives.
+pub fn join_same_text(groups: Option<&[String]>, same_text: &[u32], cap: usize) -> Vec<String> {
+    let n = same_text.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    let mut size: Vec<usize> = vec![1; n];
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    // The smaller index is the root, so a set's root is its first row.
+    let mut union = |parent: &mut [usize], a: usize, b: usize, cap: usize| {
+        let (ra, rb) = (find(parent, a), find(parent, b));
+        if ra == rb || size[ra] + size[rb] > cap {
+            return;
+        }
+        let (root, child) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        parent[child] = root;
+        size[root] += size[child];
+    };
+    if let Some(groups) = groups {
+        let mut first: std::collections::HashMap<&str, usize> = Default::default();
+        for (i, g) in groups.iter().enumerate().take(n) {
+            if !g.is_empty() {
+                let f = *first.entry(g.as_str()).or_insert(i);
+                union(&mut parent, f, i, usize::MAX);
+            }
+        }
+    }
+    let mut first_of_text: std::collections::HashMap<u32, usize> = Default::default();
+    for (i, &t) in same_text.iter().enumerate() {
+        let f = *first_of_text.entry(t).or_insert(i);
+        union(&mut parent, f, i, cap);
+    }
+    (0..n)
+        .map(|i| format!("r{}", find(&mut parent, i)))
+        .collect()
+}
+
+/// Takes out of every test part the rows whose text also lies in another fold (a text
+/// [`join_same_text`] could not keep in one group): such a row would be tested on a copy of
+/// itself seen in training. It stays in the training parts. Returns how many rows that was.
+pub fn drop_straddling_copies(
+    fold: &[usize],
+    same_text: &[u32],
+    tests: &mut [Vec<usize>],
+) -> usize {
+    let clusters = same_text.iter().map(|&t| t as usize + 1).max().unwrap_or(0);
+    let mut first_fold = vec![usize::MAX; clusters];
+    let mut spans = vec![false; clusters];
+    for (i, &t) in same_text.iter().enumerate() {
+        let t = t as usize;
+        if first_fold[t] == usize::MAX {
+            first_fold[t] = fold[i];
+        } else if first_fold[t] != fold[i] {
+            spans[t] = true;
+        }
+    }
+    let mut dropped = 0;
+    for test in tests.iter_mut() {
+        let before = test.len();
+        test.retain(|&i| !spans[same_text[i] as usize]);
+        dropped += before - test.len();
+    }
+    dropped
 }
 
 /// One out-of-fold prediction.
@@ -394,6 +488,20 @@ pub fn plan_folds(
     opts: &EvalOptions,
     source: &str,
 ) -> Result<(Vec<FoldPlan>, Option<u64>)> {
+    let same = info.same_text.as_deref().unwrap_or(&[]);
+    plan_folds_with(classes, n_classes, info, same, opts, source)
+}
+
+/// [`plan_folds`] with the text clusters given (`same_text`, empty: every text distinct), for
+/// callers that find them from the texts when `info` does not hold them.
+pub fn plan_folds_with(
+    classes: &[u32],
+    n_classes: usize,
+    info: &RowInfo,
+    same_text: &[u32],
+    opts: &EvalOptions,
+    source: &str,
+) -> Result<(Vec<FoldPlan>, Option<u64>)> {
     let n = classes.len();
     let k = opts.folds;
     let mut plans: Vec<FoldPlan> = Vec::new();
@@ -411,10 +519,34 @@ pub fn plan_folds(
             }
         }
         SplitKind::Stratified => {
+            // Identical texts stay in one fold: they join their groups, or, ungrouped, the
+            // folds are dealt over distinct texts (a text's rows go with its first row).
+            let same_text = Some(same_text).filter(|s| s.len() == n);
+            let joined: Option<Vec<String>> = match (&opts.group_by, &info.groups, same_text) {
+                (Some(_), Some(groups), Some(same)) if !same.is_empty() => {
+                    Some(join_same_text(Some(groups), same, (n / (2 * k)).max(1)))
+                }
+                _ => None,
+            };
+            let firsts: Option<(Vec<usize>, Vec<usize>)> = match (&opts.group_by, same_text) {
+                (None, Some(same)) => {
+                    let mut first_of: Vec<usize> = Vec::new();
+                    let mut cluster_of = Vec::with_capacity(n);
+                    for (i, &t) in same.iter().enumerate() {
+                        if t as usize == first_of.len() {
+                            first_of.push(i);
+                        }
+                        cluster_of.push(t as usize);
+                    }
+                    Some((first_of, cluster_of))
+                }
+                _ => None,
+            };
             for r in 0..opts.repeats {
                 let seed = opts.seed.wrapping_add(r as u64 * 0x9E37_79B9);
                 let fold = match (&opts.group_by, &info.groups) {
                     (Some(_), Some(groups)) => {
+                        let groups = joined.as_deref().unwrap_or(groups);
                         let (fold, g) = grouped_folds(classes, n_classes, groups, k, seed);
                         n_groups = Some(g as u64);
                         if g < k {
@@ -432,11 +564,24 @@ pub fn plan_folds(
                             "the group column was not read",
                         ));
                     }
-                    _ => stratified_folds(classes, n_classes, k, seed),
+                    _ => match &firsts {
+                        Some((first_of, cluster_of)) => {
+                            let first_classes: Vec<u32> =
+                                first_of.iter().map(|&i| classes[i]).collect();
+                            let by_text = stratified_folds(&first_classes, n_classes, k, seed);
+                            cluster_of.iter().map(|&c| by_text[c]).collect()
+                        }
+                        None => stratified_folds(classes, n_classes, k, seed),
+                    },
                 };
-                for f in 0..k {
+                let mut tests: Vec<Vec<usize>> = (0..k)
+                    .map(|f| (0..n).filter(|&i| fold[i] == f).collect())
+                    .collect();
+                if let Some(same) = same_text.filter(|s| !s.is_empty() && joined.is_some()) {
+                    drop_straddling_copies(&fold, same, &mut tests);
+                }
+                for (f, test) in tests.into_iter().enumerate() {
                     let train: Vec<usize> = (0..n).filter(|&i| fold[i] != f).collect();
-                    let test: Vec<usize> = (0..n).filter(|&i| fold[i] == f).collect();
                     plans.push((r, f, train, test));
                 }
             }
@@ -811,7 +956,28 @@ pub fn evaluate(
     let corpus = tokenize_all(&data.texts, &opts.train, source, progress)?;
 
     let codes: Vec<u32> = data.labels.iter().map(|&l| u32::from(l)).collect();
-    let (plans, n_groups) = plan_folds(&codes, 2, info, opts, source)?;
+    let found;
+    let same = match &info.same_text {
+        Some(s) => s.as_slice(),
+        None => {
+            found = crate::rowcheck::same_text(&data.texts);
+            &found
+        }
+    };
+    let (plans, n_groups) = plan_folds_with(&codes, 2, info, same, opts, source)?;
+    let mut warnings = data.warnings.clone();
+    let mut untested = 0;
+    if opts.split == SplitKind::Stratified {
+        let tested: usize = plans.iter().filter(|p| p.0 == 0).map(|p| p.3.len()).sum();
+        untested = (n - tested) as u64;
+        if tested < n {
+            warnings.push(format!(
+                "{source}: {} rows were not tested: their texts also lie in other folds (shared \
+                 by groups that could not all join one fold), so they only train",
+                n - tested
+            ));
+        }
+    }
 
     let bar = progress.bar(plans.len() as u64, "folds");
     let mut decision = vec![f64::NAN; n];
@@ -987,6 +1153,8 @@ pub fn evaluate(
             labels: data.label_names.clone(),
             groups: n_groups,
             skipped: data.skipped.clone(),
+            warnings,
+            untested,
             input_sha256: data.checksum.clone(),
         },
         folds,
@@ -1056,6 +1224,68 @@ mod tests {
                 pos >= 25 && neg == 30,
                 "fold {f}: {pos} positives, {neg} negatives"
             );
+        }
+    }
+
+    #[test]
+    fn identical_texts_join_their_groups_and_leave_other_folds_as_they_were() {
+        // Authors a0..a19; a text shared by a3 and a12 (and a row without an author).
+        let mut groups: Vec<String> = (0..100).map(|i| format!("a{}", i % 20)).collect();
+        groups[99] = String::new();
+        let mut same: Vec<u32> = (0..100).collect();
+        same[57] = 3; // row 57 (a17) repeats row 3 (a3)
+        same[99] = 12; // the author-less row repeats row 12 (a12)
+                       // Renumber the clusters in order of first appearance, as `same_text` does.
+        let mut ids: std::collections::HashMap<u32, u32> = Default::default();
+        let same: Vec<u32> = same
+            .iter()
+            .map(|&t| {
+                let next = ids.len() as u32;
+                *ids.entry(t).or_insert(next)
+            })
+            .collect();
+        let joined = join_same_text(Some(&groups), &same, usize::MAX);
+        let set = |i: usize| joined[i].clone();
+        assert_eq!(set(3), set(57));
+        assert_eq!(set(3), set(17)); // a17 joins a3 through row 57
+        assert_eq!(set(12), set(99));
+        assert_ne!(set(3), set(12));
+        assert_eq!(set(3), "r3");
+        // Without shared texts the partition is the groups': the same folds as before.
+        let plain: Vec<u32> = (0..100).collect();
+        let codes: Vec<u32> = (0..100).map(|i| u32::from(i % 3 == 0)).collect();
+        let untouched = join_same_text(Some(&groups), &plain, usize::MAX);
+        assert_eq!(
+            grouped_folds(&codes, 2, &untouched, 5, 9).0,
+            grouped_folds(&codes, 2, &groups, 5, 9).0
+        );
+        // Ungrouped folds over texts: copies go with their first row, and without copies the
+        // folds are the stratified ones.
+        let mut info = RowInfo::default();
+        let texts: Vec<String> = (0..60)
+            .map(|i| format!("Text {}", if i >= 40 { i - 40 } else { i }))
+            .collect();
+        info.find_same_text(&texts);
+        let opts = EvalOptions::stratified(5, None, 4, 0.5, Default::default());
+        let codes: Vec<u32> = (0..60).map(|i| u32::from(i % 2 == 0)).collect();
+        let (plans, _) = plan_folds(&codes, 2, &info, &opts, "x").unwrap();
+        let mut fold_of = vec![usize::MAX; 60];
+        for (_, f, _, test) in &plans {
+            for &i in test {
+                fold_of[i] = *f;
+            }
+        }
+        for i in 40..60 {
+            assert_eq!(fold_of[i], fold_of[i - 40], "row {i}");
+        }
+        let distinct = RowInfo {
+            same_text: Some(Vec::new()),
+            ..RowInfo::default()
+        };
+        let (plans, _) = plan_folds(&codes, 2, &distinct, &opts, "x").unwrap();
+        let fold = stratified_folds(&codes, 2, 5, 4);
+        for (_, f, _, test) in &plans {
+            assert!(test.iter().all(|&i| fold[i] == *f));
         }
     }
 

@@ -27,6 +27,7 @@ pub mod multiclass;
 pub mod progress;
 pub mod report;
 pub mod rng;
+pub mod rowcheck;
 pub mod score;
 pub mod sparse;
 pub mod synth;

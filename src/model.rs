@@ -66,6 +66,9 @@ pub struct DataSummary {
     pub negatives: u64,
     pub positives: u64,
     pub skipped: SkipReport,
+    /// Questionable rows read (repeated ids or texts, texts under two labels, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// SHA-256 of the decoded training input.
     pub input_sha256: String,
     /// UTC date of training (`SOURCE_DATE_EPOCH` when set, for reproducible files).

@@ -976,6 +976,18 @@ fn data_rows(r: &EvalReport, escape: fn(&str) -> String) -> Vec<(&'static str, S
             format!("{} — {}", count(skipped), parts.join(", "))
         },
     ));
+    if d.untested > 0 {
+        rows.push((
+            "untested rows",
+            format!(
+                "{} — their texts also lie in other folds, so they only train",
+                count(d.untested)
+            ),
+        ));
+    }
+    for w in &d.warnings {
+        rows.push(("warning", escape(w)));
+    }
     rows.push(("input SHA-256", escape(&d.input_sha256)));
     rows
 }
@@ -2914,6 +2926,8 @@ pub fn sample_report() -> EvalReport {
             labels: ["ordinary".into(), "troll".into()],
             groups: Some(190),
             skipped,
+            warnings: Vec::new(),
+            untested: 0,
             input_sha256: "9f2c4e1a7b3d5f608c1e2a4b6d8f0a1c3e5b7d9f1a2c4e6b8d0f2a4c6e8b0d2f".into(),
         },
         folds,

@@ -102,7 +102,16 @@ pub fn calibrate(
         config.threshold.unwrap_or(0.5),
         config.clone(),
     );
-    let (decision, fold) = crate::evaluate::out_of_fold(labels, info, x, &opts, source, progress)?;
+    let (all_decision, fold) =
+        crate::evaluate::out_of_fold(labels, info, x, &opts, source, progress)?;
+    // Rows no fold tested (copies of texts in other folds) take no part in calibration.
+    let tested: Vec<usize> = (0..labels.len())
+        .filter(|&i| fold[i] != usize::MAX)
+        .collect();
+    let all_labels = labels;
+    let decision: Vec<f64> = tested.iter().map(|&i| all_decision[i]).collect();
+    let labels_t: Vec<bool> = tested.iter().map(|&i| all_labels[i]).collect();
+    let labels = labels_t.as_slice();
     let map = cal.method.fit(&decision, labels)?;
     let pos = labels.iter().filter(|&&l| l).count() as f64;
     let fitted_prior = match &map {
@@ -110,8 +119,8 @@ pub fn calibrate(
         // The model's own sigmoid under balanced weights.
         None => 0.5,
     };
-    let sources: Vec<u32> = if info.sources.len() == labels.len() {
-        info.sources.clone()
+    let sources: Vec<u32> = if info.sources.len() == all_labels.len() {
+        tested.iter().map(|&i| info.sources[i]).collect()
     } else {
         vec![0; labels.len()]
     };
@@ -141,11 +150,7 @@ pub fn calibrate(
         },
         |t| t.decision,
     );
-    let flags: Vec<Option<bool>> = decision
-        .iter()
-        .zip(&fold)
-        .map(|(&z, &f)| (f != usize::MAX).then_some(z >= cut))
-        .collect();
+    let flags: Vec<Option<bool>> = decision.iter().map(|&z| Some(z >= cut)).collect();
     Ok(model::CalibrationMeta {
         map,
         fitted_prior,
@@ -184,6 +189,7 @@ pub fn train_calibrated(
     }
     let t0 = std::time::Instant::now();
     let corpus = crate::evaluate::tokenize_all(&data.texts, config, source, progress)?;
+    info.find_same_text(&data.texts);
     data.texts = Vec::new();
     let notes = crate::evaluate::split_thin_classes(
         &mut info,
@@ -379,6 +385,7 @@ pub fn train_corpus(
             negatives,
             positives,
             skipped: data.skipped.clone(),
+            warnings: data.warnings.clone(),
             input_sha256: data.checksum.clone(),
             trained_on: model::training_date(),
             trollwatch_version: env!("CARGO_PKG_VERSION").into(),

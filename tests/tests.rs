@@ -27,5 +27,8 @@ mod coordination_features;
 // Several input files, sources, calibration, the threshold for a target false-positive
 // rate, the prior, the no-evidence rule, per-source reports and `tune`.
 mod trust;
+// Rows that repeat or contradict each other: headers, byte-order marks, label forms, JSON keys
+// and numbers, ids, identical texts kept in one fold, sets a model cannot learn from.
+mod repeats;
 // Real data in ../shared/datasets (ignored unless asked for; .ci/run asks).
 mod real_data;

@@ -350,6 +350,10 @@ pub fn read_for_eval(
             info.coordination = Some((analysis.posts, analysis.graph));
         }
     }
+    info.find_same_text(&data.texts);
+    for w in &data.warnings {
+        eprintln!("warning: {w}");
+    }
     Ok((data, info))
 }
 

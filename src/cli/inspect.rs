@@ -60,6 +60,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         m.data.skipped.total(),
         m.data.trained_on
     )?;
+    for w in &m.data.warnings {
+        writeln!(o, "  warning         {w}")?;
+    }
     writeln!(o, "  input sha256    {}", m.data.input_sha256)?;
     writeln!(
         o,
@@ -257,6 +260,9 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
         m.data.skipped.total(),
         m.data.trained_on
     )?;
+    for w in &m.data.warnings {
+        writeln!(o, "  warning         {w}")?;
+    }
     writeln!(o, "  input sha256    {}", m.data.input_sha256)?;
     let l = &m.logistic;
     writeln!(

@@ -191,6 +191,9 @@ pub fn run_score(args: ScoreArgs, model: Model) -> anyhow::Result<()> {
         }
         bar.finish_and_clear();
         out.w.flush()?;
+        for w in reader.warnings.warning_lines(input) {
+            eprintln!("warning: {w}");
+        }
         if !args.quiet {
             if let Some(s) = reader.skipped.summary(input) {
                 eprintln!("{s}");

@@ -176,6 +176,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         bar.finish_and_clear();
         out.flush()?;
+        for w in reader.warnings.warning_lines(input) {
+            eprintln!("warning: {w}");
+        }
         if !args.quiet {
             if let Some(s) = reader.skipped.summary(input) {
                 eprintln!("{s}");

@@ -100,6 +100,9 @@ pub fn run(
     }
     bar.finish_and_clear();
     let mut skipped = reader.skipped.clone();
+    for w in reader.warnings.warning_lines(input) {
+        eprintln!("warning: {w}");
+    }
 
     let mut times = Vec::new();
     if let Some(s) = &spec {

@@ -11,7 +11,7 @@ use super::metrics::{self, Baseline, MultiMetrics};
 use crate::dataset::{Classes, DroppedClass, Labeled, SkipReport};
 use crate::error::{Error, Result};
 use crate::evaluate::{
-    describe_test, plan_folds, tokenize_all, EvalOptions, EvalTimings, MetricSummary, RowInfo,
+    describe_test, plan_folds_with, tokenize_all, EvalOptions, EvalTimings, MetricSummary, RowInfo,
 };
 use crate::logistic::FitReport;
 use crate::progress::Progress;
@@ -28,6 +28,12 @@ pub struct MultiEvalData {
     pub dropped: Vec<DroppedClass>,
     pub groups: Option<u64>,
     pub skipped: SkipReport,
+    /// Questionable rows read (repeated ids or texts, texts under two labels, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Rows no fold tested: their texts also lie in other folds (they only train).
+    #[serde(default)]
+    pub untested: u64,
     pub input_sha256: String,
 }
 
@@ -107,7 +113,21 @@ pub fn evaluate(
     let vcfg = opts.train.vectorizer.clone();
     let corpus = tokenize_all(&data.texts, &opts.train, source, progress)?;
 
-    let (plans, n_groups) = plan_folds(y, kc, info, opts, source)?;
+    let found;
+    let same = match &info.same_text {
+        Some(s) => s.as_slice(),
+        None => {
+            found = crate::rowcheck::same_text(&data.texts);
+            &found
+        }
+    };
+    let (plans, n_groups) = plan_folds_with(y, kc, info, same, opts, source)?;
+    let tested: usize = plans.iter().filter(|p| p.0 == 0).map(|p| p.3.len()).sum();
+    let untested = if opts.split == crate::evaluate::SplitKind::Stratified {
+        (y.len() - tested) as u64
+    } else {
+        0
+    };
 
     let bar = progress.bar(plans.len() as u64, "folds");
     let mut folds = Vec::with_capacity(plans.len());
@@ -236,6 +256,8 @@ pub fn evaluate(
             dropped: classes.dropped.clone(),
             groups: n_groups,
             skipped: data.skipped.clone(),
+            warnings: data.warnings.clone(),
+            untested,
             input_sha256: data.checksum.clone(),
         },
         folds,
