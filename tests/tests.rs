@@ -29,3 +29,5 @@ mod coordination_features;
 mod trust;
 // Real data in ../shared/datasets (ignored unless asked for; .ci/run asks).
 mod real_data;
+// Outputs: folder sets swapped in whole, files through links, FIFOs and devices, bad paths.
+mod outputs;
