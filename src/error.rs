@@ -69,9 +69,13 @@ fn io_hint(e: &std::io::Error) -> &'static str {
 /// Whether an io error is a loop of symbolic links (ELOOP; its `ErrorKind` is not stable).
 fn is_link_loop(e: &std::io::Error) -> bool {
     #[cfg(unix)]
-    return e.raw_os_error() == Some(libc::ELOOP);
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
     #[cfg(not(unix))]
-    return e.to_string().contains("symbolic links");
+    {
+        e.to_string().contains("symbolic links")
+    }
 }
 
 impl Error {

@@ -18,9 +18,9 @@
 //! are removed; anything else is moved back into the folder, never deleted.
 //!
 //! A single file ([`file_target`], used by `model::write_atomic`) is written through symbolic
-//! links (the link's target is replaced, in its own folder, as `cp` does); a FIFO or a character
-//! device (`/dev/null`, `/dev/stdout`) is written into directly, never replaced; a FIFO that
-//! nothing reads, a block device or a socket is refused.
+//! links (the link's target is replaced, in its own folder, as `cp` does); a FIFO, a character
+//! device (`/dev/null`) or an open file of the process (`/dev/stdout`) is written into
+//! directly, never replaced; a FIFO that nothing reads, a block device or a socket is refused.
 //!
 //! For tests only, `TROLLWATCH_FAULT` injects faults into folder sets, comma-separated:
 //! `outdir-fail-write=N` (the Nth file fails with "no space left on device"),
@@ -50,18 +50,23 @@ fn parent_of(path: &Path) -> PathBuf {
 
 fn loop_error() -> std::io::Error {
     #[cfg(unix)]
-    return std::io::Error::from_raw_os_error(libc::ELOOP);
+    {
+        std::io::Error::from_raw_os_error(libc::ELOOP)
+    }
     #[cfg(not(unix))]
-    return std::io::Error::other("too many levels of symbolic links");
+    {
+        std::io::Error::other("too many levels of symbolic links")
+    }
 }
 
 /// `path` with symbolic links in its last component followed (each relative to its own
-/// folder), as far as they exist: the path that is really written. A loop is an error.
+/// folder), as far as they exist: the path that is really written. A loop is an error. The
+/// kernel's links under `/proc` are not followed (they name open files, not paths).
 pub fn resolve_links(path: &Path) -> std::io::Result<PathBuf> {
     let mut p = path.to_path_buf();
     for _ in 0..MAX_LINKS {
         match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => {
+            Ok(m) if m.file_type().is_symlink() && !is_magic(&p) => {
                 let to = std::fs::read_link(&p)?;
                 p = if to.is_absolute() {
                     to
@@ -115,40 +120,51 @@ pub enum FileTarget {
 /// Where an output file given as `path` is written, or why it cannot be.
 pub fn file_target(path: &Path) -> Result<FileTarget> {
     let shown = path.display().to_string();
-    let real = resolve_links(path).map_err(|e| Error::io(&shown, e))?;
-    let meta = match std::fs::metadata(&real) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileTarget::Replace(real)),
-        Err(e) => return Err(Error::io(shown, e)),
-    };
-    if meta.is_file() {
-        return Ok(FileTarget::Replace(real));
-    }
-    if meta.is_dir() {
-        return Err(Error::bad_input(shown, "is a folder; give a file path"));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        let ft = meta.file_type();
-        if ft.is_fifo() || ft.is_char_device() {
-            return Ok(FileTarget::Direct(real));
+    // The kernel's view first: it follows `/dev/stdout` and `/proc/self/fd/N` to the pipe,
+    // terminal or file they stand for.
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(Error::bad_input(shown, "is a folder; give a file path"));
         }
+        Ok(m) if !m.is_file() => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::FileTypeExt;
+                if m.file_type().is_fifo() || m.file_type().is_char_device() {
+                    return Ok(FileTarget::Direct(path.to_path_buf()));
+                }
+            }
+            return Err(Error::bad_input(
+                shown,
+                format!(
+                    "is {}; give the path of a file",
+                    special_kind(&m).unwrap_or("not a regular file")
+                ),
+            ));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(shown, e)),
     }
-    Err(Error::bad_input(
-        shown,
-        format!(
-            "is {}; give the path of a file",
-            special_kind(&meta).unwrap_or("not a regular file")
-        ),
-    ))
+    let real = resolve_links(path).map_err(|e| Error::io(&shown, e))?;
+    if is_magic(&real) {
+        // An open file of this process (`/dev/stdout` redirected to a file): appended to.
+        return Ok(FileTarget::Direct(path.to_path_buf()));
+    }
+    Ok(FileTarget::Replace(real))
 }
 
-/// Writes `bytes` into a FIFO or a device as it is: never created, never replaced. A FIFO
-/// that nothing reads is refused at once instead of waiting for a reader forever.
+/// Paths of the kernel's process views, whose "links" are open files, not names to replace.
+fn is_magic(p: &Path) -> bool {
+    p.starts_with("/proc") || p.starts_with("/dev/fd")
+}
+
+/// Writes `bytes` into a FIFO, a device or an open file of this process as it is: never
+/// created, never replaced, appended to. A FIFO that nothing reads is refused at once instead
+/// of waiting for a reader forever.
 pub fn write_direct(real: &Path, shown: &str, bytes: &[u8]) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true);
+    options.append(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -386,7 +402,9 @@ fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
 /// Swaps two folders in one step, where the platform can.
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
-    return renameat2(a, b, libc::RENAME_EXCHANGE);
+    {
+        renameat2(a, b, libc::RENAME_EXCHANGE)
+    }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = (a, b);
@@ -396,9 +414,13 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
 
 fn exchange_unsupported(e: &std::io::Error) -> bool {
     #[cfg(target_os = "linux")]
-    return unsupported(e);
+    {
+        unsupported(e)
+    }
     #[cfg(not(target_os = "linux"))]
-    return e.kind() == std::io::ErrorKind::Unsupported;
+    {
+        e.kind() == std::io::ErrorKind::Unsupported
+    }
 }
 
 /// Links the files of `from` that are not in the set into `to` (symbolic links as links).

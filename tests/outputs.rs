@@ -143,6 +143,61 @@ fn a_failed_write_keeps_the_old_set_and_no_temp_folder() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(snapshot(&wd.path("rep")), report);
     assert!(leftovers(&wd).is_empty(), "{:?}", leftovers(&wd));
+    // tune --report into the same folder: a failure changes nothing, a success adds its set
+    // and keeps evaluate's.
+    let tune = |fault: Option<&str>| {
+        let mut c = wd.cmd("trollwatch");
+        c.args([
+            "tune",
+            "a.csv",
+            "--c",
+            "1",
+            "--class-weight",
+            "balanced",
+            "--folds",
+            "2",
+            "--group-by",
+            "author",
+            "--report",
+            "rep",
+            "-q",
+        ]);
+        if let Some(f) = fault {
+            c.env("TROLLWATCH_FAULT", f);
+        }
+        c.output().expect("run")
+    };
+    let out = tune(Some("outdir-fail-write=2"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(snapshot(&wd.path("rep")), report);
+    assert!(leftovers(&wd).is_empty(), "{:?}", leftovers(&wd));
+    let out = tune(None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let both = snapshot(&wd.path("rep"));
+    let names: Vec<&String> = both.keys().collect();
+    assert_eq!(
+        names,
+        [
+            "report.html",
+            "report.json",
+            "report.md",
+            "tune.html",
+            "tune.json",
+            "tune.md"
+        ]
+    );
+    for (name, bytes) in &report {
+        assert_eq!(&both[name], bytes, "{name} kept");
+    }
 }
 
 /// Starts a coordination run that pauses after its first staged file, and waits until that
@@ -150,19 +205,33 @@ fn a_failed_write_keeps_the_old_set_and_no_temp_folder() {
 fn paused_run(wd: &Workdir, input: &str) -> Child {
     let mut c = coordination(wd, input, "out");
     c.env("TROLLWATCH_FAULT", "outdir-pause-ms=20000");
-    let child = spawn(c);
+    // SIGINT as in a terminal, even when the tests run as a background job (which ignores it).
+    #[cfg(unix)]
+    // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        c.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = spawn(c);
     let start = Instant::now();
-    loop {
-        let staged = leftovers(wd)
+    let staged = || {
+        leftovers(wd)
             .iter()
             .filter(|n| n.starts_with(".out.tmp-"))
-            .any(|n| std::fs::read_dir(wd.path(n)).is_ok_and(|mut rd| rd.next().is_some()));
-        if staged {
-            return child;
+            .any(|n| std::fs::read_dir(wd.path(n)).is_ok_and(|mut rd| rd.next().is_some()))
+    };
+    while !staged() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("nothing staged");
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "nothing staged");
         std::thread::sleep(Duration::from_millis(20));
     }
+    child
 }
 
 #[cfg(unix)]
@@ -513,4 +582,43 @@ fn a_device_output_is_written_into_and_a_socket_refused() {
         &["sock", "is a socket"],
     );
     assert!(leftovers(&wd).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_stdout_as_an_output_is_written_into() {
+    let wd = Workdir::new();
+    wd.demo_csv("a.csv", 400, 1);
+    let args = [
+        "evaluate",
+        "a.csv",
+        "--folds",
+        "2",
+        "-q",
+        "--oof",
+        "/dev/stdout",
+    ];
+    // A pipe: the table, then the predictions.
+    let piped = String::from_utf8(wd.ok(&args).into_bytes()).expect("utf-8");
+    let at = piped
+        .find("id,label,score,fold,repeat\n")
+        .expect("oof in stdout");
+    assert!(at > 0, "the table comes first");
+    // A file: appended to after the table, not replaced.
+    let file = std::fs::File::create(wd.path("all.txt")).expect("create");
+    let out = wd
+        .cmd("trollwatch")
+        .args(args)
+        .stdout(file)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(wd.path("all.txt")).expect("read"),
+        piped
+    );
 }
