@@ -893,6 +893,44 @@ mod tests {
         assert_eq!(listing(root.path()), ["out"]);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn leftovers_of_killed_runs_are_removed_or_restored_never_lost() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        // A portable swap killed between its two renames: the folder is missing, its backup
+        // holds the old set and a file of the user's.
+        let backup = root.path().join(format!(".out.old-{dead}-0"));
+        std::fs::create_dir(&backup).unwrap();
+        std::fs::write(backup.join("a.csv"), "old").unwrap();
+        std::fs::write(backup.join("notes.txt"), "mine").unwrap();
+        // A staging folder killed before its swap: part of a set, a link to the user's file,
+        // and a file found nowhere else.
+        let tmp = root.path().join(format!(".out.tmp-{dead}-1"));
+        std::fs::create_dir(&tmp).unwrap();
+        std::fs::write(tmp.join("a.csv"), "half").unwrap();
+        std::fs::hard_link(backup.join("notes.txt"), tmp.join("notes.txt")).unwrap();
+        std::fs::write(tmp.join("unique.txt"), "only here").unwrap();
+        // A live process's staging folder is left alone.
+        let live = root.path().join(format!(
+            ".out.tmp-{}-2",
+            std::os::unix::process::parent_id()
+        ));
+        std::fs::create_dir(&live).unwrap();
+        drop(Staging::new(&out, &["a.csv"]).unwrap());
+        assert_eq!(listing(&out), ["a.csv", "notes.txt", "unique.txt"]);
+        assert_eq!(std::fs::read_to_string(out.join("a.csv")).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        let live_name = live.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(listing(root.path()), [live_name, "out".to_string()]);
+    }
+
     #[test]
     fn links_are_followed_and_loops_refused() {
         let root = tempfile::tempdir().unwrap();
