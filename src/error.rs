@@ -61,7 +61,20 @@ fn io_hint(e: &std::io::Error) -> &'static str {
         }
         std::io::ErrorKind::NotADirectory => "; a folder in the path is a file",
         std::io::ErrorKind::IsADirectory => "; give the path of a file, not of a folder",
+        _ if is_link_loop(e) => "; a symbolic link in the path leads back to itself",
         _ => "",
+    }
+}
+
+/// Whether an io error is a loop of symbolic links (ELOOP; its `ErrorKind` is not stable).
+fn is_link_loop(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        e.to_string().contains("symbolic links")
     }
 }
 
@@ -120,6 +133,7 @@ impl Error {
                 | std::io::ErrorKind::IsADirectory
                 | std::io::ErrorKind::NotADirectory
                 | std::io::ErrorKind::InvalidFilename => 2,
+                _ if is_link_loop(err) => 2,
                 _ => 1,
             },
             Error::BadRow { .. } | Error::BadInput { .. } | Error::Param { .. } => 2,

@@ -24,6 +24,7 @@ pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod multiclass;
+pub mod outdir;
 pub mod progress;
 pub mod report;
 pub mod rng;

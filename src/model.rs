@@ -306,6 +306,14 @@ impl Model {
                 Error::io(path.display().to_string(), e)
             }
         };
+        // By its metadata first: opening a FIFO would wait for a writer forever.
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if let Some(kind) = crate::outdir::special_kind(&meta) {
+            return Err(Error::model(
+                path,
+                format!("is {kind}, not a model file; give the path of a model file"),
+            ));
+        }
         let mut file = std::fs::File::open(path).map_err(io)?;
         // The magic first: a data file given for the model (`-m posts.csv`) is refused before
         // gigabytes of it are read into memory.
@@ -596,8 +604,17 @@ impl<'a> Cursor<'a> {
 /// renamed over the target. On Linux the temporary file is anonymous (`O_TMPFILE`) until it
 /// is complete, so a process killed while writing (SIGKILL, Ctrl-C) leaves nothing behind; it
 /// gets a name only for the instant between `linkat` and `rename`.
+///
+/// A symbolic link is followed (its target is replaced, in the target's folder); a FIFO or a
+/// character device is written into directly (see [`crate::outdir::file_target`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let shown = path.display().to_string();
+    let path = &match crate::outdir::file_target(path)? {
+        crate::outdir::FileTarget::Replace(p) => p,
+        crate::outdir::FileTarget::Direct(p) => {
+            return crate::outdir::write_direct(&p, &shown, bytes)
+        }
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

@@ -2413,14 +2413,14 @@ mod svg {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-/// Writes report.json, report.md and report.html into `dir` (created if needed), each
-/// atomically, so an interrupted run never leaves half a report.
+/// Writes report.json, report.md and report.html into `dir` (created if needed) as one set, so
+/// an interrupted run never leaves half a report or a mix of two.
 pub fn write_all(r: &EvalReport, dir: &Path) -> Result<()> {
     write_files(dir, "report", r, &markdown(r), &html(r))
 }
 
 /// Writes `STEM.json` (`value`, pretty), `STEM.md` and `STEM.html` into `dir` (created if
-/// needed), each atomically.
+/// needed), swapped in as one set (see [`crate::outdir::Staging`]).
 pub fn write_files<T: serde::Serialize>(
     dir: &Path,
     stem: &str,
@@ -2434,15 +2434,23 @@ pub fn write_files<T: serde::Serialize>(
             format!("is not a folder; --report takes a folder for {stem}.json, {stem}.md and {stem}.html"),
         ));
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
-    let json_path = dir.join(format!("{stem}.json"));
-    let mut json = serde_json::to_vec_pretty(value)
-        .map_err(|e| Error::io(json_path.display().to_string(), std::io::Error::other(e)))?;
+    let names = [
+        format!("{stem}.json"),
+        format!("{stem}.md"),
+        format!("{stem}.html"),
+    ];
+    let mut json = serde_json::to_vec_pretty(value).map_err(|e| {
+        Error::io(
+            dir.join(&names[0]).display().to_string(),
+            std::io::Error::other(e),
+        )
+    })?;
     json.push(b'\n');
-    crate::model::write_atomic(&json_path, &json)?;
-    crate::model::write_atomic(&dir.join(format!("{stem}.md")), md.as_bytes())?;
-    crate::model::write_atomic(&dir.join(format!("{stem}.html")), html.as_bytes())?;
-    Ok(())
+    let staging = crate::outdir::Staging::new(dir, &names)?;
+    staging.write(&names[0], &json)?;
+    staging.write(&names[1], md.as_bytes())?;
+    staging.write(&names[2], html.as_bytes())?;
+    staging.commit()
 }
 
 // ---------------------------------------------------------------------------------------------

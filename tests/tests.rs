@@ -32,3 +32,5 @@ mod trust;
 mod repeats;
 // Real data in ../shared/datasets (ignored unless asked for; .ci/run asks).
 mod real_data;
+// Outputs: folder sets swapped in whole, files through links, FIFOs and devices, bad paths.
+mod outputs;

@@ -43,6 +43,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(dir) = &args.out {
+        super::check_output(dir, std::slice::from_ref(&args.input), "out", true)?;
+    }
     let c = &args.settings;
     let params = CoordParams::default()
         .window(c.window)

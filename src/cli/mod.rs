@@ -303,11 +303,12 @@ pub fn check_output(
         ));
     }
     if dir_output {
-        return Ok(());
+        return crate::outdir::check_dir(path);
     }
     if path.is_dir() {
         return Err(Error::param(flag, &shown, "is a folder; give a file path"));
     }
+    crate::outdir::check_file(path)?;
     let parent = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),

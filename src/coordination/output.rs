@@ -1,5 +1,5 @@
 //! Writing what was found: edges.csv, clusters.csv, accounts.csv, posts.csv and graph.graphml
-//! (for Gephi), each written atomically, and the summary for the terminal. Rows are sorted by
+//! (for Gephi), swapped in as one set, and the summary for the terminal. Rows are sorted by
 //! account name and post order, so the same input gives byte-identical files.
 
 use std::fmt::Write as _;
@@ -289,7 +289,8 @@ pub fn graphml(posts: &Posts, g: &Graph) -> String {
 /// Formats one output file.
 type MakeFile<'a> = &'a (dyn Fn() -> Result<Vec<u8>> + Sync);
 
-/// Writes the five files into `dir` (created if missing), each atomically.
+/// Writes the five files into `dir` (created if missing), swapped in as one set (see
+/// [`crate::outdir::Staging`]).
 pub fn write_all(
     dir: &Path,
     posts: &Posts,
@@ -297,7 +298,7 @@ pub fn write_all(
     g: &Graph,
     params: &CoordValidParams,
 ) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+    let staging = crate::outdir::Staging::new(dir, &FILES)?;
     // Formatted and written (each with its fsync) in parallel; the largest, posts.csv, first.
     let jobs: [(&str, MakeFile); 5] = [
         ("posts.csv", &|| posts_csv(posts, g, params)),
@@ -308,9 +309,9 @@ pub fn write_all(
     ];
     use rayon::prelude::*;
     jobs.par_iter()
-        .map(|(name, make)| crate::model::write_atomic(&dir.join(name), &make()?))
+        .map(|(name, make)| staging.write(name, &make()?))
         .collect::<Result<Vec<()>>>()?;
-    Ok(())
+    staging.commit()
 }
 
 /// Undirected account pairs with a kept edge of `kind` (index as [`KINDS`], 6 = total).
