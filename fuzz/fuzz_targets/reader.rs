@@ -60,13 +60,19 @@ fuzz_target!(|data: &[u8]| {
         match dataset::read_labeled_from(NAME, source, opts, "label", "1", |_| {}) {
             Ok(data) => {
                 let [neg, pos] = data.class_counts();
-                assert!(neg > 0 && pos > 0, "a labeled set with one class was accepted");
+                assert!(
+                    neg > 0 && pos > 0,
+                    "a labeled set with one class was accepted"
+                );
                 let n = data.texts.len();
                 assert_eq!(data.labels.len(), n);
                 assert_eq!(data.ids.len(), n);
                 assert_eq!(data.lines.len(), n);
                 assert_eq!(data.extra.len(), n);
-                assert!(data.extra.iter().all(|e| e.len() == 1), "extra columns per row");
+                assert!(
+                    data.extra.iter().all(|e| e.len() == 1),
+                    "extra columns per row"
+                );
                 assert_eq!(data.label_names[1], "1");
                 assert_ne!(data.label_names[0], data.label_names[1]);
                 assert!(data.label_names.iter().all(|l| !l.trim().is_empty()));
@@ -80,7 +86,11 @@ fuzz_target!(|data: &[u8]| {
                     check_text(t, max_field_bytes);
                 }
                 if !skip_bad_rows {
-                    assert_eq!(data.skipped.total(), 0, "rows skipped without --skip-bad-rows");
+                    assert_eq!(
+                        data.skipped.total(),
+                        0,
+                        "rows skipped without --skip-bad-rows"
+                    );
                 }
                 let digest: String = Sha256::digest(rest)
                     .iter()
@@ -132,7 +142,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if !skip_bad_rows {
-        assert_eq!(reader.skipped.total(), 0, "rows skipped without --skip-bad-rows");
+        assert_eq!(
+            reader.skipped.total(),
+            0,
+            "rows skipped without --skip-bad-rows"
+        );
     }
 });
 
@@ -146,7 +160,10 @@ fn check_text(text: &str, max_field_bytes: usize) {
 /// the error is the user's to fix.
 fn check_error(e: &Error) {
     let shown = e.to_string();
-    assert!(shown.starts_with(NAME), "error does not name the input: {shown}");
+    assert!(
+        shown.starts_with(NAME),
+        "error does not name the input: {shown}"
+    );
     assert_eq!(e.exit_code(), 2, "not a bad-input error: {shown}");
     if let Error::BadRow { line, .. } = e {
         assert!(*line >= 1, "a bad row at line 0: {shown}");

@@ -45,7 +45,11 @@ fuzz_target!(|data: &[u8]| {
     });
     check(&text, &tokens);
     if !config.stop_words {
-        assert_eq!(tokens.len(), base.len(), "the chain dropped or added tokens");
+        assert_eq!(
+            tokens.len(),
+            base.len(),
+            "the chain dropped or added tokens"
+        );
         for (t, b) in tokens.iter().zip(&base) {
             assert!(
                 (t.start, t.end, t.kind) == (b.start, b.end, b.kind)
