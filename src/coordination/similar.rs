@@ -75,15 +75,26 @@ pub struct SimilarIndex {
 impl SimilarIndex {
     /// `tokens`: post → sorted distinct token hashes (empty when too short to compare).
     pub fn build(tokens: &Csr<u64>, times: &[i64], authors: &[u32], threshold: f64) -> Self {
+        let bits = super::window::sketch_bits(tokens.values.len());
+        Self::build_with_sketch(tokens, times, authors, threshold, bits)
+    }
+
+    fn build_with_sketch(
+        tokens: &Csr<u64>,
+        times: &[i64],
+        authors: &[u32],
+        threshold: f64,
+        sketch_bits: u32,
+    ) -> Self {
         let n_posts = tokens.rows();
         // Token frequencies, approximately: one row of counters indexed by hash bits (a
-        // count-min sketch of width 2²²). Any fixed total order keeps prefix filtering exact;
-        // rarest-first only keeps the prefixes short and selective.
-        const SKETCH_BITS: u32 = 22;
-        let sketch: Vec<AtomicU32> = (0..1usize << SKETCH_BITS)
+        // count-min sketch of width 2^sketch_bits). Any fixed total order keeps prefix
+        // filtering exact; rarest-first only keeps the prefixes short and selective. A token's
+        // slot is taken from the hash bits its key keeps, so equal keys get equal counts.
+        let sketch: Vec<AtomicU32> = (0..1usize << sketch_bits)
             .map(|_| AtomicU32::new(0))
             .collect();
-        let slot = |h: u64| (h >> (64 - SKETCH_BITS)) as usize;
+        let slot = |h: u64| (h >> (64 - sketch_bits)) as usize;
         tokens.values.par_chunks(1 << 16).for_each(|c| {
             for &h in c {
                 sketch[slot(h)].fetch_add(1, Ordering::Relaxed);
@@ -220,7 +231,8 @@ mod tests {
         assert_eq!(jaccard(&[], &[]), 0.0);
     }
 
-    /// Prefix filtering finds every pair that all-pairs Jaccard finds, on random sets.
+    /// Prefix filtering finds every pair that all-pairs Jaccard finds, on random sets, with
+    /// the sketch sized for the input and with one so small that every count is wrong.
     #[test]
     fn misses_nothing_against_all_pairs() {
         let mut rng = crate::rng::SplitMix64::new(7);
@@ -249,8 +261,14 @@ mod tests {
         }
         let times: Vec<i64> = (0..n).map(|_| rng.below(600) as i64).collect();
         let authors: Vec<u32> = (0..n).map(|_| rng.below(40) as u32).collect();
-        for t in [0.5, 0.7, 0.8, 0.9] {
-            let idx = SimilarIndex::build(&tokens, &times, &authors, t);
+        for (t, bits) in [0.5, 0.7, 0.8, 0.9]
+            .into_iter()
+            .flat_map(|t| [(t, None), (t, Some(1))])
+        {
+            let idx = match bits {
+                None => SimilarIndex::build(&tokens, &times, &authors, t),
+                Some(b) => SimilarIndex::build_with_sketch(&tokens, &times, &authors, t, b),
+            };
             let (mut seen, mut checked) = (Stamp::new(40), Stamp::new(n));
             for p in 0..n {
                 seen.next();

@@ -128,15 +128,30 @@ impl Stamp {
     }
 }
 
+/// Bits of a count sketch for `n` keys: four to eight slots a key, at most 2²² (16 MiB), so
+/// that a small input does not clear a table sized for millions of keys. A smaller sketch only
+/// lets more single keys through to the sort, where they are dropped all the same.
+pub(super) fn sketch_bits(n: usize) -> u32 {
+    (n.max(1).ilog2() + 3).clamp(8, 22)
+}
+
 impl KeyIndex {
     /// Builds the index of `keys` (post → its distinct keys).
     pub fn build(keys: &Csr<Key>, times: &[i64], authors: &[u32]) -> KeyIndex {
+        Self::build_with_sketch(keys, times, authors, sketch_bits(keys.values.len()))
+    }
+
+    fn build_with_sketch(
+        keys: &Csr<Key>,
+        times: &[i64],
+        authors: &[u32],
+        sketch_bits: u32,
+    ) -> KeyIndex {
         let n_posts = keys.rows();
         // Most keys occur once and can give no pair: a count sketch (which never undercounts)
         // drops them before the sort.
-        const SKETCH_BITS: u32 = 22;
-        let slot = |k: Key| (k >> (128 - SKETCH_BITS)) as usize;
-        let sketch: Vec<AtomicU32> = (0..1usize << SKETCH_BITS)
+        let slot = |k: Key| (k >> (128 - sketch_bits)) as usize;
+        let sketch: Vec<AtomicU32> = (0..1usize << sketch_bits)
             .map(|_| AtomicU32::new(0))
             .collect();
         keys.values.par_chunks(1 << 16).for_each(|c| {
@@ -280,6 +295,42 @@ mod tests {
         assert_eq!(partners_of(&idx, 2, 121, 2, 60), Vec::<u32>::new());
         assert_eq!(partners_of(&idx, 1, 60, 1, 61), [0, 2]);
         assert!(idx.groups_of(3).is_empty());
+    }
+
+    #[test]
+    fn sketch_size_does_not_change_the_index() {
+        assert_eq!(sketch_bits(0), 8);
+        assert_eq!(sketch_bits(1000), 12);
+        assert_eq!(sketch_bits(100_000_000), 22);
+        // Keys spread over the top bits (which pick the slot) and repeated by some accounts.
+        let mut rows: Vec<Vec<Key>> = Vec::new();
+        let mut x: u64 = 7;
+        for p in 0..300u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let k = (u128::from(x % 40) << 120) | u128::from(p % 3);
+            rows.push(vec![k, u128::from(p) << 100]);
+        }
+        let rows: Vec<&[Key]> = rows.iter().map(|r| r.as_slice()).collect();
+        let keys = csr(&rows);
+        let times: Vec<i64> = (0..300).map(|p| p * 7 % 500).collect();
+        let authors: Vec<u32> = (0..300).map(|p| p % 11).collect();
+        let groups = |ix: &KeyIndex| -> Vec<(Key, u32, u32, u32)> {
+            ix.groups
+                .iter()
+                .map(|g| (g.key, g.start, g.end, g.example_post))
+                .collect()
+        };
+        let big = KeyIndex::build_with_sketch(&keys, &times, &authors, 22);
+        assert!(!big.groups.is_empty());
+        for bits in [1, 4, sketch_bits(keys.values.len())] {
+            let small = KeyIndex::build_with_sketch(&keys, &times, &authors, bits);
+            assert_eq!(groups(&small), groups(&big), "{bits} bits");
+            assert_eq!((&small.times, &small.authors), (&big.times, &big.authors));
+            assert_eq!(small.post_groups.values, big.post_groups.values);
+            assert_eq!(small.post_groups.offsets, big.post_groups.offsets);
+        }
     }
 
     #[test]
