@@ -207,14 +207,31 @@ impl RowInfo {
 /// Groups that keep identical texts together: rows are joined when they share a group value
 /// (`groups`, an empty value being a row's own group) or a text cluster (`same_text`), and
 /// each row is labelled by the first row of its joined set. A text joins two sets only while
-/// the joined set stays within `cap` rows, so that common texts cannot chain most of the data
-/// into one group; copies left in different sets are kept out of the test parts by
-/// [`drop_straddling_copies`]. When no text joins two groups the partition, and so the folds,
-/// are what `groups` alone gives.
-pub fn join_same_text(groups: Option<&[String]>, same_text: &[u32], cap: usize) -> Vec<String> {
+/// the joined set holds at most 1/(2k) of each class's rows (`classes`, below `n_classes`),
+/// so that texts many accounts share (a class of spam accounts posting the same lines) cannot
+/// chain a class into one fold; copies left in different sets are kept out of the test parts
+/// by [`drop_straddling_copies`]. When no text joins two groups the partition, and so the
+/// folds, are what `groups` alone gives.
+pub fn join_same_text(
+    groups: Option<&[String]>,
+    same_text: &[u32],
+    classes: &[u32],
+    n_classes: usize,
+    k: usize,
+) -> Vec<String> {
     let n = same_text.len();
+    let kc = n_classes.max(1);
+    let mut total = vec![0usize; kc];
+    for &c in classes.iter().take(n) {
+        total[c as usize] += 1;
+    }
+    let cap: Vec<usize> = total.iter().map(|&t| (t / (2 * k.max(1))).max(1)).collect();
     let mut parent: Vec<usize> = (0..n).collect();
-    let mut size: Vec<usize> = vec![1; n];
+    // Rows of each class in each set, kept at the set's root.
+    let mut count = vec![0usize; n * kc];
+    for i in 0..n {
+        count[i * kc + classes.get(i).map_or(0, |&c| c as usize)] = 1;
+    }
     fn find(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
             parent[i] = parent[parent[i]];
@@ -223,28 +240,33 @@ pub fn join_same_text(groups: Option<&[String]>, same_text: &[u32], cap: usize) 
         i
     }
     // The smaller index is the root, so a set's root is its first row.
-    let mut union = |parent: &mut [usize], a: usize, b: usize, cap: usize| {
+    let mut union = |parent: &mut [usize], a: usize, b: usize, capped: bool| {
         let (ra, rb) = (find(parent, a), find(parent, b));
-        if ra == rb || size[ra] + size[rb] > cap {
+        if ra == rb {
+            return;
+        }
+        if capped && (0..kc).any(|c| count[ra * kc + c] + count[rb * kc + c] > cap[c]) {
             return;
         }
         let (root, child) = if ra < rb { (ra, rb) } else { (rb, ra) };
         parent[child] = root;
-        size[root] += size[child];
+        for c in 0..kc {
+            count[root * kc + c] += count[child * kc + c];
+        }
     };
     if let Some(groups) = groups {
         let mut first: std::collections::HashMap<&str, usize> = Default::default();
         for (i, g) in groups.iter().enumerate().take(n) {
             if !g.is_empty() {
                 let f = *first.entry(g.as_str()).or_insert(i);
-                union(&mut parent, f, i, usize::MAX);
+                union(&mut parent, f, i, false);
             }
         }
     }
     let mut first_of_text: std::collections::HashMap<u32, usize> = Default::default();
     for (i, &t) in same_text.iter().enumerate() {
         let f = *first_of_text.entry(t).or_insert(i);
-        union(&mut parent, f, i, cap);
+        union(&mut parent, f, i, true);
     }
     (0..n)
         .map(|i| format!("r{}", find(&mut parent, i)))
@@ -524,7 +546,7 @@ pub fn plan_folds_with(
             let same_text = Some(same_text).filter(|s| s.len() == n);
             let joined: Option<Vec<String>> = match (&opts.group_by, &info.groups, same_text) {
                 (Some(_), Some(groups), Some(same)) if !same.is_empty() => {
-                    Some(join_same_text(Some(groups), same, (n / (2 * k)).max(1)))
+                    Some(join_same_text(Some(groups), same, classes, n_classes, k))
                 }
                 _ => None,
             };
@@ -1244,17 +1266,46 @@ mod tests {
                 *ids.entry(t).or_insert(next)
             })
             .collect();
-        let joined = join_same_text(Some(&groups), &same, usize::MAX);
+        let classes: Vec<u32> = (0..100).map(|i| u32::from(i % 2 == 0)).collect();
+        let joined = join_same_text(Some(&groups), &same, &classes, 2, 1);
         let set = |i: usize| joined[i].clone();
         assert_eq!(set(3), set(57));
         assert_eq!(set(3), set(17)); // a17 joins a3 through row 57
         assert_eq!(set(12), set(99));
         assert_ne!(set(3), set(12));
         assert_eq!(set(3), "r3");
+        // A text every author of a class posts cannot chain the class into one set: a set
+        // holds at most 1/(2k) of a class's rows; the copies left apart are not tested.
+        let spam_groups: Vec<String> = (0..200).map(|i| format!("s{}", i / 10)).collect();
+        let spam_classes: Vec<u32> = (0..200).map(|i| u32::from(i < 100)).collect();
+        let spam_text: Vec<u32> = (0..200)
+            .map(|i| if i % 10 == 0 { 0 } else { i as u32 })
+            .collect();
+        let ids: Vec<u32> = {
+            let mut m: std::collections::HashMap<u32, u32> = Default::default();
+            spam_text
+                .iter()
+                .map(|&t| {
+                    let next = m.len() as u32;
+                    *m.entry(t).or_insert(next)
+                })
+                .collect()
+        };
+        let sets = join_same_text(Some(&spam_groups), &ids, &spam_classes, 2, 5);
+        let distinct: std::collections::HashSet<&String> = sets.iter().collect();
+        // Only the first author of each class joins (10 + 10 rows of two classes).
+        assert_eq!(distinct.len(), 19);
+        assert_eq!(sets[0], sets[100]);
+        let fold: Vec<usize> = (0..200).map(|i| (i / 10) % 5).collect();
+        let mut tests: Vec<Vec<usize>> = (0..5)
+            .map(|f| (0..200).filter(|&i| fold[i] == f).collect())
+            .collect();
+        assert_eq!(drop_straddling_copies(&fold, &ids, &mut tests), 20);
+        assert!(tests.iter().flatten().all(|&i| i % 10 != 0));
         // Without shared texts the partition is the groups': the same folds as before.
         let plain: Vec<u32> = (0..100).collect();
         let codes: Vec<u32> = (0..100).map(|i| u32::from(i % 3 == 0)).collect();
-        let untouched = join_same_text(Some(&groups), &plain, usize::MAX);
+        let untouched = join_same_text(Some(&groups), &plain, &codes, 2, 5);
         assert_eq!(
             grouped_folds(&codes, 2, &untouched, 5, 9).0,
             grouped_folds(&codes, 2, &groups, 5, 9).0
