@@ -64,7 +64,8 @@ pub struct CoordinationSpec {
 }
 
 impl CoordinationSpec {
-    /// The checked analysis settings.
+    /// The checked analysis settings. No object is left out for having too many accounts:
+    /// the counts are the model's features, computed as they were when it was trained.
     pub fn params(&self) -> Result<CoordValidParams> {
         let kinds = Kind::parse_list(&self.kinds.join(","))
             .map_err(|reason| Error::param("kinds", self.kinds.join(","), reason))?;
@@ -73,6 +74,7 @@ impl CoordinationSpec {
             .kinds(kinds)
             .similarity(self.similarity)
             .min_tokens(self.min_tokens)
+            .max_object_accounts(0)
             .check()
     }
 
