@@ -162,8 +162,7 @@ pub fn coordination(spec: &CoordinationSpec, rows: &[Row<'_>]) -> Result<Analysi
     let params = spec.params()?;
     let posts = posts_of(rows);
     let objects = coordination::input::extract_range(&posts, 0..posts.len(), &params.extract());
-    let (_, graph) = coordination::analyze(&posts, &objects, &params);
-    drop(objects);
+    let (_, graph) = coordination::analyze(&posts, objects, &params);
     Ok(Analysis {
         dense: dense_of(spec, &graph),
         posts,
@@ -224,7 +223,21 @@ impl Gatherer {
     }
 
     /// The analysis of every row added.
-    pub fn finish(self) -> Analysis {
+    pub fn finish(mut self) -> Analysis {
+        // Appending left up to half of each buffer unused.
+        let o = &mut self.objects;
+        for keys in [
+            &mut o.text,
+            &mut o.repost,
+            &mut o.link,
+            &mut o.domain,
+            &mut o.hashtag,
+        ] {
+            keys.values.shrink_to_fit();
+            keys.offsets.shrink_to_fit();
+        }
+        o.tokens.values.shrink_to_fit();
+        o.tokens.offsets.shrink_to_fit();
         let names = &self.name_list;
         let posts =
             Posts::from_columns(self.authors.iter().zip(&self.times).zip(&self.reposts).map(
@@ -237,7 +250,7 @@ impl Gatherer {
                     urls: None,
                 },
             ));
-        let (_, graph) = coordination::analyze(&posts, &self.objects, &self.params);
+        let (_, graph) = coordination::analyze(&posts, self.objects, &self.params);
         let dense = dense_of(&self.spec, &graph);
         Analysis {
             dense,

@@ -36,7 +36,7 @@ fn run(posts: &[Post], params: CoordParams) -> (Posts, Graph) {
     }));
     let params = params.check().expect("valid params");
     let objects = extract_range(&table, 0..table.len(), &params.extract());
-    let (_, graph) = analyze(&table, &objects, &params);
+    let (_, graph) = analyze(&table, objects, &params);
     (table, graph)
 }
 
@@ -438,7 +438,7 @@ fn objects_under_the_cap_give_the_same_pairs() {
         .check()
         .expect("valid");
     let objects = extract_range(&table, 0..table.len(), &params.extract());
-    let (ix, _) = analyze(&table, &objects, &params);
+    let (ix, _) = analyze(&table, objects, &params);
     let capped = trollwatch::coordination::output::capped_objects(&table, &ix);
     assert_eq!(capped.len(), 1, "{capped:?}");
     assert_eq!(

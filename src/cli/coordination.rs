@@ -80,8 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let spinner = progress.bar(0, "finding coordinated posts");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let (ix, graph) = coordination::analyze(&posts, &objects, &params);
-    drop(objects);
+    let (ix, graph) = coordination::analyze(&posts, objects, &params);
     spinner.finish_and_clear();
     let found_s = started.elapsed().as_secs_f64() - read_s;
     super::print_out(&output::summary(&posts, &ix, &graph, &params))?;

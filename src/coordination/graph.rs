@@ -11,9 +11,9 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::input::Posts;
-use super::objects::Objects;
+use super::objects::{Key, Objects};
 use super::similar::SimilarIndex;
-use super::window::{KeyIndex, Stamp};
+use super::window::{Csr, KeyIndex, Stamp};
 use super::{CoordValidParams, Kind, ANY, KINDS};
 
 /// A directed edge A→B of one kind (`kind` = 0..=5 as [`KINDS`], 6 = total over kinds).
@@ -72,39 +72,43 @@ pub struct Indexes {
 }
 
 impl Indexes {
-    /// Builds the index of every enabled kind; the kinds are built side by side (each build
-    /// has sequential stretches) and the similar index beside them.
-    pub fn build(posts: &Posts, objects: &Objects, params: &CoordValidParams) -> Indexes {
+    /// Builds the index of every enabled kind from the posts' objects, each kind's objects
+    /// given up once its index is built; the kinds are built side by side (each build has
+    /// sequential stretches) and the similar index beside them.
+    pub fn build(posts: &Posts, objects: Objects, params: &CoordValidParams) -> Indexes {
         let t = &posts.times;
         let a = &posts.authors;
-        let keyed_kinds: Vec<Kind> = params
-            .kinds
-            .iter()
-            .copied()
-            .filter(|&k| k != Kind::Similar)
-            .collect();
+        let Objects {
+            text,
+            repost,
+            link,
+            domain,
+            hashtag,
+            tokens,
+        } = objects;
+        let keyed_kinds: Vec<(Kind, Csr<Key>)> = [
+            (Kind::Text, text),
+            (Kind::Link, link),
+            (Kind::Domain, domain),
+            (Kind::Hashtag, hashtag),
+            (Kind::Repost, repost),
+        ]
+        .into_iter()
+        .filter(|(k, _)| params.has(*k))
+        .collect();
         let max = params.max_object_accounts;
         let (similar, keyed) = rayon::join(
             || {
                 params.has(Kind::Similar).then(|| {
-                    let mut sim = SimilarIndex::build(&objects.tokens, t, a, params.similarity);
+                    let mut sim = SimilarIndex::build(tokens, t, a, params.similarity);
                     sim.cap(t, a, params.window, posts.author_names.len(), max);
                     sim
                 })
             },
             || {
                 keyed_kinds
-                    .par_iter()
-                    .map(|kind| {
-                        let csr = match kind {
-                            Kind::Text => &objects.text,
-                            Kind::Link => &objects.link,
-                            Kind::Domain => &objects.domain,
-                            Kind::Hashtag => &objects.hashtag,
-                            _ => &objects.repost,
-                        };
-                        (kind.index(), KeyIndex::build(csr, t, a, max))
-                    })
+                    .into_par_iter()
+                    .map(|(kind, csr)| (kind.index(), KeyIndex::build(&csr, t, a, max)))
                     .collect::<Vec<_>>()
             },
         );

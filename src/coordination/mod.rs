@@ -253,11 +253,11 @@ impl CoordValidParams {
     }
 }
 
-/// Finds the coordination among `posts` (whose objects `objects` holds): indexes by kind,
-/// then partners, edges, clusters and statistics.
+/// Finds the coordination among `posts` (whose objects `objects` holds, given up to the
+/// indexes that replace them): indexes by kind, then partners, edges, clusters and statistics.
 pub fn analyze(
     posts: &input::Posts,
-    objects: &objects::Objects,
+    objects: objects::Objects,
     params: &CoordValidParams,
 ) -> (graph::Indexes, graph::Graph) {
     let ix = graph::Indexes::build(posts, objects, params);

@@ -83,8 +83,9 @@ pub struct SimilarIndex {
 }
 
 impl SimilarIndex {
-    /// `tokens`: post → sorted distinct token hashes (empty when too short to compare).
-    pub fn build(tokens: &Csr<u64>, times: &[i64], authors: &[u32], threshold: f64) -> Self {
+    /// `tokens`: post → sorted distinct token hashes (empty when too short to compare); they
+    /// become the index's token ids in place.
+    pub fn build(tokens: Csr<u64>, times: &[i64], authors: &[u32], threshold: f64) -> Self {
         let n_posts = tokens.rows();
         // Token frequencies, approximately: one row of counters indexed by hash bits (a
         // count-min sketch of width 2²²). Any fixed total order keeps prefix filtering exact;
@@ -99,29 +100,51 @@ impl SimilarIndex {
                 sketch[slot(h)].fetch_add(1, Ordering::Relaxed);
             }
         });
+        // Each row's hashes become ordering keys, sorted, in place, chunks of rows in parallel.
         const CHUNK: usize = 1 << 14;
-        let chunks: Vec<Csr<u64>> = (0..n_posts.div_ceil(CHUNK))
+        let Csr {
+            offsets,
+            mut values,
+        } = tokens;
+        let mut parts: Vec<(usize, usize, &mut [u64])> = Vec::new();
+        let mut rest: &mut [u64] = &mut values;
+        for r0 in (0..n_posts).step_by(CHUNK) {
+            let r1 = (r0 + CHUNK).min(n_posts);
+            let len = (offsets[r1] - offsets[r0]) as usize;
+            let (part, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            parts.push((r0, r1, part));
+            rest = tail;
+        }
+        let repeats = parts
             .into_par_iter()
-            .map(|c| {
-                let mut out = Csr::new();
-                let mut row = Vec::new();
-                for p in c * CHUNK..((c + 1) * CHUNK).min(n_posts) {
-                    row.clear();
-                    row.extend(tokens.row(p).iter().map(|&h| {
-                        let count = u64::from(sketch[slot(h)].load(Ordering::Relaxed).min(4095));
-                        (count << 52) | (h >> 12)
-                    }));
+            .map(|(r0, r1, part)| {
+                let base = offsets[r0] as usize;
+                let mut repeats = false;
+                for r in r0..r1 {
+                    let row = &mut part[offsets[r] as usize - base..offsets[r + 1] as usize - base];
+                    for h in row.iter_mut() {
+                        let count = u64::from(sketch[slot(*h)].load(Ordering::Relaxed).min(4095));
+                        *h = (count << 52) | (*h >> 12);
+                    }
                     row.sort_unstable();
-                    row.dedup();
-                    out.push_row(row.iter().copied());
+                    repeats |= row.windows(2).any(|w| w[0] == w[1]);
                 }
-                out
+                repeats
             })
-            .collect();
+            .reduce(|| false, |x, y| x || y);
         drop(sketch);
-        let mut ids = Csr::new();
-        for c in chunks {
-            ids.append(c);
+        let mut ids = Csr { offsets, values };
+        if repeats {
+            // Two tokens of a post whose ids coincide: kept once, as one token.
+            let mut deduped = Csr::new();
+            let mut row = Vec::new();
+            for p in 0..n_posts {
+                row.clear();
+                row.extend_from_slice(ids.row(p));
+                row.dedup();
+                deduped.push_row(row.iter().copied());
+            }
+            ids = deduped;
         }
         let mut entries: Vec<(u64, i64, u32)> = Vec::new();
         for (p, &t) in times.iter().enumerate().take(n_posts) {
@@ -356,7 +379,7 @@ mod tests {
         let times: Vec<i64> = (0..n).map(|_| rng.below(600) as i64).collect();
         let authors: Vec<u32> = (0..n).map(|_| rng.below(40) as u32).collect();
         for t in [0.5, 0.7, 0.8, 0.9] {
-            let idx = SimilarIndex::build(&tokens, &times, &authors, t);
+            let idx = SimilarIndex::build(tokens.clone(), &times, &authors, t);
             let (mut seen, mut checked) = (Stamp::new(40), Stamp::new(n));
             for p in 0..n {
                 seen.next();
@@ -428,7 +451,7 @@ mod tests {
                 .map(|p| partners(p, &|_| false).len() > limit as usize)
                 .collect();
             assert!(crowded.iter().any(|&c| c), "limit {limit}");
-            let mut idx = SimilarIndex::build(&tokens, &times, &authors, 0.8);
+            let mut idx = SimilarIndex::build(tokens.clone(), &times, &authors, 0.8);
             idx.cap(&times, &authors, 60, 60, limit);
             let want: Vec<u32> = (0..n as u32).filter(|&p| crowded[p as usize]).collect();
             assert_eq!(idx.capped_posts, want, "limit {limit}");
