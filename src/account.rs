@@ -73,50 +73,110 @@ pub fn feature_names(coordination: bool) -> Vec<String> {
 }
 
 /// Aggregates post scores by account, accounts sorted by name. Rows whose account is empty
-/// are left out (they are no account). With `coordination` (the analysis of the same rows, in
-/// the same order), each account gets its coordination statistics.
+/// are left out (they are no account). With `coordination` (an analysis of the same accounts),
+/// each account gets its coordination statistics.
 pub fn aggregate(
     authors: &[&str],
     scores: &[f64],
     threshold: f64,
     coordination: Option<(&Posts, &Graph)>,
 ) -> Vec<AccountScore> {
-    let mut order: Vec<usize> = (0..authors.len())
-        .filter(|&i| !authors[i].is_empty())
-        .collect();
-    order.sort_by(|&a, &b| authors[a].cmp(authors[b]).then(a.cmp(&b)));
-    let cluster_sizes: Vec<u32> = coordination
-        .map(|(_, g)| g.clusters.iter().map(|c| c.accounts.len() as u32).collect())
-        .unwrap_or_default();
-    let mut out: Vec<AccountScore> = Vec::new();
-    for group in order.chunk_by(|&a, &b| authors[a] == authors[b]) {
-        let n = group.len() as f64;
-        let s: Vec<f64> = group.iter().map(|&i| scores[i]).collect();
-        let coord = coordination.map(|(posts, g)| {
-            let st = &g.accounts[posts.authors[group[0]] as usize];
-            CoordStats {
-                coordinated_posts: st.coordinated_posts,
-                share_coordinated: f64::from(st.coordinated_posts) / f64::from(st.posts.max(1)),
-                degree: st.degree,
-                max_edge_weight: st.max_weight,
-                cluster: st.cluster,
-                cluster_size: match st.cluster {
-                    0 => 0,
-                    c => cluster_sizes[c as usize - 1],
-                },
-            }
-        });
-        out.push(AccountScore {
-            account: authors[group[0]].to_string(),
-            posts: group.len() as u32,
-            mean_score: s.iter().sum::<f64>() / n,
-            max_score: s.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            share_flagged: s.iter().filter(|&&v| v >= threshold).count() as f64 / n,
-            coordination: coord,
-            account_score: None,
-        });
+    let mut agg = Aggregator::default();
+    for (a, &s) in authors.iter().zip(scores) {
+        agg.add(a, s, threshold);
     }
-    out
+    agg.finish(coordination)
+}
+
+/// Running per-account sums of post scores, fed post by post in input order: memory grows
+/// with the accounts, not the posts. [`Aggregator::finish`] gives what [`aggregate`] gives
+/// for the same posts.
+#[derive(Debug, Default)]
+pub struct Aggregator {
+    accounts: std::collections::HashMap<String, Running>,
+    unnamed: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Running {
+    posts: u32,
+    sum: f64,
+    max: f64,
+    flagged: u32,
+}
+
+impl Aggregator {
+    /// Adds one scored post of `author` (an empty name is counted, not aggregated); a post
+    /// is flagged at `score >= threshold`.
+    pub fn add(&mut self, author: &str, score: f64, threshold: f64) {
+        if author.is_empty() {
+            self.unnamed += 1;
+            return;
+        }
+        let r = match self.accounts.get_mut(author) {
+            Some(r) => r,
+            None => self.accounts.entry(author.to_string()).or_insert(Running {
+                posts: 0,
+                sum: 0.0,
+                max: f64::NEG_INFINITY,
+                flagged: 0,
+            }),
+        };
+        r.posts += 1;
+        r.sum += score;
+        r.max = r.max.max(score);
+        r.flagged += u32::from(score >= threshold);
+    }
+
+    /// Posts added without an account.
+    pub fn unnamed(&self) -> u64 {
+        self.unnamed
+    }
+
+    /// The accounts, sorted by name; with `coordination`, each account's statistics there
+    /// (found by name; none when the analysis lacks the account).
+    pub fn finish(self, coordination: Option<(&Posts, &Graph)>) -> Vec<AccountScore> {
+        let cluster_sizes: Vec<u32> = coordination
+            .map(|(_, g)| g.clusters.iter().map(|c| c.accounts.len() as u32).collect())
+            .unwrap_or_default();
+        let mut accounts: Vec<(String, Running)> = self.accounts.into_iter().collect();
+        accounts.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+        accounts
+            .into_iter()
+            .map(|(account, r)| {
+                let n = f64::from(r.posts);
+                let coord = coordination.map(|(posts, g)| {
+                    let st = posts
+                        .author_names
+                        .binary_search(&account)
+                        .ok()
+                        .map(|i| g.accounts[i].clone())
+                        .unwrap_or_default();
+                    CoordStats {
+                        coordinated_posts: st.coordinated_posts,
+                        share_coordinated: f64::from(st.coordinated_posts)
+                            / f64::from(st.posts.max(1)),
+                        degree: st.degree,
+                        max_edge_weight: st.max_weight,
+                        cluster: st.cluster,
+                        cluster_size: match st.cluster {
+                            0 => 0,
+                            c => cluster_sizes[c as usize - 1],
+                        },
+                    }
+                });
+                AccountScore {
+                    account,
+                    posts: r.posts,
+                    mean_score: r.sum / n,
+                    max_score: r.max,
+                    share_flagged: f64::from(r.flagged) / n,
+                    coordination: coord,
+                    account_score: None,
+                }
+            })
+            .collect()
+    }
 }
 
 /// A logistic regression over [`AccountScore::features`], stored in the model file.

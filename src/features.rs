@@ -64,7 +64,8 @@ pub struct CoordinationSpec {
 }
 
 impl CoordinationSpec {
-    /// The checked analysis settings.
+    /// The checked analysis settings. No object is left out for having too many accounts:
+    /// the counts are the model's features, computed as they were when it was trained.
     pub fn params(&self) -> Result<CoordValidParams> {
         let kinds = Kind::parse_list(&self.kinds.join(","))
             .map_err(|reason| Error::param("kinds", self.kinds.join(","), reason))?;
@@ -73,6 +74,7 @@ impl CoordinationSpec {
             .kinds(kinds)
             .similarity(self.similarity)
             .min_tokens(self.min_tokens)
+            .max_object_accounts(0)
             .check()
     }
 
@@ -158,7 +160,109 @@ pub struct Analysis {
 /// Runs the coordination analysis over `rows` and turns its per-post counts into features.
 pub fn coordination(spec: &CoordinationSpec, rows: &[Row<'_>]) -> Result<Analysis> {
     let params = spec.params()?;
-    let posts = Posts::from_columns(rows.iter().map(|r| PostRow {
+    let posts = posts_of(rows);
+    let objects = coordination::input::extract_range(&posts, 0..posts.len(), &params.extract());
+    let (_, graph) = coordination::analyze(&posts, objects, &params);
+    Ok(Analysis {
+        dense: dense_of(spec, &graph),
+        posts,
+        graph,
+    })
+}
+
+/// [`coordination`] over rows that come in batches: each batch's objects are extracted as it
+/// comes and its texts are not kept, so memory grows with the posts' objects, not their
+/// texts. The features and graph are the same as [`coordination`] gives for all the rows at
+/// once; the analysis's posts have no texts.
+pub struct Gatherer {
+    spec: CoordinationSpec,
+    params: CoordValidParams,
+    objects: coordination::objects::Objects,
+    /// Account names in order of appearance, and each row's place among them.
+    names: std::collections::HashMap<String, u32>,
+    name_list: Vec<String>,
+    authors: Vec<u32>,
+    times: Vec<i64>,
+    reposts: Vec<bool>,
+}
+
+impl Gatherer {
+    pub fn new(spec: &CoordinationSpec) -> Result<Gatherer> {
+        Ok(Gatherer {
+            spec: spec.clone(),
+            params: spec.params()?,
+            objects: coordination::objects::Objects::default(),
+            names: std::collections::HashMap::new(),
+            name_list: Vec::new(),
+            authors: Vec::new(),
+            times: Vec::new(),
+            reposts: Vec::new(),
+        })
+    }
+
+    /// Adds rows after those already added.
+    pub fn push(&mut self, rows: &[Row<'_>]) {
+        let batch = posts_of(rows);
+        let objects =
+            coordination::input::extract_range(&batch, 0..batch.len(), &self.params.extract());
+        self.objects.append(objects);
+        self.reposts.extend_from_slice(&batch.reposts);
+        for r in rows {
+            let id = match self.names.get(r.author) {
+                Some(&id) => id,
+                None => {
+                    let id = self.name_list.len() as u32;
+                    self.names.insert(r.author.to_string(), id);
+                    self.name_list.push(r.author.to_string());
+                    id
+                }
+            };
+            self.authors.push(id);
+            self.times.push(r.time);
+        }
+    }
+
+    /// The analysis of every row added.
+    pub fn finish(mut self) -> Analysis {
+        // Appending left up to half of each buffer unused.
+        let o = &mut self.objects;
+        for keys in [
+            &mut o.text,
+            &mut o.repost,
+            &mut o.link,
+            &mut o.domain,
+            &mut o.hashtag,
+        ] {
+            keys.values.shrink_to_fit();
+            keys.offsets.shrink_to_fit();
+        }
+        o.tokens.values.shrink_to_fit();
+        o.tokens.offsets.shrink_to_fit();
+        let names = &self.name_list;
+        let posts =
+            Posts::from_columns(self.authors.iter().zip(&self.times).zip(&self.reposts).map(
+                |((&a, &time), &repost)| PostRow {
+                    id: "",
+                    author: &names[a as usize],
+                    time,
+                    text: "",
+                    repost,
+                    urls: None,
+                },
+            ));
+        let (_, graph) = coordination::analyze(&posts, self.objects, &self.params);
+        let dense = dense_of(&self.spec, &graph);
+        Analysis {
+            dense,
+            posts,
+            graph,
+        }
+    }
+}
+
+/// The posts of `rows`, as the coordination analysis reads them.
+fn posts_of(rows: &[Row<'_>]) -> Posts {
+    Posts::from_columns(rows.iter().map(|r| PostRow {
         id: "",
         author: r.author,
         time: r.time,
@@ -166,22 +270,19 @@ pub fn coordination(spec: &CoordinationSpec, rows: &[Row<'_>]) -> Result<Analysi
         // As `trollwatch coordination` reads them: a text starting `RT @x:` is a repost too.
         repost: r.repost || coordination::objects::rt_prefix_len(r.text).is_some(),
         urls: r.urls,
-    }));
-    let objects = coordination::input::extract_range(&posts, 0..posts.len(), &params.extract());
-    let (_, graph) = coordination::analyze(&posts, &objects, &params);
-    drop(objects);
+    }))
+}
+
+/// The features of each post: ln(1 + count) per kind of `spec`, then for any kind.
+fn dense_of(spec: &CoordinationSpec, graph: &Graph) -> Dense {
     let kinds = spec.kind_list();
     let names = spec.names();
-    let mut values = Vec::with_capacity(rows.len() * names.len());
+    let mut values = Vec::with_capacity(graph.post_counts.len() * names.len());
     for c in &graph.post_counts {
         values.extend(kinds.iter().map(|k| log_count(c[k.index()])));
         values.push(log_count(c[coordination::ANY]));
     }
-    Ok(Analysis {
-        dense: Dense { names, values },
-        posts,
-        graph,
-    })
+    Dense { names, values }
 }
 
 fn log_count(c: u32) -> f32 {
@@ -251,6 +352,41 @@ mod tests {
             similarity: 0.8,
             min_tokens: 5,
         }
+    }
+
+    /// Rows given in batches give the features and graph of all the rows at once.
+    #[test]
+    fn batches_give_what_the_whole_gives() {
+        let texts: Vec<String> = (0..200)
+            .map(|i| format!("words {} and more words here #t{} RT", i % 7, i % 5))
+            .collect();
+        let authors: Vec<String> = (0..200).map(|i| format!("u{}", (i * 7) % 13)).collect();
+        let rows: Vec<Row> = (0..200)
+            .map(|i| Row {
+                author: &authors[i],
+                time: (i as i64 * 17) % 300,
+                text: &texts[i],
+                repost: i % 11 == 0,
+                urls: None,
+            })
+            .collect();
+        let mut s = spec();
+        s.kinds = crate::coordination::KINDS
+            .iter()
+            .map(|k| k.name().to_string())
+            .collect();
+        let whole = coordination(&s, &rows).unwrap();
+        let mut g = Gatherer::new(&s).unwrap();
+        for chunk in rows.chunks(37) {
+            g.push(chunk);
+        }
+        let parts = g.finish();
+        assert_eq!(parts.dense, whole.dense);
+        assert_eq!(parts.posts.author_names, whole.posts.author_names);
+        assert_eq!(parts.posts.authors, whole.posts.authors);
+        assert_eq!(parts.graph.edges, whole.graph.edges);
+        assert_eq!(parts.graph.accounts, whole.graph.accounts);
+        assert!(whole.graph.edges.len() > 20);
     }
 
     #[test]

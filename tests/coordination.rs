@@ -36,7 +36,7 @@ fn run(posts: &[Post], params: CoordParams) -> (Posts, Graph) {
     }));
     let params = params.check().expect("valid params");
     let objects = extract_range(&table, 0..table.len(), &params.extract());
-    let (_, graph) = analyze(&table, &objects, &params);
+    let (_, graph) = analyze(&table, objects, &params);
     (table, graph)
 }
 
@@ -358,6 +358,155 @@ fn min_weight_drops_light_edges_and_their_clusters() {
     );
 }
 
+/// Crowds: 30 accounts posting one hashtag within τ (each text otherwise its own), and 30
+/// posting near-duplicates (ten shared words and one of their own: Jaccard 10/12).
+fn crowds() -> Vec<Post> {
+    let shared = "flood one two three four five six seven eight nine";
+    (0..30)
+        .flat_map(|i| {
+            [
+                Post {
+                    author: format!("tag{i:02}"),
+                    time: 5_000 + i,
+                    text: format!("mine{i} only{i} #crowd"),
+                    repost: false,
+                },
+                Post {
+                    author: format!("dup{i:02}"),
+                    time: 9_000 + i,
+                    text: format!("{shared} own{i}"),
+                    repost: false,
+                },
+            ]
+        })
+        .collect()
+}
+
+fn by_name(posts: &Posts, g: &Graph) -> Vec<BTreeMap<(String, String), u32>> {
+    (0..=ANY).map(|k| edges_of(posts, g, k)).collect()
+}
+
+#[test]
+fn objects_under_the_cap_give_the_same_pairs() {
+    for seed in 0..10 {
+        let plain = random_timeline(300 + seed, 150);
+        let mut with_crowds = plain.clone();
+        with_crowds.extend(crowds());
+        SplitMix64::new(seed).shuffle(&mut with_crowds);
+        let params = CoordParams::default().max_object_accounts(20);
+        let (table, g) = run(&with_crowds, params.clone());
+        let (plain_table, want) = run(&plain, CoordParams::default().max_object_accounts(0));
+        assert_eq!(
+            by_name(&table, &g),
+            by_name(&plain_table, &want),
+            "seed {seed}"
+        );
+        let names = |t: &Posts, g: &Graph| -> Vec<Vec<String>> {
+            g.clusters
+                .iter()
+                .map(|c| {
+                    c.accounts
+                        .iter()
+                        .map(|&a| t.author_names[a as usize].clone())
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(names(&table, &g), names(&plain_table, &want));
+        // Under the cap, the crowds are found like any other coordination.
+        let (_, uncapped) = run(&with_crowds, params.max_object_accounts(30));
+        let hashtag = edges_of(&table, &uncapped, Kind::Hashtag.index());
+        assert_eq!(hashtag.len(), 30 * 29, "seed {seed}");
+        let similar = edges_of(&table, &uncapped, Kind::Similar.index());
+        assert!(similar.contains_key(&("dup00".into(), "dup29".into())));
+    }
+    // What was left out is reported: the hashtag with its accounts and posts, and the
+    // near-duplicate posts.
+    let mut posts = random_timeline(1, 100);
+    posts.extend(crowds());
+    let ids: Vec<String> = (0..posts.len()).map(|i| format!("p{i}")).collect();
+    let table = Posts::from_columns(posts.iter().zip(&ids).map(|(p, id)| PostRow {
+        id,
+        author: &p.author,
+        time: p.time,
+        text: &p.text,
+        repost: p.repost,
+        urls: None,
+    }));
+    let params = CoordParams::default()
+        .max_object_accounts(20)
+        .check()
+        .expect("valid");
+    let objects = extract_range(&table, 0..table.len(), &params.extract());
+    let (ix, _) = analyze(&table, objects, &params);
+    let capped = trollwatch::coordination::output::capped_objects(&table, &ix);
+    assert_eq!(capped.len(), 1, "{capped:?}");
+    assert_eq!(
+        (capped[0].kind, capped[0].object.as_str()),
+        (Kind::Hashtag, "#crowd")
+    );
+    assert_eq!((capped[0].accounts, capped[0].posts), (30, 30));
+    let similar = trollwatch::coordination::output::capped_similar(&table, &ix).expect("similar");
+    assert_eq!((similar.posts, similar.accounts), (30, 30));
+    assert!(similar.example.starts_with("flood one two"), "{similar:?}");
+}
+
+/// A post is coordinated when one of its partners has a kept total edge: checked against
+/// brute force at several minimum weights.
+#[test]
+fn coordinated_posts_follow_the_kept_edges() {
+    for seed in 0..10 {
+        let posts = random_timeline(500 + seed, 150);
+        let shares = |p: &Post, q: &Post| {
+            if p.repost || q.repost {
+                p.repost
+                    && q.repost
+                    && objects::repost_body(&p.text) == objects::repost_body(&q.text)
+            } else {
+                !norm(&p.text).is_empty() && norm(&p.text) == norm(&q.text)
+            }
+        };
+        let partners: Vec<BTreeSet<&str>> = posts
+            .iter()
+            .map(|p| {
+                posts
+                    .iter()
+                    .filter(|q| {
+                        q.author != p.author && (q.time - p.time).abs() <= TAU && shares(p, q)
+                    })
+                    .map(|q| q.author.as_str())
+                    .collect()
+            })
+            .collect();
+        let mut weight: BTreeMap<(&str, &str), u32> = BTreeMap::new();
+        for (p, ps) in posts.iter().zip(&partners) {
+            for b in ps {
+                *weight.entry((p.author.as_str(), *b)).or_insert(0) += 1;
+            }
+        }
+        for min_weight in 1..=4 {
+            let params = CoordParams::default()
+                .kinds(vec![Kind::Text, Kind::Repost])
+                .min_weight(min_weight);
+            let (table, g) = run(&posts, params);
+            let mut want: BTreeMap<&str, u32> = BTreeMap::new();
+            for (p, ps) in posts.iter().zip(&partners) {
+                let kept = ps
+                    .iter()
+                    .any(|b| weight[&(p.author.as_str(), *b)] >= min_weight);
+                *want.entry(p.author.as_str()).or_insert(0) += u32::from(kept);
+            }
+            for (a, name) in table.author_names.iter().enumerate() {
+                assert_eq!(
+                    g.accounts[a].coordinated_posts,
+                    want[name.as_str()],
+                    "seed {seed}, min weight {min_weight}, account {name}"
+                );
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- the command
 
 #[test]
@@ -386,6 +535,7 @@ fn command_writes_all_files_deterministically() {
         "accounts.csv",
         "posts.csv",
         "graph.graphml",
+        "summary.json",
     ] {
         let a = std::fs::read(wd.path("one").join(f)).expect(f);
         let b = std::fs::read(wd.path("two").join(f)).expect(f);
@@ -559,4 +709,61 @@ fn real_data_ira_coordination_is_sane() {
     assert!((150..400).contains(&n("link")), "{}", n("link"));
     assert!((6_000..8_500).contains(&n("repost")), "{}", n("repost"));
     assert!(n("similar") >= n("text"));
+}
+
+/// 5,000 accounts post one hashtag within one minute: 25 million directed pairs. The hashtag
+/// is left out and reported, and the run stays small and quick.
+#[test]
+fn a_hashtag_of_five_thousand_accounts_is_capped_and_reported() {
+    let wd = Workdir::new();
+    let mut csv = String::from("id,author,timestamp,text\n");
+    for i in 0..5000 {
+        csv.push_str(&format!(
+            "{i},acct{i:05},2016-09-01T13:05:{:02}Z,words{i} of account {i} #breaking\n",
+            i % 60
+        ));
+    }
+    wd.write("hub.csv", csv);
+    let started = std::time::Instant::now();
+    let out = wd.ok(&["coordination", "hub.csv", "--out", "out", "-q"]);
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    assert!(
+        out.contains("left out: 1 object used by more than 1000 accounts"),
+        "{out}"
+    );
+    assert!(
+        out.contains("hashtag:#breaking  5000 accounts, 5000 posts"),
+        "{out}"
+    );
+    let edges = std::fs::read_to_string(wd.path("out/edges.csv")).expect("edges");
+    assert_eq!(edges.lines().count(), 1, "only the header");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(wd.path("out/summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(summary["max_object_accounts"], 1000);
+    let capped = &summary["capped_objects"];
+    assert_eq!(capped.as_array().map(Vec::len), Some(1), "{summary}");
+    assert_eq!(capped[0]["kind"], "hashtag");
+    assert_eq!(capped[0]["object"], "#breaking");
+    assert_eq!(capped[0]["accounts"], 5000);
+    // Over the limit's default, the same accounts are coordinated.
+    let out = wd.ok(&[
+        "coordination",
+        "hub.csv",
+        "--max-object-accounts",
+        "5000",
+        "--kinds",
+        "hashtag",
+        "-q",
+    ]);
+    assert!(!out.contains("left out"), "{out}");
+    assert!(
+        out.contains("hashtag                 5000       24995000"),
+        "{out}"
+    );
+    wd.fails(
+        &["coordination", "hub.csv", "--max-object-accounts", "1"],
+        2,
+        &["max-object-accounts", "at least 2"],
+    );
 }

@@ -331,3 +331,61 @@ fn coordination_features_and_account_scores_are_refused_for_multiclass_models() 
         &["account-level scores", "multi-class"],
     );
 }
+
+/// `score --by author` gives each account its own coordination statistics — those of
+/// `trollwatch coordination` with the same settings — even when posts without a known term
+/// (which get no score) come first.
+#[test]
+fn account_coordination_statistics_are_the_accounts_own() {
+    let w = Workdir::new();
+    let demo = std::fs::read_to_string(w.demo_csv("demo.csv", 3000, 7)).unwrap();
+    let (header, rows) = demo.split_once('\n').unwrap();
+    let mut data = format!("{header}\n");
+    for i in 0..3 {
+        data.push_str(&format!(
+            "q{i},@nobody,0,aaa_quiet,2016-01-01T00:00:0{i}Z,none,\n"
+        ));
+    }
+    data.push_str(rows);
+    w.write("data.csv", data);
+    w.ok(&["train", "data.csv", "--out", "plain.model", "-q"]);
+    let scored = w.ok(&[
+        "score",
+        "-m",
+        "plain.model",
+        "--input",
+        "data.csv",
+        "--by",
+        "author",
+        "--format",
+        "csv",
+        "--time-col",
+        "timestamp",
+        "-q",
+    ]);
+    w.ok(&["coordination", "data.csv", "--out", "coord", "-q"]);
+    let accounts = std::fs::read_to_string(w.path("coord/accounts.csv")).unwrap();
+    // account,posts,coordinated_posts,share_coordinated,degree,max_edge_weight,cluster
+    let want: std::collections::HashMap<&str, (&str, &str, &str)> = accounts
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0], (f[2], f[4], f[5]))
+        })
+        .collect();
+    let mut coordinated = 0;
+    let mut lines = scored.lines();
+    assert!(lines.next().unwrap().contains(",coordinated_posts,"));
+    for l in lines {
+        // account,posts,mean,max,share_flagged,coordinated_posts,share,degree,max_edge_weight,…
+        let f: Vec<&str> = l.split(',').collect();
+        assert_ne!(f[0], "aaa_quiet", "no scored post, no row");
+        assert_eq!((f[5], f[7], f[8]), want[f[0]], "account {}", f[0]);
+        coordinated += usize::from(f[5] != "0");
+    }
+    assert!(
+        coordinated > 10,
+        "{coordinated} accounts with coordinated posts"
+    );
+}

@@ -218,13 +218,20 @@ fn killing_train_never_leaves_a_torn_model_or_a_temporary_file() {
     let new = std::fs::read(w.path("new.model")).unwrap();
     // Kill at a spread of moments: while reading, tokenizing, fitting and writing.
     for delay_ms in [5u64, 40, 80, 120, 160, 200, 260, 320, 400, 500] {
-        let mut child = w
-            .cmd("trollwatch")
-            .args(["train", "big.csv", "--out", "good.model", "-q"])
+        let mut c = w.cmd("trollwatch");
+        c.args(["train", "big.csv", "--out", "good.model", "-q"])
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+            .stderr(std::process::Stdio::null());
+        // SIGINT as in a terminal, even when the tests run as a background job (which ignores it).
+        // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            c.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = c.spawn().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         let status = child.wait().unwrap();
@@ -256,13 +263,20 @@ fn ctrl_c_during_train_leaves_the_previous_model_and_no_temporary_file() {
     let mut interrupted = 0;
     // Training takes about a quarter of a second here: spread over reading, fitting, writing.
     for delay_ms in [5u64, 25, 50, 75, 100, 130, 160, 190, 220, 260] {
-        let mut child = w
-            .cmd("trollwatch")
-            .args(["train", "big.csv", "--out", "good.model", "-q"])
+        let mut c = w.cmd("trollwatch");
+        c.args(["train", "big.csv", "--out", "good.model", "-q"])
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+            .stderr(std::process::Stdio::null());
+        // SIGINT as in a terminal, even when the tests run as a background job (which ignores it).
+        // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            c.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = c.spawn().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         // What Ctrl-C sends to the foreground process.
         unsafe { libc::kill(child.id() as i32, libc::SIGINT) };

@@ -34,7 +34,14 @@ pub struct Args {
     /// Keep edges A→B of at least this weight (distinct posts of A with a partner from B).
     #[arg(long, default_value_t = 1, value_name = "W")]
     pub min_weight: u32,
-    /// Write edges.csv, clusters.csv, accounts.csv, posts.csv and graph.graphml here.
+    /// Leave out objects (a text, link, domain, hashtag or reposted post) used by more accounts
+    /// than this, and `similar` posts with near-duplicates from more accounts than this
+    /// within the window: their pairs grow with the square of their accounts. They are listed
+    /// in the summary. 0: no limit.
+    #[arg(long, default_value_t = coordination::DEFAULT_MAX_OBJECT_ACCOUNTS, value_name = "N")]
+    pub max_object_accounts: u32,
+    /// Write edges.csv, clusters.csv, accounts.csv, posts.csv, graph.graphml and summary.json
+    /// here.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// No progress bars.
@@ -53,6 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .similarity(c.similarity)
         .min_tokens(c.min_tokens)
         .min_weight(args.min_weight)
+        .max_object_accounts(args.max_object_accounts)
         .check()?;
     let spec = InputSpec {
         read: args.input_args.read_options(),
@@ -75,8 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let spinner = progress.bar(0, "finding coordinated posts");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let (ix, graph) = coordination::analyze(&posts, &objects, &params);
-    drop(objects);
+    let (ix, graph) = coordination::analyze(&posts, objects, &params);
     spinner.finish_and_clear();
     let found_s = started.elapsed().as_secs_f64() - read_s;
     super::print_out(&output::summary(&posts, &ix, &graph, &params))?;

@@ -1,7 +1,10 @@
 //! `trollwatch score` over a whole batch: for models with coordination features (computed
-//! over the batch, so the batch is read whole before scoring) and for account-level scores
-//! (`--by author`: per account, the mean and max post score, the share flagged, the
-//! coordination statistics, and the account model's probability when the model has one).
+//! over the batch, so every post waits for the analysis of the whole input before it is
+//! scored) and for account-level scores (`--by author`: per account, the mean and max post
+//! score, the share flagged, the coordination statistics, and the account model's probability
+//! when the model has one). The input is read in batches and never held whole: per account
+//! only running sums are kept, and the coordination analysis keeps each post's objects rather
+//! than its text.
 
 use std::io::Write;
 
@@ -9,7 +12,8 @@ use anyhow::Context;
 
 use super::score::{csv_field, row_label, Args, Output, OutputFormat};
 use crate::account::{self, AccountScore};
-use crate::dataset::{PostReader, Record};
+use crate::coordination::input::Texts;
+use crate::dataset::{PostReader, Record, SkipCount};
 use crate::error::Error;
 use crate::features::{self, CoordinationSpec};
 use crate::model::Model;
@@ -20,7 +24,7 @@ pub fn run(
     model: &Model,
     score_opts: crate::score::ScoreOptions,
     format: OutputFormat,
-    out: impl Write,
+    mut out: impl Write,
 ) -> anyhow::Result<()> {
     let by_author = args.by.is_some();
     let input = args.input.as_deref().ok_or_else(|| {
@@ -89,95 +93,133 @@ pub fn run(
     let mut reader = PostReader::open(input, opts)?;
     let progress = crate::progress::Progress::new(!args.quiet);
     let bar = progress.bar(0, "reading");
-    let mut records: Vec<Record> = Vec::new();
-    loop {
-        let batch = reader.next_batch(8192)?;
-        if batch.is_empty() {
-            break;
+    let threshold = model.effective_threshold(&score_opts);
+    // The input is read in batches and never held whole: a text-only model scores each batch
+    // as it comes and only per-account sums are kept; the coordination analysis keeps each
+    // post's objects, not its text. A model with coordination features needs the analysis
+    // of the whole input before it scores, so its posts wait, as compact text.
+    let coordination_model = model.meta.coordination.is_some();
+    let mut gatherer = spec.as_ref().map(features::Gatherer::new).transpose()?;
+    let mut accounts = account::Aggregator::default();
+    let mut waiting = Waiting::default();
+    let mut bad_rows = crate::dataset::SkipReport::default();
+    let mut kept = 0usize;
+    let mut batch = reader.next_batch(BATCH)?;
+    while !batch.is_empty() {
+        let mut times = Vec::new();
+        if let Some(s) = &spec {
+            let (ti, ai) = (pos(&s.time_col), pos(&s.author_col));
+            let mut keep = Vec::with_capacity(batch.len());
+            for r in &batch {
+                let author = ai.map_or("", |i| r.fields[i].as_str());
+                let time = ti.and_then(|i| crate::timeparse::parse(&r.fields[i]));
+                let problem = if author.trim().is_empty() {
+                    Some(("empty author", features::empty_author(s, input, r.line)))
+                } else if time.is_none() {
+                    let v = ti.map_or("", |i| r.fields[i].as_str());
+                    Some((
+                        "unparsable time",
+                        Error::BadRow {
+                            path: input.into(),
+                            line: r.line,
+                            problem: format!(
+                                "column {:?} holds {}, which is not a timestamp (ISO 8601 such \
+                                 as 2016-09-01T13:05:00Z, or Unix seconds)",
+                                s.time_col,
+                                crate::error::shown(v)
+                            ),
+                            hint: "; fix it, or pass --skip-bad-rows to skip such rows".into(),
+                        },
+                    ))
+                } else {
+                    None
+                };
+                match problem {
+                    None => {
+                        keep.push(true);
+                        times.push(time.unwrap_or_default());
+                    }
+                    Some((reason, _)) if args.input_args.skip_bad_rows => {
+                        keep.push(false);
+                        bad_rows.add(reason, r.line);
+                    }
+                    Some((_, e)) => return Err(e.into()),
+                }
+            }
+            let mut k = keep.iter();
+            batch.retain(|_| *k.next().unwrap_or(&true));
         }
-        records.extend(batch);
-        bar.set_position(records.len() as u64);
+        kept += batch.len();
+        let records = &batch;
+        let ai = pos(&author_col);
+        let author = |r: &Record| ai.map_or("", |i| r.fields[i].as_str()).to_string();
+        // This batch is analysed and scored while the next one is read.
+        let next = std::thread::scope(|scope| {
+            let work = scope.spawn(|| {
+                if let (Some(g), Some(s)) = (gatherer.as_mut(), &spec) {
+                    let field = |name: &Option<String>| name.as_deref().and_then(pos);
+                    let (ai, ri, ui) =
+                        (pos(&s.author_col), field(&s.repost_col), field(&s.url_col));
+                    let rows: Vec<features::Row> = records
+                        .iter()
+                        .zip(&times)
+                        .map(|(r, &time)| features::Row {
+                            author: ai.map_or("", |i| r.fields[i].as_str()),
+                            time,
+                            text: &r.text,
+                            repost: ri.is_some_and(|i| s.is_repost(&r.fields[i])),
+                            urls: ui.map(|i| r.fields[i].as_str()),
+                        })
+                        .collect();
+                    g.push(&rows);
+                }
+                if coordination_model {
+                    for r in records {
+                        waiting.texts.push(&r.text);
+                        if by_author {
+                            waiting.authors.push(&author(r));
+                        } else {
+                            waiting.ids.push(&r.id);
+                        }
+                    }
+                } else {
+                    let texts: Vec<&str> = records.iter().map(|r| r.text.as_str()).collect();
+                    let scored = model.score_batch(&texts, score_opts, 0);
+                    for (r, sc) in records.iter().zip(&scored) {
+                        if let Some(p) = sc.score {
+                            accounts.add(&author(r), p, threshold);
+                        }
+                    }
+                }
+            });
+            let next = reader.next_batch(BATCH);
+            work.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            next
+        });
+        bar.set_position(kept as u64);
+        batch = next?;
     }
     bar.finish_and_clear();
     let mut skipped = reader.skipped.clone();
     for w in reader.warnings.warning_lines(input) {
         eprintln!("warning: {w}");
     }
-
-    let mut times = Vec::new();
-    if let Some(s) = &spec {
-        let (ti, ai) = (pos(&s.time_col), pos(&s.author_col));
-        let mut keep = Vec::with_capacity(records.len());
-        for r in &records {
-            let author = ai.map_or("", |i| r.fields[i].as_str());
-            let time = ti.and_then(|i| crate::timeparse::parse(&r.fields[i]));
-            let problem = if author.trim().is_empty() {
-                Some(("empty author", features::empty_author(s, input, r.line)))
-            } else if time.is_none() {
-                let v = ti.map_or("", |i| r.fields[i].as_str());
-                Some((
-                    "unparsable time",
-                    Error::BadRow {
-                        path: input.into(),
-                        line: r.line,
-                        problem: format!(
-                            "column {:?} holds {}, which is not a timestamp (ISO 8601 such as \
-                             2016-09-01T13:05:00Z, or Unix seconds)",
-                            s.time_col,
-                            crate::error::shown(v)
-                        ),
-                        hint: "; fix it, or pass --skip-bad-rows to skip such rows".into(),
-                    },
-                ))
-            } else {
-                None
-            };
-            match problem {
-                None => {
-                    keep.push(true);
-                    times.push(time.unwrap_or_default());
-                }
-                Some((reason, _)) if args.input_args.skip_bad_rows => {
-                    keep.push(false);
-                    skipped.add(reason, r.line);
-                }
-                Some((_, e)) => return Err(e.into()),
-            }
-        }
-        let mut k = keep.iter();
-        records.retain(|_| *k.next().unwrap_or(&true));
+    for (reason, c) in bad_rows.by_reason {
+        let e = skipped.by_reason.entry(reason).or_insert(SkipCount {
+            rows: 0,
+            first_line: c.first_line,
+        });
+        e.rows += c.rows;
+        e.first_line = e.first_line.min(c.first_line);
     }
-    let analysis = match &spec {
-        Some(s) => {
-            let field = |name: &Option<String>| name.as_deref().and_then(pos);
-            let (ai, ri, ui) = (pos(&s.author_col), field(&s.repost_col), field(&s.url_col));
-            let rows: Vec<features::Row> = records
-                .iter()
-                .zip(&times)
-                .map(|(r, &time)| features::Row {
-                    author: ai.map_or("", |i| r.fields[i].as_str()),
-                    time,
-                    text: &r.text,
-                    repost: ri.is_some_and(|i| s.is_repost(&r.fields[i])),
-                    urls: ui.map(|i| r.fields[i].as_str()),
-                })
-                .collect();
-            let spinner = progress.bar(0, "coordination");
-            spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-            let a = features::coordination(s, &rows)?;
-            spinner.finish_and_clear();
-            Some(a)
-        }
-        None => None,
-    };
-    let dense = analysis
-        .as_ref()
-        .filter(|_| model.meta.coordination.is_some())
-        .map(|a| &a.dense);
-    let texts: Vec<&str> = records.iter().map(|r| r.text.as_str()).collect();
-    let explain = if by_author { 0 } else { args.explain };
-    let scored = model.score_batch_with(&texts, dense, score_opts, explain);
-    let threshold = model.effective_threshold(&score_opts);
+    let analysis = gatherer.map(|g| {
+        let spinner = progress.bar(0, "coordination");
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        let a = g.finish();
+        spinner.finish_and_clear();
+        a
+    });
     let summary = |what: String| {
         if !args.quiet {
             if let Some(s) = skipped.summary(input) {
@@ -186,36 +228,48 @@ pub fn run(
             eprintln!("{what}");
         }
     };
-    if !by_author {
-        let mut w = Output::new(format, args.explain, out);
-        w.header()?;
-        let mut flagged = 0u64;
-        for (r, s) in records.iter().zip(&scored) {
-            flagged += u64::from(s.positive);
-            w.row(&r.id, s, row_label(model, s))?;
+    if coordination_model {
+        let dense = analysis.as_ref().map(|a| &a.dense);
+        let explain = if by_author { 0 } else { args.explain };
+        let mut w = (!by_author).then(|| Output::new(format, args.explain, &mut out));
+        if let Some(w) = &mut w {
+            w.header()?;
         }
-        w.flush()?;
-        summary(format!(
-            "scored {} posts with coordination features, {flagged} labeled {:?} at threshold \
-             {threshold}",
-            records.len(),
-            model.meta.labels.positive
-        ));
-        return Ok(());
+        let mut flagged = 0u64;
+        for start in (0..waiting.texts.len()).step_by(BATCH) {
+            let end = (start + BATCH).min(waiting.texts.len());
+            let texts: Vec<&str> = (start..end).map(|i| waiting.texts.get(i)).collect();
+            let rows = dense.map(|d| features::Dense {
+                names: d.names.clone(),
+                values: d.values[start * d.width()..end * d.width()].to_vec(),
+            });
+            let scored = model.score_batch_with(&texts, rows.as_ref(), score_opts, explain);
+            for (i, sc) in (start..end).zip(&scored) {
+                match &mut w {
+                    Some(w) => {
+                        flagged += u64::from(sc.positive);
+                        w.row(waiting.ids.get(i), sc, row_label(model, sc))?;
+                    }
+                    None => {
+                        if let Some(p) = sc.score {
+                            accounts.add(waiting.authors.get(i), p, threshold);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(mut w) = w {
+            w.flush()?;
+            summary(format!(
+                "scored {kept} posts with coordination features, {flagged} labeled {:?} at \
+                 threshold {threshold}",
+                model.meta.labels.positive
+            ));
+            return Ok(());
+        }
     }
-    let ai = pos(&author_col);
-    // Posts with no known term carry no evidence about their account: left out.
-    let (authors, scores): (Vec<&str>, Vec<f64>) = records
-        .iter()
-        .zip(&scored)
-        .filter_map(|(r, s)| Some((ai.map_or("", |i| r.fields[i].as_str()), s.score?)))
-        .unzip();
-    let mut accounts = account::aggregate(
-        &authors,
-        &scores,
-        threshold,
-        analysis.as_ref().map(|a| (&a.posts, &a.graph)),
-    );
+    let unnamed = accounts.unnamed();
+    let mut accounts = accounts.finish(analysis.as_ref().map(|a| (&a.posts, &a.graph)));
     if let Some(am) = &model.meta.account_model {
         for a in &mut accounts {
             let f = a.features();
@@ -228,11 +282,9 @@ pub fn run(
             .total_cmp(&key(a))
             .then_with(|| a.account.cmp(&b.account))
     });
-    let unnamed = authors.iter().filter(|a| a.is_empty()).count();
     write_accounts(&accounts, format, out_label(model), out)?;
     summary(format!(
-        "scored {} posts of {} accounts{}",
-        records.len(),
+        "scored {kept} posts of {} accounts{}",
         accounts.len(),
         if unnamed > 0 {
             format!(" ({unnamed} posts without an account left out)")
@@ -241,6 +293,17 @@ pub fn run(
         }
     ));
     Ok(())
+}
+
+/// Posts read and scored at a time.
+const BATCH: usize = 8192;
+
+/// Posts of a model with coordination features, waiting for the analysis of the whole input.
+#[derive(Default)]
+struct Waiting {
+    texts: Texts,
+    ids: Texts,
+    authors: Texts,
 }
 
 fn out_label(model: &Model) -> (&str, &str) {

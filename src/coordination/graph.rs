@@ -11,9 +11,9 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::input::Posts;
-use super::objects::Objects;
+use super::objects::{Key, Objects};
 use super::similar::SimilarIndex;
-use super::window::{KeyIndex, Stamp};
+use super::window::{Csr, KeyIndex, Stamp};
 use super::{CoordValidParams, Kind, ANY, KINDS};
 
 /// A directed edge A→B of one kind (`kind` = 0..=5 as [`KINDS`], 6 = total over kinds).
@@ -72,36 +72,43 @@ pub struct Indexes {
 }
 
 impl Indexes {
-    /// Builds the index of every enabled kind; the kinds are built side by side (each build
-    /// has sequential stretches) and the similar index beside them.
-    pub fn build(posts: &Posts, objects: &Objects, params: &CoordValidParams) -> Indexes {
+    /// Builds the index of every enabled kind from the posts' objects, each kind's objects
+    /// given up once its index is built; the kinds are built side by side (each build has
+    /// sequential stretches) and the similar index beside them.
+    pub fn build(posts: &Posts, objects: Objects, params: &CoordValidParams) -> Indexes {
         let t = &posts.times;
         let a = &posts.authors;
-        let keyed_kinds: Vec<Kind> = params
-            .kinds
-            .iter()
-            .copied()
-            .filter(|&k| k != Kind::Similar)
-            .collect();
+        let Objects {
+            text,
+            repost,
+            link,
+            domain,
+            hashtag,
+            tokens,
+        } = objects;
+        let keyed_kinds: Vec<(Kind, Csr<Key>)> = [
+            (Kind::Text, text),
+            (Kind::Link, link),
+            (Kind::Domain, domain),
+            (Kind::Hashtag, hashtag),
+            (Kind::Repost, repost),
+        ]
+        .into_iter()
+        .filter(|(k, _)| params.has(*k))
+        .collect();
+        let max = params.max_object_accounts;
         let (similar, keyed) = rayon::join(
             || {
-                params
-                    .has(Kind::Similar)
-                    .then(|| SimilarIndex::build(&objects.tokens, t, a, params.similarity))
+                params.has(Kind::Similar).then(|| {
+                    let mut sim = SimilarIndex::build(tokens, t, a, params.similarity);
+                    sim.cap(t, a, params.window, posts.author_names.len(), max);
+                    sim
+                })
             },
             || {
                 keyed_kinds
-                    .par_iter()
-                    .map(|kind| {
-                        let csr = match kind {
-                            Kind::Text => &objects.text,
-                            Kind::Link => &objects.link,
-                            Kind::Domain => &objects.domain,
-                            Kind::Hashtag => &objects.hashtag,
-                            _ => &objects.repost,
-                        };
-                        (kind.index(), KeyIndex::build(csr, t, a))
-                    })
+                    .into_par_iter()
+                    .map(|(kind, csr)| (kind.index(), KeyIndex::build(&csr, t, a, max)))
                     .collect::<Vec<_>>()
             },
         );
@@ -157,8 +164,47 @@ struct Scratch {
     checked: Stamp,
     found: Vec<u32>,
     any_list: Vec<u32>,
-    pairs: Vec<(u32, u8, i64)>,
-    post_partners: Vec<(u32, u32)>,
+    /// The pass's partner accounts: `slot[b]` is b's place in `sums` when `touched` marks b.
+    touched: Stamp,
+    slot: Vec<u32>,
+    sums: Vec<Sums>,
+    /// Posts whose coordination waits on the final weights, and their partners (flat).
+    pending: Vec<(u32, u32)>,
+    pending_partners: Vec<u32>,
+}
+
+/// Running sums of one partner account B over the pass's posts, per kind and total: how many
+/// posts have a partner from B, and their earliest and latest times.
+#[derive(Clone, Copy)]
+struct Sums {
+    b: u32,
+    weight: [u32; 7],
+    first: [i64; 7],
+    last: [i64; 7],
+}
+
+impl Scratch {
+    /// Counts one post at time `t` with a partner from `b` in kind `k`.
+    fn add(&mut self, b: u32, k: usize, t: i64) -> u32 {
+        if self.touched.mark(b) {
+            self.slot[b as usize] = self.sums.len() as u32;
+            self.sums.push(Sums {
+                b,
+                weight: [0; 7],
+                first: [i64::MAX; 7],
+                last: [i64::MIN; 7],
+            });
+        }
+        let s = &mut self.sums[self.slot[b as usize] as usize];
+        s.weight[k] += 1;
+        s.first[k] = s.first[k].min(t);
+        s.last[k] = s.last[k].max(t);
+        s.weight[k]
+    }
+
+    fn total_weight(&self, b: u32) -> u32 {
+        self.sums[self.slot[b as usize] as usize].weight[ANY]
+    }
 }
 
 /// Builds the graph: partners of every post, edges, clusters and statistics.
@@ -184,8 +230,11 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
         checked: Stamp::new(if ix.similar.is_some() { n_posts } else { 0 }),
         found: Vec::new(),
         any_list: Vec::new(),
-        pairs: Vec::new(),
-        post_partners: Vec::new(),
+        touched: Stamp::new(n_accounts),
+        slot: vec![0; n_accounts],
+        sums: Vec::new(),
+        pending: Vec::new(),
+        pending_partners: Vec::new(),
     };
     let passes: Vec<AccountPass> = (0..n_accounts)
         .into_par_iter()
@@ -291,6 +340,8 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
     g
 }
 
+/// One account's posts: their partners, summed per partner account as they are found (memory
+/// grows with the partner accounts, not with the posts times their partners), then its edges.
 fn account_pass(
     a: u32,
     own: &[u32],
@@ -301,8 +352,11 @@ fn account_pass(
 ) -> AccountPass {
     let mut out = AccountPass::default();
     let tau = params.window;
-    s.pairs.clear();
-    s.post_partners.clear();
+    let min_weight = params.min_weight;
+    s.touched.next();
+    s.sums.clear();
+    s.pending.clear();
+    s.pending_partners.clear();
     for &p in own {
         let pi = p as usize;
         let t = posts.times[pi];
@@ -334,47 +388,54 @@ fn account_pass(
                 }
             }
             counts[kind.index()] = s.found.len() as u32;
-            for &b in &s.found {
-                s.pairs.push((b, kind.index() as u8, t));
+            for i in 0..s.found.len() {
+                let b = s.found[i];
+                s.add(b, kind.index(), t);
                 if s.any.mark(b) {
                     s.any_list.push(b);
                 }
             }
         }
         counts[ANY] = s.any_list.len() as u32;
-        for &b in &s.any_list {
-            s.pairs.push((b, ANY as u8, t));
-            s.post_partners.push((p, b));
+        // A post is coordinated when a partner's total edge is kept. Weights only grow: a
+        // partner at `min_weight` already settles it; otherwise the post waits for the final
+        // weights. Each waiting post adds 1 to each of its partners' weights, all still under
+        // `min_weight`, so at most `min_weight - 1` waiting posts name any one partner.
+        let mut settled = false;
+        for i in 0..s.any_list.len() {
+            let b = s.any_list[i];
+            settled |= s.add(b, ANY, t) >= min_weight;
+        }
+        if settled {
+            out.coordinated_posts += 1;
+        } else if !s.any_list.is_empty() {
+            let from = s.pending_partners.len() as u32;
+            s.pending_partners.extend_from_slice(&s.any_list);
+            s.pending.push((from, s.pending_partners.len() as u32));
         }
         if counts[ANY] > 0 {
             out.counts.push((p, counts));
         }
     }
-    s.pairs.sort_unstable();
-    let mut kept: Vec<u32> = Vec::new();
-    for run in s.pairs.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)) {
-        let weight = run.len() as u32;
-        if weight < params.min_weight {
-            continue;
-        }
-        let (b, kind) = (run[0].0, run[0].1);
-        if kind as usize == ANY {
-            kept.push(b);
-        }
-        out.edges.push(Edge {
-            a,
-            b,
-            kind,
-            weight,
-            first: run.iter().map(|x| x.2).min().unwrap_or_default(),
-            last: run.iter().map(|x| x.2).max().unwrap_or_default(),
-        });
-    }
-    let mut last_post = u32::MAX;
-    for &(p, b) in &s.post_partners {
-        if p != last_post && kept.binary_search(&b).is_ok() {
+    for &(from, to) in &s.pending {
+        let partners = &s.pending_partners[from as usize..to as usize];
+        if partners.iter().any(|&b| s.total_weight(b) >= min_weight) {
             out.coordinated_posts += 1;
-            last_post = p;
+        }
+    }
+    s.sums.sort_unstable_by_key(|x| x.b);
+    for x in &s.sums {
+        for kind in 0..7 {
+            if x.weight[kind] >= min_weight {
+                out.edges.push(Edge {
+                    a,
+                    b: x.b,
+                    kind: kind as u8,
+                    weight: x.weight[kind],
+                    first: x.first[kind],
+                    last: x.last[kind],
+                });
+            }
         }
     }
     out

@@ -113,7 +113,12 @@ pub struct CoordParams {
     similarity: f64,
     min_weight: u32,
     min_tokens: usize,
+    max_object_accounts: u32,
 }
+
+/// Default of [`CoordParams::max_object_accounts`]: an object shared by more accounts than
+/// this is left out (reported), so that one object's pairs cannot grow past about a million.
+pub const DEFAULT_MAX_OBJECT_ACCOUNTS: u32 = 1000;
 
 impl Default for CoordParams {
     fn default() -> Self {
@@ -123,6 +128,7 @@ impl Default for CoordParams {
             similarity: 0.8,
             min_weight: 1,
             min_tokens: 5,
+            max_object_accounts: DEFAULT_MAX_OBJECT_ACCOUNTS,
         }
     }
 }
@@ -158,6 +164,15 @@ impl CoordParams {
         self
     }
 
+    /// Objects (a text, link, domain, hashtag or reposted post) used by more accounts than
+    /// this are left out, and so are `similar` posts with near-duplicates from more accounts
+    /// than this within τ: their pairs would grow with the square of their accounts. 0: no
+    /// limit (default [`DEFAULT_MAX_OBJECT_ACCOUNTS`]).
+    pub fn max_object_accounts(mut self, n: u32) -> Self {
+        self.max_object_accounts = n;
+        self
+    }
+
     pub fn check(self) -> Result<CoordValidParams> {
         if self.window < 0 {
             return Err(Error::param("window", self.window, "must be 0 s or more"));
@@ -175,6 +190,13 @@ impl CoordParams {
         if self.min_tokens == 0 {
             return Err(Error::param("min-tokens", 0, "must be at least 1"));
         }
+        if self.max_object_accounts == 1 {
+            return Err(Error::param(
+                "max-object-accounts",
+                1,
+                "must be at least 2 (an object of one account gives no pair), or 0 for no limit",
+            ));
+        }
         let mut kinds = self.kinds;
         kinds.sort_unstable();
         kinds.dedup();
@@ -187,6 +209,10 @@ impl CoordParams {
             similarity: self.similarity,
             min_weight: self.min_weight,
             min_tokens: self.min_tokens,
+            max_object_accounts: match self.max_object_accounts {
+                0 => u32::MAX,
+                n => n,
+            },
         })
     }
 }
@@ -200,6 +226,8 @@ pub struct CoordValidParams {
     pub similarity: f64,
     pub min_weight: u32,
     pub min_tokens: usize,
+    /// Objects of more accounts are left out (`u32::MAX`: no limit).
+    pub max_object_accounts: u32,
 }
 
 fn kind_names<S: serde::Serializer>(kinds: &[Kind], s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -225,11 +253,11 @@ impl CoordValidParams {
     }
 }
 
-/// Finds the coordination among `posts` (whose objects `objects` holds): indexes by kind,
-/// then partners, edges, clusters and statistics.
+/// Finds the coordination among `posts` (whose objects `objects` holds, given up to the
+/// indexes that replace them): indexes by kind, then partners, edges, clusters and statistics.
 pub fn analyze(
     posts: &input::Posts,
-    objects: &objects::Objects,
+    objects: objects::Objects,
     params: &CoordValidParams,
 ) -> (graph::Indexes, graph::Graph) {
     let ix = graph::Indexes::build(posts, objects, params);
@@ -286,6 +314,15 @@ mod tests {
         assert!(CoordParams::default().min_weight(0).check().is_err());
         assert!(CoordParams::default().window(-1).check().is_err());
         assert!(CoordParams::default().kinds(vec![]).check().is_err());
+        assert!(CoordParams::default()
+            .max_object_accounts(1)
+            .check()
+            .is_err());
+        let unlimited = CoordParams::default().max_object_accounts(0).check();
+        assert_eq!(
+            unlimited.map(|p| p.max_object_accounts).ok(),
+            Some(u32::MAX)
+        );
         assert_eq!(
             CoordParams::default().check().map(|p| p.window).ok(),
             Some(60)

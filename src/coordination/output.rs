@@ -1,6 +1,7 @@
-//! Writing what was found: edges.csv, clusters.csv, accounts.csv, posts.csv and graph.graphml
-//! (for Gephi), swapped in as one set, and the summary for the terminal. Rows are sorted by
-//! account name and post order, so the same input gives byte-identical files.
+//! Writing what was found: edges.csv, clusters.csv, accounts.csv, posts.csv, graph.graphml
+//! (for Gephi) and summary.json, swapped in as one set, and the summary for the terminal.
+//! Rows are sorted by account name and post order, so the same input gives byte-identical
+//! files.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,12 +13,13 @@ use crate::error::{Error, Result};
 use crate::timeparse::format as iso;
 
 /// The names of the files written into the output folder.
-pub const FILES: [&str; 5] = [
+pub const FILES: [&str; 6] = [
     "edges.csv",
     "clusters.csv",
     "accounts.csv",
     "posts.csv",
     "graph.graphml",
+    "summary.json",
 ];
 
 /// The object a dominant key names, as `kind:value` (shortened to 80 characters).
@@ -26,9 +28,13 @@ pub fn object_label(posts: &Posts, ix: &Indexes, kind: Kind, group: u32) -> Stri
         return kind.name().to_string();
     };
     let g = idx.groups[group as usize];
-    let p = g.example_post as usize;
-    let value = super::objects::describe(kind, posts.text(p), posts.url_field(p), g.key)
-        .unwrap_or_default();
+    label_of(posts, kind, g.key, g.example_post as usize)
+}
+
+/// `kind:value` of the object `key` of post `p` (shortened to 80 characters).
+fn label_of(posts: &Posts, kind: Kind, key: super::objects::Key, p: usize) -> String {
+    let value =
+        super::objects::describe(kind, posts.text(p), posts.url_field(p), key).unwrap_or_default();
     let mut short: String = value.chars().take(80).collect();
     if short.len() < value.len() {
         short.push('…');
@@ -300,12 +306,13 @@ pub fn write_all(
 ) -> Result<()> {
     let staging = crate::outdir::Staging::new(dir, &FILES)?;
     // Formatted and written (each with its fsync) in parallel; the largest, posts.csv, first.
-    let jobs: [(&str, MakeFile); 5] = [
+    let jobs: [(&str, MakeFile); 6] = [
         ("posts.csv", &|| posts_csv(posts, g, params)),
         ("edges.csv", &|| edges_csv(posts, g)),
         ("clusters.csv", &|| clusters_csv(posts, ix, g)),
         ("accounts.csv", &|| accounts_csv(posts, g)),
         ("graph.graphml", &|| Ok(graphml(posts, g).into_bytes())),
+        ("summary.json", &|| summary_json(posts, ix, g, params)),
     ];
     use rayon::prelude::*;
     jobs.par_iter()
@@ -326,6 +333,155 @@ pub fn undirected_pairs(edges: &[Edge], kind: usize) -> usize {
     pairs.len()
 }
 
+/// An object left out because more accounts than `--max-object-accounts` used it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CappedObject {
+    #[serde(serialize_with = "kind_name")]
+    pub kind: Kind,
+    /// The object, shortened to 80 characters.
+    pub object: String,
+    pub accounts: u32,
+    pub posts: u32,
+}
+
+fn kind_name<S: serde::Serializer>(k: &Kind, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(k.name())
+}
+
+/// `similar` posts left out for having near-duplicates from more accounts than the limit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CappedSimilar {
+    pub posts: usize,
+    /// Accounts of those posts.
+    pub accounts: usize,
+    /// The normalized text of the first of them (shortened to 80 characters).
+    pub example: String,
+}
+
+/// Objects left out for their many accounts: by kind, then most accounts, most posts, and
+/// the time of their first post.
+pub fn capped_objects(posts: &Posts, ix: &Indexes) -> Vec<CappedObject> {
+    let mut out = Vec::new();
+    for kind in KINDS {
+        let Some(idx) = &ix.keyed[kind.index()] else {
+            continue;
+        };
+        let mut capped = idx.capped.clone();
+        capped.sort_by_key(|c| (std::cmp::Reverse((c.accounts, c.posts)), c.example_post));
+        out.extend(capped.iter().map(|c| {
+            CappedObject {
+                kind,
+                object: label_of(posts, kind, c.key, c.example_post as usize)
+                    [kind.name().len() + 1..]
+                    .to_string(),
+                accounts: c.accounts,
+                posts: c.posts,
+            }
+        }));
+    }
+    out
+}
+
+/// The `similar` posts left out, if any.
+pub fn capped_similar(posts: &Posts, ix: &Indexes) -> Option<CappedSimilar> {
+    let list = &ix.similar.as_ref()?.capped_posts;
+    let &first = list.first()?;
+    let mut accounts: Vec<u32> = list.iter().map(|&p| posts.authors[p as usize]).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let label = label_of(posts, Kind::Similar, 0, first as usize);
+    Some(CappedSimilar {
+        posts: list.len(),
+        accounts: accounts.len(),
+        example: label["similar:".len()..].to_string(),
+    })
+}
+
+/// Per kind (and `total`): posts with a partner, kept directed edges, account pairs.
+fn kind_rows(g: &Graph, params: &CoordValidParams) -> Vec<(&'static str, usize, usize, usize)> {
+    let mut kinds: Vec<(&'static str, usize)> =
+        params.kinds.iter().map(|k| (k.name(), k.index())).collect();
+    kinds.push(("total", ANY));
+    kinds
+        .into_iter()
+        .map(|(name, k)| {
+            let with = g.post_counts.iter().filter(|c| c[k] > 0).count();
+            let edges = g.edges.iter().filter(|e| e.kind as usize == k).count();
+            (name, with, edges, undirected_pairs(&g.edges, k))
+        })
+        .collect()
+}
+
+/// summary.json: the settings, the terminal summary's counts, and what was left out for its
+/// many accounts.
+pub fn summary_json(
+    posts: &Posts,
+    ix: &Indexes,
+    g: &Graph,
+    params: &CoordValidParams,
+) -> Result<Vec<u8>> {
+    #[derive(serde::Serialize)]
+    struct KindRow {
+        kind: &'static str,
+        posts_with_partner: usize,
+        edges: usize,
+        account_pairs: usize,
+    }
+    #[derive(serde::Serialize)]
+    struct Summary {
+        posts: usize,
+        reposts: usize,
+        accounts: usize,
+        window_seconds: i64,
+        kinds: Vec<&'static str>,
+        similarity: f64,
+        min_tokens: usize,
+        min_weight: u32,
+        /// `null`: no limit.
+        max_object_accounts: Option<u32>,
+        networks: Vec<KindRow>,
+        clusters: usize,
+        accounts_in_clusters: usize,
+        capped_objects: Vec<CappedObject>,
+        capped_similar: Option<CappedSimilar>,
+    }
+    let summary = Summary {
+        posts: posts.len(),
+        reposts: posts.reposts.iter().filter(|&&r| r).count(),
+        accounts: posts.author_names.len(),
+        window_seconds: params.window,
+        kinds: params.kinds.iter().map(|k| k.name()).collect(),
+        similarity: params.similarity,
+        min_tokens: params.min_tokens,
+        min_weight: params.min_weight,
+        max_object_accounts: (params.max_object_accounts != u32::MAX)
+            .then_some(params.max_object_accounts),
+        networks: kind_rows(g, params)
+            .into_iter()
+            .map(|(kind, with, edges, pairs)| KindRow {
+                kind,
+                posts_with_partner: with,
+                edges,
+                account_pairs: pairs,
+            })
+            .collect(),
+        clusters: g.clusters.len(),
+        accounts_in_clusters: g.clusters.iter().map(|c| c.accounts.len()).sum(),
+        capped_objects: capped_objects(posts, ix),
+        capped_similar: params
+            .has(Kind::Similar)
+            .then(|| capped_similar(posts, ix))
+            .flatten(),
+    };
+    let mut out = serde_json::to_vec_pretty(&summary)
+        .map_err(|e| Error::io("summary.json", std::io::Error::other(e.to_string())))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// How many capped objects the terminal summary lists.
+const CAPPED_SHOWN: usize = 10;
+
 /// The terminal summary.
 pub fn summary(posts: &Posts, ix: &Indexes, g: &Graph, params: &CoordValidParams) -> String {
     let mut s = String::new();
@@ -344,19 +500,39 @@ pub fn summary(posts: &Posts, ix: &Indexes, g: &Graph, params: &CoordValidParams
         "{:<9} {:>18} {:>14} {:>14}",
         "kind", "posts w/ partner", "edges (A→B)", "account pairs"
     );
-    let mut kinds: Vec<(String, usize)> = params
-        .kinds
-        .iter()
-        .map(|k| (k.name().to_string(), k.index()))
-        .collect();
-    kinds.push(("total".into(), ANY));
-    for (name, k) in kinds {
-        let with = g.post_counts.iter().filter(|c| c[k] > 0).count();
-        let edges = g.edges.iter().filter(|e| e.kind as usize == k).count();
+    for (name, with, edges, pairs) in kind_rows(g, params) {
+        let _ = writeln!(s, "{name:<9} {with:>18} {edges:>14} {pairs:>14}");
+    }
+    let capped = capped_objects(posts, ix);
+    if !capped.is_empty() {
         let _ = writeln!(
             s,
-            "{name:<9} {with:>18} {edges:>14} {:>14}",
-            undirected_pairs(&g.edges, k)
+            "left out: {} object{} used by more than {} accounts (--max-object-accounts):",
+            capped.len(),
+            if capped.len() == 1 { "" } else { "s" },
+            params.max_object_accounts
+        );
+        for c in capped.iter().take(CAPPED_SHOWN) {
+            let _ = writeln!(
+                s,
+                "  {}:{}  {} accounts, {} posts",
+                c.kind, c.object, c.accounts, c.posts
+            );
+        }
+        if capped.len() > CAPPED_SHOWN {
+            let _ = writeln!(
+                s,
+                "  … and {} more (all in summary.json with --out)",
+                capped.len() - CAPPED_SHOWN
+            );
+        }
+    }
+    if let Some(c) = capped_similar(posts, ix) {
+        let _ = writeln!(
+            s,
+            "left out of similar: {} posts (of {} accounts) with near-duplicates from more than \
+             {} accounts within the window (--max-object-accounts), such as {:?}",
+            c.posts, c.accounts, params.max_object_accounts, c.example
         );
     }
     let in_clusters: usize = g.clusters.iter().map(|c| c.accounts.len()).sum();

@@ -6,6 +6,12 @@
 //! that share a prefix token within τ; each is then checked with the exact Jaccard value,
 //! computed as coordination-network-toolkit does (`|a ∩ b| / |a ∪ b| >= t` in floating point).
 //! Nothing above the threshold is missed.
+//!
+//! A post with near-duplicates from more accounts than a limit within τ is left out (it has
+//! no `similar` partner and is no one's), as keys of too many accounts are in
+//! [`super::window`]: such a crowd's pairs grow with the square of its size. Those posts are
+//! found first, without listing partners: a post whose prefix groups hold no more candidates
+//! within τ than the limit cannot be one, and the others are counted up to the limit.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -70,17 +76,22 @@ pub struct SimilarIndex {
     groups: Vec<(u32, u32)>,
     /// Post → (group, position of its own entry) of its indexed tokens.
     post_groups: Csr<(u32, u32)>,
+    /// Per post: left out, near-duplicates from too many accounts (empty: none is).
+    crowded: Vec<bool>,
+    /// Those posts, ascending.
+    pub capped_posts: Vec<u32>,
 }
 
 impl SimilarIndex {
-    /// `tokens`: post → sorted distinct token hashes (empty when too short to compare).
-    pub fn build(tokens: &Csr<u64>, times: &[i64], authors: &[u32], threshold: f64) -> Self {
+    /// `tokens`: post → sorted distinct token hashes (empty when too short to compare); they
+    /// become the index's token ids in place.
+    pub fn build(tokens: Csr<u64>, times: &[i64], authors: &[u32], threshold: f64) -> Self {
         let bits = super::window::sketch_bits(tokens.values.len());
         Self::build_with_sketch(tokens, times, authors, threshold, bits)
     }
 
     fn build_with_sketch(
-        tokens: &Csr<u64>,
+        tokens: Csr<u64>,
         times: &[i64],
         authors: &[u32],
         threshold: f64,
@@ -100,29 +111,51 @@ impl SimilarIndex {
                 sketch[slot(h)].fetch_add(1, Ordering::Relaxed);
             }
         });
+        // Each row's hashes become ordering keys, sorted, in place, chunks of rows in parallel.
         const CHUNK: usize = 1 << 14;
-        let chunks: Vec<Csr<u64>> = (0..n_posts.div_ceil(CHUNK))
+        let Csr {
+            offsets,
+            mut values,
+        } = tokens;
+        let mut parts: Vec<(usize, usize, &mut [u64])> = Vec::new();
+        let mut rest: &mut [u64] = &mut values;
+        for r0 in (0..n_posts).step_by(CHUNK) {
+            let r1 = (r0 + CHUNK).min(n_posts);
+            let len = (offsets[r1] - offsets[r0]) as usize;
+            let (part, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            parts.push((r0, r1, part));
+            rest = tail;
+        }
+        let repeats = parts
             .into_par_iter()
-            .map(|c| {
-                let mut out = Csr::new();
-                let mut row = Vec::new();
-                for p in c * CHUNK..((c + 1) * CHUNK).min(n_posts) {
-                    row.clear();
-                    row.extend(tokens.row(p).iter().map(|&h| {
-                        let count = u64::from(sketch[slot(h)].load(Ordering::Relaxed).min(4095));
-                        (count << 52) | (h >> 12)
-                    }));
+            .map(|(r0, r1, part)| {
+                let base = offsets[r0] as usize;
+                let mut repeats = false;
+                for r in r0..r1 {
+                    let row = &mut part[offsets[r] as usize - base..offsets[r + 1] as usize - base];
+                    for h in row.iter_mut() {
+                        let count = u64::from(sketch[slot(*h)].load(Ordering::Relaxed).min(4095));
+                        *h = (count << 52) | (*h >> 12);
+                    }
                     row.sort_unstable();
-                    row.dedup();
-                    out.push_row(row.iter().copied());
+                    repeats |= row.windows(2).any(|w| w[0] == w[1]);
                 }
-                out
+                repeats
             })
-            .collect();
+            .reduce(|| false, |x, y| x || y);
         drop(sketch);
-        let mut ids = Csr::new();
-        for c in chunks {
-            ids.append(c);
+        let mut ids = Csr { offsets, values };
+        if repeats {
+            // Two tokens of a post whose ids coincide: kept once, as one token.
+            let mut deduped = Csr::new();
+            let mut row = Vec::new();
+            for p in 0..n_posts {
+                row.clear();
+                row.extend_from_slice(ids.row(p));
+                row.dedup();
+                deduped.push_row(row.iter().copied());
+            }
+            ids = deduped;
         }
         let mut entries: Vec<(u64, i64, u32)> = Vec::new();
         for (p, &t) in times.iter().enumerate().take(n_posts) {
@@ -163,6 +196,75 @@ impl SimilarIndex {
         index
     }
 
+    /// Leaves out the posts with near-duplicates from more than `max_accounts` other
+    /// accounts within `tau` (listed in [`SimilarIndex::capped_posts`]); `n_accounts` bounds
+    /// the account ids.
+    pub fn cap(
+        &mut self,
+        times: &[i64],
+        authors: &[u32],
+        tau: i64,
+        n_accounts: usize,
+        max_accounts: u32,
+    ) {
+        let limit = max_accounts as usize;
+        let n_posts = self.post_groups.offsets.len().saturating_sub(1);
+        if max_accounts == u32::MAX || n_posts == 0 {
+            return;
+        }
+        // Candidates within τ in the post's prefix groups bound its partner accounts.
+        let maybe: Vec<u32> = (0..n_posts as u32)
+            .into_par_iter()
+            .filter(|&p| {
+                let t = times[p as usize];
+                let (lo_t, hi_t) = (t.saturating_sub(tau), t.saturating_add(tau));
+                let mut bound = 0usize;
+                for &(g, _) in self.post_groups.row(p as usize) {
+                    let (s, e) = self.groups[g as usize];
+                    let span = &self.times[s as usize..e as usize];
+                    let from = span.partition_point(|&x| x < lo_t);
+                    let to = span.partition_point(|&x| x <= hi_t);
+                    bound += to - from - 1;
+                }
+                bound > limit
+            })
+            .collect();
+        if maybe.is_empty() {
+            return;
+        }
+        let crowded: Vec<u32> = maybe
+            .par_chunks(256)
+            .flat_map_iter(|chunk| {
+                let mut seen = Stamp::new(n_accounts);
+                let mut out = Vec::new();
+                for &p in chunk {
+                    seen.next();
+                    let mut n = 0usize;
+                    self.scan(p as usize, times, authors, tau, &mut seen, None, |_| {
+                        n += 1;
+                        n <= limit
+                    });
+                    if n > limit {
+                        out.push(p);
+                    }
+                }
+                out
+            })
+            .collect();
+        if crowded.is_empty() {
+            return;
+        }
+        self.crowded = vec![false; n_posts];
+        for &p in &crowded {
+            self.crowded[p as usize] = true;
+        }
+        self.capped_posts = crowded;
+    }
+
+    fn is_crowded(&self, p: usize) -> bool {
+        self.crowded.get(p).copied().unwrap_or(false)
+    }
+
     /// Accounts other than `authors[p]` with a post within `tau` of `times[p]` whose Jaccard
     /// similarity with post `p` reaches the threshold; each passed to `found` once per `seen`
     /// set. `checked` is a per-post stamp (started anew by the caller for each `p`).
@@ -176,6 +278,28 @@ impl SimilarIndex {
         seen: &mut Stamp,
         checked: &mut Stamp,
         mut found: impl FnMut(u32),
+    ) {
+        if self.is_crowded(p) {
+            return;
+        }
+        self.scan(p, times, authors, tau, seen, Some(checked), |b| {
+            found(b);
+            true
+        });
+    }
+
+    /// As [`SimilarIndex::partners`], skipping crowded posts, until `found` returns false;
+    /// without `checked`, a candidate in several groups may be compared more than once.
+    #[allow(clippy::too_many_arguments)]
+    fn scan(
+        &self,
+        p: usize,
+        times: &[i64],
+        authors: &[u32],
+        tau: i64,
+        seen: &mut Stamp,
+        mut checked: Option<&mut Stamp>,
+        mut found: impl FnMut(u32) -> bool,
     ) {
         if self.post_groups.offsets.len() <= p + 1 {
             return;
@@ -196,14 +320,19 @@ impl SimilarIndex {
                     continue;
                 }
                 let (small, large) = (c.size.min(n_mine), c.size.max(n_mine));
-                if (f64::from(small) / f64::from(large)) < self.threshold || !checked.mark(c.post) {
+                if (f64::from(small) / f64::from(large)) < self.threshold
+                    || checked.as_mut().is_some_and(|ch| !ch.mark(c.post))
+                    || self.is_crowded(c.post as usize)
+                {
                     continue;
                 }
                 let theirs = self.ids.row(c.post as usize);
                 let b = c.author;
                 if jaccard(mine, theirs) >= self.threshold {
                     seen.mark(b);
-                    found(b);
+                    if !found(b) {
+                        return;
+                    }
                 }
             }
         }
@@ -266,8 +395,8 @@ mod tests {
             .flat_map(|t| [(t, None), (t, Some(1))])
         {
             let idx = match bits {
-                None => SimilarIndex::build(&tokens, &times, &authors, t),
-                Some(b) => SimilarIndex::build_with_sketch(&tokens, &times, &authors, t, b),
+                None => SimilarIndex::build(tokens.clone(), &times, &authors, t),
+                Some(b) => SimilarIndex::build_with_sketch(tokens.clone(), &times, &authors, t, b),
             };
             let (mut seen, mut checked) = (Stamp::new(40), Stamp::new(n));
             for p in 0..n {
@@ -289,6 +418,76 @@ mod tests {
                 want.sort_unstable();
                 want.dedup();
                 assert_eq!(got, want, "post {p}, threshold {t}");
+            }
+        }
+    }
+
+    /// Posts with near-duplicates from more accounts than the limit are left out on both
+    /// sides; every other pair stays, against all-pairs Jaccard.
+    #[test]
+    fn crowded_posts_are_left_out_and_nothing_else() {
+        let mut rng = crate::rng::SplitMix64::new(9);
+        let n = 400;
+        let mut tokens = Csr::new();
+        let mut sets: Vec<Vec<u64>> = Vec::new();
+        for i in 0..n {
+            // A third of the posts are one text plus a word of their own.
+            let mut row: Vec<u64> = if i % 3 == 0 {
+                (0..10).chain([1000 + i as u64]).collect()
+            } else {
+                (0..6).map(|_| rng.below(30) as u64).collect()
+            };
+            row = row
+                .iter()
+                .map(|x| super::super::objects::token_hash(&x.to_string()))
+                .collect();
+            row.sort_unstable();
+            row.dedup();
+            sets.push(row.clone());
+            tokens.push_row(row);
+        }
+        let times: Vec<i64> = (0..n).map(|_| rng.below(300) as i64).collect();
+        let authors: Vec<u32> = (0..n).map(|_| rng.below(60) as u32).collect();
+        let partners = |p: usize, left_out: &dyn Fn(usize) -> bool| -> Vec<u32> {
+            let mut v: Vec<u32> = (0..n)
+                .filter(|&q| {
+                    authors[q] != authors[p]
+                        && (times[q] - times[p]).abs() <= 60
+                        && sets[p].len() >= 5
+                        && sets[q].len() >= 5
+                        && jaccard(&sets[p], &sets[q]) >= 0.8
+                        && !left_out(q)
+                })
+                .map(|q| authors[q])
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        for limit in [3u32, 8, 20] {
+            let crowded: Vec<bool> = (0..n)
+                .map(|p| partners(p, &|_| false).len() > limit as usize)
+                .collect();
+            assert!(crowded.iter().any(|&c| c), "limit {limit}");
+            let mut idx = SimilarIndex::build(tokens.clone(), &times, &authors, 0.8);
+            idx.cap(&times, &authors, 60, 60, limit);
+            let want: Vec<u32> = (0..n as u32).filter(|&p| crowded[p as usize]).collect();
+            assert_eq!(idx.capped_posts, want, "limit {limit}");
+            let (mut seen, mut checked) = (Stamp::new(60), Stamp::new(n));
+            for p in 0..n {
+                seen.next();
+                checked.next();
+                let mut got = Vec::new();
+                idx.partners(p, &times, &authors, 60, &mut seen, &mut checked, |b| {
+                    got.push(b)
+                });
+                got.sort_unstable();
+                let want = if crowded[p] {
+                    Vec::new()
+                } else {
+                    partners(p, &|q| crowded[q])
+                };
+                assert_eq!(got, want, "post {p}, limit {limit}");
             }
         }
     }

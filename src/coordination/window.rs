@@ -2,7 +2,9 @@
 //! the posts sharing a key with post p within τ are one contiguous run found by binary search —
 //! a sliding, inclusive window |t₁ − t₂| ≤ τ, never fixed bins. Keys used by a single account
 //! are dropped at build time (they can give no pair), and within a key, posts with the same
-//! time and account are kept once (they give the same partners). It answers "which other
+//! time and account are kept once (they give the same partners). Keys used by more accounts
+//! than a limit are dropped too, and listed (see [`Capped`]): their pairs would grow with the
+//! square of their accounts. It answers "which other
 //! accounts shared an object with p inside τ"; weights and graphs are [`super::graph`]'s.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -79,12 +81,28 @@ pub struct Group {
     pub example_post: u32,
 }
 
-/// The time-sorted posts of every key that at least two accounts used.
+/// A key left out because more accounts than the limit used it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capped {
+    pub key: Key,
+    /// Distinct accounts that used it.
+    pub accounts: u32,
+    /// Posts that have it.
+    pub posts: u32,
+    /// Its first post in time (then account, then input) order, to show what the key is.
+    pub example_post: u32,
+}
+
+/// The time-sorted posts of every key that at least two accounts, and at most the limit,
+/// used.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
     times: Vec<i64>,
     authors: Vec<u32>,
     pub groups: Vec<Group>,
+    /// Keys of more accounts than the limit, by key order (a key's order is not stable
+    /// between builds: sort before showing).
+    pub capped: Vec<Capped>,
     /// Post → (group, position of its own entry) for its keys that two or more accounts
     /// used: a window is scanned outwards from the post's own place, without a search.
     post_groups: Csr<(u32, u32)>,
@@ -136,15 +154,23 @@ pub(super) fn sketch_bits(n: usize) -> u32 {
 }
 
 impl KeyIndex {
-    /// Builds the index of `keys` (post → its distinct keys).
-    pub fn build(keys: &Csr<Key>, times: &[i64], authors: &[u32]) -> KeyIndex {
-        Self::build_with_sketch(keys, times, authors, sketch_bits(keys.values.len()))
+    /// Builds the index of `keys` (post → its distinct keys); keys of more than
+    /// `max_accounts` accounts go to [`KeyIndex::capped`] instead.
+    pub fn build(keys: &Csr<Key>, times: &[i64], authors: &[u32], max_accounts: u32) -> KeyIndex {
+        Self::build_with_sketch(
+            keys,
+            times,
+            authors,
+            max_accounts,
+            sketch_bits(keys.values.len()),
+        )
     }
 
     fn build_with_sketch(
         keys: &Csr<Key>,
         times: &[i64],
         authors: &[u32],
+        max_accounts: u32,
         sketch_bits: u32,
     ) -> KeyIndex {
         let n_posts = keys.rows();
@@ -171,6 +197,7 @@ impl KeyIndex {
         entries.par_sort_unstable();
         let mut index = KeyIndex::default();
         let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
+        let mut distinct: Vec<u32> = Vec::new();
         let mut i = 0;
         while i < entries.len() {
             let k = entries[i].0;
@@ -179,6 +206,22 @@ impl KeyIndex {
             while j < entries.len() && entries[j].0 == k {
                 two_accounts |= entries[j].2 != entries[i].2;
                 j += 1;
+            }
+            if two_accounts && j - i > max_accounts as usize {
+                distinct.clear();
+                distinct.extend(entries[i..j].iter().map(|e| e.2));
+                distinct.sort_unstable();
+                distinct.dedup();
+                if distinct.len() > max_accounts as usize {
+                    index.capped.push(Capped {
+                        key: k,
+                        accounts: distinct.len() as u32,
+                        posts: (j - i) as u32,
+                        example_post: entries[i].3,
+                    });
+                    i = j;
+                    continue;
+                }
             }
             if two_accounts {
                 let g = index.groups.len() as u32;
@@ -284,7 +327,7 @@ mod tests {
         let keys = csr(&[&[1], &[1], &[1], &[2], &[2]]);
         let times = [0, 60, 121, 5, 6];
         let authors = [0, 1, 2, 3, 3];
-        let idx = KeyIndex::build(&keys, &times, &authors);
+        let idx = KeyIndex::build(&keys, &times, &authors, u32::MAX);
         assert_eq!(idx.groups.len(), 1, "a key of one account is no group");
         assert_eq!(
             partners_of(&idx, 0, 0, 0, 60),
@@ -322,10 +365,10 @@ mod tests {
                 .map(|g| (g.key, g.start, g.end, g.example_post))
                 .collect()
         };
-        let big = KeyIndex::build_with_sketch(&keys, &times, &authors, 22);
+        let big = KeyIndex::build_with_sketch(&keys, &times, &authors, u32::MAX, 22);
         assert!(!big.groups.is_empty());
         for bits in [1, 4, sketch_bits(keys.values.len())] {
-            let small = KeyIndex::build_with_sketch(&keys, &times, &authors, bits);
+            let small = KeyIndex::build_with_sketch(&keys, &times, &authors, u32::MAX, bits);
             assert_eq!(groups(&small), groups(&big), "{bits} bits");
             assert_eq!((&small.times, &small.authors), (&big.times, &big.authors));
             assert_eq!(small.post_groups.values, big.post_groups.values);
@@ -336,8 +379,30 @@ mod tests {
     #[test]
     fn several_keys_give_each_account_once() {
         let keys = csr(&[&[1, 2], &[1, 2], &[2]]);
-        let idx = KeyIndex::build(&keys, &[0, 10, 20], &[0, 1, 1]);
+        let idx = KeyIndex::build(&keys, &[0, 10, 20], &[0, 1, 1], u32::MAX);
         assert_eq!(partners_of(&idx, 0, 0, 0, 60), [1]);
         assert_eq!(idx.groups_of(0).len(), 2);
+    }
+
+    #[test]
+    fn keys_of_more_accounts_than_the_limit_are_capped() {
+        // Key 1: accounts 0, 1, 2 (four posts); key 2: accounts 0, 1.
+        let keys = csr(&[&[1, 2], &[1, 2], &[1], &[1]]);
+        let (times, authors) = ([0, 1, 2, 3], [0, 1, 2, 2]);
+        let idx = KeyIndex::build(&keys, &times, &authors, 2);
+        assert_eq!(idx.groups.len(), 1);
+        assert_eq!(idx.groups[0].key, 2);
+        let want = Capped {
+            key: 1,
+            accounts: 3,
+            posts: 4,
+            example_post: 0,
+        };
+        assert_eq!(idx.capped, [want]);
+        assert_eq!(partners_of(&idx, 2, 2, 2, 60), Vec::<u32>::new());
+        assert_eq!(partners_of(&idx, 0, 0, 0, 60), [1], "through key 2 only");
+        let all = KeyIndex::build(&keys, &times, &authors, 3);
+        assert!(all.capped.is_empty());
+        assert_eq!(partners_of(&all, 2, 2, 2, 60), [0, 1]);
     }
 }
