@@ -85,12 +85,13 @@ fn run_ok(mut cmd: Command) -> Output {
     out
 }
 
-const COORD_FILES: [&str; 5] = [
+const COORD_FILES: [&str; 6] = [
     "accounts.csv",
     "clusters.csv",
     "edges.csv",
     "graph.graphml",
     "posts.csv",
+    "summary.json",
 ];
 
 // ------------------------------------------------------------------ folder sets
@@ -104,7 +105,7 @@ fn a_failed_write_keeps_the_old_set_and_no_temp_folder() {
     let old = snapshot(&wd.path("out"));
     assert_eq!(old.keys().collect::<Vec<_>>(), COORD_FILES);
     // Every position of the failing file: first, middle, last.
-    for n in ["1", "3", "5"] {
+    for n in ["1", "3", "6"] {
         let mut c = coordination(&wd, "b.csv", "out");
         c.env("TROLLWATCH_FAULT", format!("outdir-fail-write={n}"));
         let out = c.output().expect("run");
