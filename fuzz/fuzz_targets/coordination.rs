@@ -108,14 +108,14 @@ fuzz_target!(|data: &[u8]| {
             Err(e) => return check_error(path, &e),
         };
         check_posts(&posts, &spec);
-        let first = analyze(&posts, &objects, &params);
-        let again = analyze(&posts, &objects, &params);
+        let first = analyze(&posts, objects.clone(), &params);
+        let again = analyze(&posts, objects, &params);
         assert!(first == again, "a second analysis gave other output");
     });
 });
 
 /// Analyzes what was read, checks what was found, and returns the output files and summary.
-fn analyze(posts: &Posts, objects: &Objects, params: &CoordValidParams) -> Vec<Vec<u8>> {
+fn analyze(posts: &Posts, objects: Objects, params: &CoordValidParams) -> Vec<Vec<u8>> {
     let (ix, g) = coordination::analyze(posts, objects, params);
     check_graph(posts, &g, params);
     vec![

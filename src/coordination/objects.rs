@@ -287,7 +287,7 @@ pub fn repost_body(text: &str) -> &str {
 }
 
 /// Every post's objects, by kind (post → its distinct keys), and its word-token hashes.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Objects {
     pub text: Csr<Key>,
     pub repost: Csr<Key>,
