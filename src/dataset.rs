@@ -305,6 +305,9 @@ pub struct ReadOptions {
     /// Accept rows whose text is empty (CSV/TSV/JSONL): for analyses where a post without
     /// text still counts, such as coordination (a repost of media, say).
     pub allow_empty_text: bool,
+    /// Warn about ids read from the data that repeat an earlier row's (a warning naming the
+    /// first such line; the ids are kept as 128-bit hashes).
+    pub warn_repeated_ids: bool,
 }
 
 /// Default [`ReadOptions::max_field_bytes`]: 1 MiB. The longest posts any platform allows are
@@ -337,6 +340,7 @@ impl Default for ReadOptions {
             skip_bad_rows: false,
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
             allow_empty_text: false,
+            warn_repeated_ids: true,
         }
     }
 }
@@ -353,6 +357,22 @@ pub struct PostReader {
     pub checksum: Checksum,
     rows: u64,
     gzip: bool,
+    /// Hashes of the ids read from the data, when repeats are looked for.
+    seen_ids: Option<std::collections::HashSet<u128>>,
+}
+
+/// The reason a repeated id is counted under in [`PostReader::warnings`].
+pub const REPEATED_ID: &str = "an id seen on an earlier line (the same post twice?)";
+
+/// An id as a 128-bit hash (two SipHash-1-3 hashes with fixed keys).
+fn id_hash(id: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut a = std::hash::DefaultHasher::new();
+    let mut b = std::hash::DefaultHasher::new();
+    0x5851_f42d_4c95_7f2du64.hash(&mut b);
+    id.hash(&mut a);
+    id.hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// Where each line starts, for true line numbers: csv counts a CRLF's `\n` as the start of
@@ -590,6 +610,7 @@ impl PostReader {
                 }
             }
         };
+        let seen_ids = opts.warn_repeated_ids.then(Default::default);
         Ok(PostReader {
             path: path.to_string(),
             opts,
@@ -598,6 +619,7 @@ impl PostReader {
             warnings: SkipReport::default(),
             checksum: opened.checksum,
             rows: 0,
+            seen_ids,
             gzip: opened.gzip,
         })
     }
@@ -682,6 +704,11 @@ impl PostReader {
             match self.read_one() {
                 Ok(Some(Ok(rec))) => {
                     self.rows += 1;
+                    if let (true, Some(seen)) = (rec.id_given, self.seen_ids.as_mut()) {
+                        if !seen.insert(id_hash(&rec.id)) {
+                            self.warnings.add(REPEATED_ID, rec.line);
+                        }
+                    }
                     return Ok(Some(rec));
                 }
                 Ok(Some(Err((line, reason, detail)))) => {
@@ -1566,6 +1593,8 @@ fn read_labeled_with(
     n_files: usize,
     mut open: impl FnMut(usize, ReadOptions) -> Result<PostReader>,
 ) -> Result<Labeled> {
+    // Repeated ids are looked for over all files below, naming both lines.
+    opts.warn_repeated_ids = false;
     let extra = std::mem::take(&mut opts.extra_cols);
     opts.extra_cols = std::iter::once(label_col.to_string())
         .chain(extra)

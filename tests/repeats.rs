@@ -260,6 +260,43 @@ fn repeated_ids_are_a_warning_naming_both_lines_kept_in_the_model() {
     );
     let shown = w.ok(&["inspect", "m.model"]);
     assert!(shown.contains("repeat the id"), "{shown}");
+    // Scoring warns too, in every layout and for account rows, naming the first repeat.
+    w.write(
+        "s.csv",
+        "id,text,author
+1,hello there,a
+2,good morning,b
+1,hello again,a
+",
+    );
+    w.write(
+        "s.jsonl",
+        "{\"id\": 5, \"text\": \"a post\", \"author\": \"a\"}\n{\"id\": 5, \"text\": \"another\", \"author\": \"a\"}\n",
+    );
+    for (file, line) in [("s.csv", "line 4"), ("s.jsonl", "line 2")] {
+        for by in [false, true] {
+            let mut args = vec![
+                "score", "-m", "m.model", "--input", file, "--format", "csv", "-q",
+            ];
+            if by {
+                args.extend(["--by", "author"]);
+            }
+            let o = w.run(&args);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.success(), "{err}");
+            assert!(
+                err.contains(&format!("warning: {file}: an id seen on an earlier line"))
+                    && err.contains(&format!("first at {line}")),
+                "{file} {by}: {err}"
+            );
+        }
+    }
+    // Posts without an id column are numbered: nothing repeats.
+    w.write("n.csv", "text\nhello\nhello\n");
+    let o = w.run(&[
+        "score", "-m", "m.model", "--input", "n.csv", "--format", "csv", "-q",
+    ]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("earlier line"));
     // Ids that are row numbers (no id column) never repeat across files.
     let plain = labeled(40).replace("r", "");
     let no_ids: String = plain

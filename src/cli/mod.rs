@@ -186,6 +186,7 @@ impl InputArgs {
             skip_bad_rows: self.skip_bad_rows,
             max_field_bytes: self.max_field_bytes,
             allow_empty_text: false,
+            warn_repeated_ids: true,
         }
     }
 }
