@@ -514,9 +514,37 @@ pub fn plan_folds(
     plan_folds_with(classes, n_classes, info, same, opts, source)
 }
 
-/// [`plan_folds`] with the text clusters given (`same_text`, empty: every text distinct), for
-/// callers that find them from the texts when `info` does not hold them.
-pub fn plan_folds_with(
+/// [`plan_folds`] over a set whose texts are at hand: the text clusters are `info`'s, or found
+/// from `texts` when it holds none. Also returns how many rows the first repeat of a
+/// stratified split leaves untested (copies of texts that lie in other folds).
+pub fn plan_folds_for_texts(
+    classes: &[u32],
+    n_classes: usize,
+    info: &RowInfo,
+    texts: &[String],
+    opts: &EvalOptions,
+    source: &str,
+) -> Result<(Vec<FoldPlan>, Option<u64>, u64)> {
+    let found;
+    let same = match &info.same_text {
+        Some(s) => s.as_slice(),
+        None => {
+            found = crate::rowcheck::same_text(texts);
+            &found
+        }
+    };
+    let (plans, n_groups) = plan_folds_with(classes, n_classes, info, same, opts, source)?;
+    let untested = if opts.split == SplitKind::Stratified {
+        let tested: usize = plans.iter().filter(|p| p.0 == 0).map(|p| p.3.len()).sum();
+        (classes.len() - tested) as u64
+    } else {
+        0
+    };
+    Ok((plans, n_groups, untested))
+}
+
+/// [`plan_folds`] with the text clusters given (`same_text`, empty: every text distinct).
+fn plan_folds_with(
     classes: &[u32],
     n_classes: usize,
     info: &RowInfo,
@@ -978,27 +1006,14 @@ pub fn evaluate(
     let corpus = tokenize_all(&data.texts, &opts.train, source, progress)?;
 
     let codes: Vec<u32> = data.labels.iter().map(|&l| u32::from(l)).collect();
-    let found;
-    let same = match &info.same_text {
-        Some(s) => s.as_slice(),
-        None => {
-            found = crate::rowcheck::same_text(&data.texts);
-            &found
-        }
-    };
-    let (plans, n_groups) = plan_folds_with(&codes, 2, info, same, opts, source)?;
+    let (plans, n_groups, untested) =
+        plan_folds_for_texts(&codes, 2, info, &data.texts, opts, source)?;
     let mut warnings = data.warnings.clone();
-    let mut untested = 0;
-    if opts.split == SplitKind::Stratified {
-        let tested: usize = plans.iter().filter(|p| p.0 == 0).map(|p| p.3.len()).sum();
-        untested = (n - tested) as u64;
-        if tested < n {
-            warnings.push(format!(
-                "{source}: {} rows were not tested: their texts also lie in other folds (shared \
-                 by groups that could not all join one fold), so they only train",
-                n - tested
-            ));
-        }
+    if untested > 0 {
+        warnings.push(format!(
+            "{source}: {untested} rows were not tested: their texts also lie in other folds \
+             (shared by groups that could not all join one fold), so they only train"
+        ));
     }
 
     let bar = progress.bar(plans.len() as u64, "folds");

@@ -11,7 +11,8 @@ use super::metrics::{self, Baseline, MultiMetrics};
 use crate::dataset::{Classes, DroppedClass, Labeled, SkipReport};
 use crate::error::{Error, Result};
 use crate::evaluate::{
-    describe_test, plan_folds_with, tokenize_all, EvalOptions, EvalTimings, MetricSummary, RowInfo,
+    describe_test, plan_folds_for_texts, tokenize_all, EvalOptions, EvalTimings, MetricSummary,
+    RowInfo,
 };
 use crate::logistic::FitReport;
 use crate::progress::Progress;
@@ -113,21 +114,7 @@ pub fn evaluate(
     let vcfg = opts.train.vectorizer.clone();
     let corpus = tokenize_all(&data.texts, &opts.train, source, progress)?;
 
-    let found;
-    let same = match &info.same_text {
-        Some(s) => s.as_slice(),
-        None => {
-            found = crate::rowcheck::same_text(&data.texts);
-            &found
-        }
-    };
-    let (plans, n_groups) = plan_folds_with(y, kc, info, same, opts, source)?;
-    let tested: usize = plans.iter().filter(|p| p.0 == 0).map(|p| p.3.len()).sum();
-    let untested = if opts.split == crate::evaluate::SplitKind::Stratified {
-        (y.len() - tested) as u64
-    } else {
-        0
-    };
+    let (plans, n_groups, untested) = plan_folds_for_texts(y, kc, info, &data.texts, opts, source)?;
 
     let bar = progress.bar(plans.len() as u64, "folds");
     let mut folds = Vec::with_capacity(plans.len());
