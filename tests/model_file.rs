@@ -222,15 +222,6 @@ fn killing_train_never_leaves_a_torn_model_or_a_temporary_file() {
         c.args(["train", "big.csv", "--out", "good.model", "-q"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
-        // SIGINT as in a terminal, even when the tests run as a background job (which ignores it).
-        // SAFETY: signal() is async-signal-safe, as pre_exec requires.
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            c.pre_exec(|| {
-                libc::signal(libc::SIGINT, libc::SIG_DFL);
-                Ok(())
-            });
-        }
         let mut child = c.spawn().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
@@ -267,15 +258,7 @@ fn ctrl_c_during_train_leaves_the_previous_model_and_no_temporary_file() {
         c.args(["train", "big.csv", "--out", "good.model", "-q"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
-        // SIGINT as in a terminal, even when the tests run as a background job (which ignores it).
-        // SAFETY: signal() is async-signal-safe, as pre_exec requires.
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            c.pre_exec(|| {
-                libc::signal(libc::SIGINT, libc::SIG_DFL);
-                Ok(())
-            });
-        }
+        crate::workdir::sigint_as_in_a_terminal(&mut c);
         let mut child = c.spawn().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         // What Ctrl-C sends to the foreground process.

@@ -206,16 +206,8 @@ fn a_failed_write_keeps_the_old_set_and_no_temp_folder() {
 fn paused_run(wd: &Workdir, input: &str) -> Child {
     let mut c = coordination(wd, input, "out");
     c.env("TROLLWATCH_FAULT", "outdir-pause-ms=20000");
-    // SIGINT as in a terminal, even when the tests run as a background job (which ignores it).
     #[cfg(unix)]
-    // SAFETY: signal() is async-signal-safe, as pre_exec requires.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        c.pre_exec(|| {
-            libc::signal(libc::SIGINT, libc::SIG_DFL);
-            Ok(())
-        });
-    }
+    crate::workdir::sigint_as_in_a_terminal(&mut c);
     let mut child = spawn(c);
     let start = Instant::now();
     let staged = || {

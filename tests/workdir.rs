@@ -126,6 +126,20 @@ impl Workdir {
     }
 }
 
+/// Lets `c`'s process take SIGINT as in a terminal, even when the tests run as a background
+/// job (which starts with SIGINT ignored, and a child inherits that).
+#[cfg(unix)]
+pub fn sigint_as_in_a_terminal(c: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+    unsafe {
+        c.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+}
+
 /// Parses JSON lines.
 pub fn jsonl(s: &str) -> Vec<serde_json::Value> {
     s.lines()
