@@ -61,11 +61,17 @@ pub struct CoordinationSpec {
     pub kinds: Vec<String>,
     pub similarity: f64,
     pub min_tokens: usize,
+    /// Objects shared by more accounts than this (and `similar` posts with near-duplicates
+    /// from more) are left out of the counts, as `coordination --max-object-accounts` does:
+    /// one object's pairs grow with the square of its accounts. 0: no limit (models written
+    /// before the limit existed have none, and are scored as they were trained).
+    #[serde(default)]
+    pub max_object_accounts: u32,
 }
 
 impl CoordinationSpec {
-    /// The checked analysis settings. No object is left out for having too many accounts:
-    /// the counts are the model's features, computed as they were when it was trained.
+    /// The checked analysis settings: the same at training and scoring, so that the counts
+    /// are the features the model learned from.
     pub fn params(&self) -> Result<CoordValidParams> {
         let kinds = Kind::parse_list(&self.kinds.join(","))
             .map_err(|reason| Error::param("kinds", self.kinds.join(","), reason))?;
@@ -74,7 +80,7 @@ impl CoordinationSpec {
             .kinds(kinds)
             .similarity(self.similarity)
             .min_tokens(self.min_tokens)
-            .max_object_accounts(0)
+            .max_object_accounts(self.max_object_accounts)
             .check()
     }
 
@@ -155,6 +161,8 @@ pub struct Analysis {
     pub dense: Dense,
     pub posts: Posts,
     pub graph: Graph,
+    /// What the account limit left out of the counts, as one warning (none when nothing was).
+    pub capped: Option<String>,
 }
 
 /// Runs the coordination analysis over `rows` and turns its per-post counts into features.
@@ -162,9 +170,10 @@ pub fn coordination(spec: &CoordinationSpec, rows: &[Row<'_>]) -> Result<Analysi
     let params = spec.params()?;
     let posts = posts_of(rows);
     let objects = coordination::input::extract_range(&posts, 0..posts.len(), &params.extract());
-    let (_, graph) = coordination::analyze(&posts, objects, &params);
+    let (ix, graph) = coordination::analyze(&posts, objects, &params);
     Ok(Analysis {
         dense: dense_of(spec, &graph),
+        capped: capped_warning(spec, &posts, &ix),
         posts,
         graph,
     })
@@ -250,10 +259,11 @@ impl Gatherer {
                     urls: None,
                 },
             ));
-        let (_, graph) = coordination::analyze(&posts, self.objects, &self.params);
+        let (ix, graph) = coordination::analyze(&posts, self.objects, &self.params);
         let dense = dense_of(&self.spec, &graph);
         Analysis {
             dense,
+            capped: capped_warning(&self.spec, &posts, &ix),
             posts,
             graph,
         }
@@ -271,6 +281,50 @@ fn posts_of(rows: &[Row<'_>]) -> Posts {
         repost: r.repost || coordination::objects::rt_prefix_len(r.text).is_some(),
         urls: r.urls,
     }))
+}
+
+/// One line on the objects (and `similar` posts) left out of the counts for their many
+/// accounts, naming the largest, or `None` when nothing was.
+fn capped_warning(
+    spec: &CoordinationSpec,
+    posts: &Posts,
+    ix: &coordination::graph::Indexes,
+) -> Option<String> {
+    let mut objects = coordination::output::capped_objects(posts, ix);
+    let similar = coordination::output::capped_similar(posts, ix);
+    if objects.is_empty() && similar.is_none() {
+        return None;
+    }
+    objects.sort_by_key(|c| std::cmp::Reverse((c.accounts, c.posts)));
+    let mut parts = Vec::new();
+    if let Some(top) = objects.first() {
+        // Posts gathered in batches keep no texts to name the object by.
+        let name = match top.object.as_str() {
+            "" => top.kind.name().to_string(),
+            o => format!("{} {o:?}", top.kind.name()),
+        };
+        parts.push(format!(
+            "{} object{} (the largest: {name}, {} accounts, {} posts)",
+            objects.len(),
+            if objects.len() == 1 { "" } else { "s" },
+            top.accounts,
+            top.posts
+        ));
+    }
+    if let Some(s) = similar {
+        parts.push(format!(
+            "{} near-duplicate post{} ({} accounts)",
+            s.posts,
+            if s.posts == 1 { "" } else { "s" },
+            s.accounts
+        ));
+    }
+    Some(format!(
+        "coordination features: {} shared by more than {} accounts left out of the counts \
+         (--max-object-accounts; 0 lifts the limit)",
+        parts.join(" and "),
+        spec.max_object_accounts
+    ))
 }
 
 /// The features of each post: ln(1 + count) per kind of `spec`, then for any kind.
@@ -351,7 +405,19 @@ mod tests {
             kinds: vec!["text".into(), "hashtag".into()],
             similarity: 0.8,
             min_tokens: 5,
+            max_object_accounts: 0,
         }
+    }
+
+    /// A model written before the account limit existed has none: its features are computed
+    /// as they were when it was trained.
+    #[test]
+    fn specs_without_the_account_limit_have_none() {
+        let mut v = serde_json::to_value(spec()).unwrap();
+        v.as_object_mut().unwrap().remove("max_object_accounts");
+        let old: CoordinationSpec = serde_json::from_value(v).unwrap();
+        assert_eq!(old.max_object_accounts, 0);
+        assert_eq!(old.params().unwrap().max_object_accounts, u32::MAX);
     }
 
     /// Rows given in batches give the features and graph of all the rows at once.

@@ -389,3 +389,61 @@ fn account_coordination_statistics_are_the_accounts_own() {
         "{coordinated} accounts with coordinated posts"
     );
 }
+
+/// An object shared by more accounts than `--max-object-accounts` is left out of the
+/// coordination features as it is out of `coordination`: the model records the limit, scoring
+/// applies it, and both say what was left out; 0 lifts it.
+#[test]
+fn coordination_features_leave_out_hub_objects_and_say_so() {
+    let wd = Workdir::new();
+    let mut csv = String::from("id,author,timestamp,text,label\n");
+    for i in 0..1200 {
+        csv.push_str(&format!(
+            "{i},acct{i:05},2016-09-01T13:05:{:02}Z,words{i} of account {} #breaking,{}\n",
+            i % 60,
+            i % 7,
+            if i % 2 == 0 { "troll" } else { "ordinary" }
+        ));
+    }
+    wd.write("hub.csv", csv);
+    let train = |extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "hub.csv",
+            "--features",
+            "text,coordination",
+            "--positive",
+            "troll",
+            "--out",
+            "m.model",
+        ];
+        args.extend_from_slice(extra);
+        wd.ok_stderr(&args)
+    };
+    let said =
+        "coordination features: 1 object (the largest: hashtag \"#breaking\", 1200 accounts, \
+                1200 posts) shared by more than 1000 accounts left out of the counts";
+    let err = train(&[]);
+    assert!(err.contains(said), "{err}");
+    let shown = wd.ok(&["inspect", "m.model"]);
+    assert!(
+        shown.contains("objects of at most 1000 accounts"),
+        "{shown}"
+    );
+    assert!(shown.contains(said), "{shown}");
+    let out = wd.run(&["score", "--model", "m.model", "--input", "hub.csv"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "warning: coordination features: 1 object (the largest: hashtag, 1200 accounts"
+        ),
+        "{err}"
+    );
+    let err = train(&["--max-object-accounts", "0"]);
+    assert!(!err.contains("left out"), "{err}");
+    let shown = wd.ok(&["inspect", "m.model"]);
+    assert!(shown.contains("no account limit per object"), "{shown}");
+    let out = wd.run(&["score", "--model", "m.model", "--input", "hub.csv"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("left out"));
+}

@@ -34,12 +34,6 @@ pub struct Args {
     /// Keep edges A→B of at least this weight (distinct posts of A with a partner from B).
     #[arg(long, default_value_t = 1, value_name = "W")]
     pub min_weight: u32,
-    /// Leave out objects (a text, link, domain, hashtag or reposted post) used by more accounts
-    /// than this, and `similar` posts with near-duplicates from more accounts than this
-    /// within the window: their pairs grow with the square of their accounts. They are listed
-    /// in the summary. 0: no limit.
-    #[arg(long, default_value_t = coordination::DEFAULT_MAX_OBJECT_ACCOUNTS, value_name = "N")]
-    pub max_object_accounts: u32,
     /// Write edges.csv, clusters.csv, accounts.csv, posts.csv, graph.graphml and summary.json
     /// here.
     #[arg(long, short, value_name = "DIR")]
@@ -60,7 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .similarity(c.similarity)
         .min_tokens(c.min_tokens)
         .min_weight(args.min_weight)
-        .max_object_accounts(args.max_object_accounts)
+        .max_object_accounts(c.max_object_accounts)
         .check()?;
     let spec = InputSpec {
         read: args.input_args.read_options(),

@@ -345,6 +345,7 @@ pub fn read_for_eval(
         spinner.enable_steady_tick(std::time::Duration::from_millis(120));
         let analysis = features::coordination(c, &rows)?;
         spinner.finish_and_clear();
+        data.warnings.extend(analysis.capped);
         info.dense = Some(analysis.dense);
         if keep_analysis {
             info.coordination = Some((analysis.posts, analysis.graph));

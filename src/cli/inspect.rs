@@ -95,10 +95,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(c) = &m.coordination {
         writeln!(
             o,
-            "  coordination    kinds {}, window {} s, similarity {}; columns author {:?}, time {:?}; weights {}",
+            "  coordination    kinds {}, window {} s, similarity {}, {}; columns author {:?}, time {:?}; weights {}",
             c.kinds.join(","),
             c.window_seconds,
             c.similarity,
+            match c.max_object_accounts {
+                0 => "no account limit per object".to_string(),
+                n => format!("objects of at most {n} accounts"),
+            },
             c.author_col,
             c.time_col,
             c.names()

@@ -94,6 +94,12 @@ pub struct CoordSettingsArgs {
     /// Column of space-separated URLs [default: URLs are found in the text].
     #[arg(long, value_name = "NAME")]
     pub url_col: Option<String>,
+    /// Leave out objects (a text, link, domain, hashtag or reposted post) used by more accounts
+    /// than this, and `similar` posts with near-duplicates from more accounts than this
+    /// within the window: their pairs grow with the square of their accounts. What is left
+    /// out is reported. 0: no limit.
+    #[arg(long, default_value_t = crate::coordination::DEFAULT_MAX_OBJECT_ACCOUNTS, value_name = "N")]
+    pub max_object_accounts: u32,
 }
 
 impl CoordSettingsArgs {
@@ -140,6 +146,7 @@ impl CoordFeatureArgs {
                 .collect(),
             similarity: c.similarity,
             min_tokens: c.min_tokens,
+            max_object_accounts: c.max_object_accounts,
         };
         spec.params()?;
         Ok(Some(spec))

@@ -69,6 +69,7 @@ pub fn run(
                 .collect(),
             similarity: 0.8,
             min_tokens: 5,
+            max_object_accounts: crate::coordination::DEFAULT_MAX_OBJECT_ACCOUNTS,
         }),
         _ => None,
     };
@@ -218,6 +219,9 @@ pub fn run(
         spinner.enable_steady_tick(std::time::Duration::from_millis(120));
         let a = g.finish();
         spinner.finish_and_clear();
+        if let Some(w) = &a.capped {
+            eprintln!("warning: {w}");
+        }
         a
     });
     let summary = |what: String| {
