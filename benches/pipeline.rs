@@ -7,15 +7,18 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use trollwatch::dataset::{read_labeled, ReadOptions};
-use trollwatch::logistic::{fit, LogisticParams};
-use trollwatch::model::InputColumns;
-use trollwatch::progress::Progress;
-use trollwatch::tokenize::{Analyzer, TokenizerConfig};
-use trollwatch::train::{train, TrainConfig};
-use trollwatch::vectorize::{CorpusBuilder, Vectorizer, VectorizerConfig, DEFAULT_MAX_VOCABULARY};
+use trollwatch::learn::logistic::{fit, LogisticParams};
+use trollwatch::pipeline::config::TrainConfig;
+use trollwatch::pipeline::model::InputColumns;
+use trollwatch::pipeline::train::train;
+use trollwatch::text::dataset::{read_labeled, ReadOptions};
+use trollwatch::text::tokenize::{Analyzer, TokenizerConfig};
+use trollwatch::text::vectorize::{
+    CorpusBuilder, Vectorizer, VectorizerConfig, DEFAULT_MAX_VOCABULARY,
+};
+use trollwatch::util::progress::Progress;
 
-fn demo() -> trollwatch::dataset::Labeled {
+fn demo() -> trollwatch::text::dataset::Labeled {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/demo.csv");
     read_labeled(path, ReadOptions::default(), "label", "1", |_| {}).expect("datasets/demo.csv")
 }

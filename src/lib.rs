@@ -1,40 +1,22 @@
-//! trollwatch: flag bot- and troll-like social media posts.
+//! trollwatch: flag bot- and troll-like social media posts and coordinated accounts.
 //!
-//! The pipeline is a chain of small stages, one module each: [`dataset`] reads posts,
-//! [`tokenize`] turns a post into terms, [`vectorize`] turns terms into TF-IDF rows of a
-//! [`sparse`] matrix, [`logistic`] fits the classifier, [`model`] saves and loads the whole
-//! pipeline as one versioned file, and [`score`] applies it to new posts. [`train`] runs the
-//! chain; [`evaluate`] cross-validates it, with [`metrics`] for the arithmetic and [`report`]
-//! for the terminal, Markdown and HTML reports. [`coordination`] finds accounts that post the
-//! same objects within seconds of each other. [`synth`] makes the demo data, [`cli`] is the
-//! command line the two binaries share.
+//! The crate is built in layers, each a module named after its stage, and each importing only
+//! from the layers below it (a test checks this):
+//!
+//! 1. [`error`] and [`util`]: typed errors, atomic files, timestamps, random numbers,
+//!    progress bars, memory.
+//! 2. [`text`]: reading posts, tokenizing, vectorizing (TF-IDF).
+//! 3. [`learn`]: sparse matrices, the optimiser, linear heads, metrics, calibration.
+//! 4. [`coordination`]: accounts that share objects within a time window.
+//! 5. [`pipeline`]: training, evaluating, scoring posts and accounts, the model file.
+//! 6. [`report`]: terminal, Markdown and HTML reports.
+//! 7. [`cli`]: the command line the two binaries share.
 
-pub mod account;
-pub mod calibration;
 pub mod cli;
 pub mod coordination;
-pub mod dataset;
 pub mod error;
-pub mod evaluate;
-pub mod features;
-pub mod heldout;
-pub mod lbfgs;
-pub mod logistic;
-pub mod memory;
-pub mod metrics;
-pub mod model;
-pub mod multiclass;
-pub mod outdir;
-pub mod progress;
+pub mod learn;
+pub mod pipeline;
 pub mod report;
-pub mod rng;
-pub mod rowcheck;
-pub mod score;
-pub mod sparse;
-pub mod synth;
-pub mod timeparse;
-pub mod tokenize;
-pub mod train;
-pub mod tune;
-pub mod vectorize;
-pub mod vocab;
+pub mod text;
+pub mod util;

@@ -9,7 +9,7 @@ use trollwatch::coordination::graph::Graph;
 use trollwatch::coordination::input::{extract_range, PostRow, Posts};
 use trollwatch::coordination::objects;
 use trollwatch::coordination::{analyze, CoordParams, Kind, ANY, KINDS};
-use trollwatch::rng::SplitMix64;
+use trollwatch::util::rng::SplitMix64;
 
 use crate::workdir::Workdir;
 

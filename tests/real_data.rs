@@ -6,12 +6,13 @@
 
 use std::path::PathBuf;
 
-use trollwatch::dataset::{read_labeled, ReadOptions};
-use trollwatch::model::InputColumns;
-use trollwatch::progress::Progress;
-use trollwatch::train::{train, TrainConfig};
+use trollwatch::pipeline::config::TrainConfig;
+use trollwatch::pipeline::model::InputColumns;
+use trollwatch::pipeline::train::train;
+use trollwatch::text::dataset::{read_labeled, ReadOptions};
+use trollwatch::util::progress::Progress;
 
-use trollwatch::metrics::roc_auc;
+use trollwatch::learn::metrics::roc_auc;
 
 fn shared(name: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -122,19 +123,19 @@ fn real_data_benchmark_held_out_auc_beats_scikit_learn() {
 fn ira_categories(
     file: &str,
     labels: &[&str],
-) -> trollwatch::multiclass::evaluate::MultiEvalReport {
+) -> trollwatch::pipeline::multiclass_evaluate::MultiEvalReport {
     let path = shared(file);
     let opts = ReadOptions {
         extra_cols: vec!["author".into()],
         ..ReadOptions::default()
     };
-    let spec = trollwatch::dataset::ClassSpec {
+    let spec = trollwatch::text::dataset::ClassSpec {
         positive: "1".into(),
         labels: Some(labels.iter().map(|s| s.to_string()).collect()),
         min_class_count: 1,
         ..Default::default()
     };
-    let data = trollwatch::dataset::read_labeled_classes(
+    let data = trollwatch::text::dataset::read_labeled_classes(
         path.to_str().unwrap(),
         opts,
         "category",
@@ -142,13 +143,13 @@ fn ira_categories(
         |_| {},
     )
     .unwrap();
-    let info = trollwatch::evaluate::RowInfo {
+    let info = trollwatch::pipeline::folds::RowInfo {
         groups: Some(data.extra.iter().map(|r| r[0].clone()).collect()),
         ..Default::default()
     };
-    let eval = trollwatch::evaluate::EvalOptions {
+    let eval = trollwatch::pipeline::folds::EvalOptions {
         folds: 5,
-        split: trollwatch::evaluate::SplitKind::Stratified,
+        split: trollwatch::pipeline::folds::SplitKind::Stratified,
         group_by: Some("author".into()),
         time_col: None,
         repeats: 1,
@@ -157,20 +158,27 @@ fn ira_categories(
         category_col: None,
         threshold: 0.5,
         target_fpr: None,
-        calibration: trollwatch::heldout::Method::None,
+        calibration: trollwatch::learn::heldout::Method::None,
         train: TrainConfig::default(),
     };
-    let (report, _, _) =
-        trollwatch::multiclass::evaluate::evaluate(&data, &info, &eval, file, &Progress::hidden())
-            .unwrap();
+    let (report, _, _) = trollwatch::pipeline::multiclass_evaluate::evaluate(
+        &data,
+        &info,
+        &eval,
+        file,
+        &Progress::hidden(),
+    )
+    .unwrap();
     eprint!(
         "{}",
-        trollwatch::multiclass::report::terminal_table(&report)
+        trollwatch::report::multiclass::terminal_table(&report)
     );
     report
 }
 
-fn macro_f1_and_majority(r: &trollwatch::multiclass::evaluate::MultiEvalReport) -> (f64, f64) {
+fn macro_f1_and_majority(
+    r: &trollwatch::pipeline::multiclass_evaluate::MultiEvalReport,
+) -> (f64, f64) {
     let mean = r
         .summary
         .iter()
@@ -229,7 +237,7 @@ fn real_data_unseen_authors_and_sources_with_default_training() {
         };
         let path = shared(file);
         let mut reader =
-            trollwatch::dataset::PostReader::open(path.to_str().unwrap(), opts).unwrap();
+            trollwatch::text::dataset::PostReader::open(path.to_str().unwrap(), opts).unwrap();
         while let Some(r) = reader.next_record().unwrap() {
             let (label, author, source) = (&r.fields[0], &r.fields[1], &r.fields[2]);
             let troll = label == "1";
@@ -251,9 +259,13 @@ fn real_data_unseen_authors_and_sources_with_default_training() {
     drop(train_csv);
     let stderr = w.ok_stderr(&["train", "train.csv", "--out", "m.model"]);
     eprint!("{stderr}");
-    let model = trollwatch::model::Model::load(&w.path("m.model")).unwrap();
+    let model = trollwatch::pipeline::model::Model::load(&w.path("m.model")).unwrap();
     let texts: Vec<&str> = test.iter().map(|t| t.2.as_str()).collect();
-    let scored = model.score_batch(&texts, trollwatch::score::ScoreOptions::default(), 0);
+    let scored = model.score_batch(
+        &texts,
+        trollwatch::pipeline::score::ScoreOptions::default(),
+        0,
+    );
     let mut flagged: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
     for (t, s) in test.iter().zip(&scored) {
         let e = flagged.entry(t.0.as_str()).or_default();

@@ -34,3 +34,5 @@ mod repeats;
 mod real_data;
 // Outputs: folder sets swapped in whole, files through links, FIFOs and devices, bad paths.
 mod outputs;
+// The crate's layers: imports only downward, no module cycles.
+mod layers;

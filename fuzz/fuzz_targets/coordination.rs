@@ -26,7 +26,7 @@ use trollwatch::coordination::graph::Graph;
 use trollwatch::coordination::input::{self, InputSpec, Posts};
 use trollwatch::coordination::objects::Objects;
 use trollwatch::coordination::{self, output, CoordParams, CoordValidParams, Kind, ANY, KINDS};
-use trollwatch::dataset::{InputFormat, ReadOptions};
+use trollwatch::text::dataset::{InputFormat, ReadOptions};
 use trollwatch::error::Error;
 
 fn pool() -> &'static rayon::ThreadPool {

@@ -16,7 +16,7 @@ use std::io::Write;
 
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
-use trollwatch::dataset::{self, InputFormat, PostReader, ReadOptions};
+use trollwatch::text::dataset::{self, InputFormat, PostReader, ReadOptions};
 use trollwatch::error::Error;
 
 const NAME: &str = "fuzz-input";

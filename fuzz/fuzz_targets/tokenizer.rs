@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 
 use libfuzzer_sys::fuzz_target;
-use trollwatch::tokenize::{social, Analyzer, Language, Token, TokenKind, TokenizerConfig};
+use trollwatch::text::tokenize::{social, Analyzer, Language, Token, TokenKind, TokenizerConfig};
 
 thread_local! {
     static ANALYZERS: RefCell<Vec<Option<Analyzer>>> = const { RefCell::new(Vec::new()) };

@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::{CoordSettingsArgs, InputArgs};
 use crate::coordination::input::{self, InputSpec};
 use crate::coordination::{self, output, CoordParams};
-use crate::progress::Progress;
+use crate::util::progress::Progress;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \

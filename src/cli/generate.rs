@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::model::write_atomic;
-use crate::synth::{generate, write_csv, SynthConfig};
+use crate::text::synth::{generate, write_csv, SynthConfig};
+use crate::util::atomic::write_atomic;
 
 #[derive(Debug, clap::Args)]
 #[command(

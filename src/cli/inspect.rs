@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::Model;
+use crate::pipeline::model::Model;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -165,7 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )?;
     }
     if let Some(c) = &m.calibration {
-        for line in super::train::calibration_lines(c, m.threshold).lines() {
+        for line in super::show::calibration_lines(c, m.threshold).lines() {
             writeln!(o, "  {line}")?;
         }
         writeln!(

@@ -2,13 +2,13 @@
 //! the flags) and its `run`. This is the binaries' edge: it may use `anyhow` and print; the
 //! library below it may not. Options shared by several commands live here.
 
+pub mod args;
 pub mod coordination;
 pub mod evaluate;
 pub mod generate;
 pub mod inspect;
-pub mod multiclass;
 pub mod score;
-pub mod score_batch;
+pub mod show;
 pub mod train;
 pub mod tune;
 
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::dataset::{InputFormat, ReadOptions};
+use crate::text::dataset::{InputFormat, ReadOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -116,8 +116,8 @@ pub struct CoordFeatureArgs {
     /// Features: `text`, or `text,coordination` to add each post's coordination counts
     /// (distinct other accounts sharing its text, near-duplicate, link, domain, hashtag or
     /// repost within --window), computed over the file; needs author and time columns.
-    #[arg(long, default_value = "text", value_parser = crate::features::FeatureSet::parse, value_name = "LIST")]
-    pub features: crate::features::FeatureSet,
+    #[arg(long, default_value = "text", value_parser = crate::pipeline::features::FeatureSet::parse, value_name = "LIST")]
+    pub features: crate::pipeline::features::FeatureSet,
     #[command(flatten)]
     pub settings: CoordSettingsArgs,
 }
@@ -127,12 +127,12 @@ impl CoordFeatureArgs {
     pub fn spec(
         &self,
         time_col: &str,
-    ) -> Result<Option<crate::features::CoordinationSpec>, crate::error::Error> {
+    ) -> Result<Option<crate::pipeline::features::CoordinationSpec>, crate::error::Error> {
         if !self.features.coordination {
             return Ok(None);
         }
         let c = &self.settings;
-        let spec = crate::features::CoordinationSpec {
+        let spec = crate::pipeline::features::CoordinationSpec {
             author_col: c.author_col.clone(),
             time_col: time_col.to_string(),
             repost_col: c.repost_col.clone(),
@@ -151,6 +151,32 @@ impl CoordFeatureArgs {
         spec.params()?;
         Ok(Some(spec))
     }
+}
+
+/// Reads labeled inputs with the per-row columns `cols` ([`crate::pipeline::load`]);
+/// `multiclass`: `--multiclass` was given (a multi-class set even for two label values).
+pub fn read_labeled(
+    inputs: &[String],
+    input: &InputArgs,
+    label: &LabelArgs,
+    multiclass: bool,
+    cols: crate::pipeline::load::RowColumns,
+    progress: &crate::util::progress::Progress,
+) -> Result<
+    (
+        crate::text::dataset::Labeled,
+        crate::pipeline::folds::RowInfo,
+    ),
+    crate::error::Error,
+> {
+    crate::pipeline::load::read_for_eval(
+        inputs,
+        input.read_options(),
+        &label.label_col,
+        &label.class_spec(multiclass),
+        cols,
+        progress,
+    )
 }
 
 /// How input columns are found; shared by every command that reads posts.
@@ -219,8 +245,8 @@ pub struct LabelArgs {
 
 impl LabelArgs {
     /// Which label values become classes; `multiclass`: `--multiclass` was given.
-    pub fn class_spec(&self, multiclass: bool) -> crate::dataset::ClassSpec {
-        crate::dataset::ClassSpec {
+    pub fn class_spec(&self, multiclass: bool) -> crate::text::dataset::ClassSpec {
+        crate::text::dataset::ClassSpec {
             positive: self.positive.clone().unwrap_or_else(|| "1".into()),
             binary_only: self.positive.is_some(),
             labels: self
@@ -311,12 +337,12 @@ pub fn check_output(
         ));
     }
     if dir_output {
-        return crate::outdir::check_dir(path);
+        return crate::util::outdir::check_dir(path);
     }
     if path.is_dir() {
         return Err(Error::param(flag, &shown, "is a folder; give a file path"));
     }
-    crate::outdir::check_file(path)?;
+    crate::util::outdir::check_file(path)?;
     let parent = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),

@@ -6,18 +6,18 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::evaluate::{SourceArgs, TrustArgs};
-use super::train::{parse_class_weight, parse_language, parse_ngrams};
+use super::args::{parse_class_weight, parse_language, parse_ngrams};
+use super::args::{SourceArgs, TrustArgs};
 use super::{InputArgs, LabelArgs};
 use crate::error::Error;
-use crate::evaluate::{EvalOptions, SplitKind};
-use crate::logistic::{ClassWeight, LogisticParams};
-use crate::model::InputColumns;
-use crate::progress::Progress;
-use crate::tokenize::{Language, TokenizerConfig};
-use crate::train::{CalibrationSettings, TrainConfig};
-use crate::tune::{Criterion, Grid};
-use crate::vectorize::VectorizerConfig;
+use crate::learn::logistic::{ClassWeight, LogisticParams};
+use crate::pipeline::config::{CalibrationSettings, TrainConfig};
+use crate::pipeline::folds::{EvalOptions, SplitKind};
+use crate::pipeline::model::InputColumns;
+use crate::pipeline::tune::{Criterion, Grid};
+use crate::text::tokenize::{Language, TokenizerConfig};
+use crate::text::vectorize::VectorizerConfig;
+use crate::util::progress::Progress;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
@@ -57,8 +57,8 @@ pub struct Args {
     #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "1-2", value_parser = parse_ngrams)]
     pub ngrams: Vec<(usize, usize)>,
     /// Term caps to try (`none`: no cap).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "100000", value_parser = super::train::parse_max_features)]
-    pub max_features: Vec<super::train::FeatureCap>,
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "100000", value_parser = super::args::parse_max_features)]
+    pub max_features: Vec<super::args::FeatureCap>,
     /// Class weightings to try: `none`, `balanced`, `source`.
     #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "balanced,source", value_parser = parse_class_weight)]
     pub class_weight: Vec<ClassWeight>,
@@ -121,7 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .trust
         .target_fpr
         .0
-        .unwrap_or(crate::heldout::DEFAULT_TARGET_FPR);
+        .unwrap_or(crate::learn::heldout::DEFAULT_TARGET_FPR);
     let base = TrainConfig {
         tokenizer: TokenizerConfig {
             language: args.language,
@@ -150,7 +150,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         category_col: None,
         threshold: 0.5,
         target_fpr: Some(target_fpr),
-        calibration: crate::heldout::Method::None,
+        calibration: crate::learn::heldout::Method::None,
         train: base.clone(),
     };
     opts.check()?;
@@ -165,16 +165,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     cal.check()?;
     let progress = Progress::new(!args.quiet);
-    let cols = super::evaluate::RowColumns {
+    let cols = crate::pipeline::load::RowColumns {
         group_by: Some(&args.group_by),
         source_col: Some(&args.source.source_col),
         ..Default::default()
     };
     let input = args.inputs.join(" + ");
-    let (data, mut info) = super::evaluate::read_for_eval(
+    let (data, mut info) = super::read_labeled(
         &args.inputs,
         &args.input_args,
         &args.label,
+        false,
         cols,
         &progress,
     )?;
@@ -189,10 +190,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
         .into());
     }
-    for note in crate::evaluate::split_thin_classes(&mut info, &data, args.folds, &args.group_by) {
+    for note in
+        crate::pipeline::folds::split_thin_classes(&mut info, &data, args.folds, &args.group_by)
+    {
         eprintln!("note: {note}");
     }
-    let (report, timings) = crate::tune::tune(
+    let (report, timings) = crate::pipeline::tune::tune(
         &data,
         &info,
         &opts,
@@ -225,9 +228,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             text_col: args.input_args.text_col.clone(),
             label_col: args.label.label_col.clone(),
         };
-        let (mut model, _) =
-            crate::train::train_calibrated(data, info, &input, cols, &config, &cal, &progress)
-                .map_err(|e| e.for_input(&input, ""))?;
+        let (mut model, _) = crate::pipeline::train::train_calibrated(
+            data, info, &input, cols, &config, &cal, &progress,
+        )
+        .map_err(|e| e.for_input(&input, ""))?;
         model.meta.format_version = model.meta.file_version();
         model
             .save(out)
@@ -235,7 +239,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if let Some(c) = &model.meta.calibration {
             eprintln!(
                 "{}",
-                super::train::calibration_lines(c, model.meta.threshold)
+                super::show::calibration_lines(c, model.meta.threshold)
             );
         }
         eprintln!("wrote {} ({})", out.display(), best.setting.describe());

@@ -11,9 +11,10 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use super::input::Posts;
+use super::objects::Csr;
 use super::objects::{Key, Objects};
 use super::similar::SimilarIndex;
-use super::window::{Csr, KeyIndex, Stamp};
+use super::window::{KeyIndex, Stamp};
 use super::{CoordValidParams, Kind, ANY, KINDS};
 
 /// A directed edge A→B of one kind (`kind` = 0..=5 as [`KINDS`], 6 = total over kinds).

@@ -3,7 +3,7 @@
 //! line and column, or a counted skip with `skip_bad_rows`), and each post's objects extracted
 //! while the next rows are read. CSV and TSV take a fast path: one thread decompresses and
 //! parses into column buffers (no allocation per row), the others extract objects; JSONL goes
-//! through [`crate::dataset::PostReader`].
+//! through [`crate::text::dataset::PostReader`].
 
 /// Account name → id while reading (ahash: names are hashed once per row).
 type Names = std::collections::HashMap<String, u32, ahash::RandomState>;
@@ -13,8 +13,8 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 use super::objects::{self, Extract, Objects};
-use crate::dataset::{InputFormat, PostReader, ReadOptions, SkipReport, STDIN};
 use crate::error::{Error, Result};
+use crate::text::dataset::{InputFormat, PostReader, ReadOptions, SkipReport, STDIN};
 
 /// Where the columns are.
 #[derive(Debug, Clone)]
@@ -294,7 +294,7 @@ impl RowCheck<'_> {
         urls: Option<&str>,
     ) -> Result<bool> {
         let author = author.trim();
-        let parsed = crate::timeparse::parse(time);
+        let parsed = crate::util::time::parse(time);
         let bad = if author.is_empty() {
             Some((
                 "empty author",
@@ -428,10 +428,10 @@ fn line_of_offset(path: &str, offset: u64) -> Option<u64> {
     }
 }
 
-/// Opens and decodes `path` as every input is opened ([`crate::dataset::open`]: gzip by
+/// Opens and decodes `path` as every input is opened ([`crate::text::dataset::open`]: gzip by
 /// content, UTF-16 and binary files refused, a UTF-8 BOM skipped).
 fn open_decoded(path: &str) -> Result<Box<dyn BufRead + Send>> {
-    crate::dataset::open(path).map(|opened| opened.reader)
+    crate::text::dataset::open(path).map(|opened| opened.reader)
 }
 
 fn read_error(path: &str, e: io::Error) -> Error {
@@ -486,7 +486,7 @@ fn read_delimited(
             .iter()
             .map(|h| String::from_utf8_lossy(h).trim().to_string())
             .collect();
-        let find = |col: &str| crate::dataset::find_column(path, &names, col, delimiter);
+        let find = |col: &str| crate::text::dataset::find_column(path, &names, col, delimiter);
         let opts = &spec.read;
         let text_i = find(&opts.text_col)?;
         let id_i = if opts.id_col_explicit || names.contains(&opts.id_col) {

@@ -6,10 +6,45 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::window::Csr;
-
 /// A 128-bit object key.
 pub type Key = u128;
+
+/// Post → its values, in compressed sparse rows.
+#[derive(Debug, Clone, Default)]
+pub struct Csr<T> {
+    pub offsets: Vec<u32>,
+    pub values: Vec<T>,
+}
+
+impl<T> Csr<T> {
+    pub fn new() -> Csr<T> {
+        Csr {
+            offsets: vec![0],
+            values: Vec::new(),
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn row(&self, i: usize) -> &[T] {
+        &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    pub fn push_row(&mut self, row: impl IntoIterator<Item = T>) {
+        self.values.extend(row);
+        self.offsets.push(self.values.len() as u32);
+    }
+
+    /// Appends the rows of `other` after this one's.
+    pub fn append(&mut self, other: Csr<T>) {
+        let base = self.values.len() as u32;
+        self.offsets
+            .extend(other.offsets[1..].iter().map(|o| o + base));
+        self.values.extend(other.values);
+    }
+}
 
 /// Two fixed-seed hashers: the keys only group equal objects, never decide an output order, so
 /// they need not be the same on every machine, only within one run.
@@ -513,7 +548,7 @@ mod tests {
     #[test]
     fn ascii_fast_path_is_uax29() {
         let alphabet = b"ab1_.:,;' x-\"/#@";
-        let mut rng = crate::rng::SplitMix64::new(3);
+        let mut rng = crate::util::rng::SplitMix64::new(3);
         for _ in 0..20_000 {
             let len = 1 + rng.below(12);
             let s: String = (0..len)

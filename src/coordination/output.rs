@@ -10,7 +10,7 @@ use super::graph::{Edge, Graph, Indexes};
 use super::input::Posts;
 use super::{CoordValidParams, Kind, ANY, KINDS};
 use crate::error::{Error, Result};
-use crate::timeparse::format as iso;
+use crate::util::time::format as iso;
 
 /// The names of the files written into the output folder.
 pub const FILES: [&str; 6] = [
@@ -163,7 +163,7 @@ pub const POST_COLUMNS: [&str; 7] = [
 fn iso_bytes(secs: i64, buf: &mut Vec<u8>) {
     use std::io::Write;
     buf.clear();
-    let (y, m, d) = crate::model::civil_from_days(secs.div_euclid(86_400));
+    let (y, m, d) = crate::util::time::civil_from_days(secs.div_euclid(86_400));
     let t = secs.rem_euclid(86_400);
     let _ = write!(
         buf,
@@ -296,7 +296,7 @@ pub fn graphml(posts: &Posts, g: &Graph) -> String {
 type MakeFile<'a> = &'a (dyn Fn() -> Result<Vec<u8>> + Sync);
 
 /// Writes the five files into `dir` (created if missing), swapped in as one set (see
-/// [`crate::outdir::Staging`]).
+/// [`crate::util::outdir::Staging`]).
 pub fn write_all(
     dir: &Path,
     posts: &Posts,
@@ -304,7 +304,7 @@ pub fn write_all(
     g: &Graph,
     params: &CoordValidParams,
 ) -> Result<()> {
-    let staging = crate::outdir::Staging::new(dir, &FILES)?;
+    let staging = crate::util::outdir::Staging::new(dir, &FILES)?;
     // Formatted and written (each with its fsync) in parallel; the largest, posts.csv, first.
     let jobs: [(&str, MakeFile); 6] = [
         ("posts.csv", &|| posts_csv(posts, g, params)),

@@ -17,7 +17,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
-use super::window::{by_post, Csr, Stamp};
+use super::objects::Csr;
+use super::window::{by_post, Stamp};
 
 /// The smallest overlap `o` with `o / s >= t`: a set of `s` tokens needs at least this many
 /// shared tokens to reach J ≥ t with any other set (|a ∩ b| / s ≥ |a ∩ b| / |a ∪ b|).
@@ -364,7 +365,7 @@ mod tests {
     /// the sketch sized for the input and with one so small that every count is wrong.
     #[test]
     fn misses_nothing_against_all_pairs() {
-        let mut rng = crate::rng::SplitMix64::new(7);
+        let mut rng = crate::util::rng::SplitMix64::new(7);
         let n = 300;
         let mut tokens = Csr::new();
         let mut sets: Vec<Vec<u64>> = Vec::new();
@@ -426,7 +427,7 @@ mod tests {
     /// sides; every other pair stays, against all-pairs Jaccard.
     #[test]
     fn crowded_posts_are_left_out_and_nothing_else() {
-        let mut rng = crate::rng::SplitMix64::new(9);
+        let mut rng = crate::util::rng::SplitMix64::new(9);
         let n = 400;
         let mut tokens = Csr::new();
         let mut sets: Vec<Vec<u64>> = Vec::new();

@@ -11,44 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
-use super::objects::Key;
-
-/// Post → its values, in compressed sparse rows.
-#[derive(Debug, Clone, Default)]
-pub struct Csr<T> {
-    pub offsets: Vec<u32>,
-    pub values: Vec<T>,
-}
-
-impl<T> Csr<T> {
-    pub fn new() -> Csr<T> {
-        Csr {
-            offsets: vec![0],
-            values: Vec::new(),
-        }
-    }
-
-    pub fn rows(&self) -> usize {
-        self.offsets.len() - 1
-    }
-
-    pub fn row(&self, i: usize) -> &[T] {
-        &self.values[self.offsets[i] as usize..self.offsets[i + 1] as usize]
-    }
-
-    pub fn push_row(&mut self, row: impl IntoIterator<Item = T>) {
-        self.values.extend(row);
-        self.offsets.push(self.values.len() as u32);
-    }
-
-    /// Appends the rows of `other` after this one's.
-    pub fn append(&mut self, other: Csr<T>) {
-        let base = self.values.len() as u32;
-        self.offsets
-            .extend(other.offsets[1..].iter().map(|o| o + base));
-        self.values.extend(other.values);
-    }
-}
+use super::objects::{Csr, Key};
 
 /// Post → its (group, position) memberships, by a counting sort of `(post, group, position)`
 /// triples (stable: each post's memberships keep their order).

@@ -1,0 +1,436 @@
+//! `trollwatch score` over a whole batch: for models with coordination features (computed
+//! over the batch, so every post waits for the analysis of the whole input before it is
+//! scored) and for account-level scores (`--by author`: per account, the mean and max post
+//! score, the share flagged, the coordination statistics, and the account model's probability
+//! when the model has one). The input is read in batches and never held whole: per account
+//! only running sums are kept, and the coordination analysis keeps each post's objects rather
+//! than its text.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::{csv_field, row_label, Args, Output, OutputFormat};
+use crate::coordination::input::Texts;
+use crate::error::Error;
+use crate::pipeline::account::{self, AccountScore};
+use crate::pipeline::features::{self, CoordinationSpec};
+use crate::pipeline::model::Model;
+use crate::text::dataset::{PostReader, Record, SkipCount};
+
+/// Scores `args.input` as one batch. `by_author` switches to account rows.
+pub fn run(
+    args: &Args,
+    model: &Model,
+    score_opts: crate::pipeline::score::ScoreOptions,
+    format: OutputFormat,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let by_author = args.by.is_some();
+    let input = args.input.as_deref().ok_or_else(|| {
+        let why = match model.needs_batch_columns() {
+            Some(cols) if !by_author => format!(
+                "this model uses coordination features, computed over a batch of posts from \
+                 their columns {}; posts given as arguments have none: score a file with \
+                 --input that has those columns",
+                cols.join(", ")
+            ),
+            _ => "--by author needs posts from a file: pass --input FILE (or - for stdin)"
+                .to_string(),
+        };
+        Error::param("input", "(none)", why)
+    })?;
+    let author_col = args
+        .author_col
+        .clone()
+        .or_else(|| model.meta.author_col.clone())
+        .or_else(|| {
+            model
+                .meta
+                .coordination
+                .as_ref()
+                .map(|c| c.author_col.clone())
+        })
+        .unwrap_or_else(|| "author".into());
+    // The model's coordination settings; for account statistics without them, the defaults
+    // over --time-col.
+    let spec: Option<CoordinationSpec> = match (&model.meta.coordination, &args.time_col) {
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(t)) if by_author => Some(CoordinationSpec {
+            author_col: author_col.clone(),
+            time_col: t.clone(),
+            repost_col: None,
+            repost_value: None,
+            url_col: None,
+            window_seconds: 60,
+            kinds: crate::coordination::KINDS
+                .iter()
+                .map(|k| k.name().to_string())
+                .collect(),
+            similarity: 0.8,
+            min_tokens: 5,
+            max_object_accounts: crate::coordination::DEFAULT_MAX_OBJECT_ACCOUNTS,
+        }),
+        _ => None,
+    };
+    if by_author && spec.is_none() && !args.quiet {
+        eprintln!(
+            "note: no coordination statistics per account (the model has no coordination \
+             features): pass --time-col NAME to compute them over this batch"
+        );
+    }
+    let mut cols: Vec<String> = Vec::new();
+    if by_author {
+        cols.push(author_col.clone());
+    }
+    if let Some(s) = &spec {
+        cols.extend(s.columns());
+    }
+    let mut seen = std::collections::HashSet::new();
+    cols.retain(|c| seen.insert(c.clone()));
+    let pos = |name: &str| cols.iter().position(|c| c == name);
+    let mut opts = args.input_args.read_options();
+    opts.extra_cols = cols.clone();
+    let mut reader = PostReader::open(input, opts)?;
+    let progress = crate::util::progress::Progress::new(!args.quiet);
+    let bar = progress.bar(0, "reading");
+    let threshold = model.effective_threshold(&score_opts);
+    // The input is read in batches and never held whole: a text-only model scores each batch
+    // as it comes and only per-account sums are kept; the coordination analysis keeps each
+    // post's objects, not its text. A model with coordination features needs the analysis
+    // of the whole input before it scores, so its posts wait, as compact text.
+    let coordination_model = model.meta.coordination.is_some();
+    let mut gatherer = spec.as_ref().map(features::Gatherer::new).transpose()?;
+    let mut accounts = account::Aggregator::default();
+    let mut waiting = Waiting::default();
+    let mut bad_rows = crate::text::dataset::SkipReport::default();
+    let mut kept = 0usize;
+    let mut batch = reader.next_batch(BATCH)?;
+    while !batch.is_empty() {
+        let mut times = Vec::new();
+        if let Some(s) = &spec {
+            let (ti, ai) = (pos(&s.time_col), pos(&s.author_col));
+            let mut keep = Vec::with_capacity(batch.len());
+            for r in &batch {
+                let author = ai.map_or("", |i| r.fields[i].as_str());
+                let time = ti.and_then(|i| crate::util::time::parse(&r.fields[i]));
+                let problem = if author.trim().is_empty() {
+                    Some(("empty author", features::empty_author(s, input, r.line)))
+                } else if time.is_none() {
+                    let v = ti.map_or("", |i| r.fields[i].as_str());
+                    Some((
+                        "unparsable time",
+                        Error::BadRow {
+                            path: input.into(),
+                            line: r.line,
+                            problem: format!(
+                                "column {:?} holds {}, which is not a timestamp (ISO 8601 such \
+                                 as 2016-09-01T13:05:00Z, or Unix seconds)",
+                                s.time_col,
+                                crate::error::shown(v)
+                            ),
+                            hint: "; fix it, or pass --skip-bad-rows to skip such rows".into(),
+                        },
+                    ))
+                } else {
+                    None
+                };
+                match problem {
+                    None => {
+                        keep.push(true);
+                        times.push(time.unwrap_or_default());
+                    }
+                    Some((reason, _)) if args.input_args.skip_bad_rows => {
+                        keep.push(false);
+                        bad_rows.add(reason, r.line);
+                    }
+                    Some((_, e)) => return Err(e.into()),
+                }
+            }
+            let mut k = keep.iter();
+            batch.retain(|_| *k.next().unwrap_or(&true));
+        }
+        kept += batch.len();
+        let records = &batch;
+        let ai = pos(&author_col);
+        let author = |r: &Record| ai.map_or("", |i| r.fields[i].as_str()).to_string();
+        // This batch is analysed and scored while the next one is read.
+        let next = std::thread::scope(|scope| {
+            let work = scope.spawn(|| {
+                if let (Some(g), Some(s)) = (gatherer.as_mut(), &spec) {
+                    let field = |name: &Option<String>| name.as_deref().and_then(pos);
+                    let (ai, ri, ui) =
+                        (pos(&s.author_col), field(&s.repost_col), field(&s.url_col));
+                    let rows: Vec<features::Row> = records
+                        .iter()
+                        .zip(&times)
+                        .map(|(r, &time)| features::Row {
+                            author: ai.map_or("", |i| r.fields[i].as_str()),
+                            time,
+                            text: &r.text,
+                            repost: ri.is_some_and(|i| s.is_repost(&r.fields[i])),
+                            urls: ui.map(|i| r.fields[i].as_str()),
+                        })
+                        .collect();
+                    g.push(&rows);
+                }
+                if coordination_model {
+                    for r in records {
+                        waiting.texts.push(&r.text);
+                        if by_author {
+                            waiting.authors.push(&author(r));
+                        } else {
+                            waiting.ids.push(&r.id);
+                        }
+                    }
+                } else {
+                    let texts: Vec<&str> = records.iter().map(|r| r.text.as_str()).collect();
+                    let scored = model.score_batch(&texts, score_opts, 0);
+                    for (r, sc) in records.iter().zip(&scored) {
+                        if let Some(p) = sc.score {
+                            accounts.add(&author(r), p, threshold);
+                        }
+                    }
+                }
+            });
+            let next = reader.next_batch(BATCH);
+            work.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            next
+        });
+        bar.set_position(kept as u64);
+        batch = next?;
+    }
+    bar.finish_and_clear();
+    let mut skipped = reader.skipped.clone();
+    for w in reader.warnings.warning_lines(input) {
+        eprintln!("warning: {w}");
+    }
+    for (reason, c) in bad_rows.by_reason {
+        let e = skipped.by_reason.entry(reason).or_insert(SkipCount {
+            rows: 0,
+            first_line: c.first_line,
+        });
+        e.rows += c.rows;
+        e.first_line = e.first_line.min(c.first_line);
+    }
+    let analysis = gatherer.map(|g| {
+        let spinner = progress.bar(0, "coordination");
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        let a = g.finish();
+        spinner.finish_and_clear();
+        if let Some(w) = &a.capped {
+            eprintln!("warning: {w}");
+        }
+        a
+    });
+    let summary = |what: String| {
+        if !args.quiet {
+            if let Some(s) = skipped.summary(input) {
+                eprintln!("{s}");
+            }
+            eprintln!("{what}");
+        }
+    };
+    if coordination_model {
+        let dense = analysis.as_ref().map(|a| &a.dense);
+        let explain = if by_author { 0 } else { args.explain };
+        let mut w = (!by_author).then(|| Output::new(format, args.explain, &mut out));
+        if let Some(w) = &mut w {
+            w.header()?;
+        }
+        let mut flagged = 0u64;
+        for start in (0..waiting.texts.len()).step_by(BATCH) {
+            let end = (start + BATCH).min(waiting.texts.len());
+            let texts: Vec<&str> = (start..end).map(|i| waiting.texts.get(i)).collect();
+            let rows = dense.map(|d| features::Dense {
+                names: d.names.clone(),
+                values: d.values[start * d.width()..end * d.width()].to_vec(),
+            });
+            let scored = model.score_batch_with(&texts, rows.as_ref(), score_opts, explain);
+            for (i, sc) in (start..end).zip(&scored) {
+                match &mut w {
+                    Some(w) => {
+                        flagged += u64::from(sc.positive);
+                        w.row(waiting.ids.get(i), sc, row_label(model, sc))?;
+                    }
+                    None => {
+                        if let Some(p) = sc.score {
+                            accounts.add(waiting.authors.get(i), p, threshold);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(mut w) = w {
+            w.flush()?;
+            summary(format!(
+                "scored {kept} posts with coordination features, {flagged} labeled {:?} at \
+                 threshold {threshold}",
+                model.meta.labels.positive
+            ));
+            return Ok(());
+        }
+    }
+    let unnamed = accounts.unnamed();
+    let mut accounts = accounts.finish(analysis.as_ref().map(|a| (&a.posts, &a.graph)));
+    if let Some(am) = &model.meta.account_model {
+        for a in &mut accounts {
+            let f = a.features();
+            a.account_score = Some(am.probability(&f[..am.weights.len().min(f.len())]));
+        }
+    }
+    accounts.sort_by(|a, b| {
+        let key = |x: &AccountScore| x.account_score.unwrap_or(x.mean_score);
+        key(b)
+            .total_cmp(&key(a))
+            .then_with(|| a.account.cmp(&b.account))
+    });
+    write_accounts(&accounts, format, out_label(model), out)?;
+    summary(format!(
+        "scored {kept} posts of {} accounts{}",
+        accounts.len(),
+        if unnamed > 0 {
+            format!(" ({unnamed} posts without an account left out)")
+        } else {
+            String::new()
+        }
+    ));
+    Ok(())
+}
+
+/// Posts read and scored at a time.
+const BATCH: usize = 8192;
+
+/// Posts of a model with coordination features, waiting for the analysis of the whole input.
+#[derive(Default)]
+struct Waiting {
+    texts: Texts,
+    ids: Texts,
+    authors: Texts,
+}
+
+fn out_label(model: &Model) -> (&str, &str) {
+    (&model.meta.labels.negative, &model.meta.labels.positive)
+}
+
+/// Writes account rows; the label (at 0.5 of the account model's probability) only when there
+/// is an account model.
+fn write_accounts(
+    accounts: &[AccountScore],
+    format: OutputFormat,
+    (negative, positive): (&str, &str),
+    mut w: impl Write,
+) -> anyhow::Result<()> {
+    let coord = accounts.first().is_some_and(|a| a.coordination.is_some());
+    let model = accounts.first().is_some_and(|a| a.account_score.is_some());
+    let label = |a: &AccountScore| match a.account_score {
+        Some(p) if p >= 0.5 => positive,
+        Some(_) => negative,
+        None => "",
+    };
+    match format {
+        OutputFormat::Jsonl => {
+            for a in accounts {
+                let mut v = serde_json::to_value(a)?;
+                if model {
+                    v["label"] = label(a).into();
+                }
+                serde_json::to_writer(&mut w, &v).context("writing JSON")?;
+                writeln!(w)?;
+            }
+        }
+        OutputFormat::Csv => {
+            write!(w, "account,posts,mean_score,max_score,share_flagged")?;
+            if coord {
+                write!(
+                    w,
+                    ",coordinated_posts,share_coordinated,degree,max_edge_weight,cluster,cluster_size"
+                )?;
+            }
+            if model {
+                write!(w, ",account_score,label")?;
+            }
+            writeln!(w)?;
+            for a in accounts {
+                write!(
+                    w,
+                    "{},{},{:.6},{:.6},{:.6}",
+                    csv_field(&a.account),
+                    a.posts,
+                    a.mean_score,
+                    a.max_score,
+                    a.share_flagged
+                )?;
+                if let Some(c) = &a.coordination {
+                    write!(
+                        w,
+                        ",{},{:.6},{},{},{},{}",
+                        c.coordinated_posts,
+                        c.share_coordinated,
+                        c.degree,
+                        c.max_edge_weight,
+                        c.cluster,
+                        c.cluster_size
+                    )?;
+                }
+                if let Some(p) = a.account_score {
+                    write!(w, ",{p:.6},{}", csv_field(label(a)))?;
+                }
+                writeln!(w)?;
+            }
+        }
+        OutputFormat::Table => {
+            write!(
+                w,
+                "{:<20} {:>6} {:>7} {:>7} {:>8}",
+                "account", "posts", "mean", "max", "flagged"
+            )?;
+            if coord {
+                write!(w, " {:>7} {:>6} {:>7}", "coord%", "degree", "cluster")?;
+            }
+            if model {
+                write!(w, " {:>8}  label", "account")?;
+            }
+            writeln!(w)?;
+            for a in accounts {
+                let name: String = if a.account.chars().count() > 20 {
+                    a.account
+                        .chars()
+                        .take(19)
+                        .chain(std::iter::once('…'))
+                        .collect()
+                } else {
+                    a.account.clone()
+                };
+                write!(
+                    w,
+                    "{name:<20} {:>6} {:>7.4} {:>7.4} {:>7.1}%",
+                    a.posts,
+                    a.mean_score,
+                    a.max_score,
+                    100.0 * a.share_flagged
+                )?;
+                if let Some(c) = &a.coordination {
+                    write!(
+                        w,
+                        " {:>6.1}% {:>6} {:>7}",
+                        100.0 * c.share_coordinated,
+                        c.degree,
+                        if c.cluster == 0 {
+                            "-".to_string()
+                        } else {
+                            format!("{} ({})", c.cluster, c.cluster_size)
+                        }
+                    )?;
+                }
+                if let Some(p) = a.account_score {
+                    write!(w, " {p:>8.4}  {}", label(a))?;
+                }
+                writeln!(w)?;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(())
+}

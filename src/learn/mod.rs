@@ -1,0 +1,12 @@
+//! Learning on sparse rows ([`crate::util::sparse`]): the optimiser ([`lbfgs`]), the linear
+//! heads (two classes: [`logistic`]; more: [`multiclass`]), the metrics ([`metrics`],
+//! [`multiclass_metrics`]), calibration ([`calibration`]) and thresholds and per-source tables
+//! on held-out scores ([`heldout`]).
+
+pub mod calibration;
+pub mod heldout;
+pub mod lbfgs;
+pub mod logistic;
+pub mod metrics;
+pub mod multiclass;
+pub mod multiclass_metrics;

@@ -1,0 +1,17 @@
+//! The stages put together: the coordination counts as features ([`features`]), the model
+//! file ([`model`]), training ([`train`]), cross-validation ([`evaluate`],
+//! [`multiclass_evaluate`]), tuning ([`tune`]), scoring posts ([`score`],
+//! [`multiclass_score`]) and accounts ([`account`]).
+
+pub mod account;
+pub mod config;
+pub mod evaluate;
+pub mod features;
+pub mod folds;
+pub mod load;
+pub mod model;
+pub mod multiclass_evaluate;
+pub mod multiclass_score;
+pub mod score;
+pub mod train;
+pub mod tune;

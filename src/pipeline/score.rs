@@ -1,0 +1,290 @@
+//! Applying a model to posts: the positive-class probability, the label at the model's (or a
+//! given) threshold, and the terms that moved the score most. Batches are scored in parallel
+//! and returned in input order. Reading and printing are the caller's.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::pipeline::features::Dense;
+use crate::pipeline::model::Model;
+
+/// One term's share of a post's decision value: `tfidf · weight`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    pub term: String,
+    pub contribution: f64,
+}
+
+/// Whether an n-gram of the vocabulary says something of its own: not made only of the
+/// tokenizer's placeholders, which stand for any link, number or mention. A post that is a
+/// bare link or "@user 2016" has no content term, and so no score.
+pub fn is_content_term(term: &str) -> bool {
+    term.split(' ')
+        .any(|t| !matches!(t, "<url>" | "<num>" | "<year>" | "<pct>" | "@user" | ""))
+}
+
+/// A vocabulary term and its weight.
+pub type TermWeight = (String, f64);
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scored {
+    /// Probability of the positive (troll) class; `None` when the post holds fewer known
+    /// terms than the model asks for: no evidence, no score.
+    pub score: Option<f64>,
+    pub positive: bool,
+    /// Vocabulary terms of the model found in the post that carry content: n-grams with a
+    /// word, hashtag, emoji or domain in them, not only the placeholders `<url>`, `<num>`,
+    /// `<year>`, `<pct>` and `@user`.
+    pub known_terms: u32,
+    /// Terms with the largest absolute contributions, largest first (empty unless asked).
+    pub explain: Vec<Contribution>,
+}
+
+/// How scores are reported and flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ScoreOptions {
+    /// Flag at this probability; `None`: at the model's threshold (for a calibrated model,
+    /// the decision value chosen for its target false-positive rate).
+    pub threshold: Option<f64>,
+    /// Expected share of the positive class among the posts scored; `None`: the model's.
+    pub prior: Option<f64>,
+}
+
+impl From<f64> for ScoreOptions {
+    /// Flag at probability `threshold`, at the model's prior.
+    fn from(threshold: f64) -> ScoreOptions {
+        ScoreOptions {
+            threshold: Some(threshold),
+            prior: None,
+        }
+    }
+}
+
+impl Model {
+    /// Scores `texts` in parallel; `explain` is how many terms to report per post. For a
+    /// model with coordination features use [`Model::score_batch_with`]: here they are zero.
+    pub fn score_batch<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        opts: impl Into<ScoreOptions>,
+        explain: usize,
+    ) -> Vec<Scored> {
+        self.score_batch_with(texts, None, opts, explain)
+    }
+
+    /// The probability of decision value `z` at `prior` (the model's when `None`): the
+    /// calibration map, then Bayes' rule from the prior the map was fitted at. A model
+    /// without calibration uses its sigmoid, whose balanced class weights make its prior ½.
+    pub fn probability(&self, z: f64, prior: Option<f64>) -> f64 {
+        let (p, fitted, default) = match &self.meta.calibration {
+            Some(c) => (
+                c.map
+                    .as_ref()
+                    .map_or_else(|| crate::learn::logistic::sigmoid(z), |m| m.probability(z)),
+                c.fitted_prior,
+                c.prior,
+            ),
+            None => (crate::learn::logistic::sigmoid(z), 0.5, 0.5),
+        };
+        crate::learn::calibration::shift_prior(p, fitted, prior.unwrap_or(default))
+    }
+
+    /// Whether decision value `z` (probability `p`) is flagged under `opts`.
+    pub fn flagged(&self, z: f64, p: f64, opts: &ScoreOptions) -> bool {
+        match (opts.threshold, self.decision_threshold()) {
+            (Some(t), _) => p >= t,
+            (None, Some(t)) => z >= t,
+            (None, None) => p >= self.meta.threshold,
+        }
+    }
+
+    /// The threshold on the decision value chosen for a target false-positive rate, if the
+    /// model has one.
+    pub fn decision_threshold(&self) -> Option<f64> {
+        self.meta
+            .calibration
+            .as_ref()
+            .and_then(|c| c.threshold.as_ref())
+            .map(|t| t.decision)
+    }
+
+    /// The probability threshold `opts` flags at: the given one, else the model's decision
+    /// threshold as a probability at the prior in use, else the stored threshold.
+    pub fn effective_threshold(&self, opts: &ScoreOptions) -> f64 {
+        match (opts.threshold, self.decision_threshold()) {
+            (Some(t), _) => t,
+            (None, Some(z)) => self.probability(z, opts.prior),
+            (None, None) => self.meta.threshold,
+        }
+    }
+
+    /// Fewest known terms a post needs for a score.
+    pub fn min_known_terms(&self) -> u32 {
+        self.meta
+            .calibration
+            .as_ref()
+            .map_or(1, |c| c.min_known_terms)
+    }
+
+    /// Scores `texts` with their rows of dense features (the coordination features the model
+    /// was trained with, computed over the same batch).
+    pub fn score_batch_with<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        dense: Option<&Dense>,
+        opts: impl Into<ScoreOptions>,
+        explain: usize,
+    ) -> Vec<Scored> {
+        let opts = opts.into();
+        let base = self.vectorizer.n_features() as u32;
+        texts
+            .par_iter()
+            .enumerate()
+            .with_min_len(64)
+            .map_init(
+                || (Vec::new(), Vec::new(), Vec::new()),
+                |(tokens, idx, val), (i, text)| {
+                    self.analyzer.analyze(text.as_ref(), tokens);
+                    self.vectorizer.transform_tokens(tokens, idx, val);
+                    if let Some(d) = dense {
+                        for (j, &v) in d.row(i).iter().enumerate() {
+                            if v != 0.0 {
+                                idx.push(base + j as u32);
+                                val.push(v);
+                            }
+                        }
+                    }
+                    self.scored(idx, val, &opts, explain)
+                },
+            )
+            .collect()
+    }
+
+    /// What a model needs beyond the text of each post, to say when it is missing: the
+    /// coordination columns, computed over a batch.
+    pub fn needs_batch_columns(&self) -> Option<Vec<String>> {
+        self.meta.coordination.as_ref().map(|c| c.columns())
+    }
+
+    /// The name of column `c`: a vocabulary term, or a dense feature's name.
+    pub fn column_name(&self, c: usize) -> String {
+        let n = self.vectorizer.n_features();
+        if c < n {
+            self.vectorizer.vocabulary.term(c).to_string()
+        } else {
+            self.meta
+                .coordination
+                .as_ref()
+                .and_then(|s| s.names().get(c - n).cloned())
+                .unwrap_or_else(|| format!("feature {c}"))
+        }
+    }
+
+    /// Scores one post.
+    pub fn score_one(&self, text: &str, opts: impl Into<ScoreOptions>, explain: usize) -> Scored {
+        let mut tokens = Vec::new();
+        let (mut idx, mut val) = (Vec::new(), Vec::new());
+        self.analyzer.analyze(text, &mut tokens);
+        self.vectorizer
+            .transform_tokens(&tokens, &mut idx, &mut val);
+        self.scored(&idx, &val, &opts.into(), explain)
+    }
+
+    fn scored(&self, idx: &[u32], val: &[f32], opts: &ScoreOptions, explain: usize) -> Scored {
+        let base = self.vectorizer.n_features() as u32;
+        let known_terms = idx
+            .iter()
+            .filter(|&&c| c < base && is_content_term(self.vectorizer.vocabulary.term(c as usize)))
+            .count() as u32;
+        if known_terms < self.min_known_terms() {
+            // The intercept alone is the training mix, not evidence about this post.
+            return Scored {
+                score: None,
+                positive: false,
+                known_terms,
+                explain: Vec::new(),
+            };
+        }
+        let z = self.linear.decision(idx, val);
+        let score = self.probability(z, opts.prior);
+        let mut terms = Vec::new();
+        if explain > 0 {
+            let mut parts: Vec<(u32, f64)> = idx
+                .iter()
+                .zip(val)
+                .map(|(&c, &v)| (c, v as f64 * self.linear.weights[c as usize]))
+                .collect();
+            parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+            terms = parts
+                .into_iter()
+                .take(explain)
+                .map(|(c, contribution)| Contribution {
+                    term: self.column_name(c as usize),
+                    contribution,
+                })
+                .collect();
+        }
+        Scored {
+            score: Some(score),
+            positive: self.flagged(z, score, opts),
+            known_terms,
+            explain: terms,
+        }
+    }
+
+    /// The label name for a decision.
+    pub fn label_name(&self, positive: bool) -> &str {
+        if positive {
+            &self.meta.labels.positive
+        } else {
+            &self.meta.labels.negative
+        }
+    }
+
+    /// The `k` terms with the largest positive and the largest negative weights.
+    pub fn strongest_terms(&self, k: usize) -> (Vec<TermWeight>, Vec<TermWeight>) {
+        let mut order: Vec<usize> = (0..self.linear.weights.len()).collect();
+        order.sort_by(|&a, &b| {
+            self.linear.weights[b]
+                .total_cmp(&self.linear.weights[a])
+                .then(a.cmp(&b))
+        });
+        let named = |i: &usize| (self.column_name(*i), self.linear.weights[*i]);
+        let top: Vec<_> = order
+            .iter()
+            .take(k)
+            .filter(|&&i| self.linear.weights[i] > 0.0)
+            .map(named)
+            .collect();
+        let bottom: Vec<_> = order
+            .iter()
+            .rev()
+            .take(k)
+            .filter(|&&i| self.linear.weights[i] < 0.0)
+            .map(named)
+            .collect();
+        (top, bottom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_content_term;
+
+    #[test]
+    fn placeholders_alone_are_not_content() {
+        for t in ["<url>", "@user", "<num>", "<year> <pct>", "@user <url>"] {
+            assert!(!is_content_term(t), "{t}");
+        }
+        for t in [
+            "vote",
+            "<domain:bit.ly>",
+            "#maga",
+            "@user vote",
+            "🇺🇸",
+            "<url> now",
+        ] {
+            assert!(is_content_term(t), "{t}");
+        }
+    }
+}
