@@ -316,6 +316,47 @@ fn coordination_features_and_account_scores_are_refused_for_multiclass_models() 
         2,
         &["two-class"],
     );
+    // Refused before the cross-validation (no table printed), and with --multiclass before
+    // the input is even opened.
+    let err = w.fails(
+        &[
+            "train",
+            data,
+            "--label-col",
+            "category",
+            "--features",
+            "text,coordination",
+            "--cv",
+            "5",
+            "--out",
+            "m.model",
+        ],
+        2,
+        &["two-class"],
+    );
+    assert!(!err.contains("RightTroll"), "{err}");
+    for (cmd, option) in [
+        ("train", "--account-model"),
+        ("train", "--features=text,coordination"),
+        ("evaluate", "--features=text,coordination"),
+    ] {
+        w.fails(
+            &[
+                cmd,
+                "missing.csv",
+                "--multiclass",
+                "softmax",
+                option,
+                "--out",
+                "m.model",
+            ][..if cmd == "train" { 7 } else { 5 }],
+            2,
+            &[
+                "two-class",
+                &option[2..option.find('=').unwrap_or(option.len())],
+            ],
+        );
+    }
     w.ok(&[
         "train",
         data,

@@ -113,6 +113,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         min_known_terms: args.min_known_terms,
     };
     cal.check()?;
+    // Options only two-class models take, refused before any data is read when --multiclass
+    // asks for a multi-class model, else as soon as the labels are read.
+    let two_class_only = if args.account_model {
+        Some(("account-model", "on"))
+    } else if config.coordination.is_some() {
+        Some(("features", "text,coordination"))
+    } else {
+        None
+    };
+    if let (Some((option, value)), Some(_)) = (two_class_only, args.fit.multiclass) {
+        return Err(crate::pipeline::load::two_class_only(option, value).into());
+    }
     let progress = Progress::new(!args.quiet);
     let started = std::time::Instant::now();
     let author_col = args
@@ -153,6 +165,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let read_s = started.elapsed().as_secs_f64();
     if let Some(c) = &data.classes {
         super::show::print_dropped(c, &args.label.label_col);
+        if let Some((option, value)) = two_class_only {
+            return Err(crate::pipeline::load::two_class_only(option, value).into());
+        }
     }
     let cv = match args.cv {
         Some(folds) if data.classes.is_some() => {
@@ -207,22 +222,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         text_col: args.input_args.text_col.clone(),
         label_col: args.label.label_col.clone(),
     };
-    if data.classes.is_some() && (config.coordination.is_some() || args.account_model) {
-        return Err(Error::param(
-            if args.account_model {
-                "account-model"
-            } else {
-                "features"
-            },
-            if args.account_model {
-                "on"
-            } else {
-                "text,coordination"
-            },
-            "coordination features and the account model are for two-class models",
-        )
-        .into());
-    }
     let account = if args.account_model {
         Some(crate::pipeline::account::fit_out_of_fold(
             &data,

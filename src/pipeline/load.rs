@@ -7,6 +7,17 @@ use crate::pipeline::folds::RowInfo;
 use crate::text::dataset::{self, ClassSpec, Labeled, ReadOptions};
 use crate::util::progress::Progress;
 
+/// The error for an option that only two-class models take (`--features text,coordination`,
+/// `--account-model`), given with a multi-class label column or `--multiclass`.
+pub fn two_class_only(option: &'static str, value: &str) -> Error {
+    Error::param(
+        option,
+        value,
+        "coordination features and the account model are for two-class models; a multi-class \
+         model takes `text` features",
+    )
+}
+
 /// The optional per-row columns an evaluation reads.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RowColumns<'a> {
@@ -76,6 +87,10 @@ pub fn read_for_eval(
     let mut data =
         dataset::read_labeled_files(inputs, opts, label_col, classes, |n| bar.set_position(n))?;
     bar.finish_and_clear();
+    if coordination.is_some() && data.classes.is_some() {
+        // Refused before the coordination analysis, the longest step of the reading.
+        return Err(two_class_only("features", "text,coordination"));
+    }
     let column = |name: Option<&str>, data: &Labeled| -> Option<Vec<String>> {
         let pos = wanted.iter().position(|w| Some(*w) == name).or_else(|| {
             optional

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use crate::cli::args::{parse_split, CvArgs, FeatureArgs, FitArgs, SourceArgs, TrustArgs};
 use crate::cli::{CoordFeatureArgs, InputArgs, LabelArgs};
-use crate::error::Error;
 use crate::pipeline::config::TrainConfig;
 use crate::pipeline::evaluate;
 
@@ -110,6 +109,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     opts.check()?;
     let progress = Progress::new(!args.quiet);
+    if coordination.is_some() && args.fit.multiclass.is_some() {
+        return Err(crate::pipeline::load::two_class_only("features", "text,coordination").into());
+    }
     let cols = RowColumns {
         group_by: args.cv.group_by.as_deref(),
         source_col: Some(&args.source.source_col),
@@ -131,14 +133,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .for_classes(&mut opts.train.logistic, data.classes.is_some());
     if let Some(s) = data.skipped.summary(&input) {
         eprintln!("{s}");
-    }
-    if data.classes.is_some() && coordination.is_some() {
-        return Err(Error::param(
-            "features",
-            "text,coordination",
-            "coordination features are for two-class models; a multi-class model takes `text`",
-        )
-        .into());
     }
     if data.classes.is_some() {
         return multiclass::run_evaluate(&args, &data, &info, &opts, &progress);
