@@ -144,7 +144,7 @@ fn explanations_add_up_to_the_score() {
     let text = "Hillary lies again, share this #MAGA https://bit.ly/x";
     let s = model.score_one(text, 0.5, 1000);
     assert!(!s.explain.is_empty());
-    let logit = model.linear.intercept + s.explain.iter().map(|c| c.contribution).sum::<f64>();
+    let logit = model.head.intercept() + s.explain.iter().map(|c| c.contribution).sum::<f64>();
     assert!(
         (model.probability(logit, None) - s.score.unwrap()).abs() < 1e-9,
         "{s:?}"

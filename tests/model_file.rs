@@ -59,7 +59,7 @@ fn save_load_round_trip_gives_identical_scores() {
     let loaded = trollwatch::pipeline::model::Model::load(&path).unwrap();
     assert_eq!(loaded.meta, model.meta);
     assert_eq!(loaded.vectorizer, model.vectorizer);
-    assert_eq!(loaded.linear, model.linear);
+    assert_eq!(loaded.head, model.head);
     let before = model.score_batch(&labeled.texts, 0.5, 3);
     let after = loaded.score_batch(&labeled.texts, 0.5, 3);
     assert_eq!(before, after);

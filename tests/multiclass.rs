@@ -260,8 +260,8 @@ fn save_load_round_trip_gives_identical_probabilities() {
     let mut meta = loaded.meta.clone();
     meta.fit = model.meta.fit.clone();
     assert_eq!(meta, model.meta);
-    assert_eq!(loaded.multi, model.multi);
-    assert!(loaded.multi.is_some());
+    assert_eq!(loaded.head, model.head);
+    assert!(!loaded.head.is_binary());
     assert_eq!(
         loaded.score_classes(&texts[..200], 2),
         model.score_classes(&texts[..200], 2)

@@ -45,7 +45,7 @@ fn training_on_several_files_equals_training_on_their_concatenation() {
     w.ok(&[&["train", &a, &b, "--out", "two.model"][..], &flags[..]].concat());
     let one = trollwatch::pipeline::model::Model::load(&w.path("one.model")).unwrap();
     let two = trollwatch::pipeline::model::Model::load(&w.path("two.model")).unwrap();
-    assert_eq!(one.linear, two.linear, "weights differ");
+    assert_eq!(one.head, two.head, "weights differ");
     assert_eq!(one.vectorizer.idf, two.vectorizer.idf);
     assert_eq!(one.meta.data.rows, two.meta.data.rows);
     assert_eq!(two.meta.data.source, "a.csv + b.csv");

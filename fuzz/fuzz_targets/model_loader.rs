@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
                 s.probabilities
             );
         }
-        let binary = if model.multi.is_none() { &post[..] } else { &[][..] };
+        let binary = if model.head.is_binary() { &post[..] } else { &[][..] };
         for s in model.score_batch(binary, 0.5, 2) {
             assert!(
                 s.score.is_none_or(|p| (0.0..=1.0).contains(&p)),

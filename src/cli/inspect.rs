@@ -22,7 +22,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let model = Model::load(&args.model)?;
-    if model.multi.is_some() {
+    if !model.head.is_binary() {
         return run_multi(&args, &model);
     }
     let (pos, neg) = model.strongest_terms(args.top);
@@ -107,7 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             c.time_col,
             c.names()
                 .iter()
-                .zip(&model.linear.weights[m.n_features..])
+                .zip(&model.head.weights[m.n_features..])
                 .map(|(n, w)| format!("{n} {w:+.3}"))
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -245,7 +245,7 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
         .names
         .iter()
         .zip(&classes.counts)
-        .zip(model.multi.iter().flat_map(|m| &m.intercepts))
+        .zip(&model.head.intercepts)
     {
         writeln!(o, "    {n:<24} {c:>9} rows, intercept {b:+.4}")?;
     }

@@ -253,7 +253,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )
         .map_err(|e| e.for_input(&input_name, ""))?
     };
-    if model.multi.is_none() && model.linear.weights.iter().all(|w| *w == 0.0) {
+    if model.head.is_binary() && model.head.weights.iter().all(|w| *w == 0.0) {
         let w = format!(
             "{input_name}: the model learned nothing from the texts (every weight is zero): it \
              gives every post the same score; check the labels and the text column"

@@ -16,83 +16,13 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::learn::head::{logits, softmax_in_place, LinearHead};
 use crate::learn::lbfgs::{self, Objective};
 use crate::learn::logistic::{
     self, ClassWeight, FitReport, LogisticParams, Partitions, Strategy, BLOCK,
 };
 use crate::util::progress::Progress;
 use crate::util::sparse::Csr;
-
-/// The fitted linear functions `zₖ = x·wₖ + bₖ` of K classes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MultiLinear {
-    pub n_classes: usize,
-    /// Term-major: term j's weight for class k is `weights[j · n_classes + k]`.
-    pub weights: Vec<f64>,
-    pub intercepts: Vec<f64>,
-    pub strategy: Strategy,
-}
-
-impl MultiLinear {
-    /// The K decision values of a TF-IDF row, into `z`.
-    pub fn decision(&self, idx: &[u32], val: &[f32], z: &mut [f64]) {
-        logits(idx, val, &self.weights, &self.intercepts, z);
-    }
-
-    /// The K class probabilities of a TF-IDF row, into `p` (they sum to one).
-    pub fn probabilities(&self, idx: &[u32], val: &[f32], p: &mut [f64]) {
-        self.decision(idx, val, p);
-        match self.strategy {
-            Strategy::Softmax => {
-                softmax_in_place(p);
-            }
-            Strategy::Ovr => {
-                for v in p.iter_mut() {
-                    *v = logistic::sigmoid(*v);
-                }
-                let total: f64 = p.iter().sum();
-                if total > 0.0 {
-                    p.iter_mut().for_each(|v| *v /= total);
-                } else {
-                    let k = p.len() as f64;
-                    p.iter_mut().for_each(|v| *v = 1.0 / k);
-                }
-            }
-        }
-    }
-
-    /// Term j's weights, one per class.
-    pub fn term(&self, j: usize) -> &[f64] {
-        &self.weights[j * self.n_classes..(j + 1) * self.n_classes]
-    }
-}
-
-/// `z = b + Σⱼ xⱼ·W[j]` with `W` term-major (`z.len()` classes).
-fn logits(idx: &[u32], val: &[f32], w: &[f64], b: &[f64], z: &mut [f64]) {
-    let k = z.len();
-    z.copy_from_slice(b);
-    for (&j, &v) in idx.iter().zip(val) {
-        let row = &w[j as usize * k..j as usize * k + k];
-        let v = v as f64;
-        for (zc, wc) in z.iter_mut().zip(row) {
-            *zc += v * wc;
-        }
-    }
-}
-
-/// Replaces `z` by softmax(z); returns log Σ exp(z) (computed stably).
-pub fn softmax_in_place(z: &mut [f64]) -> f64 {
-    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let mut sum = 0.0;
-    for v in z.iter_mut() {
-        *v = (*v - max).exp();
-        sum += *v;
-    }
-    for v in z.iter_mut() {
-        *v /= sum;
-    }
-    max + sum.ln()
-}
 
 /// Weights of each class under `class_weight`: balanced gives class c the weight
 /// n / (K · n_c), so that every class counts as much in total.
@@ -265,7 +195,7 @@ pub fn fit(
     params: &LogisticParams,
     strategy: Strategy,
     progress: &Progress,
-) -> Result<(MultiLinear, FitReport)> {
+) -> Result<(LinearHead, FitReport)> {
     params.check()?;
     if x.n_rows() != y.len() {
         return Err(Error::Training(format!(
@@ -306,7 +236,7 @@ fn fit_softmax(
     k: usize,
     params: &LogisticParams,
     progress: &Progress,
-) -> Result<(MultiLinear, FitReport)> {
+) -> Result<(LinearHead, FitReport)> {
     let d = x.n_cols;
     let problem = Softmax::new(x, y, k, params.class_weight, params.alpha, true);
     let opts = lbfgs::Options {
@@ -345,12 +275,7 @@ fn fit_softmax(
     let mut weights = w;
     let intercepts = weights.split_off(d * k);
     Ok((
-        MultiLinear {
-            n_classes: k,
-            weights,
-            intercepts,
-            strategy: Strategy::Softmax,
-        },
+        LinearHead::classes(k, weights, intercepts, Strategy::Softmax),
         report,
     ))
 }
@@ -361,7 +286,7 @@ fn fit_ovr(
     k: usize,
     params: &LogisticParams,
     progress: &Progress,
-) -> Result<(MultiLinear, FitReport)> {
+) -> Result<(LinearHead, FitReport)> {
     let d = x.n_cols;
     let mut weights = vec![0.0; d * k];
     let mut intercepts = vec![0.0; k];
@@ -395,12 +320,7 @@ fn fit_ovr(
     report.initial_gradient_norm = g0.sqrt();
     report.final_gradient_norm = g1.sqrt();
     Ok((
-        MultiLinear {
-            n_classes: k,
-            weights,
-            intercepts,
-            strategy: Strategy::Ovr,
-        },
+        LinearHead::classes(k, weights, intercepts, Strategy::Ovr),
         report,
     ))
 }

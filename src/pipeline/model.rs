@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::learn::head::LinearHead;
 use crate::learn::logistic::Strategy;
 use crate::learn::logistic::{FitReport, LinearModel, LogisticParams};
-use crate::learn::multiclass::MultiLinear;
 use crate::text::dataset::{DroppedClass, SkipReport};
 use crate::text::tokenize::{Analyzer, TokenizerConfig};
 use crate::text::vectorize::{FitStats, Vectorizer, VectorizerConfig};
@@ -198,34 +198,20 @@ pub struct Model {
     pub meta: ModelMeta,
     pub analyzer: Analyzer,
     pub vectorizer: Vectorizer,
-    pub linear: LinearModel,
-    /// The weights of a multi-class model (then `linear` is empty and unused: score such a
-    /// model with `score_classes`, not the binary `score_batch`).
-    pub multi: Option<MultiLinear>,
+    /// The linear head: one column for two classes (score with `score_batch`), K for K
+    /// classes (score with `score_classes`).
+    pub head: LinearHead,
 }
 
 impl Model {
-    pub fn new(meta: ModelMeta, vectorizer: Vectorizer, linear: LinearModel) -> Model {
+    /// A model of `head`'s classes: for a multi-class head, `meta.classes` names them; for
+    /// a two-class one, `meta.labels` does and `meta.intercept` is the head's intercept.
+    pub fn new(meta: ModelMeta, vectorizer: Vectorizer, head: LinearHead) -> Model {
         Model {
             analyzer: Analyzer::new(meta.tokenizer.clone()),
             meta,
             vectorizer,
-            linear,
-            multi: None,
-        }
-    }
-
-    /// A multi-class model: `meta.classes` names the classes of `multi`.
-    pub fn new_multi(meta: ModelMeta, vectorizer: Vectorizer, multi: MultiLinear) -> Model {
-        Model {
-            analyzer: Analyzer::new(meta.tokenizer.clone()),
-            meta,
-            vectorizer,
-            linear: LinearModel {
-                weights: Vec::new(),
-                intercept: 0.0,
-            },
-            multi: Some(multi),
+            head,
         }
     }
 
@@ -243,9 +229,12 @@ impl Model {
         let (text, ends, slots) = self.vectorizer.vocabulary.parts();
         let n = ends.len();
         let version = self.meta.file_version();
-        let weights = match &self.multi {
-            Some(m) => &m.weights,
-            None => &self.linear.weights,
+        let weights = &self.head.weights;
+        // A two-class model's intercept is in its metadata; K classes' follow the weights.
+        let intercepts: &[f64] = if self.head.is_binary() {
+            &[]
+        } else {
+            &self.head.intercepts
         };
         let size = 16
             + 4
@@ -259,7 +248,7 @@ impl Model {
             + 8 * slots.len()
             + 8 * n
             + 8 * weights.len()
-            + 8 * self.multi.as_ref().map_or(0, |m| m.intercepts.len())
+            + 8 * intercepts.len()
             + 32;
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(MAGIC);
@@ -282,10 +271,8 @@ impl Model {
         for v in weights {
             out.extend_from_slice(&v.to_le_bytes());
         }
-        if let Some(m) = &self.multi {
-            for v in &m.intercepts {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
+        for v in intercepts {
+            out.extend_from_slice(&v.to_le_bytes());
         }
         let digest = Sha256::digest(&out);
         out.extend_from_slice(&digest);
@@ -544,20 +531,14 @@ impl Model {
             )));
         }
         let vectorizer = Vectorizer::new(meta.vectorizer.clone(), vocabulary, idf)?;
-        if let Some(c) = &meta.classes {
-            let multi = MultiLinear {
-                n_classes,
+        let head = match &meta.classes {
+            Some(c) => LinearHead::classes(n_classes, weights, intercepts, c.strategy),
+            None => LinearHead::binary(LinearModel {
                 weights,
-                intercepts,
-                strategy: c.strategy,
-            };
-            return Ok(Model::new_multi(meta, vectorizer, multi));
-        }
-        let linear = LinearModel {
-            weights,
-            intercept: meta.intercept,
+                intercept: meta.intercept,
+            }),
         };
-        Ok(Model::new(meta, vectorizer, linear))
+        Ok(Model::new(meta, vectorizer, head))
     }
 }
 

@@ -30,9 +30,10 @@ impl Model {
         texts: &[S],
         explain: usize,
     ) -> Vec<ClassScored> {
-        let Some(multi) = &self.multi else {
+        if self.head.is_binary() {
             return Vec::new();
-        };
+        }
+        let multi = &self.head;
         texts
             .par_iter()
             .with_min_len(64)
@@ -74,9 +75,10 @@ impl Model {
 
     /// The `k` terms with the largest weights toward each class.
     pub fn strongest_class_terms(&self, k: usize) -> Vec<Vec<crate::pipeline::score::TermWeight>> {
-        let Some(multi) = &self.multi else {
+        if self.head.is_binary() {
             return Vec::new();
-        };
+        }
+        let multi = &self.head;
         let d = self.vectorizer.n_features();
         (0..multi.n_classes)
             .map(|c| {

@@ -205,14 +205,14 @@ impl Model {
                 explain: Vec::new(),
             };
         }
-        let z = self.linear.decision(idx, val);
+        let z = self.head.decision(idx, val);
         let score = self.probability(z, opts.prior);
         let mut terms = Vec::new();
         if explain > 0 {
             let mut parts: Vec<(u32, f64)> = idx
                 .iter()
                 .zip(val)
-                .map(|(&c, &v)| (c, v as f64 * self.linear.weights[c as usize]))
+                .map(|(&c, &v)| (c, v as f64 * self.head.weights[c as usize]))
                 .collect();
             parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
             terms = parts
@@ -243,24 +243,24 @@ impl Model {
 
     /// The `k` terms with the largest positive and the largest negative weights.
     pub fn strongest_terms(&self, k: usize) -> (Vec<TermWeight>, Vec<TermWeight>) {
-        let mut order: Vec<usize> = (0..self.linear.weights.len()).collect();
+        let mut order: Vec<usize> = (0..self.head.weights.len()).collect();
         order.sort_by(|&a, &b| {
-            self.linear.weights[b]
-                .total_cmp(&self.linear.weights[a])
+            self.head.weights[b]
+                .total_cmp(&self.head.weights[a])
                 .then(a.cmp(&b))
         });
-        let named = |i: &usize| (self.column_name(*i), self.linear.weights[*i]);
+        let named = |i: &usize| (self.column_name(*i), self.head.weights[*i]);
         let top: Vec<_> = order
             .iter()
             .take(k)
-            .filter(|&&i| self.linear.weights[i] > 0.0)
+            .filter(|&&i| self.head.weights[i] > 0.0)
             .map(named)
             .collect();
         let bottom: Vec<_> = order
             .iter()
             .rev()
             .take(k)
-            .filter(|&&i| self.linear.weights[i] < 0.0)
+            .filter(|&&i| self.head.weights[i] < 0.0)
             .map(named)
             .collect();
         (top, bottom)

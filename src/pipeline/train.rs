@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::learn::head::LinearHead;
 use crate::learn::logistic;
 use crate::pipeline::config::{
     check_dense, row_weights, source_name, CalibrationSettings, TrainConfig,
@@ -275,7 +276,7 @@ pub fn train_corpus(
     let calibrate_s = tc.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     // A multi-class set takes its own fit; the binary path is unchanged.
-    let (linear, fit, multi) = match &data.classes {
+    let (head, fit) = match &data.classes {
         None => {
             let weights = row_weights(&data.labels, sources, None, &config.logistic)?;
             let (linear, fit) = logistic::fit_weighted(
@@ -285,7 +286,7 @@ pub fn train_corpus(
                 &config.logistic,
                 progress,
             )?;
-            (linear, fit, None)
+            (LinearHead::binary(linear), fit)
         }
         Some(c) => {
             let (multi, fit) = crate::learn::multiclass::fit(
@@ -296,11 +297,7 @@ pub fn train_corpus(
                 config.logistic.multiclass,
                 progress,
             )?;
-            let empty = logistic::LinearModel {
-                weights: Vec::new(),
-                intercept: 0.0,
-            };
-            (empty, fit, Some(multi))
+            (multi, fit)
         }
     };
     let fit_s = t1.elapsed().as_secs_f64();
@@ -314,7 +311,11 @@ pub fn train_corpus(
             positive: data.label_names[1].clone(),
         },
         threshold: config.threshold.unwrap_or(0.5),
-        intercept: linear.intercept,
+        intercept: if head.is_binary() {
+            head.intercept()
+        } else {
+            0.0
+        },
         n_features: vectorizer.n_features(),
         tokenizer: config.tokenizer.clone(),
         vectorizer: config.vectorizer.clone(),
@@ -340,11 +341,11 @@ pub fn train_corpus(
         classes: None,
         calibration,
     };
-    if let (Some(c), Some(m)) = (&data.classes, &multi) {
+    if let (Some(c), Some(strategy)) = (&data.classes, head.strategy()) {
         meta.classes = Some(model::ClassesMeta {
             names: c.names.clone(),
             counts: c.counts(),
-            strategy: m.strategy,
+            strategy,
             dropped: c.dropped.clone(),
         });
     }
@@ -354,8 +355,7 @@ pub fn train_corpus(
             meta,
             analyzer,
             vectorizer,
-            linear,
-            multi,
+            head,
         },
         Timings {
             vectorize_s,

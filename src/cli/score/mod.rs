@@ -116,7 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .into());
     }
     let model = Model::load(&args.model)?;
-    if model.multi.is_some() {
+    if !model.head.is_binary() {
         if args.by.is_some() {
             return Err(Error::param(
                 "by",
