@@ -95,19 +95,30 @@ fn report_html_renders_in_chromium() {
         eprintln!("skipped: no Chromium found (install Debian's chromium package)");
         return;
     };
-    let work = tempfile::tempdir().expect("temp dir");
-    let page = work.path().join("report.html");
-    std::fs::write(
-        &page,
-        trollwatch::report::html(&trollwatch::report::sample_report()),
-    )
-    .expect("write report.html");
-    let png = work.path().join("report.png");
+    // A report as `evaluate` writes it, with the per-category table.
+    let w = crate::workdir::Workdir::new();
+    w.demo_csv("d.csv", 1500, 11);
+    w.ok(&[
+        "evaluate",
+        "d.csv",
+        "--folds",
+        "3",
+        "--group-by",
+        "author",
+        "--category-col",
+        "category",
+        "--report",
+        "rep",
+        "-q",
+    ]);
+    let work = w.dir();
+    let page = w.path("rep/report.html");
+    let png = w.path("report.png");
 
     let shot = chromium(
         &bin,
         &page,
-        work.path(),
+        work,
         &[format!("--screenshot={}", png.display())],
     );
     assert!(
@@ -129,7 +140,7 @@ fn report_html_renders_in_chromium() {
         eprintln!("screenshot: {}", keep.display());
     }
 
-    let dump = chromium(&bin, &page, work.path(), &["--dump-dom".to_string()]);
+    let dump = chromium(&bin, &page, work, &["--dump-dom".to_string()]);
     assert!(
         dump.status.success(),
         "chromium --dump-dom failed: {}",
