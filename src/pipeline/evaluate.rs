@@ -11,8 +11,8 @@ use crate::learn::metrics::{
     ScoreHistogram, ThresholdAdvice,
 };
 use crate::pipeline::folds::{
-    describe_test, fit_fold, plan_folds_for_texts, tokenize_all, EvalOptions, OofRow, RowInfo,
-    SplitKind,
+    describe_test, plan_folds_for_texts, run_folds, tokenize_all, EvalOptions, FoldRun, OofRow,
+    RowInfo, SplitKind, Target,
 };
 use crate::text::dataset::{Labeled, SkipReport};
 use crate::util::progress::Progress;
@@ -263,125 +263,123 @@ pub fn evaluate(
         ));
     }
 
-    let bar = progress.bar(plans.len() as u64, "folds");
     let mut decision = vec![f64::NAN; n];
     let mut fold_of_row = vec![usize::MAX; n];
     let mut folds = Vec::with_capacity(plans.len());
     let mut fold_seconds = Vec::with_capacity(plans.len());
     let mut oof = Vec::new();
     let mut curves = Vec::new();
-    for (repeat, fold, train, test) in &plans {
-        let t0 = std::time::Instant::now();
-        bar.set_message(format!("fold {}/{}", fold + 1, k));
-        let y: Vec<bool> = train.iter().map(|&i| data.labels[i]).collect();
-        let train_pos = y.iter().filter(|&&l| l).count();
-        if train_pos == 0 || train_pos == y.len() || test.is_empty() {
-            let why = if test.is_empty() {
-                "its test part is empty".to_string()
-            } else {
-                format!("its training part holds only one class ({} rows)", y.len())
+    let target = Target::Binary(&data.labels);
+    run_folds(
+        &corpus,
+        target,
+        info,
+        opts,
+        &plans,
+        source,
+        progress,
+        |run| {
+            let FoldRun {
+                repeat,
+                fold,
+                train,
+                test,
+                outcome,
+                seconds,
+            } = run;
+            fold_seconds.push(seconds);
+            let ff = match outcome {
+                Ok(ff) => ff,
+                Err(note) => {
+                    folds.push(FoldReport {
+                        repeat,
+                        fold,
+                        n_train: train.len(),
+                        n_test: test.len(),
+                        test_positives: test.iter().filter(|&&i| data.labels[i]).count(),
+                        test_groups: None,
+                        test_time_range: None,
+                        metrics: None,
+                        note: Some(note),
+                        roc: Vec::new(),
+                        pr: Vec::new(),
+                        category_recall: Vec::new(),
+                        fit: logistic::FitReport {
+                            iterations: 0,
+                            evaluations: 0,
+                            final_loss: 0.0,
+                            converged: false,
+                            termination: "not fitted".into(),
+                            initial_gradient_norm: 0.0,
+                            final_gradient_norm: 0.0,
+                        },
+                        n_features: 0,
+                    });
+                    return Ok(());
+                }
             };
+            let fit = ff.fit;
+            let scores: Vec<f64> = ff.outputs.iter().map(|&z| logistic::sigmoid(z)).collect();
+            if repeat == 0 {
+                for (&row, &z) in test.iter().zip(&ff.outputs) {
+                    decision[row] = z;
+                    fold_of_row[row] = fold;
+                }
+            }
+            let labels: Vec<bool> = test.iter().map(|&i| data.labels[i]).collect();
+            let (metrics, note, roc, pr) =
+                match metrics::binary_metrics(&scores, &labels, opts.threshold) {
+                    Ok(m) => (
+                        Some(m),
+                        None,
+                        metrics::roc_curve(&scores, &labels, 200).unwrap_or_default(),
+                        metrics::pr_curve(&scores, &labels, 200).unwrap_or_default(),
+                    ),
+                    Err(e) => (
+                        None,
+                        Some(format!("fold {}: {e}", fold + 1)),
+                        Vec::new(),
+                        Vec::new(),
+                    ),
+                };
+            if !roc.is_empty() {
+                curves.push(roc.clone());
+            }
+            let category_recall = match &info.categories {
+                Some(c) => {
+                    let cats: Vec<String> = test.iter().map(|&i| c[i].clone()).collect();
+                    metrics::category_recall(&scores, &labels, &cats, opts.threshold)
+                }
+                None => Vec::new(),
+            };
+            let (test_groups, test_time_range) = describe_test(info, opts, test);
             folds.push(FoldReport {
-                repeat: *repeat,
-                fold: *fold,
+                repeat,
+                fold,
                 n_train: train.len(),
                 n_test: test.len(),
-                test_positives: test.iter().filter(|&&i| data.labels[i]).count(),
-                test_groups: None,
-                test_time_range: None,
-                metrics: None,
-                note: Some(format!("fold {} not fitted: {why}", fold + 1)),
-                roc: Vec::new(),
-                pr: Vec::new(),
-                category_recall: Vec::new(),
-                fit: logistic::FitReport {
-                    iterations: 0,
-                    evaluations: 0,
-                    final_loss: 0.0,
-                    converged: false,
-                    termination: "not fitted".into(),
-                    initial_gradient_norm: 0.0,
-                    final_gradient_norm: 0.0,
-                },
-                n_features: 0,
+                test_positives: labels.iter().filter(|&&l| l).count(),
+                test_groups,
+                test_time_range,
+                metrics,
+                note,
+                roc,
+                pr,
+                category_recall,
+                fit,
+                n_features: ff.n_features,
             });
-            fold_seconds.push(0.0);
-            bar.inc(1);
-            continue;
-        }
-        let ff = fit_fold(
-            &corpus,
-            &data.labels,
-            info,
-            &opts.train,
-            train,
-            test,
-            source,
-            &format!("fold {} of repeat {}: ", fold + 1, repeat + 1),
-        )?;
-        let fit = ff.fit;
-        let scores: Vec<f64> = ff.decision.iter().map(|&z| logistic::sigmoid(z)).collect();
-        if *repeat == 0 {
-            for (&row, &z) in test.iter().zip(&ff.decision) {
-                decision[row] = z;
-                fold_of_row[row] = *fold;
+            for (&row, &score) in test.iter().zip(&scores) {
+                oof.push(OofRow {
+                    row,
+                    repeat,
+                    fold,
+                    score,
+                });
             }
-        }
-        let labels: Vec<bool> = test.iter().map(|&i| data.labels[i]).collect();
-        fold_seconds.push(t0.elapsed().as_secs_f64());
-        let (metrics, note, roc, pr) =
-            match metrics::binary_metrics(&scores, &labels, opts.threshold) {
-                Ok(m) => (
-                    Some(m),
-                    None,
-                    metrics::roc_curve(&scores, &labels, 200).unwrap_or_default(),
-                    metrics::pr_curve(&scores, &labels, 200).unwrap_or_default(),
-                ),
-                Err(e) => (
-                    None,
-                    Some(format!("fold {}: {e}", fold + 1)),
-                    Vec::new(),
-                    Vec::new(),
-                ),
-            };
-        if !roc.is_empty() {
-            curves.push(roc.clone());
-        }
-        let category_recall = match &info.categories {
-            Some(c) => {
-                let cats: Vec<String> = test.iter().map(|&i| c[i].clone()).collect();
-                metrics::category_recall(&scores, &labels, &cats, opts.threshold)
-            }
-            None => Vec::new(),
-        };
-        let (test_groups, test_time_range) = describe_test(info, opts, test);
-        folds.push(FoldReport {
-            repeat: *repeat,
-            fold: *fold,
-            n_train: train.len(),
-            n_test: test.len(),
-            test_positives: labels.iter().filter(|&&l| l).count(),
-            test_groups,
-            test_time_range,
-            metrics,
-            note,
-            roc,
-            pr,
-            category_recall,
-            fit,
-            n_features: ff.n_features,
-        });
-        for (&row, &score) in test.iter().zip(&scores) {
-            oof.push(OofRow {
-                row,
-                repeat: *repeat,
-                fold: *fold,
-                score,
-            });
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
+            Ok(())
+        },
+    )?;
 
     let summary = metrics::METRIC_NAMES
         .iter()

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::learn::head::LinearHead;
 use crate::learn::logistic;
 use crate::pipeline::config::TrainConfig;
 use crate::text::dataset::Labeled;
@@ -588,9 +589,51 @@ pub fn fit_rows(
     logistic::fit_weighted(x, &y, weights.as_deref(), params, &Progress::hidden())
 }
 
-/// One fold's fit and its test rows' decision values (log-odds).
+/// The labels a fold loop fits: two classes (one sigmoid column, fitted with row weights
+/// when the class weighting is by source) or K classes (softmax or one-vs-rest).
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Binary(&'a [bool]),
+    Classes {
+        of_row: &'a [u32],
+        names: &'a [String],
+    },
+}
+
+impl Target<'_> {
+    /// Why a fold whose training part holds the rows `train` cannot be fitted: some class
+    /// has no row there.
+    fn unfit(&self, train: &[usize]) -> Option<String> {
+        match *self {
+            Target::Binary(labels) => {
+                let pos = train.iter().filter(|&&i| labels[i]).count();
+                (pos == 0 || pos == train.len()).then(|| {
+                    format!(
+                        "its training part holds only one class ({} rows)",
+                        train.len()
+                    )
+                })
+            }
+            Target::Classes { of_row, names } => {
+                let mut present = vec![false; names.len()];
+                train
+                    .iter()
+                    .for_each(|&i| present[of_row[i] as usize] = true);
+                let missing: Vec<&str> = (0..names.len())
+                    .filter(|&c| !present[c])
+                    .map(|c| names[c].as_str())
+                    .collect();
+                (!missing.is_empty())
+                    .then(|| format!("its training part has no rows of {}", missing.join(", ")))
+            }
+        }
+    }
+}
+
+/// One fold's fit and its test rows' outputs: for two classes one decision value (log-odds)
+/// per row, for K classes the K class probabilities per row, row after row.
 pub struct FoldFit {
-    pub decision: Vec<f64>,
+    pub outputs: Vec<f64>,
     pub fit: logistic::FitReport,
     pub n_features: usize,
 }
@@ -601,7 +644,7 @@ pub struct FoldFit {
 #[allow(clippy::too_many_arguments)]
 pub fn fit_fold(
     corpus: &Corpus,
-    labels: &[bool],
+    target: Target<'_>,
     info: &RowInfo,
     config: &TrainConfig,
     train: &[usize],
@@ -615,24 +658,119 @@ pub fn fit_fold(
     if let Some(d) = &info.dense {
         d.append_to(&mut x, train);
     }
-    let (linear, fit) = fit_rows(&x, labels, train, info, &config.logistic)?;
+    let (head, fit) = match target {
+        Target::Binary(labels) => {
+            let (linear, fit) = fit_rows(&x, labels, train, info, &config.logistic)?;
+            (LinearHead::binary(linear), fit)
+        }
+        Target::Classes { of_row, names } => {
+            let y: Vec<u32> = train.iter().map(|&i| of_row[i]).collect();
+            crate::learn::multiclass::fit(
+                &x,
+                &y,
+                names.len(),
+                &config.logistic,
+                config.logistic.multiclass,
+                &Progress::hidden(),
+            )?
+        }
+    };
     drop(x);
     let mut xt = corpus.matrix(test, &map, &vectorizer);
     if let Some(d) = &info.dense {
         d.append_to(&mut xt, test);
     }
-    let decision: Vec<f64> = (0..xt.n_rows())
-        .into_par_iter()
-        .map(|i| {
-            let (idx, val) = xt.row(i);
-            linear.decision(idx, val)
-        })
-        .collect();
+    let outputs: Vec<f64> = if head.is_binary() {
+        (0..xt.n_rows())
+            .into_par_iter()
+            .map(|i| {
+                let (idx, val) = xt.row(i);
+                head.decision(idx, val)
+            })
+            .collect()
+    } else {
+        (0..xt.n_rows())
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                let (idx, val) = xt.row(i);
+                let mut p = vec![0.0; head.n_classes];
+                head.probabilities(idx, val, &mut p);
+                p
+            })
+            .collect()
+    };
     Ok(FoldFit {
-        decision,
+        outputs,
         fit,
         n_features: vectorizer.n_features(),
     })
+}
+
+/// One fold as [`run_folds`] hands it over.
+pub struct FoldRun<'a> {
+    pub repeat: usize,
+    pub fold: usize,
+    pub train: &'a [usize],
+    pub test: &'a [usize],
+    /// The fit, or why the fold was not fitted (`fold N not fitted: …`).
+    pub outcome: std::result::Result<FoldFit, String>,
+    /// Seconds spent fitting and scoring it.
+    pub seconds: f64,
+}
+
+/// The fold loop every cross-validation runs: for each planned fold, in order, the pipeline
+/// fitted on its training rows and its test rows scored ([`fit_fold`]), or the reason it
+/// could not be, handed to `each`; with a progress bar.
+#[allow(clippy::too_many_arguments)]
+pub fn run_folds(
+    corpus: &Corpus,
+    target: Target<'_>,
+    info: &RowInfo,
+    opts: &EvalOptions,
+    plans: &[FoldPlan],
+    source: &str,
+    progress: &Progress,
+    mut each: impl FnMut(FoldRun<'_>) -> Result<()>,
+) -> Result<()> {
+    let bar = progress.bar(plans.len() as u64, "folds");
+    for (repeat, fold, train, test) in plans {
+        let t0 = std::time::Instant::now();
+        bar.set_message(format!("fold {}/{}", fold + 1, opts.folds));
+        let why = if test.is_empty() {
+            Some("its test part is empty".to_string())
+        } else {
+            target.unfit(train)
+        };
+        let outcome = match why {
+            Some(why) => Err(format!("fold {} not fitted: {why}", fold + 1)),
+            None => Ok(fit_fold(
+                corpus,
+                target,
+                info,
+                &opts.train,
+                train,
+                test,
+                source,
+                &format!("fold {} of repeat {}: ", fold + 1, repeat + 1),
+            )?),
+        };
+        let seconds = if outcome.is_ok() {
+            t0.elapsed().as_secs_f64()
+        } else {
+            0.0
+        };
+        each(FoldRun {
+            repeat: *repeat,
+            fold: *fold,
+            train,
+            test,
+            outcome,
+            seconds,
+        })?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(())
 }
 
 /// Out-of-fold decision values over the first repeat of `opts`' folds, and each row's fold
@@ -756,6 +894,30 @@ pub fn split_thin_groups(groups: &mut [String], labels: &[bool], k: usize) -> [b
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fold is fitted only when every class has a training row; the note says which are
+    /// missing, in the words the reports have always used.
+    #[test]
+    fn a_fold_without_a_class_in_training_is_not_fitted() {
+        let labels = [true, false, true, true];
+        let bin = Target::Binary(&labels);
+        assert_eq!(bin.unfit(&[0, 1]), None);
+        assert_eq!(
+            bin.unfit(&[0, 2, 3]).as_deref(),
+            Some("its training part holds only one class (3 rows)")
+        );
+        let names = ["a".to_string(), "b".to_string(), "c".to_string()];
+        let of_row = [0, 1, 2, 0];
+        let k = Target::Classes {
+            of_row: &of_row,
+            names: &names,
+        };
+        assert_eq!(k.unfit(&[0, 1, 2]), None);
+        assert_eq!(
+            k.unfit(&[0, 3]).as_deref(),
+            Some("its training part has no rows of b, c")
+        );
+    }
 
     #[test]
     fn stratified_folds_keep_class_shares() {

@@ -3,18 +3,17 @@
 //! training part only, out-of-fold class probabilities, and multi-class metrics per fold,
 //! their mean ± sd, pooled over the folds, and the majority-class baseline.
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::learn::logistic::FitReport;
 use crate::learn::logistic::Strategy;
 use crate::learn::metrics::MetricSummary;
-use crate::learn::multiclass as fit;
 use crate::learn::multiclass_metrics::{self as metrics, Baseline, MultiMetrics};
 use crate::pipeline::evaluate::EvalTimings;
 use crate::pipeline::folds::{
-    describe_test, plan_folds_for_texts, tokenize_all, EvalOptions, RowInfo,
+    describe_test, plan_folds_for_texts, run_folds, tokenize_all, EvalOptions, FoldRun, RowInfo,
+    Target,
 };
 use crate::text::dataset::{Classes, DroppedClass, Labeled, SkipReport};
 use crate::util::progress::Progress;
@@ -113,98 +112,79 @@ pub fn evaluate(
             ),
         ));
     }
-    let vcfg = opts.train.vectorizer.clone();
     let corpus = tokenize_all(&data.texts, &opts.train, source, progress)?;
 
     let (plans, n_groups, untested) = plan_folds_for_texts(y, kc, info, &data.texts, opts, source)?;
 
-    let bar = progress.bar(plans.len() as u64, "folds");
     let mut folds = Vec::with_capacity(plans.len());
     let mut fold_seconds = Vec::with_capacity(plans.len());
     let mut oof = Vec::new();
-    for (repeat, fold, train, test) in &plans {
-        let t0 = std::time::Instant::now();
-        bar.set_message(format!("fold {}/{}", fold + 1, k));
-        let ytrain: Vec<u32> = train.iter().map(|&i| y[i]).collect();
-        let mut present = vec![false; kc];
-        ytrain.iter().for_each(|&c| present[c as usize] = true);
-        let missing: Vec<&str> = (0..kc)
-            .filter(|&c| !present[c])
-            .map(|c| classes.names[c].as_str())
-            .collect();
-        let (test_groups, test_time_range) = describe_test(info, opts, test);
-        if !missing.is_empty() || test.is_empty() {
-            let why = if test.is_empty() {
-                "its test part is empty".to_string()
-            } else {
-                format!("its training part has no rows of {}", missing.join(", "))
+    let target = Target::Classes {
+        of_row: y,
+        names: &classes.names,
+    };
+    run_folds(
+        &corpus,
+        target,
+        info,
+        opts,
+        &plans,
+        source,
+        progress,
+        |run| {
+            let FoldRun {
+                repeat,
+                fold,
+                train,
+                test,
+                outcome,
+                seconds,
+            } = run;
+            fold_seconds.push(seconds);
+            let (test_groups, test_time_range) = describe_test(info, opts, test);
+            let ff = match outcome {
+                Ok(ff) => ff,
+                Err(note) => {
+                    folds.push(MultiFoldReport {
+                        repeat,
+                        fold,
+                        n_train: train.len(),
+                        n_test: test.len(),
+                        test_groups,
+                        test_time_range,
+                        metrics: None,
+                        note: Some(note),
+                        fit: None,
+                        n_features: 0,
+                    });
+                    return Ok(());
+                }
             };
+            let probs = ff.outputs;
+            let truth: Vec<u32> = test.iter().map(|&i| y[i]).collect();
             folds.push(MultiFoldReport {
-                repeat: *repeat,
-                fold: *fold,
+                repeat,
+                fold,
                 n_train: train.len(),
                 n_test: test.len(),
                 test_groups,
                 test_time_range,
-                metrics: None,
-                note: Some(format!("fold {} not fitted: {why}", fold + 1)),
-                fit: None,
-                n_features: 0,
+                metrics: Some(metrics::from_probabilities(&probs, &truth, &classes.names)),
+                note: None,
+                fit: Some(ff.fit),
+                n_features: ff.n_features,
             });
-            fold_seconds.push(0.0);
-            bar.inc(1);
-            continue;
-        }
-        let (vectorizer, x, _, map) = corpus.fit(vcfg.clone(), train).map_err(|e| {
-            e.for_input(
-                source,
-                &format!("fold {} of repeat {}: ", fold + 1, repeat + 1),
-            )
-        })?;
-        let (model, fit) = fit::fit(
-            &x,
-            &ytrain,
-            kc,
-            &opts.train.logistic,
-            strategy,
-            &Progress::hidden(),
-        )?;
-        drop(x);
-        let xt = corpus.matrix(test, &map, &vectorizer);
-        let probs: Vec<f64> = (0..xt.n_rows())
-            .into_par_iter()
-            .flat_map_iter(|i| {
-                let (idx, val) = xt.row(i);
-                let mut p = vec![0.0; kc];
-                model.probabilities(idx, val, &mut p);
-                p
-            })
-            .collect();
-        let truth: Vec<u32> = test.iter().map(|&i| y[i]).collect();
-        fold_seconds.push(t0.elapsed().as_secs_f64());
-        folds.push(MultiFoldReport {
-            repeat: *repeat,
-            fold: *fold,
-            n_train: train.len(),
-            n_test: test.len(),
-            test_groups,
-            test_time_range,
-            metrics: Some(metrics::from_probabilities(&probs, &truth, &classes.names)),
-            note: None,
-            fit: Some(fit),
-            n_features: vectorizer.n_features(),
-        });
-        for (&row, p) in test.iter().zip(probs.chunks(kc)) {
-            oof.push(MultiOofRow {
-                row,
-                repeat: *repeat,
-                fold: *fold,
-                probabilities: p.to_vec(),
-            });
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
+            for (&row, p) in test.iter().zip(probs.chunks(kc)) {
+                oof.push(MultiOofRow {
+                    row,
+                    repeat,
+                    fold,
+                    probabilities: p.to_vec(),
+                });
+            }
+            Ok(())
+        },
+    )?;
 
     let summary = metrics::METRIC_NAMES
         .iter()
