@@ -26,6 +26,26 @@ pub struct EvalData {
     pub negatives: u64,
     /// Label names: [negative, positive].
     pub labels: [String; 2],
+    #[serde(flatten)]
+    pub read: ReadSummary,
+}
+
+impl ReadSummary {
+    /// The summary of `data` split into `groups` groups, with `untested` rows no fold tested.
+    pub fn of(data: &Labeled, groups: Option<u64>, warnings: Vec<String>, untested: u64) -> Self {
+        ReadSummary {
+            groups,
+            skipped: data.skipped.clone(),
+            warnings,
+            untested,
+            input_sha256: data.checksum.clone(),
+        }
+    }
+}
+
+/// What reading and splitting the rows found, in every evaluation's data summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadSummary {
     /// Distinct groups when grouping.
     pub groups: Option<u64>,
     pub skipped: SkipReport,
@@ -266,11 +286,10 @@ pub fn evaluate(
     let mut decision = vec![f64::NAN; n];
     let mut fold_of_row = vec![usize::MAX; n];
     let mut folds = Vec::with_capacity(plans.len());
-    let mut fold_seconds = Vec::with_capacity(plans.len());
     let mut oof = Vec::new();
     let mut curves = Vec::new();
     let target = Target::Binary(&data.labels);
-    run_folds(
+    let fold_seconds = run_folds(
         &corpus,
         target,
         info,
@@ -285,9 +304,7 @@ pub fn evaluate(
                 train,
                 test,
                 outcome,
-                seconds,
             } = run;
-            fold_seconds.push(seconds);
             let ff = match outcome {
                 Ok(ff) => ff,
                 Err(note) => {
@@ -433,11 +450,7 @@ pub fn evaluate(
             positives,
             negatives,
             labels: data.label_names.clone(),
-            groups: n_groups,
-            skipped: data.skipped.clone(),
-            warnings,
-            untested,
-            input_sha256: data.checksum.clone(),
+            read: ReadSummary::of(data, n_groups, warnings, untested),
         },
         folds,
         summary,

@@ -714,13 +714,11 @@ pub struct FoldRun<'a> {
     pub test: &'a [usize],
     /// The fit, or why the fold was not fitted (`fold N not fitted: …`).
     pub outcome: std::result::Result<FoldFit, String>,
-    /// Seconds spent fitting and scoring it.
-    pub seconds: f64,
 }
 
 /// The fold loop every cross-validation runs: for each planned fold, in order, the pipeline
 /// fitted on its training rows and its test rows scored ([`fit_fold`]), or the reason it
-/// could not be, handed to `each`; with a progress bar.
+/// could not be, handed to `each`; with a progress bar. Returns each fold's seconds.
 #[allow(clippy::too_many_arguments)]
 pub fn run_folds(
     corpus: &Corpus,
@@ -731,8 +729,9 @@ pub fn run_folds(
     source: &str,
     progress: &Progress,
     mut each: impl FnMut(FoldRun<'_>) -> Result<()>,
-) -> Result<()> {
+) -> Result<Vec<f64>> {
     let bar = progress.bar(plans.len() as u64, "folds");
+    let mut fold_seconds = Vec::with_capacity(plans.len());
     for (repeat, fold, train, test) in plans {
         let t0 = std::time::Instant::now();
         bar.set_message(format!("fold {}/{}", fold + 1, opts.folds));
@@ -759,18 +758,18 @@ pub fn run_folds(
         } else {
             0.0
         };
+        fold_seconds.push(seconds);
         each(FoldRun {
             repeat: *repeat,
             fold: *fold,
             train,
             test,
             outcome,
-            seconds,
         })?;
         bar.inc(1);
     }
     bar.finish_and_clear();
-    Ok(())
+    Ok(fold_seconds)
 }
 
 /// Out-of-fold decision values over the first repeat of `opts`' folds, and each row's fold

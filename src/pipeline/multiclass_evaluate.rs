@@ -10,12 +10,12 @@ use crate::learn::logistic::FitReport;
 use crate::learn::logistic::Strategy;
 use crate::learn::metrics::MetricSummary;
 use crate::learn::multiclass_metrics::{self as metrics, Baseline, MultiMetrics};
-use crate::pipeline::evaluate::EvalTimings;
+use crate::pipeline::evaluate::{EvalTimings, ReadSummary};
 use crate::pipeline::folds::{
     describe_test, plan_folds_for_texts, run_folds, tokenize_all, EvalOptions, FoldRun, RowInfo,
     Target,
 };
-use crate::text::dataset::{Classes, DroppedClass, Labeled, SkipReport};
+use crate::text::dataset::{Classes, DroppedClass, Labeled};
 use crate::util::progress::Progress;
 
 /// What was evaluated.
@@ -28,15 +28,8 @@ pub struct MultiEvalData {
     pub counts: Vec<u64>,
     /// Label values left out, with their rows.
     pub dropped: Vec<DroppedClass>,
-    pub groups: Option<u64>,
-    pub skipped: SkipReport,
-    /// Questionable rows read (repeated ids or texts, texts under two labels, ...).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-    /// Rows no fold tested: their texts also lie in other folds (they only train).
-    #[serde(default)]
-    pub untested: u64,
-    pub input_sha256: String,
+    #[serde(flatten)]
+    pub read: ReadSummary,
 }
 
 /// One fold of one repeat.
@@ -117,13 +110,12 @@ pub fn evaluate(
     let (plans, n_groups, untested) = plan_folds_for_texts(y, kc, info, &data.texts, opts, source)?;
 
     let mut folds = Vec::with_capacity(plans.len());
-    let mut fold_seconds = Vec::with_capacity(plans.len());
     let mut oof = Vec::new();
     let target = Target::Classes {
         of_row: y,
         names: &classes.names,
     };
-    run_folds(
+    let fold_seconds = run_folds(
         &corpus,
         target,
         info,
@@ -138,9 +130,7 @@ pub fn evaluate(
                 train,
                 test,
                 outcome,
-                seconds,
             } = run;
-            fold_seconds.push(seconds);
             let (test_groups, test_time_range) = describe_test(info, opts, test);
             let ff = match outcome {
                 Ok(ff) => ff,
@@ -223,11 +213,7 @@ pub fn evaluate(
             classes: classes.names.clone(),
             counts,
             dropped: classes.dropped.clone(),
-            groups: n_groups,
-            skipped: data.skipped.clone(),
-            warnings: data.warnings.clone(),
-            untested,
-            input_sha256: data.checksum.clone(),
+            read: ReadSummary::of(data, n_groups, data.warnings.clone(), untested),
         },
         folds,
         summary,

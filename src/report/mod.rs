@@ -391,20 +391,21 @@ fn data_rows(r: &EvalReport, escape: fn(&str) -> String) -> Vec<(&'static str, S
             format!("{} positive", percent(ratio(d.positives, d.rows), 1)),
         ),
     ];
-    if let Some(g) = d.groups {
+    if let Some(g) = d.read.groups {
         let column = escape(r.options.group_by.as_deref().unwrap_or("the group column"));
         rows.push((
             "groups",
             format!("{} distinct values of {column}", count(g)),
         ));
     }
-    let skipped = d.skipped.total();
+    let skipped = d.read.skipped.total();
     rows.push((
         "skipped rows",
         if skipped == 0 {
             "none".into()
         } else {
             let parts: Vec<String> = d
+                .read
                 .skipped
                 .by_reason
                 .iter()
@@ -420,19 +421,19 @@ fn data_rows(r: &EvalReport, escape: fn(&str) -> String) -> Vec<(&'static str, S
             format!("{} — {}", count(skipped), parts.join(", "))
         },
     ));
-    if d.untested > 0 {
+    if d.read.untested > 0 {
         rows.push((
             "untested rows",
             format!(
                 "{} — their texts also lie in other folds, so they only train",
-                count(d.untested)
+                count(d.read.untested)
             ),
         ));
     }
-    for w in &d.warnings {
+    for w in &d.read.warnings {
         rows.push(("warning", escape(w)));
     }
-    rows.push(("input SHA-256", escape(&d.input_sha256)));
+    rows.push(("input SHA-256", escape(&d.read.input_sha256)));
     rows
 }
 

@@ -475,7 +475,7 @@ pub fn html(r: &MultiEvalReport) -> String {
     let _ = writeln!(
         o,
         "<tr><th>input SHA-256</th><td>{}</td></tr>\n</table>\n</section>",
-        esc(&d.input_sha256)
+        esc(&d.read.input_sha256)
     );
     o.push_str("<footer>Made by trollwatch. Every number in report.json.</footer>\n</main>\n</body>\n</html>\n");
     o

@@ -13,7 +13,7 @@ fn sample_report() -> EvalReport {
     use crate::learn::metrics::{
         CalibrationBin, PrPoint, RocPoint, ScoreHistogram, TargetPrecision, ThresholdAdvice,
     };
-    use crate::pipeline::evaluate::{EvalData, Pooled};
+    use crate::pipeline::evaluate::{EvalData, Pooled, ReadSummary};
     use crate::pipeline::folds::EvalOptions;
     use crate::text::dataset::{SkipCount, SkipReport};
 
@@ -277,11 +277,14 @@ fn sample_report() -> EvalReport {
             positives,
             negatives,
             labels: ["ordinary".into(), "troll".into()],
-            groups: Some(190),
-            skipped,
-            warnings: Vec::new(),
-            untested: 0,
-            input_sha256: "9f2c4e1a7b3d5f608c1e2a4b6d8f0a1c3e5b7d9f1a2c4e6b8d0f2a4c6e8b0d2f".into(),
+            read: ReadSummary {
+                groups: Some(190),
+                skipped,
+                warnings: Vec::new(),
+                untested: 0,
+                input_sha256: "9f2c4e1a7b3d5f608c1e2a4b6d8f0a1c3e5b7d9f1a2c4e6b8d0f2a4c6e8b0d2f"
+                    .into(),
+            },
         },
         folds,
         summary,
