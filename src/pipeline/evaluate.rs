@@ -11,8 +11,8 @@ use crate::learn::metrics::{
     ScoreHistogram, ThresholdAdvice,
 };
 use crate::pipeline::folds::{
-    describe_test, plan_folds_for_texts, run_folds, tokenize_all, EvalOptions, FoldRun, OofRow,
-    RowInfo, SplitKind, Target,
+    describe_test, plan_folds_for_texts, run_folds, tokenize_all, EvalOptions, OofRow, RowInfo,
+    SplitKind, Target,
 };
 use crate::text::dataset::{Labeled, SkipReport};
 use crate::util::progress::Progress;
@@ -298,22 +298,15 @@ pub fn evaluate(
         source,
         progress,
         |run| {
-            let FoldRun {
-                repeat,
-                fold,
-                train,
-                test,
-                outcome,
-            } = run;
-            let ff = match outcome {
+            let ff = match run.outcome {
                 Ok(ff) => ff,
                 Err(note) => {
                     folds.push(FoldReport {
-                        repeat,
-                        fold,
-                        n_train: train.len(),
-                        n_test: test.len(),
-                        test_positives: test.iter().filter(|&&i| data.labels[i]).count(),
+                        repeat: run.repeat,
+                        fold: run.fold,
+                        n_train: run.train.len(),
+                        n_test: run.test.len(),
+                        test_positives: run.test.iter().filter(|&&i| data.labels[i]).count(),
                         test_groups: None,
                         test_time_range: None,
                         metrics: None,
@@ -337,13 +330,13 @@ pub fn evaluate(
             };
             let fit = ff.fit;
             let scores: Vec<f64> = ff.outputs.iter().map(|&z| logistic::sigmoid(z)).collect();
-            if repeat == 0 {
-                for (&row, &z) in test.iter().zip(&ff.outputs) {
+            if run.repeat == 0 {
+                for (&row, &z) in run.test.iter().zip(&ff.outputs) {
                     decision[row] = z;
-                    fold_of_row[row] = fold;
+                    fold_of_row[row] = run.fold;
                 }
             }
-            let labels: Vec<bool> = test.iter().map(|&i| data.labels[i]).collect();
+            let labels: Vec<bool> = run.test.iter().map(|&i| data.labels[i]).collect();
             let (metrics, note, roc, pr) =
                 match metrics::binary_metrics(&scores, &labels, opts.threshold) {
                     Ok(m) => (
@@ -354,7 +347,7 @@ pub fn evaluate(
                     ),
                     Err(e) => (
                         None,
-                        Some(format!("fold {}: {e}", fold + 1)),
+                        Some(format!("fold {}: {e}", run.fold + 1)),
                         Vec::new(),
                         Vec::new(),
                     ),
@@ -364,17 +357,17 @@ pub fn evaluate(
             }
             let category_recall = match &info.categories {
                 Some(c) => {
-                    let cats: Vec<String> = test.iter().map(|&i| c[i].clone()).collect();
+                    let cats: Vec<String> = run.test.iter().map(|&i| c[i].clone()).collect();
                     metrics::category_recall(&scores, &labels, &cats, opts.threshold)
                 }
                 None => Vec::new(),
             };
-            let (test_groups, test_time_range) = describe_test(info, opts, test);
+            let (test_groups, test_time_range) = describe_test(info, opts, run.test);
             folds.push(FoldReport {
-                repeat,
-                fold,
-                n_train: train.len(),
-                n_test: test.len(),
+                repeat: run.repeat,
+                fold: run.fold,
+                n_train: run.train.len(),
+                n_test: run.test.len(),
                 test_positives: labels.iter().filter(|&&l| l).count(),
                 test_groups,
                 test_time_range,
@@ -386,11 +379,11 @@ pub fn evaluate(
                 fit,
                 n_features: ff.n_features,
             });
-            for (&row, &score) in test.iter().zip(&scores) {
+            for (&row, &score) in run.test.iter().zip(&scores) {
                 oof.push(OofRow {
                     row,
-                    repeat,
-                    fold,
+                    repeat: run.repeat,
+                    fold: run.fold,
                     score,
                 });
             }

@@ -12,8 +12,7 @@ use crate::learn::metrics::MetricSummary;
 use crate::learn::multiclass_metrics::{self as metrics, Baseline, MultiMetrics};
 use crate::pipeline::evaluate::{EvalTimings, ReadSummary};
 use crate::pipeline::folds::{
-    describe_test, plan_folds_for_texts, run_folds, tokenize_all, EvalOptions, FoldRun, RowInfo,
-    Target,
+    describe_test, plan_folds_for_texts, run_folds, tokenize_all, EvalOptions, RowInfo, Target,
 };
 use crate::text::dataset::{Classes, DroppedClass, Labeled};
 use crate::util::progress::Progress;
@@ -124,22 +123,15 @@ pub fn evaluate(
         source,
         progress,
         |run| {
-            let FoldRun {
-                repeat,
-                fold,
-                train,
-                test,
-                outcome,
-            } = run;
-            let (test_groups, test_time_range) = describe_test(info, opts, test);
-            let ff = match outcome {
+            let (test_groups, test_time_range) = describe_test(info, opts, run.test);
+            let ff = match run.outcome {
                 Ok(ff) => ff,
                 Err(note) => {
                     folds.push(MultiFoldReport {
-                        repeat,
-                        fold,
-                        n_train: train.len(),
-                        n_test: test.len(),
+                        repeat: run.repeat,
+                        fold: run.fold,
+                        n_train: run.train.len(),
+                        n_test: run.test.len(),
                         test_groups,
                         test_time_range,
                         metrics: None,
@@ -151,12 +143,12 @@ pub fn evaluate(
                 }
             };
             let probs = ff.outputs;
-            let truth: Vec<u32> = test.iter().map(|&i| y[i]).collect();
+            let truth: Vec<u32> = run.test.iter().map(|&i| y[i]).collect();
             folds.push(MultiFoldReport {
-                repeat,
-                fold,
-                n_train: train.len(),
-                n_test: test.len(),
+                repeat: run.repeat,
+                fold: run.fold,
+                n_train: run.train.len(),
+                n_test: run.test.len(),
                 test_groups,
                 test_time_range,
                 metrics: Some(metrics::from_probabilities(&probs, &truth, &classes.names)),
@@ -164,11 +156,11 @@ pub fn evaluate(
                 fit: Some(ff.fit),
                 n_features: ff.n_features,
             });
-            for (&row, p) in test.iter().zip(probs.chunks(kc)) {
+            for (&row, p) in run.test.iter().zip(probs.chunks(kc)) {
                 oof.push(MultiOofRow {
                     row,
-                    repeat,
-                    fold,
+                    repeat: run.repeat,
+                    fold: run.fold,
                     probabilities: p.to_vec(),
                 });
             }
