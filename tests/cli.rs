@@ -146,7 +146,7 @@ fn explanations_add_up_to_the_score() {
     assert!(!s.explain.is_empty());
     let logit = model.head.intercept() + s.explain.iter().map(|c| c.contribution).sum::<f64>();
     assert!(
-        (model.probability(logit, None) - s.score.unwrap()).abs() < 1e-9,
+        (model.probability(logit, None) - s.score().unwrap()).abs() < 1e-9,
         "{s:?}"
     );
     for pair in s.explain.windows(2) {

@@ -263,8 +263,8 @@ fn save_load_round_trip_gives_identical_probabilities() {
     assert_eq!(loaded.head, model.head);
     assert!(!loaded.head.is_binary());
     assert_eq!(
-        loaded.score_classes(&texts[..200], 2),
-        model.score_classes(&texts[..200], 2)
+        loaded.score_batch(&texts[..200], 0.5, 2),
+        model.score_batch(&texts[..200], 0.5, 2)
     );
 }
 

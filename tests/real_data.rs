@@ -82,7 +82,7 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
         .score_batch(&test_texts, 0.5, 0)
         .iter()
         // A post with no known term gets no score and is not flagged: it ranks lowest.
-        .map(|s| s.score.unwrap_or(0.0))
+        .map(|s| s.score().unwrap_or(0.0))
         .collect();
     let a = roc_auc(&scores, &test_labels).unwrap();
     eprintln!(
@@ -270,9 +270,9 @@ fn real_data_unseen_authors_and_sources_with_default_training() {
     for (t, s) in test.iter().zip(&scored) {
         let e = flagged.entry(t.0.as_str()).or_default();
         e.0 += 1;
-        e.1 += usize::from(s.positive);
+        e.1 += usize::from(s.positive());
     }
-    let scores: Vec<f64> = scored.iter().map(|s| s.score.unwrap_or(0.0)).collect();
+    let scores: Vec<f64> = scored.iter().map(|s| s.score().unwrap_or(0.0)).collect();
     let labels: Vec<bool> = test.iter().map(|t| t.1).collect();
     let auc = roc_auc(&scores, &labels).unwrap();
     let (n, f) = flagged["ira_fivethirtyeight"];

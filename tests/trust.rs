@@ -151,12 +151,16 @@ fn calibrated_model_stores_its_threshold_and_scores_by_it() {
     assert_eq!(rows.len(), scored.len());
     let mut flagged = 0;
     for (r, s) in rows.iter().zip(&scored) {
-        assert_eq!(r["flagged"].as_bool(), Some(s.positive));
-        if let Some(p) = s.score {
+        assert_eq!(r["flagged"].as_bool(), Some(s.positive()));
+        if let Some(p) = s.score() {
             assert!((r["score"].as_f64().unwrap() - p).abs() < 1e-12);
-            assert_eq!(s.positive, p >= model.meta.threshold, "Platt is increasing");
+            assert_eq!(
+                s.positive(),
+                p >= model.meta.threshold,
+                "Platt is increasing"
+            );
         }
-        flagged += usize::from(s.positive);
+        flagged += usize::from(s.positive());
     }
     assert!(flagged > 0 && flagged < rows.len());
     let inspect = w.ok(&["inspect", "m.model"]);
@@ -224,7 +228,7 @@ fn a_post_without_a_known_term_gets_no_score_and_is_not_flagged() {
     // The library says the same.
     let model = trollwatch::pipeline::model::Model::load(&w.path("m.model")).unwrap();
     let s = model.score_one(".", trollwatch::pipeline::score::ScoreOptions::default(), 3);
-    assert_eq!((s.score, s.positive, s.known_terms), (None, false, 0));
+    assert_eq!((s.score(), s.positive(), s.known_terms), (None, false, 0));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The stages put together: the coordination counts as features ([`features`]), the model
 //! file ([`model`]), training ([`train`]), cross-validation ([`evaluate`],
-//! [`multiclass_evaluate`]), tuning ([`tune`]), scoring posts ([`score`],
-//! [`multiclass_score`]) and accounts ([`account`]).
+//! [`multiclass_evaluate`]), tuning ([`tune`]), scoring posts ([`score`]) and accounts
+//! ([`account`]).
 
 pub mod account;
 pub mod config;
@@ -11,7 +11,6 @@ pub mod folds;
 pub mod load;
 pub mod model;
 pub mod multiclass_evaluate;
-pub mod multiclass_score;
 pub mod score;
 pub mod train;
 pub mod tune;

@@ -198,8 +198,7 @@ pub struct Model {
     pub meta: ModelMeta,
     pub analyzer: Analyzer,
     pub vectorizer: Vectorizer,
-    /// The linear head: one column for two classes (score with `score_batch`), K for K
-    /// classes (score with `score_classes`).
+    /// The linear head: one column for two classes, K for K classes.
     pub head: LinearHead,
 }
 

@@ -5,6 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::learn::multiclass_metrics::argmax;
 use crate::pipeline::features::Dense;
 use crate::pipeline::model::Model;
 
@@ -26,18 +27,43 @@ pub fn is_content_term(term: &str) -> bool {
 /// A vocabulary term and its weight.
 pub type TermWeight = (String, f64);
 
+/// One post scored by a model of two or K classes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scored {
-    /// Probability of the positive (troll) class; `None` when the post holds fewer known
-    /// terms than the model asks for: no evidence, no score.
-    pub score: Option<f64>,
-    pub positive: bool,
+    /// Each class's probability, in the model's class order (two classes: negative, then
+    /// positive); `None` when a two-class model finds fewer known terms in the post than it
+    /// asks for: no evidence, no score.
+    pub probabilities: Option<Vec<f64>>,
+    /// The class the post is given: of K classes the most probable (the first of equals); of
+    /// two, the positive one when the post is flagged at the threshold, else the negative.
+    pub class: usize,
     /// Vocabulary terms of the model found in the post that carry content: n-grams with a
     /// word, hashtag, emoji or domain in them, not only the placeholders `<url>`, `<num>`,
     /// `<year>`, `<pct>` and `@user`.
     pub known_terms: u32,
-    /// Terms with the largest absolute contributions, largest first (empty unless asked).
+    /// Terms with the largest absolute contributions to the decision value of the class
+    /// scored (two classes: the positive one; K: the given one), largest first (empty unless
+    /// asked).
     pub explain: Vec<Contribution>,
+}
+
+impl Scored {
+    /// The positive class's probability (of a two-class model: the score), if scored.
+    pub fn score(&self) -> Option<f64> {
+        self.probabilities.as_ref().and_then(|p| p.last().copied())
+    }
+
+    /// Whether a two-class model flags the post (gives it the positive class).
+    pub fn positive(&self) -> bool {
+        self.probabilities
+            .as_ref()
+            .is_some_and(|p| self.class + 1 == p.len())
+    }
+
+    /// The probability of the class given, if scored.
+    pub fn probability(&self) -> Option<f64> {
+        self.probabilities.as_ref().map(|p| p[self.class])
+    }
 }
 
 /// How scores are reported and flagged.
@@ -61,7 +87,9 @@ impl From<f64> for ScoreOptions {
 }
 
 impl Model {
-    /// Scores `texts` in parallel; `explain` is how many terms to report per post. For a
+    /// Scores `texts` in parallel, in input order; `explain` is how many terms to report per
+    /// post. `opts` concern two-class models only (a K-class model gives the most probable
+    /// class). For a
     /// model with coordination features use [`Model::score_batch_with`]: here they are zero.
     pub fn score_batch<S: AsRef<str> + Sync>(
         &self,
@@ -196,23 +224,32 @@ impl Model {
             .iter()
             .filter(|&&c| c < base && is_content_term(self.vectorizer.vocabulary.term(c as usize)))
             .count() as u32;
-        if known_terms < self.min_known_terms() {
-            // The intercept alone is the training mix, not evidence about this post.
-            return Scored {
-                score: None,
-                positive: false,
-                known_terms,
-                explain: Vec::new(),
-            };
-        }
-        let z = self.head.decision(idx, val);
-        let score = self.probability(z, opts.prior);
+        let (probabilities, class, column) = if self.head.is_binary() {
+            if known_terms < self.min_known_terms() {
+                // The intercept alone is the training mix, not evidence about this post.
+                return Scored {
+                    probabilities: None,
+                    class: 0,
+                    known_terms,
+                    explain: Vec::new(),
+                };
+            }
+            let z = self.head.decision(idx, val);
+            let score = self.probability(z, opts.prior);
+            let class = usize::from(self.flagged(z, score, opts));
+            (vec![1.0 - score, score], class, 0)
+        } else {
+            let mut p = vec![0.0; self.head.n_classes];
+            self.head.probabilities(idx, val, &mut p);
+            let class = argmax(&p);
+            (p, class, class)
+        };
         let mut terms = Vec::new();
         if explain > 0 {
             let mut parts: Vec<(u32, f64)> = idx
                 .iter()
                 .zip(val)
-                .map(|(&c, &v)| (c, v as f64 * self.head.weights[c as usize]))
+                .map(|(&c, &v)| (c, v as f64 * self.head.term(c as usize)[column]))
                 .collect();
             parts.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
             terms = parts
@@ -225,8 +262,8 @@ impl Model {
                 .collect();
         }
         Scored {
-            score: Some(score),
-            positive: self.flagged(z, score, opts),
+            probabilities: Some(probabilities),
+            class,
             known_terms,
             explain: terms,
         }
@@ -239,6 +276,36 @@ impl Model {
         } else {
             &self.meta.labels.negative
         }
+    }
+
+    /// The `k` terms with the largest weights toward each class.
+    pub fn strongest_class_terms(&self, k: usize) -> Vec<Vec<TermWeight>> {
+        if self.head.is_binary() {
+            return Vec::new();
+        }
+        let multi = &self.head;
+        let d = self.vectorizer.n_features();
+        (0..multi.n_classes)
+            .map(|c| {
+                let mut order: Vec<usize> = (0..d).collect();
+                order.sort_by(|&a, &b| {
+                    multi.term(b)[c]
+                        .total_cmp(&multi.term(a)[c])
+                        .then(a.cmp(&b))
+                });
+                order
+                    .into_iter()
+                    .take(k)
+                    .filter(|&j| multi.term(j)[c] > 0.0)
+                    .map(|j| {
+                        (
+                            self.vectorizer.vocabulary.term(j).to_string(),
+                            multi.term(j)[c],
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// The `k` terms with the largest positive and the largest negative weights.

@@ -187,7 +187,7 @@ pub fn run(
                     let texts: Vec<&str> = records.iter().map(|r| r.text.as_str()).collect();
                     let scored = model.score_batch(&texts, score_opts, 0);
                     for (r, sc) in records.iter().zip(&scored) {
-                        if let Some(p) = sc.score {
+                        if let Some(p) = sc.score() {
                             accounts.add(&author(r), p, threshold);
                         }
                     }
@@ -251,11 +251,11 @@ pub fn run(
             for (i, sc) in (start..end).zip(&scored) {
                 match &mut w {
                     Some(w) => {
-                        flagged += u64::from(sc.positive);
+                        flagged += u64::from(sc.positive());
                         w.row(waiting.ids.get(i), sc, row_label(model, sc))?;
                     }
                     None => {
-                        if let Some(p) = sc.score {
+                        if let Some(p) = sc.score() {
                             accounts.add(waiting.authors.get(i), p, threshold);
                         }
                     }

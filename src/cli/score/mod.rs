@@ -169,8 +169,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 (scored, next)
             });
             for (rec, s) in batch.iter().zip(&scored) {
-                flagged += u64::from(s.positive);
-                unscored += u64::from(s.score.is_none());
+                flagged += u64::from(s.positive());
+                unscored += u64::from(s.score().is_none());
                 out.row(&rec.id, s, row_label(&model, s))?;
             }
             total += batch.len() as u64;
@@ -211,10 +211,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// The label column of a scored post: the class name, or empty when it got no score.
 pub fn row_label<'a>(model: &'a Model, s: &Scored) -> &'a str {
-    if s.score.is_none() {
+    if s.score().is_none() {
         ""
     } else {
-        model.label_name(s.positive)
+        model.label_name(s.positive())
     }
 }
 
@@ -271,7 +271,7 @@ impl<W: Write> Output<W> {
                 } else {
                     id.to_string()
                 };
-                match s.score {
+                match s.score() {
                     Some(p) => write!(self.w, "{id:<16} {p:>7.4}  {label:<10}")?,
                     None => write!(self.w, "{id:<16} {:>7}  {:<10}", "—", "no known term")?,
                 }
@@ -285,7 +285,7 @@ impl<W: Write> Output<W> {
                     self.w,
                     "{},{},{}",
                     csv_field(id),
-                    s.score.map_or(String::new(), |p| format!("{p:.6}")),
+                    s.score().map_or(String::new(), |p| format!("{p:.6}")),
                     csv_field(label)
                 )?;
                 if self.explain > 0 {
@@ -306,9 +306,9 @@ impl<W: Write> Output<W> {
                 }
                 let row = Row {
                     id,
-                    score: s.score,
+                    score: s.score(),
                     label,
-                    flagged: s.positive,
+                    flagged: s.positive(),
                     known_terms: s.known_terms,
                     explain: (self.explain > 0).then_some(&s.explain[..]),
                 };

@@ -6,7 +6,7 @@ use anyhow::Context;
 
 use super::{csv_field, Args as ScoreArgs, OutputFormat};
 use crate::pipeline::model::Model;
-use crate::pipeline::multiclass_score::ClassScored;
+use crate::pipeline::score::{ScoreOptions, Scored};
 use crate::text::dataset::PostReader;
 use crate::util::progress::Progress;
 
@@ -47,7 +47,7 @@ pub fn run_score(args: ScoreArgs, model: Model) -> anyhow::Result<()> {
             let (scored, next) = std::thread::scope(|s| {
                 let scoring = s.spawn(|| {
                     let texts: Vec<&str> = batch.iter().map(|r| r.text.as_str()).collect();
-                    model.score_classes(&texts, args.explain)
+                    model.score_batch(&texts, ScoreOptions::default(), args.explain)
                 });
                 let next = reader.next_batch(size);
                 let scored = scoring
@@ -86,7 +86,7 @@ pub fn run_score(args: ScoreArgs, model: Model) -> anyhow::Result<()> {
             }
         }
     } else {
-        let scored = model.score_classes(&args.posts, args.explain);
+        let scored = model.score_batch(&args.posts, ScoreOptions::default(), args.explain);
         for (i, s) in scored.iter().enumerate() {
             out.row(&(i + 1).to_string(), s)?;
         }
@@ -141,8 +141,10 @@ impl<W: Write> ClassOutput<'_, W> {
         }
     }
 
-    fn row(&mut self, id: &str, s: &ClassScored) -> anyhow::Result<()> {
+    fn row(&mut self, id: &str, s: &Scored) -> anyhow::Result<()> {
         let label = self.names.get(s.class).map_or("", |n| n.as_str());
+        let probabilities = s.probabilities.as_deref().unwrap_or(&[]);
+        let probability = s.probability().unwrap_or(f64::NAN);
         let terms = || {
             s.explain
                 .iter()
@@ -164,7 +166,7 @@ impl<W: Write> ClassOutput<'_, W> {
                     "{:<16} {:<16} {:>11.4}",
                     cut(id),
                     cut(label),
-                    s.probability
+                    probability
                 )?;
                 if self.explain > 0 {
                     write!(self.w, "  {}", terms())?;
@@ -177,9 +179,9 @@ impl<W: Write> ClassOutput<'_, W> {
                     "{},{},{:.6}",
                     csv_field(id),
                     csv_field(label),
-                    s.probability
+                    probability
                 )?;
-                for p in &s.probabilities {
+                for p in probabilities {
                     write!(self.w, ",{p:.6}")?;
                 }
                 if self.explain > 0 {
@@ -200,8 +202,8 @@ impl<W: Write> ClassOutput<'_, W> {
                 let row = Row {
                     id,
                     label,
-                    probability: s.probability,
-                    probabilities: ClassProbabilities(self.names, &s.probabilities),
+                    probability,
+                    probabilities: ClassProbabilities(self.names, probabilities),
                     explain: (self.explain > 0).then_some(&s.explain[..]),
                 };
                 serde_json::to_writer(&mut self.w, &row).context("writing JSON")?;
