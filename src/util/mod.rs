@@ -1,9 +1,11 @@
 //! The bottom layer: files written atomically ([`atomic`], [`outdir`]), timestamps
-//! ([`time`]), the seeded random numbers ([`rng`]), the sparse matrix every later layer
+//! ([`time`]), 128-bit hashes for grouping equal values ([`hash`]), the seeded random
+//! numbers ([`rng`]), the sparse matrix every later layer
 //! passes rows in ([`sparse`]), progress bars ([`progress`]) and memory housekeeping
 //! ([`memory`]). Nothing here knows about posts or models.
 
 pub mod atomic;
+pub mod hash;
 pub mod memory;
 pub mod outdir;
 pub mod progress;

@@ -366,15 +366,11 @@ pub struct PostReader {
 /// The reason a repeated id is counted under in [`PostReader::warnings`].
 pub const REPEATED_ID: &str = "an id seen on an earlier line (the same post twice?)";
 
-/// An id as a 128-bit hash (two SipHash-1-3 hashes with fixed keys).
+/// An id as a 128-bit hash.
 fn id_hash(id: &str) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let mut a = std::hash::DefaultHasher::new();
-    let mut b = std::hash::DefaultHasher::new();
-    0x5851_f42d_4c95_7f2du64.hash(&mut b);
-    id.hash(&mut a);
-    id.hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    let mut h = crate::util::hash::Hash128::new(0x5851_f42d_4c95_7f2d);
+    h.add(id);
+    h.finish()
 }
 
 /// Where each line starts, for true line numbers: csv counts a CRLF's `\n` as the start of

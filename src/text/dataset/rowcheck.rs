@@ -4,8 +4,6 @@
 //! labels, classes too small to learn from. Each finding is a warning naming the lines, or an
 //! error where the set cannot be valid.
 
-use std::hash::{Hash, Hasher};
-
 use crate::error::{Error, Result};
 use crate::text::dataset::Labeled;
 
@@ -13,12 +11,10 @@ use crate::text::dataset::Labeled;
 pub const FEW_ROWS: u64 = 10;
 
 /// A text as duplicates are found: lower case, runs of white space as one space, no white
-/// space at either end, hashed to 128 bits (two SipHash-1-3 hashes with fixed keys, so the
+/// space at either end, hashed to 128 bits ([`crate::util::hash::Hash128`], so the
 /// same on every run and machine).
 pub fn text_key(text: &str) -> u128 {
-    let mut a = std::hash::DefaultHasher::new();
-    let mut b = std::hash::DefaultHasher::new();
-    0x9e37_79b9_7f4a_7c15u64.hash(&mut b);
+    let mut h = crate::util::hash::Hash128::new(0x9e37_79b9_7f4a_7c15);
     let mut space = false;
     let mut started = false;
     for c in text.chars() {
@@ -27,17 +23,15 @@ pub fn text_key(text: &str) -> u128 {
             continue;
         }
         if space {
-            ' '.hash(&mut a);
-            ' '.hash(&mut b);
+            h.add(&' ');
             space = false;
         }
         started = true;
         for l in c.to_lowercase() {
-            l.hash(&mut a);
-            l.hash(&mut b);
+            h.add(&l);
         }
     }
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    h.finish()
 }
 
 /// Each row's text cluster: rows with the same [`text_key`] share an id; ids are given in
