@@ -247,22 +247,11 @@ const UNINFORMATIVE_DOMAINS: &[&str] = &[
     "twitter.com",
 ];
 
-/// The host of a URL, lowercase and without `www.`, when it looks like one and is not a
+/// The host of a URL ([`crate::text::tokenize::social::url_host`]) when it is not a
 /// shortener (see `UNINFORMATIVE_DOMAINS`).
 pub fn domain(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let host = &rest[..host_end];
-    let host = host.rsplit('@').next().unwrap_or(host);
-    let host = host.split(':').next().unwrap_or(host).to_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host);
-    let ok = host.contains('.')
-        && !host.starts_with('.')
-        && !host.ends_with('.')
-        && host
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-    (ok && !UNINFORMATIVE_DOMAINS.contains(&host)).then(|| host.to_string())
+    crate::text::tokenize::social::url_host(url)
+        .filter(|h| !UNINFORMATIVE_DOMAINS.contains(&h.as_str()))
 }
 
 fn is_word_char(c: char) -> bool {
@@ -582,6 +571,11 @@ mod tests {
             Some("example.com".into())
         );
         assert_eq!(domain("https://t.co/abc"), None, "shorteners say nothing");
+        assert_eq!(
+            domain("www.news.org/out?to=http://t.co/x").as_deref(),
+            Some("news.org"),
+            "a `://` inside the path is not the scheme"
+        );
         let tags: Vec<String> = hashtags("#MAGA and#no #1 #Vote2016! ＃Ok x#y").collect();
         assert_eq!(tags, ["#maga", "#vote2016", "#ok"]);
         assert_eq!(rt_prefix_len("RT @user_1: hello"), Some(12));

@@ -238,18 +238,28 @@ fn url_len(s: &str) -> Option<usize> {
     (url.len() > prefix + after).then_some(url.len())
 }
 
-/// Lowercase host of a URL without `www.`, if it has one that looks like a host.
-fn url_host(url: &str) -> Option<String> {
-    let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-        .unwrap_or(&lower);
+/// The host of a URL, lowercase and without `www.`, if it has one that looks like a host:
+/// after a leading scheme (`https://`, `ftp://`; none for `www.x.org`), before the path,
+/// query or fragment, after any `user@`, before any `:port`. The tokenizer's `<domain:…>`
+/// terms and the coordination `domain` objects are both this.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = match url.find("://") {
+        Some(i)
+            if i > 0
+                && url[..i].starts_with(|c: char| c.is_ascii_alphabetic())
+                && url[..i]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')) =>
+        {
+            &url[i + 3..]
+        }
+        _ => url,
+    };
     let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let host = &rest[..host_end];
     let host = host.rsplit('@').next().unwrap_or(host);
-    let host = host.split(':').next().unwrap_or(host);
-    let host = host.strip_prefix("www.").unwrap_or(host);
+    let host = host.split(':').next().unwrap_or(host).to_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
     let ok = host.contains('.')
         && !host.starts_with('.')
         && !host.ends_with('.')
@@ -330,6 +340,20 @@ mod tests {
         );
         assert_terms("see http://bit.ly/x.", &["see", "<url>", "<domain:bit.ly>"]);
         assert_terms("https:// alone", &["https", "alone"]);
+        // The scheme is only ever the URL's start; a `://` later is part of the path.
+        assert_eq!(
+            url_host("www.x.org/r?u=http://y.com").as_deref(),
+            Some("x.org")
+        );
+        assert_eq!(
+            url_host("FTP://Files.Example.com:21/a").as_deref(),
+            Some("files.example.com")
+        );
+        assert_eq!(
+            url_host("https://user@ÉCOLE.fr/x").as_deref(),
+            Some("école.fr")
+        );
+        assert_eq!(url_host("https://localhost/x"), None);
         // Found by the property tests: `www` before a full stop was a URL of source "www".
         assert_terms("www. or www.x", &["ww", "or", "<url>"]);
     }
