@@ -36,3 +36,5 @@ mod real_data;
 mod outputs;
 // The crate's layers: imports only downward, no module cycles.
 mod layers;
+// README: every command in its sh blocks runs as written on the bundled data; links resolve.
+mod readme;
