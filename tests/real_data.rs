@@ -37,7 +37,7 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
     let held_out: Vec<bool> = data
         .extra
         .iter()
-        .zip(&data.labels)
+        .zip(&data.labels())
         .map(|(cols, &troll)| {
             if troll {
                 crc32fast::hash(cols[0].as_bytes()).is_multiple_of(5)
@@ -72,7 +72,7 @@ fn held_out_auc(file: &str) -> (f64, usize, usize) {
         .map(|(t, _)| t.as_str())
         .collect();
     let test_labels: Vec<bool> = data
-        .labels
+        .labels()
         .iter()
         .zip(&held_out)
         .filter(|(_, &h)| h)

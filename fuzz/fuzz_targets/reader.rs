@@ -65,7 +65,7 @@ fuzz_target!(|data: &[u8]| {
                     "a labeled set with one class was accepted"
                 );
                 let n = data.texts.len();
-                assert_eq!(data.labels.len(), n);
+                assert_eq!(data.classes.of_row.len(), n);
                 assert_eq!(data.ids.len(), n);
                 assert_eq!(data.lines.len(), n);
                 assert_eq!(data.extra.len(), n);
@@ -73,9 +73,9 @@ fuzz_target!(|data: &[u8]| {
                     data.extra.iter().all(|e| e.len() == 1),
                     "extra columns per row"
                 );
-                assert_eq!(data.label_names[1], "1");
-                assert_ne!(data.label_names[0], data.label_names[1]);
-                assert!(data.label_names.iter().all(|l| !l.trim().is_empty()));
+                assert_eq!(data.label_names()[1], "1");
+                assert_ne!(data.label_names()[0], data.label_names()[1]);
+                assert!(data.label_names().iter().all(|l| !l.trim().is_empty()));
                 assert!(
                     data.lines.first().is_some_and(|&l| l >= 1)
                         && data.lines.windows(2).all(|w| w[0] < w[1]),

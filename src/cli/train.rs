@@ -161,16 +161,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &progress,
     )?;
     args.fit
-        .for_classes(&mut config.logistic, data.classes.is_some());
+        .for_classes(&mut config.logistic, !data.is_binary());
     let read_s = started.elapsed().as_secs_f64();
-    if let Some(c) = &data.classes {
-        super::show::print_dropped(c, &args.label.label_col);
+    if !data.is_binary() {
+        super::show::print_dropped(&data.classes, &args.label.label_col);
         if let Some((option, value)) = two_class_only {
             return Err(crate::pipeline::load::two_class_only(option, value).into());
         }
     }
     let cv = match args.cv {
-        Some(folds) if data.classes.is_some() => {
+        Some(folds) if !data.is_binary() => {
             let opts = EvalOptions::stratified(
                 folds,
                 args.group_by.clone(),
@@ -235,7 +235,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         None
     };
-    let (mut model, timings) = if calibrating && data.classes.is_none() {
+    let (mut model, timings) = if calibrating && data.is_binary() {
         train::train_calibrated(data, info, &input_name, input, &config, &cal, &progress)
             .map_err(|e| e.for_input(&input_name, ""))?
     } else {
@@ -277,7 +277,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if let Some(s) = m.data.skipped.summary(&input_name) {
             eprintln!("{s}");
         }
-        if m.classes.is_some() {
+        if !m.is_binary() {
             eprintln!("{}", super::show::read_line(&model, read_s));
         } else {
             eprintln!(

@@ -182,7 +182,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(s) = data.skipped.summary(&input) {
         eprintln!("{s}");
     }
-    if data.classes.is_some() {
+    if !data.is_binary() {
         return Err(Error::param(
             "label-col",
             &args.label.label_col,

@@ -335,7 +335,7 @@ pub fn fit_out_of_fold(
     order.sort_by(|&a, &b| names[a].cmp(names[b]).then(a.cmp(&b)));
     let positive: Vec<bool> = order
         .chunk_by(|&a, &b| names[a] == names[b])
-        .map(|g| 2 * g.iter().filter(|&&i| data.labels[i]).count() > g.len())
+        .map(|g| 2 * g.iter().filter(|&&i| data.is_positive(i)).count() > g.len())
         .collect();
     fit(&accounts, &positive, ACCOUNT_ALPHA, folds)
 }

@@ -155,7 +155,7 @@ pub fn heldout_checks(
         return Ok(None);
     }
     let folds = opts.folds;
-    let labels = &data.labels;
+    let labels = &data.labels();
     let fixed = logit(opts.threshold);
     let flags = heldout::cross_flags(
         decision,
@@ -272,9 +272,8 @@ pub fn evaluate(
     crate::pipeline::config::check_dense(&opts.train, info.dense.as_ref(), n)?;
     let corpus = tokenize_all(&data.texts, &opts.train, source, progress)?;
 
-    let codes: Vec<u32> = data.labels.iter().map(|&l| u32::from(l)).collect();
     let (plans, n_groups, untested) =
-        plan_folds_for_texts(&codes, 2, info, &data.texts, opts, source)?;
+        plan_folds_for_texts(&data.classes.of_row, 2, info, &data.texts, opts, source)?;
     let mut warnings = data.warnings.clone();
     if untested > 0 {
         warnings.push(format!(
@@ -288,7 +287,8 @@ pub fn evaluate(
     let mut folds = Vec::with_capacity(plans.len());
     let mut oof = Vec::new();
     let mut curves = Vec::new();
-    let target = Target::Binary(&data.labels);
+    let labels = data.labels();
+    let target = Target::Binary(&labels);
     let fold_seconds = run_folds(
         &corpus,
         target,
@@ -306,7 +306,7 @@ pub fn evaluate(
                         fold: run.fold,
                         n_train: run.train.len(),
                         n_test: run.test.len(),
-                        test_positives: run.test.iter().filter(|&&i| data.labels[i]).count(),
+                        test_positives: run.test.iter().filter(|&&i| data.is_positive(i)).count(),
                         test_groups: None,
                         test_time_range: None,
                         metrics: None,
@@ -336,7 +336,7 @@ pub fn evaluate(
                     fold_of_row[row] = run.fold;
                 }
             }
-            let labels: Vec<bool> = run.test.iter().map(|&i| data.labels[i]).collect();
+            let labels: Vec<bool> = run.test.iter().map(|&i| data.is_positive(i)).collect();
             let (metrics, note, roc, pr) =
                 match metrics::binary_metrics(&scores, &labels, opts.threshold) {
                     Ok(m) => (
@@ -413,7 +413,7 @@ pub fn evaluate(
     // Pooled: the first repeat's out-of-fold predictions.
     let first: Vec<&OofRow> = oof.iter().filter(|o| o.repeat == 0).collect();
     let ps: Vec<f64> = first.iter().map(|o| o.score).collect();
-    let pl: Vec<bool> = first.iter().map(|o| data.labels[o.row]).collect();
+    let pl: Vec<bool> = first.iter().map(|o| data.is_positive(o.row)).collect();
     let pooled = match (
         metrics::binary_metrics(&ps, &pl, opts.threshold),
         metrics::threshold_advice(&ps, &pl, opts.target_precision),
@@ -442,7 +442,7 @@ pub fn evaluate(
             rows: n as u64,
             positives,
             negatives,
-            labels: data.label_names.clone(),
+            labels: data.label_names().map(str::to_string),
             read: ReadSummary::of(data, n_groups, warnings, untested),
         },
         folds,

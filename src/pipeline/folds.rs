@@ -849,9 +849,9 @@ pub fn split_thin_classes(
     let Some(g) = info.groups.as_mut() else {
         return Vec::new();
     };
-    split_thin_groups(g, &data.labels, k)
+    split_thin_groups(g, &data.classes.of_row, data.classes.names.len(), k)
         .iter()
-        .zip(&data.label_names)
+        .zip(&data.classes.names)
         .filter(|(thin, _)| **thin)
         .map(|(_, name)| {
             format!(
@@ -863,27 +863,27 @@ pub fn split_thin_classes(
 
 /// Splits the rows of a class with fewer than `k` groups into groups of one row each (an
 /// empty group value), so that grouped folds can still hold that class in every fold.
-/// Returns, per class [negative, positive], whether that happened.
-pub fn split_thin_groups(groups: &mut [String], labels: &[bool], k: usize) -> [bool; 2] {
-    let mut thinned = [false; 2];
-    for class in [false, true] {
-        let mut seen: std::collections::HashSet<&str> = Default::default();
-        let mut singles = 0usize;
-        for (g, &l) in groups.iter().zip(labels) {
-            if l == class {
-                if g.is_empty() {
-                    singles += 1;
-                } else {
-                    seen.insert(g.as_str());
-                }
-            }
-        }
-        if seen.len() + singles < k && seen.len() + singles > 0 {
-            thinned[usize::from(class)] = true;
+/// `classes` is each row's class, of `n_classes`. Returns, per class, whether that happened.
+pub fn split_thin_groups(
+    groups: &mut [String],
+    classes: &[u32],
+    n_classes: usize,
+    k: usize,
+) -> Vec<bool> {
+    let mut seen: Vec<std::collections::HashSet<&str>> = vec![Default::default(); n_classes];
+    let mut singles = vec![0usize; n_classes];
+    for (g, &c) in groups.iter().zip(classes) {
+        if g.is_empty() {
+            singles[c as usize] += 1;
+        } else {
+            seen[c as usize].insert(g.as_str());
         }
     }
-    for (g, &l) in groups.iter_mut().zip(labels) {
-        if thinned[usize::from(l)] {
+    let thinned: Vec<bool> = (0..n_classes)
+        .map(|c| seen[c].len() + singles[c] < k && seen[c].len() + singles[c] > 0)
+        .collect();
+    for (g, &c) in groups.iter_mut().zip(classes) {
+        if thinned[c as usize] {
             g.clear();
         }
     }

@@ -87,7 +87,7 @@ pub fn read_for_eval(
     let mut data =
         dataset::read_labeled_files(inputs, opts, label_col, classes, |n| bar.set_position(n))?;
     bar.finish_and_clear();
-    if coordination.is_some() && data.classes.is_some() {
+    if coordination.is_some() && !data.is_binary() {
         // Refused before the coordination analysis, the longest step of the reading.
         return Err(two_class_only("features", "text,coordination"));
     }

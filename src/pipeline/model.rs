@@ -148,6 +148,11 @@ pub struct CalibrationMeta {
 }
 
 impl ModelMeta {
+    /// A two-class model with a positive (troll) class, not one of K classes.
+    pub fn is_binary(&self) -> bool {
+        self.classes.is_none()
+    }
+
     /// Dense feature columns after the vocabulary's.
     pub fn dense_width(&self) -> usize {
         self.coordination.as_ref().map_or(0, |c| c.width())
@@ -157,10 +162,7 @@ impl ModelMeta {
     pub fn file_version(&self) -> u32 {
         if self.calibration.is_some() {
             CALIBRATED_FORMAT_VERSION
-        } else if self.classes.is_some()
-            || self.coordination.is_some()
-            || self.account_model.is_some()
-        {
+        } else if !self.is_binary() || self.coordination.is_some() || self.account_model.is_some() {
             MULTICLASS_FORMAT_VERSION
         } else {
             FORMAT_VERSION
@@ -378,7 +380,7 @@ impl Model {
                 "is inconsistent: its vectorizer settings are invalid ({e})"
             ))
         })?;
-        if meta.classes.is_some() && meta.coordination.is_some() {
+        if !meta.is_binary() && meta.coordination.is_some() {
             return Err(bad(
                 "is inconsistent: a multi-class model with coordination features".into(),
             ));
@@ -387,7 +389,7 @@ impl Model {
         if version != expected || meta.format_version != version {
             let what = if meta.calibration.is_some() {
                 "a calibration"
-            } else if meta.classes.is_some() {
+            } else if !meta.is_binary() {
                 "a class list"
             } else if meta.coordination.is_some() || meta.account_model.is_some() {
                 "coordination features or an account model"
@@ -418,12 +420,12 @@ impl Model {
         };
         if let Some(c) = &meta.calibration {
             let ok = |p: f64| p > 0.0 && p < 1.0;
-            if meta.classes.is_some() || !ok(c.prior) || !ok(c.fitted_prior) {
+            if !meta.is_binary() || !ok(c.prior) || !ok(c.fitted_prior) {
                 return Err(bad(format!(
                     "is inconsistent: a calibration with prior {} (fitted at {}){}",
                     c.prior,
                     c.fitted_prior,
-                    if meta.classes.is_some() {
+                    if !meta.is_binary() {
                         " on a multi-class model"
                     } else {
                         ""

@@ -82,10 +82,7 @@ pub fn evaluate(
     progress: &Progress,
 ) -> Result<(MultiEvalReport, Vec<MultiOofRow>, EvalTimings)> {
     opts.check()?;
-    let classes: &Classes = data
-        .classes
-        .as_ref()
-        .ok_or_else(|| Error::Training("a multi-class evaluation needs classes".into()))?;
+    let classes: &Classes = &data.classes;
     let strategy = opts.train.logistic.multiclass;
     let started = std::time::Instant::now();
     let n = data.len();

@@ -121,7 +121,7 @@ pub fn train_calibrated(
 ) -> Result<(Model, Timings)> {
     config.check()?;
     cal.check()?;
-    if data.classes.is_some() {
+    if !data.is_binary() {
         return Err(Error::param(
             "calibration",
             "on",
@@ -138,7 +138,7 @@ pub fn train_calibrated(
         cal.folds,
         cal.group_by.as_deref().unwrap_or(""),
     );
-    let labels = data.labels.clone();
+    let labels = data.labels();
     let dense = info.dense.take();
     let sources = info.sources.clone();
     let oof = |x: &crate::util::sparse::Csr| {
@@ -193,7 +193,7 @@ pub fn train(
     progress: &Progress,
 ) -> Result<(Model, Timings)> {
     config.check()?;
-    if data.classes.is_some() && config.logistic.class_weight == logistic::ClassWeight::Source {
+    if !data.is_binary() && config.logistic.class_weight == logistic::ClassWeight::Source {
         return Err(Error::param(
             "class-weight",
             "source",
@@ -201,7 +201,7 @@ pub fn train(
         ));
     }
     check_dense(config, dense, data.len())?;
-    if data.classes.is_some() && dense.is_some() {
+    if !data.is_binary() && dense.is_some() {
         return Err(Error::param(
             "features",
             "text,coordination",
@@ -276,19 +276,21 @@ pub fn train_corpus(
     let calibrate_s = tc.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     // A multi-class set takes its own fit; the binary path is unchanged.
-    let (head, fit) = match &data.classes {
-        None => {
-            let weights = row_weights(&data.labels, sources, None, &config.logistic)?;
+    let (head, fit) = match data.positive {
+        Some(_) => {
+            let labels = data.labels();
+            let weights = row_weights(&labels, sources, None, &config.logistic)?;
             let (linear, fit) = logistic::fit_weighted(
                 &x,
-                &data.labels,
+                &labels,
                 weights.as_deref(),
                 &config.logistic,
                 progress,
             )?;
             (LinearHead::binary(linear), fit)
         }
-        Some(c) => {
+        None => {
+            let c = &data.classes;
             let (multi, fit) = crate::learn::multiclass::fit(
                 &x,
                 &c.of_row,
@@ -307,8 +309,8 @@ pub fn train_corpus(
         format: model::FORMAT_NAME.into(),
         format_version: 2,
         labels: Labels {
-            negative: data.label_names[0].clone(),
-            positive: data.label_names[1].clone(),
+            negative: data.label_names()[0].to_string(),
+            positive: data.label_names()[1].to_string(),
         },
         threshold: config.threshold.unwrap_or(0.5),
         intercept: if head.is_binary() {
@@ -341,7 +343,8 @@ pub fn train_corpus(
         classes: None,
         calibration,
     };
-    if let (Some(c), Some(strategy)) = (&data.classes, head.strategy()) {
+    if let (false, Some(strategy)) = (data.is_binary(), head.strategy()) {
+        let c = &data.classes;
         meta.classes = Some(model::ClassesMeta {
             names: c.names.clone(),
             counts: c.counts(),

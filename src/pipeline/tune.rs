@@ -180,7 +180,7 @@ pub fn tune(
 ) -> Result<(TuneReport, TuneTimings)> {
     opts.check()?;
     grid.check()?;
-    if data.classes.is_some() {
+    if !data.is_binary() {
         return Err(Error::param(
             "tune",
             "multi-class",
@@ -189,7 +189,7 @@ pub fn tune(
     }
     let started = std::time::Instant::now();
     let n = data.len();
-    let labels = &data.labels;
+    let labels = &data.labels();
     let (plans, n_groups) = crate::pipeline::folds::first_repeat_plans(labels, info, opts, source)?;
     let mut settings: Vec<Setting> = Vec::with_capacity(grid.len());
     for &ngrams in &grid.ngrams {

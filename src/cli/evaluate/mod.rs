@@ -130,11 +130,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &progress,
     )?;
     args.fit
-        .for_classes(&mut opts.train.logistic, data.classes.is_some());
+        .for_classes(&mut opts.train.logistic, !data.is_binary());
     if let Some(s) = data.skipped.summary(&input) {
         eprintln!("{s}");
     }
-    if data.classes.is_some() {
+    if !data.is_binary() {
         return multiclass::run_evaluate(&args, &data, &info, &opts, &progress);
     }
     let (report, oof, timings) = evaluate::evaluate(&data, &info, &opts, &input, &progress)?;
@@ -164,7 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(["id", "label", "score", "fold", "repeat"])?;
         for o in &oof {
-            let label = &data.label_names[usize::from(data.labels[o.row])];
+            let label = &data.classes.names[data.classes.of_row[o.row] as usize];
             w.write_record([
                 data.ids[o.row].as_str(),
                 label.as_str(),

@@ -25,9 +25,7 @@ pub fn run_evaluate(
         )
         .into());
     }
-    if let Some(c) = &data.classes {
-        print_dropped(c, &args.label.label_col);
-    }
+    print_dropped(&data.classes, &args.label.label_col);
     let (report, oof, timings) = crate::pipeline::multiclass_evaluate::evaluate(
         data,
         info,
@@ -58,7 +56,7 @@ pub fn run_evaluate(
     }
     if let Some(path) = &args.oof {
         let names = &report.data.classes;
-        let classes = data.classes.as_ref().map(|c| &c.of_row[..]).unwrap_or(&[]);
+        let classes = &data.classes.of_row;
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut head = vec![
             "id".to_string(),

@@ -1367,18 +1367,17 @@ pub struct Labeled {
     /// Line each row started on, for messages about it.
     pub lines: Vec<u64>,
     pub texts: Vec<String>,
-    /// true = the positive (troll) class.
-    pub labels: Vec<bool>,
-    /// [negative name, positive name].
-    pub label_names: [String; 2],
+    /// The classes and each row's class. A two-class set read with a positive class has
+    /// `[negative, positive]` as its names and `positive` set.
+    pub classes: Classes,
+    /// For a two-class set: the index of the positive (troll) class, always 1. `None` for a
+    /// set of K classes (read with `--label-col` for several classes).
+    pub positive: Option<u32>,
     /// Extra columns asked for besides the label, by row.
     pub extra: Vec<Vec<String>>,
     pub skipped: SkipReport,
     /// SHA-256 of the decoded input.
     pub checksum: String,
-    /// The classes of a multi-class set; `None` for a binary one. When set, `labels` is empty
-    /// and `label_names` unused: each row's class is `classes.of_row`.
-    pub classes: Option<Classes>,
     /// The input files, as messages name them (one, unless several were read as one set).
     pub files: Vec<String>,
     /// Each row's file, an index into `files`.
@@ -1388,7 +1387,7 @@ pub struct Labeled {
     pub warnings: Vec<String>,
 }
 
-/// The classes of a multi-class labeled set.
+/// The classes of a labeled set, two or more.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classes {
     /// Class names, in model order (`--labels` order, else sorted).
@@ -1452,17 +1451,39 @@ impl ClassSpec {
 
 impl Labeled {
     pub fn len(&self) -> usize {
-        match &self.classes {
-            Some(c) => c.of_row.len(),
-            None => self.labels.len(),
-        }
+        self.classes.of_row.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.texts.is_empty()
     }
 
-    /// [negatives, positives].
+    /// Whether the set has two classes, one of them the positive (troll) class.
+    pub fn is_binary(&self) -> bool {
+        self.positive.is_some()
+    }
+
+    /// The names of a two-class set, `[negative, positive]`; empty names for K classes.
+    pub fn label_names(&self) -> [&str; 2] {
+        match (self.positive, self.classes.names.as_slice()) {
+            (Some(_), [neg, pos]) => [neg, pos],
+            _ => ["", ""],
+        }
+    }
+
+    /// Row `i` is of the positive class (false for every row of a K-class set).
+    pub fn is_positive(&self, i: usize) -> bool {
+        self.positive == Some(self.classes.of_row[i])
+    }
+
+    /// Each row: of the positive class or not, for the two-class solvers and metrics.
+    pub fn labels(&self) -> Vec<bool> {
+        match self.positive {
+            Some(p) => self.classes.of_row.iter().map(|&c| c == p).collect(),
+            None => vec![false; self.len()],
+        }
+    }
+
     /// Keeps the rows for which `keep` is true, in order.
     pub fn retain_rows(&mut self, keep: &[bool]) {
         fn filter<T>(v: &mut Vec<T>, keep: &[bool]) {
@@ -1472,13 +1493,10 @@ impl Labeled {
         filter(&mut self.ids, keep);
         filter(&mut self.lines, keep);
         filter(&mut self.texts, keep);
-        filter(&mut self.labels, keep);
+        filter(&mut self.classes.of_row, keep);
         filter(&mut self.file_of_row, keep);
         if !self.extra.is_empty() {
             filter(&mut self.extra, keep);
-        }
-        if let Some(c) = &mut self.classes {
-            filter(&mut c.of_row, keep);
         }
     }
 
@@ -1490,9 +1508,13 @@ impl Labeled {
             .map_or("", String::as_str)
     }
 
+    /// Rows of a two-class set as [negatives, positives].
     pub fn class_counts(&self) -> [u64; 2] {
-        let pos = self.labels.iter().filter(|&&l| l).count() as u64;
-        [self.labels.len() as u64 - pos, pos]
+        let c = self.classes.counts();
+        match (self.positive, c.as_slice()) {
+            (Some(_), &[neg, pos]) => [neg, pos],
+            _ => [0, 0],
+        }
     }
 }
 
@@ -1825,18 +1847,23 @@ fn read_labeled_with(
             ),
         ));
     };
-    let labels = raw_labels.iter().map(|&c| c as usize == pos).collect();
     let neg = 1 - pos;
     let mut data = Labeled {
         ids,
         lines,
         texts,
-        labels,
-        label_names: [values[neg].clone(), values[pos].clone()],
+        classes: Classes {
+            names: vec![values[neg].clone(), values[pos].clone()],
+            of_row: raw_labels
+                .iter()
+                .map(|&c| u32::from(c as usize == pos))
+                .collect(),
+            dropped: Vec::new(),
+        },
+        positive: Some(1),
         extra: extras,
         skipped,
         checksum,
-        classes: None,
         files,
         file_of_row,
         warnings: Vec::new(),
@@ -2047,16 +2074,15 @@ fn multiclass_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
         ids,
         lines,
         texts,
-        labels: Vec::new(),
-        label_names: [String::new(), String::new()],
-        extra: extras,
-        skipped,
-        checksum,
-        classes: Some(Classes {
+        classes: Classes {
             names: chosen.iter().map(|&k| values[k].clone()).collect(),
             of_row: codes.iter().map(|&v| class_of[v as usize]).collect(),
             dropped,
-        }),
+        },
+        positive: None,
+        extra: extras,
+        skipped,
+        checksum,
         files,
         file_of_row,
         warnings: Vec::new(),
@@ -2207,8 +2233,8 @@ mod tests {
             "{err}"
         );
         let data = read_labeled(&p, ReadOptions::default(), "label", "troll", |_| {}).unwrap();
-        assert_eq!(data.labels, [true, false, false]);
-        assert_eq!(data.label_names, ["ok".to_string(), "troll".to_string()]);
+        assert_eq!(data.labels(), [true, false, false]);
+        assert_eq!(data.label_names(), ["ok", "troll"]);
         assert_eq!(data.class_counts(), [2, 1]);
         let three = write(&dir, "b.csv", b"text,label\na,1\nb,0\nc,2\n");
         let err = read_labeled(&three, ReadOptions::default(), "label", "1", |_| {})

@@ -81,13 +81,7 @@ pub fn check(data: &Labeled, text_col: &str, label_col: &str) -> Result<Vec<Stri
     if n == 0 {
         return Ok(out);
     }
-    let (class_of, names): (Vec<u32>, Vec<String>) = match &data.classes {
-        Some(c) => (c.of_row.clone(), c.names.clone()),
-        None => (
-            data.labels.iter().map(|&l| u32::from(l)).collect(),
-            data.label_names.to_vec(),
-        ),
-    };
+    let (class_of, names) = (&data.classes.of_row, &data.classes.names);
     let source = data.files.join(" + ");
 
     // The text column holding the label values.
@@ -119,7 +113,7 @@ pub fn check(data: &Labeled, text_col: &str, label_col: &str) -> Result<Vec<Stri
 
     // Classes too small to learn from.
     let mut counts = vec![0u64; names.len()];
-    for &c in &class_of {
+    for &c in class_of {
         counts[c as usize] += 1;
     }
     for (name, &c) in names.iter().zip(&counts) {
