@@ -80,7 +80,7 @@ fn stages(c: &mut Criterion) {
         b.iter(|| {
             let (m, report) = fit(
                 &x,
-                &data.labels,
+                &data.labels(),
                 &LogisticParams::default(),
                 &Progress::hidden(),
             )
@@ -109,8 +109,8 @@ fn stages(c: &mut Criterion) {
             let scored = model.score_batch(&data.texts, 0.5, 0);
             let hits = scored
                 .iter()
-                .zip(&data.labels)
-                .filter(|(s, &l)| s.positive() == l)
+                .zip(data.labels())
+                .filter(|(s, l)| s.positive() == l)
                 .count();
             assert!(hits as f64 > 0.8 * n as f64, "training accuracy {hits}/{n}");
             black_box(hits)
