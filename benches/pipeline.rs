@@ -110,7 +110,7 @@ fn stages(c: &mut Criterion) {
             let hits = scored
                 .iter()
                 .zip(data.labels())
-                .filter(|(s, l)| s.positive() == l)
+                .filter(|(s, l)| s.positive() == *l)
                 .count();
             assert!(hits as f64 > 0.8 * n as f64, "training accuracy {hits}/{n}");
             black_box(hits)
