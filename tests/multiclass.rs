@@ -141,6 +141,12 @@ fn score_gives_class_probabilities_in_every_format() {
         2,
         &["--threshold applies to binary models"],
     );
+    // Nor is a prior shift defined for K classes: refused, not ignored.
+    w.fails(
+        &["score", "-m", &m, "x", "--prior", "0.2"],
+        2,
+        &["--prior applies to binary models"],
+    );
 }
 
 /// Accuracy and macro F1 on posts of other accounts than the training posts, against the
@@ -434,6 +440,22 @@ fn label_columns_that_cannot_make_a_model_are_refused() {
         ],
         2,
         &["binary models only"],
+    );
+    // With --multiclass the options are refused before any data is read: even a missing
+    // file is not opened.
+    w.fails(
+        &[
+            "evaluate",
+            "missing.csv",
+            "--label-col",
+            "category",
+            "--multiclass",
+            "softmax",
+            "--category-col",
+            "kind",
+        ],
+        2,
+        &["category-col", "binary models only"],
     );
     assert!(!w.path("x.model").exists());
 }

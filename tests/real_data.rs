@@ -120,10 +120,7 @@ fn real_data_benchmark_held_out_auc_beats_scikit_learn() {
 
 /// Cross-validates the IRA account categories of `file`'s troll posts, 5 folds grouped by
 /// author; returns the report.
-fn ira_categories(
-    file: &str,
-    labels: &[&str],
-) -> trollwatch::pipeline::multiclass_evaluate::MultiEvalReport {
+fn ira_categories(file: &str, labels: &[&str]) -> trollwatch::pipeline::evaluate::EvalReport {
     let path = shared(file);
     let opts = ReadOptions {
         extra_cols: vec!["author".into()],
@@ -161,24 +158,14 @@ fn ira_categories(
         calibration: trollwatch::learn::heldout::Method::None,
         train: TrainConfig::default(),
     };
-    let (report, _, _) = trollwatch::pipeline::multiclass_evaluate::evaluate(
-        &data,
-        &info,
-        &eval,
-        file,
-        &Progress::hidden(),
-    )
-    .unwrap();
-    eprint!(
-        "{}",
-        trollwatch::report::multiclass::terminal_table(&report)
-    );
+    let (report, _, _) =
+        trollwatch::pipeline::evaluate::evaluate(&data, &info, &eval, file, &Progress::hidden())
+            .unwrap();
+    eprint!("{}", trollwatch::report::terminal_table(&report));
     report
 }
 
-fn macro_f1_and_majority(
-    r: &trollwatch::pipeline::multiclass_evaluate::MultiEvalReport,
-) -> (f64, f64) {
+fn macro_f1_and_majority(r: &trollwatch::pipeline::evaluate::EvalReport) -> (f64, f64) {
     let mean = r
         .summary
         .iter()

@@ -170,32 +170,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let cv = match args.cv {
-        Some(folds) if !data.is_binary() => {
-            let opts = EvalOptions::stratified(
-                folds,
-                args.group_by.clone(),
-                args.seed,
-                threshold,
-                config.clone(),
-            );
-            let (report, _, _) = crate::pipeline::multiclass_evaluate::evaluate(
-                &data,
-                &info,
-                &opts,
-                &input_name,
-                &progress,
-            )?;
-            if !args.quiet {
-                eprint!("{}", crate::report::multiclass::terminal_table(&report));
-            }
-            Some(CvSummary {
-                folds,
-                group_by: args.group_by.clone(),
-                seed: args.seed,
-                summary: report.summary,
-                best_f1_threshold: None,
-            })
-        }
         Some(folds) => {
             let opts = EvalOptions::stratified(
                 folds,
@@ -212,8 +186,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 folds,
                 group_by: args.group_by.clone(),
                 seed: args.seed,
+                best_f1_threshold: report.pooled_two().map(|p| p.advice.best_f1_threshold),
                 summary: report.summary,
-                best_f1_threshold: report.pooled.map(|p| p.advice.best_f1_threshold),
             })
         }
         None => None,

@@ -181,15 +181,6 @@ pub fn drop_straddling_copies(
     dropped
 }
 
-/// One out-of-fold prediction.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OofRow {
-    pub row: usize,
-    pub repeat: usize,
-    pub fold: usize,
-    pub score: f64,
-}
-
 impl EvalOptions {
     /// Plain stratified folds (grouped by `group_by` when given), one repeat, no time or
     /// category column: what `train --cv` and the account model's out-of-fold scores use.

@@ -1,6 +1,6 @@
 //! The stages put together: the coordination counts as features ([`features`]), the model
-//! file ([`model`]), training ([`train`]), cross-validation ([`evaluate`],
-//! [`multiclass_evaluate`]), tuning ([`tune`]), scoring posts ([`score`]) and accounts
+//! file ([`model`]), training ([`train`]), cross-validation of two or K classes
+//! ([`evaluate`]), tuning ([`tune`]), scoring posts ([`score`]) and accounts
 //! ([`account`]).
 
 pub mod account;
@@ -10,7 +10,6 @@ pub mod features;
 pub mod folds;
 pub mod load;
 pub mod model;
-pub mod multiclass_evaluate;
 pub mod score;
 pub mod train;
 pub mod tune;

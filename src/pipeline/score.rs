@@ -270,6 +270,16 @@ impl Model {
     }
 
     /// The label name for a decision.
+    /// The label a scored post is given: its class's name (of two classes, the positive or
+    /// the negative label), or empty when it got no score.
+    pub fn label_of(&self, s: &Scored) -> &str {
+        match self.class_names() {
+            Some(names) => names.get(s.class).map_or("", String::as_str),
+            None if s.score().is_none() => "",
+            None => self.label_name(s.positive()),
+        }
+    }
+
     pub fn label_name(&self, positive: bool) -> &str {
         if positive {
             &self.meta.labels.positive

@@ -48,7 +48,7 @@ fn html_heldout(r: &EvalReport) -> String {
             "<div class=\"plots\">\n<figure>\n{}<figcaption>Out-of-fold scores before (the model's \
              own sigmoid) and after calibration ({}, each fold's map fitted on the other folds). \
              Brier {} → {}, log-loss {} → {}.</figcaption>\n</figure>\n</div>\n",
-            svg::reliability(c, &class_names(&r.data.labels)[1]),
+            svg::reliability(c, &class_names(&r.data.labels())[1]),
             c.method.name(),
             num(c.before.brier, 4),
             num(c.after.brier, 4),
@@ -72,10 +72,13 @@ fn html_heldout(r: &EvalReport) -> String {
 /// report.html: one self-contained page with the headline, four SVG plots (ROC,
 /// precision–recall, calibration, score histograms), the tables and the settings.
 pub fn html(r: &EvalReport) -> String {
+    if !r.is_binary() {
+        return super::classes::html(r);
+    }
     let d = &r.data;
     let auc = summary_or_nan(r, "roc_auc");
     let pr = summary_or_nan(r, "pr_auc");
-    let base_rate = ratio(d.positives, d.rows);
+    let base_rate = ratio(d.positives(), d.rows);
     let mut o = String::with_capacity(64 * 1024);
     o.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -105,7 +108,7 @@ pub fn html(r: &EvalReport) -> String {
         esc(&split_text(r)),
         count(d.rows),
         percent(base_rate, 1),
-        esc(&class_names(&d.labels)[1])
+        esc(&class_names(&d.labels())[1])
     ));
     let card = |k: &str, v: String, s: String| {
         format!(
@@ -124,7 +127,7 @@ pub fn html(r: &EvalReport) -> String {
         num(pr.mean, 3),
         format!("± {} · base rate {}", num(pr.sd, 3), num(base_rate, 3)),
     ));
-    match &r.pooled {
+    match &r.pooled_two() {
         Some(p) => {
             o.push_str(&card(
                 "best F1 (pooled)",
@@ -163,7 +166,7 @@ pub fn html(r: &EvalReport) -> String {
 
     // Plots.
     o.push_str("<section>\n<h2>How the scores separate the classes</h2>\n<div class=\"plots\">\n");
-    let pos = esc(&class_names(&d.labels)[1]);
+    let pos = esc(&class_names(&d.labels())[1]);
     let figures = [
         (
             svg::roc(r),
@@ -202,9 +205,9 @@ pub fn html(r: &EvalReport) -> String {
     o.push_str(&html_folds(r));
 
     // Pooled decisions.
-    if let Some(p) = &r.pooled {
+    if let Some(p) = &r.pooled_two() {
         let c = &p.metrics.confusion;
-        let [neg, pos] = class_names(&d.labels).map(|n| esc(&n));
+        let [neg, pos] = class_names(&d.labels()).map(|n| esc(&n));
         let (actual_pos, actual_neg) = (c.tp + c.fn_, c.fp + c.tn);
         let cell = |class: &str, n: u64, of: u64, what: &str| {
             format!(
@@ -242,7 +245,7 @@ pub fn html(r: &EvalReport) -> String {
     o.push_str(&html_categories(r));
     o.push_str(&html_heldout(r));
 
-    if let Some(p) = &r.pooled {
+    if let Some(p) = &r.pooled_two() {
         o.push_str(
             "<section>\n<h2>Calibration bins</h2>\n<table class=\"narrow\">\n<thead><tr>\
              <th>predicted</th><th class=\"n\">posts</th><th class=\"n\">mean predicted</th>\
@@ -305,7 +308,7 @@ fn html_folds(r: &EvalReport) -> String {
     let mut unconverged = Vec::new();
     for f in &r.folds {
         let cells = fold_lead(f, r, &extra, esc);
-        let class = if f.metrics.is_none() {
+        let class = if f.two().is_none() {
             " class=\"nofit\""
         } else {
             ""
@@ -318,16 +321,16 @@ fn html_folds(r: &EvalReport) -> String {
                 if numeric { " class=\"n\"" } else { "" }
             ));
         }
-        match &f.metrics {
+        match &f.two() {
             Some(m) => {
                 for (key, _, _) in METRICS {
                     o.push_str(&format!("<td class=\"n\">{}</td>", num(metric(m, key), 4)));
                 }
-                if !f.fit.converged {
+                if let Some(fit) = f.fit.as_ref().filter(|fit| !fit.converged) {
                     unconverged.push(format!(
                         "{} ({})",
                         fold_label(f, r.options.repeats),
-                        esc(&f.fit.termination)
+                        esc(&fit.termination)
                     ));
                 }
             }
@@ -338,7 +341,7 @@ fn html_folds(r: &EvalReport) -> String {
             )),
         }
         o.push_str("</tr>\n");
-        if let (Some(_), Some(note)) = (&f.metrics, &f.note) {
+        if let (Some(_), Some(note)) = (&f.two(), &f.note) {
             o.push_str(&format!(
                 "<tr><td></td><td class=\"note\" colspan=\"{}\">{}</td></tr>\n",
                 lead - 1 + METRICS.len(),
@@ -394,7 +397,7 @@ fn html_categories(r: &EvalReport) -> String {
         "<section>\n<h2>Where it fails: recall by {col}</h2>\n<p class=\"muted\">Share of each {col}'s {} posts \
          flagged at threshold {}, lowest first{}.</p>\n<table>\n<thead><tr><th>{col}</th><th class=\"n\">positives</th>\
          <th class=\"n\">detected</th><th class=\"n\">recall</th><th></th></tr></thead>\n<tbody>\n",
-        esc(&class_names(&r.data.labels)[1]),
+        esc(&class_names(&r.data.labels())[1]),
         num(r.options.threshold, 2),
         if weak > 0 { "; the weakest are marked" } else { "" }
     );

@@ -5,8 +5,11 @@ use super::*;
 /// report.md: the headline, data and options, the fold table with mean ± sd, the pooled
 /// confusion matrix and threshold advice, calibration and recall per category.
 pub fn markdown(r: &EvalReport) -> String {
+    if !r.is_binary() {
+        return super::classes::markdown(r);
+    }
     let d = &r.data;
-    let [neg, pos] = class_names(&d.labels).map(|n| md(&n));
+    let [neg, pos] = class_names(&d.labels()).map(|n| md(&n));
     let mut out = format!("# trollwatch evaluation: {}\n\n", md(&d.source));
     let auc = summary_or_nan(r, "roc_auc");
     let pr = summary_or_nan(r, "pr_auc");
@@ -19,7 +22,7 @@ pub fn markdown(r: &EvalReport) -> String {
         verdict(auc.mean),
         num(pr.mean, 3),
         num(pr.sd, 3),
-        num(ratio(d.positives, d.rows), 3),
+        num(ratio(d.positives(), d.rows), 3),
         md(&split_text(r))
     ));
 
@@ -58,7 +61,7 @@ pub fn markdown(r: &EvalReport) -> String {
             let mut row = fold_lead(f, r, &extra, md);
             for (key, _, _) in METRICS {
                 row.push(
-                    f.metrics
+                    f.two()
                         .as_ref()
                         .map_or("—".into(), |m| num(metric(m, key), 4)),
                 );
@@ -89,7 +92,7 @@ pub fn markdown(r: &EvalReport) -> String {
         1,
     );
 
-    match &r.pooled {
+    match &r.pooled_two() {
         Some(p) => {
             let m = &p.metrics;
             let c = &m.confusion;

@@ -1,8 +1,10 @@
-//! Rendering an [`EvalReport`] for people: a compact table for the terminal, and the report
-//! folder `evaluate --report DIR` writes: report.json (the report itself, for programs),
+//! Rendering an [`EvalReport`] of two or K classes for people: a compact table for the
+//! terminal, and the report folder `evaluate --report DIR` writes: report.json (the report itself, for programs),
 //! report.md (the tables) and report.html (one self-contained page: a headline, the tables,
 //! and ROC, precision–recall, calibration and score-histogram plots drawn by hand as inline
-//! SVG, with no script, font, style sheet or image fetched from anywhere).
+//! SVG, with no script, font, style sheet or image fetched from anywhere). Each entry point
+//! renders the sections the task has: the two-class ones here and in `svg`, the K-class
+//! ones (per-class table, confusion heat map, baseline) in `classes`.
 //!
 //! It owns presentation only. Every number comes from `evaluate` and `metrics`; nothing here
 //! computes a metric (it only sums category counts when no pooled figures exist). Strings
@@ -10,9 +12,9 @@
 //! for the format they land in, and a number that is not finite prints as "n/a", never as
 //! NaN or inf.
 
+mod classes;
 mod html;
 mod markdown;
-pub mod multiclass;
 mod svg;
 mod terminal;
 #[cfg(test)]
@@ -195,7 +197,7 @@ fn verdict(auc: f64) -> &'static str {
 /// Recall per category of positives, lowest first: the pooled figures, or when there are
 /// none, the first repeat's folds summed.
 fn categories(r: &EvalReport) -> Vec<CategoryRecall> {
-    let mut v = match &r.pooled {
+    let mut v = match &r.pooled_two() {
         Some(p) if !p.category_recall.is_empty() => p.category_recall.clone(),
         _ => {
             let mut sums: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
@@ -203,7 +205,7 @@ fn categories(r: &EvalReport) -> Vec<CategoryRecall> {
                 .folds
                 .iter()
                 .filter(|f| f.repeat == 0)
-                .flat_map(|f| &f.category_recall)
+                .flat_map(|f| &f.curves().category_recall)
             {
                 let e = sums.entry(&c.category).or_default();
                 e.0 += c.positives;
@@ -380,15 +382,23 @@ fn data_rows(r: &EvalReport, escape: fn(&str) -> String) -> Vec<(&'static str, S
         ("posts", count(d.rows)),
         (
             "positive class",
-            format!("{} ({} posts)", escape(&d.labels[1]), count(d.positives)),
+            format!(
+                "{} ({} posts)",
+                escape(&d.labels()[1]),
+                count(d.positives())
+            ),
         ),
         (
             "negative class",
-            format!("{} ({} posts)", escape(&d.labels[0]), count(d.negatives)),
+            format!(
+                "{} ({} posts)",
+                escape(&d.labels()[0]),
+                count(d.negatives())
+            ),
         ),
         (
             "base rate",
-            format!("{} positive", percent(ratio(d.positives, d.rows), 1)),
+            format!("{} positive", percent(ratio(d.positives(), d.rows), 1)),
         ),
     ];
     if let Some(g) = d.read.groups {
@@ -510,7 +520,7 @@ fn option_rows(r: &EvalReport, escape: fn(&str) -> String) -> Vec<(&'static str,
 
 /// The pooled operating points, as (what, result) rows; plain text (no user strings).
 fn advice_rows(r: &EvalReport) -> Vec<(&'static str, String)> {
-    let Some(p) = &r.pooled else {
+    let Some(p) = &r.pooled_two() else {
         return Vec::new();
     };
     let (m, a) = (&p.metrics, &p.advice);
@@ -637,7 +647,7 @@ fn fold_lead(
         fold_label(f, r.options.repeats),
         count(f.n_train as u64),
         count(f.n_test as u64),
-        count(f.test_positives as u64),
+        count(f.test_positives.unwrap_or(0) as u64),
     ];
     if extra.groups {
         row.push(f.test_groups.map_or("—".into(), |g| count(g as u64)));

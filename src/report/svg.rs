@@ -240,9 +240,13 @@ pub(super) fn roc(r: &EvalReport) -> String {
         }
         _ => "ROC curves".to_string(),
     };
-    let [neg, pos] = class_names(&r.data.labels).map(|n| clip(&n, 22));
+    let [neg, pos] = class_names(&r.data.labels()).map(|n| clip(&n, 22));
     let f = Frame::unit();
-    let curves: Vec<_> = r.folds.iter().filter(|fo| !fo.roc.is_empty()).collect();
+    let curves: Vec<_> = r
+        .folds
+        .iter()
+        .filter(|fo| !fo.curves().roc.is_empty())
+        .collect();
     let mut o = String::new();
     open(
         &mut o,
@@ -289,9 +293,9 @@ pub(super) fn roc(r: &EvalReport) -> String {
     );
     diagonal(&mut o, &f);
     for fo in &curves {
-        let d = f.path(fo.roc.iter().map(|p| (p.fpr, p.tpr)));
+        let d = f.path(fo.curves().roc.iter().map(|p| (p.fpr, p.tpr)));
         if !d.is_empty() {
-            let auc = fo.metrics.as_ref().map_or(f64::NAN, |m| m.roc_auc);
+            let auc = fo.two().map_or(f64::NAN, |m| m.roc_auc);
             o.push_str(&format!(
                 "<path d=\"{d}\" fill=\"none\" stroke=\"{SKY}\" stroke-width=\"1.6\" stroke-opacity=\"0.85\" \
                  stroke-linejoin=\"round\"><title>fold {}: AUC {}</title></path>\n",
@@ -300,14 +304,14 @@ pub(super) fn roc(r: &EvalReport) -> String {
             ));
         }
     }
-    let d = f.path(r.mean_roc.iter().map(|p| (p.fpr, p.tpr)));
+    let d = f.path(r.mean_roc().iter().map(|p| (p.fpr, p.tpr)));
     if !d.is_empty() {
         o.push_str(&format!(
             "<path d=\"{d}\" fill=\"none\" stroke=\"{BLUE}\" stroke-width=\"3\" \
              stroke-linejoin=\"round\"><title>mean ROC</title></path>\n"
         ));
     }
-    if curves.is_empty() && r.mean_roc.is_empty() {
+    if curves.is_empty() && r.mean_roc().is_empty() {
         empty(&mut o, &f, "no fold held both classes");
     }
     o.push_str("</svg>\n");
@@ -325,10 +329,14 @@ pub(super) fn pr(r: &EvalReport) -> String {
         }
         _ => "Precision–recall".to_string(),
     };
-    let [_, pos] = class_names(&r.data.labels).map(|n| clip(&n, 22));
-    let base = ratio(r.data.positives, r.data.rows);
+    let [_, pos] = class_names(&r.data.labels()).map(|n| clip(&n, 22));
+    let base = ratio(r.data.positives(), r.data.rows);
     let f = Frame::unit();
-    let curves: Vec<_> = r.folds.iter().filter(|fo| !fo.pr.is_empty()).collect();
+    let curves: Vec<_> = r
+        .folds
+        .iter()
+        .filter(|fo| !fo.curves().pr.is_empty())
+        .collect();
     let mut o = String::new();
     open(
         &mut o,
@@ -341,7 +349,7 @@ pub(super) fn pr(r: &EvalReport) -> String {
             num(base, 3)
         ),
     );
-    let best = r.pooled.as_ref().map(|p| &p.advice);
+    let best = r.pooled_two().as_ref().map(|p| &p.advice);
     let mut keys = vec![
         fold_line(curves.len()),
         (
@@ -378,9 +386,9 @@ pub(super) fn pr(r: &EvalReport) -> String {
         ));
     }
     for fo in &curves {
-        let d = f.path(fo.pr.iter().map(|p| (p.recall, p.precision)));
+        let d = f.path(fo.curves().pr.iter().map(|p| (p.recall, p.precision)));
         if !d.is_empty() {
-            let ap = fo.metrics.as_ref().map_or(f64::NAN, |m| m.pr_auc);
+            let ap = fo.two().map_or(f64::NAN, |m| m.pr_auc);
             o.push_str(&format!(
                 "<path d=\"{d}\" fill=\"none\" stroke=\"{SKY}\" stroke-width=\"1.6\" stroke-opacity=\"0.85\" \
                  stroke-linejoin=\"round\"><title>fold {}: PR-AUC {}</title></path>\n",
@@ -415,15 +423,15 @@ pub(super) fn pr(r: &EvalReport) -> String {
 }
 
 pub(super) fn calibration(r: &EvalReport) -> String {
-    let [_, pos] = class_names(&r.data.labels).map(|n| clip(&n, 22));
+    let [_, pos] = class_names(&r.data.labels()).map(|n| clip(&n, 22));
     let f = Frame::unit();
     let mut o = String::new();
-    let heading = match &r.pooled {
+    let heading = match &r.pooled_two() {
         Some(p) => format!("Calibration · Brier {}", num(p.metrics.brier, 3)),
         None => "Calibration".to_string(),
     };
     let bins: Vec<_> = r
-        .pooled
+        .pooled_two()
         .iter()
         .flat_map(|p| &p.calibration)
         .filter(|b| b.count > 0 && b.mean_predicted.is_finite() && b.observed_rate.is_finite())
@@ -677,14 +685,14 @@ pub(super) fn reliability(c: &crate::learn::heldout::CalibrationCheck, pos: &str
 }
 
 pub(super) fn histogram(r: &EvalReport) -> String {
-    let [neg, pos] = class_names(&r.data.labels).map(|n| clip(&n, 20));
+    let [neg, pos] = class_names(&r.data.labels()).map(|n| clip(&n, 20));
     let mut o = String::new();
     let heading = "Score distribution by class";
     let desc = format!(
         "Histogram of pooled out-of-fold scores for {neg} and {pos} posts, each as a share of \
          its class, with the decision threshold marked."
     );
-    let hist = r.pooled.as_ref().map(|p| &p.histogram);
+    let hist = r.pooled_two().as_ref().map(|p| &p.histogram);
     let n = hist.map_or(0, |h| {
         h.edges
             .len()
@@ -693,12 +701,10 @@ pub(super) fn histogram(r: &EvalReport) -> String {
             .min(h.negatives.len())
     });
     let threshold = r
-        .pooled
-        .as_ref()
+        .pooled_two()
         .map_or(r.options.threshold, |p| p.metrics.threshold);
     let best = r
-        .pooled
-        .as_ref()
+        .pooled_two()
         .map(|p| p.advice.best_f1_threshold)
         .filter(|t| t.is_finite());
     let (x_lo, x_hi) = match hist {

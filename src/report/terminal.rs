@@ -5,15 +5,18 @@ use super::*;
 /// A compact table for the terminal, at most 100 columns wide: one row per fold, mean and sd,
 /// the pooled threshold advice and confusion matrix, and recall per category.
 pub fn terminal_table(r: &EvalReport) -> String {
+    if !r.is_binary() {
+        return super::classes::terminal_table(r);
+    }
     let d = &r.data;
-    let [neg, pos] = class_names(&d.labels).map(|n| clip(&n, 20));
+    let [neg, pos] = class_names(&d.labels()).map(|n| clip(&n, 20));
     let mut lines: Vec<String> = vec![
         format!(
             "{}: {} posts, {} {pos} and {} {neg}",
             d.source,
             count(d.rows),
-            count(d.positives),
-            count(d.negatives)
+            count(d.positives()),
+            count(d.negatives())
         ),
         format!(
             "{}; threshold {}",
@@ -34,9 +37,9 @@ pub fn terminal_table(r: &EvalReport) -> String {
             "{:<6}{:>10}{:>9}",
             fold_label(f, r.options.repeats),
             count(f.n_test as u64),
-            count(f.test_positives as u64)
+            count(f.test_positives.unwrap_or(0) as u64)
         );
-        match &f.metrics {
+        match &f.two() {
             Some(m) => {
                 let mut line = lead;
                 for (key, _, _) in METRICS {
@@ -83,7 +86,7 @@ pub fn terminal_table(r: &EvalReport) -> String {
     }
     lines.push(String::new());
 
-    match &r.pooled {
+    match &r.pooled_two() {
         Some(p) => {
             let m = &p.metrics;
             let a = &p.advice;

@@ -1,6 +1,7 @@
 //! Tests of the reports, on a sample report built by hand.
 
 use super::*;
+use crate::pipeline::evaluate::{FoldCurves, FoldMetrics, PooledMetrics};
 
 /// A small, internally consistent report: four grouped folds, the last of which has only
 /// one class in its test part and so no metrics. Curves are power-law ROC curves
@@ -13,7 +14,9 @@ fn sample_report() -> EvalReport {
     use crate::learn::metrics::{
         CalibrationBin, PrPoint, RocPoint, ScoreHistogram, TargetPrecision, ThresholdAdvice,
     };
-    use crate::pipeline::evaluate::{EvalData, Pooled, ReadSummary};
+    use crate::pipeline::evaluate::{
+        EvalData, FoldCurves, FoldMetrics, Pooled, PooledMetrics, ReadSummary,
+    };
     use crate::pipeline::folds::EvalOptions;
     use crate::text::dataset::{SkipCount, SkipReport};
 
@@ -115,15 +118,17 @@ fn sample_report() -> EvalReport {
             fold: i,
             n_train: 1500,
             n_test,
-            test_positives: test_pos,
+            test_positives: Some(test_pos),
             test_groups: Some(40 + 3 * i),
             test_time_range: None,
-            metrics: Some(metrics),
+            metrics: Some(FoldMetrics::Two(metrics)),
             note: None,
-            roc,
-            pr,
-            category_recall: Vec::new(),
-            fit: fit.clone(),
+            curves: Some(FoldCurves {
+                roc,
+                pr,
+                category_recall: Vec::new(),
+            }),
+            fit: Some(fit.clone()),
             n_features: 11_000 + 250 * i,
         });
     }
@@ -132,17 +137,15 @@ fn sample_report() -> EvalReport {
         fold: 3,
         n_train: 1500,
         n_test,
-        test_positives: 0,
+        test_positives: Some(0),
         test_groups: Some(67),
         test_time_range: None,
         metrics: None,
         note: Some(
             "fold 4: roc_auc needs both classes, but only 500 rows of one class are present".into(),
         ),
-        roc: Vec::new(),
-        pr: Vec::new(),
-        category_recall: Vec::new(),
-        fit: fit.clone(),
+        curves: Some(FoldCurves::default()),
+        fit: None,
         n_features: 11_400,
     });
 
@@ -151,7 +154,7 @@ fn sample_report() -> EvalReport {
         .map(|(key, _, _)| {
             let v: Vec<f64> = folds
                 .iter()
-                .filter_map(|f| f.metrics.as_ref().map(|m| metric(m, key)))
+                .filter_map(|f| f.two().map(|m| metric(m, key)))
                 .collect();
             let n = v.len() as f64;
             let mean = v.iter().sum::<f64>() / n;
@@ -257,6 +260,7 @@ fn sample_report() -> EvalReport {
 
     EvalReport {
         trollwatch_version: env!("CARGO_PKG_VERSION").into(),
+        strategy: None,
         options: EvalOptions {
             folds: 4,
             split: SplitKind::Stratified,
@@ -274,9 +278,10 @@ fn sample_report() -> EvalReport {
         data: EvalData {
             source: "demo.csv".into(),
             rows: positives + negatives,
-            positives,
-            negatives,
-            labels: ["ordinary".into(), "troll".into()],
+            classes: vec!["ordinary".into(), "troll".into()],
+            counts: vec![negatives, positives],
+            positive: Some(1),
+            dropped: Vec::new(),
             read: ReadSummary {
                 groups: Some(190),
                 skipped,
@@ -288,8 +293,8 @@ fn sample_report() -> EvalReport {
         },
         folds,
         summary,
-        mean_roc,
-        pooled: Some(Pooled {
+        mean_roc: Some(mean_roc),
+        pooled: Some(PooledMetrics::Two(Box::new(Pooled {
             metrics: from_confusion(pooled_confusion, 0.9012, 0.8134, 0.3921, 0.1187),
             advice: ThresholdAdvice {
                 best_f1_threshold: 0.4375,
@@ -306,7 +311,8 @@ fn sample_report() -> EvalReport {
             calibration,
             histogram,
             category_recall,
-        }),
+        }))),
+        baseline: None,
         heldout: None,
     }
 }
@@ -331,13 +337,15 @@ fn broken_numbers() -> EvalReport {
     let mut r = sample_report();
     r.summary[0].stat.sd = f64::NAN;
     r.summary[2].stat.mean = f64::INFINITY;
-    if let Some(m) = r.folds[0].metrics.as_mut() {
+    if let Some(FoldMetrics::Two(m)) = r.folds[0].metrics.as_mut() {
         m.log_loss = f64::INFINITY;
         m.mcc = f64::NAN;
     }
-    r.folds[1].roc[3].tpr = f64::NAN;
-    r.mean_roc[5].tpr = f64::NEG_INFINITY;
-    let p = r.pooled.as_mut().unwrap();
+    r.folds[1].curves.as_mut().unwrap().roc[3].tpr = f64::NAN;
+    r.mean_roc.as_mut().unwrap()[5].tpr = f64::NEG_INFINITY;
+    let Some(PooledMetrics::Two(p)) = r.pooled.as_mut() else {
+        unreachable!("the sample report has two classes")
+    };
     p.calibration[1].observed_rate = f64::NAN;
     p.advice.best_f1_threshold = f64::NAN;
     p.category_recall[0].recall = f64::NAN;
@@ -376,14 +384,13 @@ fn a_report_without_metrics_still_renders() {
     let mut r = sample_report();
     for f in &mut r.folds {
         f.metrics = None;
-        f.roc.clear();
-        f.pr.clear();
+        f.curves = Some(FoldCurves::default());
         f.note = Some("its test part holds only one class".into());
     }
     for s in &mut r.summary {
         s.stat = MeanSd::default();
     }
-    r.mean_roc.clear();
+    r.mean_roc = Some(Vec::new());
     r.pooled = None;
     r.options.split = SplitKind::Time;
     r.options.group_by = None;
@@ -440,9 +447,11 @@ fn nothing_prints_nan_or_inf() {
 #[test]
 fn user_strings_are_escaped() {
     let mut r = sample_report();
-    r.data.labels[1] = "<b>&\"".into();
+    r.data.classes[1] = "<b>&\"".into();
     r.data.source = "posts<script>.csv".into();
-    r.pooled.as_mut().unwrap().category_recall[0].category = "<i>x</i>".into();
+    if let Some(PooledMetrics::Two(p)) = r.pooled.as_mut() {
+        p.category_recall[0].category = "<i>x</i>".into();
+    }
     r.options.group_by = Some("a'b".into());
     let html = html(&r);
     assert!(html.contains("&lt;b&gt;&amp;&quot;"));
@@ -460,7 +469,11 @@ fn markdown_has_every_fold_and_the_summary() {
     let r = sample_report();
     let md = markdown(&r);
     for f in &r.folds {
-        let row = format!("| {} | 1,500 | 500 | {} |", f.fold + 1, f.test_positives);
+        let row = format!(
+            "| {} | 1,500 | 500 | {} |",
+            f.fold + 1,
+            f.test_positives.unwrap()
+        );
         assert!(md.contains(&row), "no row starting {row}\n{md}");
     }
     assert!(
@@ -498,7 +511,7 @@ fn terminal_table_fits_100_columns() {
     // Long names and notes stay inside the width.
     r.data.source = "x".repeat(300);
     r.folds[3].note = Some(format!("{} {}", "word ".repeat(60), "y".repeat(200)));
-    r.data.labels[1] = "z".repeat(80);
+    r.data.classes[1] = "z".repeat(80);
     for line in terminal_table(&r).lines() {
         assert!(
             line.chars().count() <= 100,
@@ -547,7 +560,7 @@ fn numeric_labels_read_as_positive_and_negative() {
         ["human", "bot"]
     );
     let mut r = sample_report();
-    r.data.labels = ["0".into(), "1".into()];
+    r.data.classes = vec!["0".into(), "1".into()];
     let t = terminal_table(&r);
     assert!(t.contains("600 positive (1) and 1,400 negative (0)"), "{t}");
     assert!(html(&r).contains("30.0% positive (1)"));

@@ -4,18 +4,18 @@
 //! order is input order.
 
 mod batch;
-mod multiclass;
+mod output;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
-
-use anyhow::Context;
 
 use crate::cli::InputArgs;
 use crate::error::Error;
 use crate::pipeline::model::Model;
 use crate::pipeline::score::Scored;
 use crate::text::dataset::PostReader;
+
+pub use output::{csv_field, Output};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -117,15 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let model = Model::load(&args.model)?;
     if !model.head.is_binary() {
-        if args.by.is_some() {
-            return Err(Error::param(
-                "by",
-                "author",
-                "account-level scores are for two-class models; this model is multi-class",
-            )
-            .into());
-        }
-        return multiclass::run_score(args, model);
+        two_class_options(&args)?;
     }
     let opts = crate::pipeline::score::ScoreOptions {
         threshold: args.threshold,
@@ -142,14 +134,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
         return batch::run(&args, &model, opts, format, w);
     }
-    let mut out = Output::new(
+    let mut out = Output::for_model(
         format,
         args.explain,
+        &model,
         std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
     );
     out.header()?;
     let started = std::time::Instant::now();
-    let (mut total, mut flagged, mut unscored) = (0u64, 0u64, 0u64);
+    let mut tally = Tally::new(&model);
     if let Some(input) = &args.input {
         let mut reader = PostReader::open(input, args.input_args.read_options())?;
         let bar = crate::util::progress::Progress::new(!args.quiet).bar(0, "scoring");
@@ -169,12 +162,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 (scored, next)
             });
             for (rec, s) in batch.iter().zip(&scored) {
-                flagged += u64::from(s.positive());
-                unscored += u64::from(s.score().is_none());
-                out.row(&rec.id, s, row_label(&model, s))?;
+                tally.add(s);
+                out.row(&rec.id, s, model.label_of(s))?;
             }
-            total += batch.len() as u64;
-            bar.set_position(total);
+            bar.set_position(tally.total);
             batch = next?;
         }
         bar.finish_and_clear();
@@ -186,15 +177,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if let Some(s) = reader.skipped.summary(input) {
                 eprintln!("{s}");
             }
+            let total = tally.total;
             if format != OutputFormat::Table || !std::io::stderr().is_terminal() || total > 20 {
                 eprintln!(
-                    "scored {total} posts, {flagged} labeled {:?} at threshold {}{}, in {:.2}s",
-                    model.meta.labels.positive,
-                    short_num(threshold),
-                    match unscored {
-                        0 => String::new(),
-                        n => format!("; {n} with no known term got no score"),
-                    },
+                    "{} in {:.2}s",
+                    tally.summary(&model, threshold),
                     started.elapsed().as_secs_f64()
                 );
             }
@@ -202,133 +189,100 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         let scored = model.score_batch(&args.posts, opts, args.explain);
         for (i, s) in scored.iter().enumerate() {
-            out.row(&(i + 1).to_string(), s, row_label(&model, s))?;
+            out.row(&(i + 1).to_string(), s, model.label_of(s))?;
         }
         out.flush()?;
     }
     Ok(())
 }
 
+/// Options that only a two-class model has, refused for K classes.
+fn two_class_options(args: &Args) -> Result<(), Error> {
+    if args.by.is_some() {
+        return Err(Error::param(
+            "by",
+            "author",
+            "account-level scores are for two-class models; this model is multi-class",
+        ));
+    }
+    if args.threshold.is_some() {
+        return Err(Error::param(
+            "threshold",
+            "(set)",
+            "a multi-class model predicts the most probable class; --threshold applies to binary models",
+        ));
+    }
+    if args.prior.is_some() {
+        return Err(Error::param(
+            "prior",
+            "(set)",
+            "a multi-class model's probabilities are not shifted to a prior; --prior applies to \
+             binary models",
+        ));
+    }
+    Ok(())
+}
+
+/// Posts scored so far, for the summary line.
+struct Tally {
+    total: u64,
+    /// Per class (K classes), or [not flagged, flagged] (two).
+    per_class: Vec<u64>,
+    unscored: u64,
+}
+
+impl Tally {
+    fn new(model: &Model) -> Tally {
+        Tally {
+            total: 0,
+            per_class: vec![0; model.class_names().map_or(2, <[String]>::len)],
+            unscored: 0,
+        }
+    }
+
+    fn add(&mut self, s: &Scored) {
+        self.total += 1;
+        if s.score().is_none() {
+            self.unscored += 1;
+        } else {
+            self.per_class[s.class] += 1;
+        }
+    }
+
+    /// `scored N posts, F labeled "troll" at threshold T` (two classes) or `scored N posts
+    /// (n "a", m "b", ...)` (K).
+    fn summary(&self, model: &Model, threshold: f64) -> String {
+        let total = self.total;
+        match model.class_names() {
+            Some(names) => {
+                let per: Vec<String> = names
+                    .iter()
+                    .zip(&self.per_class)
+                    .map(|(n, c)| format!("{c} {n:?}"))
+                    .collect();
+                format!("scored {total} posts ({})", per.join(", "))
+            }
+            None => format!(
+                "scored {total} posts, {} labeled {:?} at threshold {}{},",
+                self.per_class[1],
+                model.meta.labels.positive,
+                short_num(threshold),
+                match self.unscored {
+                    0 => String::new(),
+                    n => format!("; {n} with no known term got no score"),
+                },
+            ),
+        }
+    }
+}
+
 /// The label column of a scored post: the class name, or empty when it got no score.
 pub fn row_label<'a>(model: &'a Model, s: &Scored) -> &'a str {
-    if s.score().is_none() {
-        ""
-    } else {
-        model.label_name(s.positive())
-    }
+    model.label_of(s)
 }
 
 /// A threshold as printed: at most four decimals, no trailing zeros.
 fn short_num(x: f64) -> String {
     let s = format!("{x:.4}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// Writes scored rows in one of the output formats.
-pub struct Output<W: Write> {
-    format: OutputFormat,
-    explain: usize,
-    w: W,
-}
-
-impl<W: Write> Output<W> {
-    pub fn new(format: OutputFormat, explain: usize, w: W) -> Output<W> {
-        Output { format, explain, w }
-    }
-
-    pub fn header(&mut self) -> std::io::Result<()> {
-        match self.format {
-            OutputFormat::Table => {
-                write!(self.w, "{:<16} {:>7}  {:<10}", "id", "score", "label")?;
-                if self.explain > 0 {
-                    write!(self.w, "  terms (contribution)")?;
-                }
-                writeln!(self.w)
-            }
-            OutputFormat::Csv => {
-                write!(self.w, "id,score,label")?;
-                if self.explain > 0 {
-                    write!(self.w, ",explain")?;
-                }
-                writeln!(self.w)
-            }
-            OutputFormat::Jsonl => Ok(()),
-        }
-    }
-
-    pub fn row(&mut self, id: &str, s: &Scored, label: &str) -> anyhow::Result<()> {
-        let terms = || {
-            s.explain
-                .iter()
-                .map(|c| format!("{} ({:+.3})", c.term, c.contribution))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        match self.format {
-            OutputFormat::Table => {
-                let id: String = if id.chars().count() > 16 {
-                    id.chars().take(15).chain(std::iter::once('…')).collect()
-                } else {
-                    id.to_string()
-                };
-                match s.score() {
-                    Some(p) => write!(self.w, "{id:<16} {p:>7.4}  {label:<10}")?,
-                    None => write!(self.w, "{id:<16} {:>7}  {:<10}", "—", "no known term")?,
-                }
-                if self.explain > 0 {
-                    write!(self.w, "  {}", terms())?;
-                }
-                writeln!(self.w)?;
-            }
-            OutputFormat::Csv => {
-                write!(
-                    self.w,
-                    "{},{},{}",
-                    csv_field(id),
-                    s.score().map_or(String::new(), |p| format!("{p:.6}")),
-                    csv_field(label)
-                )?;
-                if self.explain > 0 {
-                    write!(self.w, ",{}", csv_field(&terms()))?;
-                }
-                writeln!(self.w)?;
-            }
-            OutputFormat::Jsonl => {
-                #[derive(serde::Serialize)]
-                struct Row<'a> {
-                    id: &'a str,
-                    score: Option<f64>,
-                    label: &'a str,
-                    flagged: bool,
-                    known_terms: u32,
-                    #[serde(skip_serializing_if = "Option::is_none")]
-                    explain: Option<&'a [crate::pipeline::score::Contribution]>,
-                }
-                let row = Row {
-                    id,
-                    score: s.score(),
-                    label,
-                    flagged: s.positive(),
-                    known_terms: s.known_terms,
-                    explain: (self.explain > 0).then_some(&s.explain[..]),
-                };
-                serde_json::to_writer(&mut self.w, &row).context("writing JSON")?;
-                writeln!(self.w)?;
-            }
-        }
-        Ok(())
-    }
-
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.w.flush()
-    }
-}
-
-/// A CSV field, quoted when it needs to be.
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
-    }
 }

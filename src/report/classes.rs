@@ -1,13 +1,13 @@
-//! Rendering a multi-class evaluation: the terminal table, `report.md`, and `report.html`
-//! (self-contained, no network, with the confusion matrix as an SVG heat map), and writing
-//! the three files with `report.json`. The same report gives the same bytes.
+//! The report of a K-class evaluation: the terminal table, `report.md`, and `report.html`
+//! (self-contained, no network, with the confusion matrix as an SVG heat map): the fold table
+//! of the K-class metrics, the per-class table, the majority-class baseline and the confusion
+//! matrix. The report's entry points ([`super::terminal_table`], [`super::markdown`],
+//! [`super::html`]) come here for K classes. The same report gives the same bytes.
 
 use std::fmt::Write;
-use std::path::Path;
 
-use crate::error::Result;
 use crate::learn::multiclass_metrics::MultiMetrics;
-use crate::pipeline::multiclass_evaluate::MultiEvalReport;
+use crate::pipeline::evaluate::EvalReport;
 use crate::report::{esc, STYLE};
 
 fn f4(v: f64) -> String {
@@ -18,7 +18,11 @@ fn f4(v: f64) -> String {
     }
 }
 
-fn summary_line(r: &MultiEvalReport) -> String {
+fn strategy_name(r: &EvalReport) -> &'static str {
+    r.strategy.map_or("", |s| s.name())
+}
+
+fn summary_line(r: &EvalReport) -> String {
     r.summary
         .iter()
         .map(|s| format!("{} {} ± {}", s.metric, f4(s.stat.mean), f4(s.stat.sd)))
@@ -26,7 +30,7 @@ fn summary_line(r: &MultiEvalReport) -> String {
         .join(", ")
 }
 
-fn split_text(r: &MultiEvalReport) -> String {
+fn split_text(r: &EvalReport) -> String {
     let o = &r.options;
     match (&o.split, &o.group_by) {
         (crate::pipeline::folds::SplitKind::Time, _) => format!(
@@ -102,7 +106,7 @@ fn confusion_text(m: &MultiMetrics) -> String {
 }
 
 /// The table printed on the terminal.
-pub fn terminal_table(r: &MultiEvalReport) -> String {
+pub(super) fn terminal_table(r: &EvalReport) -> String {
     let mut o = String::new();
     let d = &r.data;
     let _ = writeln!(
@@ -118,7 +122,7 @@ pub fn terminal_table(r: &MultiEvalReport) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         split_text(r),
-        r.strategy.name()
+        strategy_name(r)
     );
     for x in &d.dropped {
         let _ = writeln!(o, "left out: {:?} ({} rows, {})", x.value, x.rows, x.reason);
@@ -129,7 +133,7 @@ pub fn terminal_table(r: &MultiEvalReport) -> String {
         "repeat", "fold", "train", "test", "accuracy", "macro_f1", "weighted_f1", "log_loss"
     );
     for f in &r.folds {
-        match &f.metrics {
+        match f.classes() {
             Some(m) => {
                 let _ = writeln!(
                     o,
@@ -158,7 +162,7 @@ pub fn terminal_table(r: &MultiEvalReport) -> String {
         }
     }
     let _ = writeln!(o, "mean ± sd: {}", summary_line(r));
-    if let Some(p) = &r.pooled {
+    if let Some(p) = r.pooled_classes() {
         let _ = writeln!(o, "\npooled out-of-fold predictions:");
         o.push_str(&class_table(p));
         let _ = writeln!(o, "log-loss {}", f4(p.log_loss.unwrap_or(f64::NAN)));
@@ -179,7 +183,7 @@ pub fn terminal_table(r: &MultiEvalReport) -> String {
 }
 
 /// report.md.
-pub fn markdown(r: &MultiEvalReport) -> String {
+pub(super) fn markdown(r: &EvalReport) -> String {
     let mut o = String::new();
     let d = &r.data;
     let md = |s: &str| s.replace('|', "\\|");
@@ -194,13 +198,13 @@ pub fn markdown(r: &MultiEvalReport) -> String {
         d.rows,
         d.classes.len(),
         split_text(r),
-        r.strategy.name(),
+        strategy_name(r),
         r.trollwatch_version
     );
     let _ = writeln!(o, "Mean ± sd over folds: {}.\n", summary_line(r));
     let _ = writeln!(o, "## Folds\n\n| repeat | fold | train | test | accuracy | macro F1 | weighted F1 | log-loss | note |\n|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for f in &r.folds {
-        let m = f.metrics.as_ref();
+        let m = f.classes();
         let v =
             |g: &dyn Fn(&MultiMetrics) -> Option<f64>| m.and_then(g).map_or("-".to_string(), f4);
         let _ = writeln!(
@@ -217,7 +221,7 @@ pub fn markdown(r: &MultiEvalReport) -> String {
             md(f.note.as_deref().unwrap_or(""))
         );
     }
-    if let Some(p) = &r.pooled {
+    if let Some(p) = r.pooled_classes() {
         let _ = writeln!(o, "\n## Per class (pooled out-of-fold predictions)\n\n| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|");
         for c in &p.per_class {
             let _ = writeln!(
@@ -273,7 +277,7 @@ pub fn markdown(r: &MultiEvalReport) -> String {
 
 /// The confusion matrix as an SVG heat map: cells shaded by the share of the true class's
 /// rows (row-normalized recall), labelled with counts and shares.
-pub fn heat_map(m: &MultiMetrics) -> String {
+fn heat_map(m: &MultiMetrics) -> String {
     let k = m.per_class.len();
     let cell = 64.0;
     let left = 150.0;
@@ -357,7 +361,7 @@ pub fn heat_map(m: &MultiMetrics) -> String {
 }
 
 /// report.html: one self-contained page.
-pub fn html(r: &MultiEvalReport) -> String {
+pub(super) fn html(r: &EvalReport) -> String {
     let d = &r.data;
     let mut o = String::with_capacity(32 * 1024);
     let _ = write!(
@@ -388,9 +392,9 @@ pub fn html(r: &MultiEvalReport) -> String {
         d.rows,
         d.classes.len(),
         esc(&split_text(r)),
-        r.strategy.name()
+        strategy_name(r)
     );
-    if let Some(p) = &r.pooled {
+    if let Some(p) = r.pooled_classes() {
         o.push_str("<section>\n<h2>Per class (pooled out-of-fold predictions)</h2>\n<table>\n<thead><tr><th>class</th><th class=\"n\">precision</th><th class=\"n\">recall</th><th class=\"n\">F1</th><th class=\"n\">support</th></tr></thead>\n<tbody>\n");
         for c in &p.per_class {
             let _ = writeln!(
@@ -431,7 +435,7 @@ pub fn html(r: &MultiEvalReport) -> String {
     }
     o.push_str("<section>\n<h2>Folds</h2>\n<table>\n<thead><tr><th class=\"n\">repeat</th><th class=\"n\">fold</th><th class=\"n\">train</th><th class=\"n\">test</th><th class=\"n\">accuracy</th><th class=\"n\">macro F1</th><th class=\"n\">weighted F1</th><th class=\"n\">log-loss</th><th>note</th></tr></thead>\n<tbody>\n");
     for f in &r.folds {
-        let cells = match &f.metrics {
+        let cells = match f.classes() {
             Some(m) => format!(
                 "<td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td><td class=\"n\">{}</td><td></td>",
                 m.accuracy,
@@ -479,9 +483,4 @@ pub fn html(r: &MultiEvalReport) -> String {
     );
     o.push_str("<footer>Made by trollwatch. Every number in report.json.</footer>\n</main>\n</body>\n</html>\n");
     o
-}
-
-/// Writes report.json, report.md and report.html into `dir` (created if missing), atomically.
-pub fn write_all(r: &MultiEvalReport, dir: &Path) -> Result<()> {
-    crate::report::write_files(dir, "report", r, &markdown(r), &html(r))
 }

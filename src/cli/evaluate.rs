@@ -1,8 +1,7 @@
 //! `trollwatch evaluate`: cross-validation of the whole pipeline with the same options as
 //! `train` — stratified, grouped by a column (no group in two folds), or by time — with a
 //! table on the terminal, and on request a report folder and the out-of-fold predictions.
-
-mod multiclass;
+//! Two classes or K: the same command, the report has the sections the task has.
 
 use std::path::PathBuf;
 
@@ -112,6 +111,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if coordination.is_some() && args.fit.multiclass.is_some() {
         return Err(crate::pipeline::load::two_class_only("features", "text,coordination").into());
     }
+    if args.fit.multiclass.is_some() {
+        two_class_options(&args)?;
+    }
     let cols = RowColumns {
         group_by: args.cv.group_by.as_deref(),
         source_col: Some(&args.source.source_col),
@@ -135,7 +137,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("{s}");
     }
     if !data.is_binary() {
-        return multiclass::run_evaluate(&args, &data, &info, &opts, &progress);
+        two_class_options(&args)?;
+        crate::cli::show::print_dropped(&data.classes, &args.label.label_col);
     }
     let (report, oof, timings) = evaluate::evaluate(&data, &info, &opts, &input, &progress)?;
     crate::cli::print_out(&crate::report::terminal_table(&report))?;
@@ -161,22 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     if let Some(path) = &args.oof {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["id", "label", "score", "fold", "repeat"])?;
-        for o in &oof {
-            let label = &data.classes.names[data.classes.of_row[o.row] as usize];
-            w.write_record([
-                data.ids[o.row].as_str(),
-                label.as_str(),
-                &format!("{:.6}", o.score),
-                &(o.fold + 1).to_string(),
-                &(o.repeat + 1).to_string(),
-            ])?;
-        }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| anyhow::anyhow!("formatting {}: {e}", path.display()))?;
-        crate::util::atomic::write_atomic(path, &bytes)?;
+        crate::util::atomic::write_atomic(path, &evaluate::oof_csv(&data, &oof)?)?;
         eprintln!(
             "wrote {} out-of-fold predictions to {}",
             oof.len(),
@@ -184,4 +172,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Options that only a two-class evaluation has, refused for K classes.
+fn two_class_options(args: &Args) -> Result<(), crate::error::Error> {
+    let option = if args.target_precision.is_some() {
+        "target-precision"
+    } else if args.category_col.is_some() {
+        "category-col"
+    } else {
+        return Ok(());
+    };
+    Err(crate::error::Error::param(
+        option,
+        "(set)",
+        "applies to binary models only; per-class recall is in the multi-class report",
+    ))
 }
