@@ -7,18 +7,18 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use trollwatch::learn::logistic::{fit, LogisticParams};
-use trollwatch::pipeline::config::TrainConfig;
-use trollwatch::pipeline::model::InputColumns;
-use trollwatch::pipeline::train::train;
-use trollwatch::text::dataset::{read_labeled, ReadOptions};
-use trollwatch::text::tokenize::{Analyzer, TokenizerConfig};
-use trollwatch::text::vectorize::{
+use trollwatch::internals::logistic::{fit, LogisticParams};
+use trollwatch::internals::vectorize::{
     CorpusBuilder, Vectorizer, VectorizerConfig, DEFAULT_MAX_VOCABULARY,
 };
-use trollwatch::util::progress::Progress;
+use trollwatch::train;
+use trollwatch::InputColumns;
+use trollwatch::Progress;
+use trollwatch::TrainConfig;
+use trollwatch::{read_labeled, ReadOptions};
+use trollwatch::{Analyzer, TokenizerConfig};
 
-fn demo() -> trollwatch::text::dataset::Labeled {
+fn demo() -> trollwatch::Labeled {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/demo.csv");
     read_labeled(path, ReadOptions::default(), "label", "1", |_| {}).expect("datasets/demo.csv")
 }

@@ -1,5 +1,5 @@
 use crate::workdir::{jsonl, Workdir};
-use trollwatch::learn::metrics::roc_auc;
+use trollwatch::metrics::roc_auc;
 
 fn trained(w: &Workdir) -> String {
     w.demo_csv("train.csv", 3000, 1);
@@ -140,7 +140,7 @@ fn scorer_binary_matches_subcommand_on_jsonl_and_text() {
 fn explanations_add_up_to_the_score() {
     let w = Workdir::new();
     let m = trained(&w);
-    let model = trollwatch::pipeline::model::Model::load(&w.path(&m)).unwrap();
+    let model = trollwatch::Model::load(&w.path(&m)).unwrap();
     let text = "Hillary lies again, share this #MAGA https://bit.ly/x";
     let s = model.score_one(text, 0.5, 1000);
     assert!(!s.explain.is_empty());
@@ -257,7 +257,7 @@ fn inspect_shows_metadata_and_terms() {
 fn gzip_tsv_and_custom_columns() {
     let w = Workdir::new();
     let mut tsv = String::from("post\tclass\n");
-    let rows = trollwatch::text::synth::generate(&trollwatch::text::synth::SynthConfig {
+    let rows = trollwatch::generate(&trollwatch::SynthConfig {
         posts: 1500,
         ..Default::default()
     });

@@ -5,11 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use trollwatch::coordination::graph::Graph;
-use trollwatch::coordination::input::{extract_range, PostRow, Posts};
-use trollwatch::coordination::objects;
-use trollwatch::coordination::{analyze, CoordParams, Kind, ANY, KINDS};
-use trollwatch::util::rng::SplitMix64;
+use trollwatch::coordinated::{analyze, CoordParams, Kind, ANY, KINDS};
+use trollwatch::internals::graph::Graph;
+use trollwatch::internals::input::{extract_range, PostRow, Posts};
+use trollwatch::internals::objects;
+use trollwatch::internals::SplitMix64;
 
 use crate::workdir::Workdir;
 
@@ -439,14 +439,14 @@ fn objects_under_the_cap_give_the_same_pairs() {
         .expect("valid");
     let objects = extract_range(&table, 0..table.len(), &params.extract());
     let (ix, _) = analyze(&table, objects, &params);
-    let capped = trollwatch::coordination::output::capped_objects(&table, &ix);
+    let capped = trollwatch::internals::output::capped_objects(&table, &ix);
     assert_eq!(capped.len(), 1, "{capped:?}");
     assert_eq!(
         (capped[0].kind, capped[0].object.as_str()),
         (Kind::Hashtag, "#crowd")
     );
     assert_eq!((capped[0].accounts, capped[0].posts), (30, 30));
-    let similar = trollwatch::coordination::output::capped_similar(&table, &ix).expect("similar");
+    let similar = trollwatch::internals::output::capped_similar(&table, &ix).expect("similar");
     assert_eq!((similar.posts, similar.accounts), (30, 30));
     assert!(similar.example.starts_with("flood one two"), "{similar:?}");
 }

@@ -32,31 +32,31 @@ fn same_data_and_options_give_identical_bytes_at_any_thread_count() {
 fn save_load_round_trip_gives_identical_scores() {
     let w = Workdir::new();
     let data = w.demo_csv("d.csv", 2000, 4);
-    let labeled = trollwatch::text::dataset::read_labeled(
+    let labeled = trollwatch::read_labeled(
         data.to_str().unwrap(),
-        trollwatch::text::dataset::ReadOptions::default(),
+        trollwatch::ReadOptions::default(),
         "label",
         "1",
         |_| {},
     )
     .unwrap();
-    let cols = trollwatch::pipeline::model::InputColumns {
+    let cols = trollwatch::InputColumns {
         text_col: "text".into(),
         label_col: "label".into(),
     };
-    let (model, _) = trollwatch::pipeline::train::train(
+    let (model, _) = trollwatch::train(
         labeled.clone(),
         "d.csv",
         cols,
-        &trollwatch::pipeline::config::TrainConfig::default(),
+        &trollwatch::TrainConfig::default(),
         None,
         &[],
-        &trollwatch::util::progress::Progress::hidden(),
+        &trollwatch::Progress::hidden(),
     )
     .unwrap();
     let path = w.path("m.model");
     model.save(&path).unwrap();
-    let loaded = trollwatch::pipeline::model::Model::load(&path).unwrap();
+    let loaded = trollwatch::Model::load(&path).unwrap();
     assert_eq!(loaded.meta, model.meta);
     assert_eq!(loaded.vectorizer, model.vectorizer);
     assert_eq!(loaded.head, model.head);

@@ -1,5 +1,5 @@
 //! Multi-class models through the command line: the synthetic demo posts' troll categories
-//! (five troll styles and `ordinary`, written by `trollwatch::text::synth`) trained, scored in every
+//! (five troll styles and `ordinary`, written by `trollwatch::generate`) trained, scored in every
 //! format, evaluated with grouped folds, and the errors for label columns that cannot make a
 //! model.
 
@@ -167,8 +167,8 @@ fn held_out_synthetic_categories_are_learned() {
     let code = |s: &str| names.iter().position(|n| n == s).unwrap() as u32;
     let p: Vec<u32> = pred.iter().map(|s| code(s)).collect();
     let g: Vec<u32> = gold.iter().map(|s| code(s)).collect();
-    let ours = trollwatch::learn::multiclass_metrics::from_predictions(&p, &g, None, &names);
-    let base = trollwatch::learn::multiclass_metrics::majority_baseline(&g, &names);
+    let ours = trollwatch::metrics::from_predictions(&p, &g, None, &names);
+    let base = trollwatch::metrics::majority_baseline(&g, &names);
     assert!(
         ours.accuracy > base.accuracy + 0.1,
         "accuracy {} vs majority {}",
@@ -232,36 +232,36 @@ fn multiclass_model_is_byte_identical_at_any_thread_count() {
 fn save_load_round_trip_gives_identical_probabilities() {
     let w = Workdir::new();
     let data = w.demo_csv("d.csv", 1500, 4);
-    let spec = trollwatch::text::dataset::ClassSpec {
+    let spec = trollwatch::ClassSpec {
         positive: "1".into(),
         ..Default::default()
     };
-    let labeled = trollwatch::text::dataset::read_labeled_classes(
+    let labeled = trollwatch::read_labeled_classes(
         data.to_str().unwrap(),
-        trollwatch::text::dataset::ReadOptions::default(),
+        trollwatch::ReadOptions::default(),
         "category",
         &spec,
         |_| {},
     )
     .unwrap();
     let texts = labeled.texts.clone();
-    let cols = trollwatch::pipeline::model::InputColumns {
+    let cols = trollwatch::InputColumns {
         text_col: "text".into(),
         label_col: "category".into(),
     };
-    let (model, _) = trollwatch::pipeline::train::train(
+    let (model, _) = trollwatch::train(
         labeled,
         "d.csv",
         cols,
-        &trollwatch::pipeline::config::TrainConfig::default(),
+        &trollwatch::TrainConfig::default(),
         None,
         &[],
-        &trollwatch::util::progress::Progress::hidden(),
+        &trollwatch::Progress::hidden(),
     )
     .unwrap();
     let path = w.path("m.model");
     model.save(&path).unwrap();
-    let loaded = trollwatch::pipeline::model::Model::load(&path).unwrap();
+    let loaded = trollwatch::Model::load(&path).unwrap();
     // The fit report's loss goes through JSON, which may round its last digit.
     let mut meta = loaded.meta.clone();
     meta.fit = model.meta.fit.clone();

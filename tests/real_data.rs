@@ -6,13 +6,13 @@
 
 use std::path::PathBuf;
 
-use trollwatch::pipeline::config::TrainConfig;
-use trollwatch::pipeline::model::InputColumns;
-use trollwatch::pipeline::train::train;
-use trollwatch::text::dataset::{read_labeled, ReadOptions};
-use trollwatch::util::progress::Progress;
+use trollwatch::train;
+use trollwatch::InputColumns;
+use trollwatch::Progress;
+use trollwatch::TrainConfig;
+use trollwatch::{read_labeled, ReadOptions};
 
-use trollwatch::learn::metrics::roc_auc;
+use trollwatch::metrics::roc_auc;
 
 fn shared(name: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -120,33 +120,28 @@ fn real_data_benchmark_held_out_auc_beats_scikit_learn() {
 
 /// Cross-validates the IRA account categories of `file`'s troll posts, 5 folds grouped by
 /// author; returns the report.
-fn ira_categories(file: &str, labels: &[&str]) -> trollwatch::pipeline::evaluate::EvalReport {
+fn ira_categories(file: &str, labels: &[&str]) -> trollwatch::EvalReport {
     let path = shared(file);
     let opts = ReadOptions {
         extra_cols: vec!["author".into()],
         ..ReadOptions::default()
     };
-    let spec = trollwatch::text::dataset::ClassSpec {
+    let spec = trollwatch::ClassSpec {
         positive: "1".into(),
         labels: Some(labels.iter().map(|s| s.to_string()).collect()),
         min_class_count: 1,
         ..Default::default()
     };
-    let data = trollwatch::text::dataset::read_labeled_classes(
-        path.to_str().unwrap(),
-        opts,
-        "category",
-        &spec,
-        |_| {},
-    )
-    .unwrap();
-    let info = trollwatch::pipeline::folds::RowInfo {
+    let data =
+        trollwatch::read_labeled_classes(path.to_str().unwrap(), opts, "category", &spec, |_| {})
+            .unwrap();
+    let info = trollwatch::RowInfo {
         groups: Some(data.extra.iter().map(|r| r[0].clone()).collect()),
         ..Default::default()
     };
-    let eval = trollwatch::pipeline::folds::EvalOptions {
+    let eval = trollwatch::EvalOptions {
         folds: 5,
-        split: trollwatch::pipeline::folds::SplitKind::Stratified,
+        split: trollwatch::SplitKind::Stratified,
         group_by: Some("author".into()),
         time_col: None,
         repeats: 1,
@@ -155,17 +150,16 @@ fn ira_categories(file: &str, labels: &[&str]) -> trollwatch::pipeline::evaluate
         category_col: None,
         threshold: 0.5,
         target_fpr: None,
-        calibration: trollwatch::learn::heldout::Method::None,
+        calibration: trollwatch::CalibrationMethod::None,
         train: TrainConfig::default(),
     };
     let (report, _, _) =
-        trollwatch::pipeline::evaluate::evaluate(&data, &info, &eval, file, &Progress::hidden())
-            .unwrap();
-    eprint!("{}", trollwatch::report::terminal_table(&report));
+        trollwatch::evaluate(&data, &info, &eval, file, &Progress::hidden()).unwrap();
+    eprint!("{}", trollwatch::terminal_table(&report));
     report
 }
 
-fn macro_f1_and_majority(r: &trollwatch::pipeline::evaluate::EvalReport) -> (f64, f64) {
+fn macro_f1_and_majority(r: &trollwatch::EvalReport) -> (f64, f64) {
     let mean = r
         .summary
         .iter()
@@ -223,8 +217,7 @@ fn real_data_unseen_authors_and_sources_with_default_training() {
             ..ReadOptions::default()
         };
         let path = shared(file);
-        let mut reader =
-            trollwatch::text::dataset::PostReader::open(path.to_str().unwrap(), opts).unwrap();
+        let mut reader = trollwatch::PostReader::open(path.to_str().unwrap(), opts).unwrap();
         while let Some(r) = reader.next_record().unwrap() {
             let (label, author, source) = (&r.fields[0], &r.fields[1], &r.fields[2]);
             let troll = label == "1";
@@ -246,13 +239,9 @@ fn real_data_unseen_authors_and_sources_with_default_training() {
     drop(train_csv);
     let stderr = w.ok_stderr(&["train", "train.csv", "--out", "m.model"]);
     eprint!("{stderr}");
-    let model = trollwatch::pipeline::model::Model::load(&w.path("m.model")).unwrap();
+    let model = trollwatch::Model::load(&w.path("m.model")).unwrap();
     let texts: Vec<&str> = test.iter().map(|t| t.2.as_str()).collect();
-    let scored = model.score_batch(
-        &texts,
-        trollwatch::pipeline::score::ScoreOptions::default(),
-        0,
-    );
+    let scored = model.score_batch(&texts, trollwatch::ScoreOptions::default(), 0);
     let mut flagged: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
     for (t, s) in test.iter().zip(&scored) {
         let e = flagged.entry(t.0.as_str()).or_default();

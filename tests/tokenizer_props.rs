@@ -6,7 +6,8 @@
 //! whole chain (stop words, stemming) is checked for valid offsets.
 
 use proptest::prelude::*;
-use trollwatch::text::tokenize::{social, Analyzer, Language, Token, TokenKind, TokenizerConfig};
+use trollwatch::internals::social;
+use trollwatch::{Analyzer, Language, Token, TokenKind, TokenizerConfig};
 
 /// Pieces of social-media text that meet the tokenizer's special cases, joined at random.
 fn fragment() -> impl Strategy<Value = String> {

@@ -1,5 +1,5 @@
 use crate::workdir::{jsonl, Workdir};
-use trollwatch::text::dataset::{read_labeled_files, ClassSpec, ReadOptions};
+use trollwatch::{read_labeled_files, ClassSpec, ReadOptions};
 
 /// The demo CSV split into two files: the first `cut` data rows, and the rest.
 fn split_demo(w: &Workdir, posts: usize, seed: u64, cut: usize) -> (String, String, String) {
@@ -43,8 +43,8 @@ fn training_on_several_files_equals_training_on_their_concatenation() {
     ]
     .concat());
     w.ok(&[&["train", &a, &b, "--out", "two.model"][..], &flags[..]].concat());
-    let one = trollwatch::pipeline::model::Model::load(&w.path("one.model")).unwrap();
-    let two = trollwatch::pipeline::model::Model::load(&w.path("two.model")).unwrap();
+    let one = trollwatch::Model::load(&w.path("one.model")).unwrap();
+    let two = trollwatch::Model::load(&w.path("two.model")).unwrap();
     assert_eq!(one.head, two.head, "weights differ");
     assert_eq!(one.vectorizer.idf, two.vectorizer.idf);
     assert_eq!(one.meta.data.rows, two.meta.data.rows);
@@ -103,7 +103,7 @@ fn one_file_may_hold_one_class_when_another_holds_the_other() {
         "source",
     ]);
     assert!(stderr.contains("read 860 posts"), "{stderr}");
-    let m = trollwatch::pipeline::model::Model::load(&w.path("m.model")).unwrap();
+    let m = trollwatch::Model::load(&w.path("m.model")).unwrap();
     let c = m.meta.calibration.unwrap();
     assert!(c
         .sources
@@ -117,7 +117,7 @@ fn calibrated_model_stores_its_threshold_and_scores_by_it() {
     w.demo_csv("d.csv", 3000, 7);
     let stderr = w.ok_stderr(&["train", "d.csv", "--out", "m.model", "--target-fpr", "0.1"]);
     assert!(stderr.contains("threshold for target FPR 0.1"), "{stderr}");
-    let model = trollwatch::pipeline::model::Model::load(&w.path("m.model")).unwrap();
+    let model = trollwatch::Model::load(&w.path("m.model")).unwrap();
     assert_eq!(model.meta.format_version, 4);
     let c = model.meta.calibration.as_ref().expect("calibration");
     let t = c.threshold.as_ref().expect("threshold");
@@ -143,11 +143,7 @@ fn calibrated_model_stores_its_threshold_and_scores_by_it() {
         .records()
         .map(|r| r.unwrap()[1].to_string())
         .collect();
-    let scored = model.score_batch(
-        &texts,
-        trollwatch::pipeline::score::ScoreOptions::default(),
-        0,
-    );
+    let scored = model.score_batch(&texts, trollwatch::ScoreOptions::default(), 0);
     assert_eq!(rows.len(), scored.len());
     let mut flagged = 0;
     for (r, s) in rows.iter().zip(&scored) {
@@ -226,8 +222,8 @@ fn a_post_without_a_known_term_gets_no_score_and_is_not_flagged() {
     let csv_out = w.ok(&["score", "-m", "m.model", ".", "--format", "csv"]);
     assert_eq!(csv_out.lines().nth(1), Some("1,,"));
     // The library says the same.
-    let model = trollwatch::pipeline::model::Model::load(&w.path("m.model")).unwrap();
-    let s = model.score_one(".", trollwatch::pipeline::score::ScoreOptions::default(), 3);
+    let model = trollwatch::Model::load(&w.path("m.model")).unwrap();
+    let s = model.score_one(".", trollwatch::ScoreOptions::default(), 3);
     assert_eq!((s.score(), s.positive(), s.known_terms), (None, false, 0));
 }
 
@@ -308,7 +304,7 @@ fn tune_searches_the_grid_and_writes_the_chosen_model() {
     assert_eq!(results[best]["score"].as_f64().unwrap(), top);
     let html = std::fs::read_to_string(w.path("t/tune.html")).unwrap();
     assert!(html.contains("plot-tune"));
-    let m = trollwatch::pipeline::model::Model::load(&w.path("best.model")).unwrap();
+    let m = trollwatch::Model::load(&w.path("best.model")).unwrap();
     let s = &results[best]["setting"];
     assert!((1.0 / m.meta.logistic.alpha - s["c"].as_f64().unwrap()).abs() < 1e-9);
     assert!(m.meta.calibration.is_some());
@@ -331,7 +327,7 @@ fn the_bundled_model_flags_no_bare_punctuation_or_link_and_says_so() {
         assert_eq!(r["flagged"], false, "{r}");
         assert!(r["score"].is_null(), "{r}");
     }
-    let m = trollwatch::pipeline::model::Model::load(std::path::Path::new(bundled)).unwrap();
+    let m = trollwatch::Model::load(std::path::Path::new(bundled)).unwrap();
     let c = m.meta.calibration.expect("the bundled model is calibrated");
     assert!(c.threshold.is_some() && c.sources.len() >= 10);
 }

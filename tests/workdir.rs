@@ -26,14 +26,14 @@ impl Workdir {
 
     /// The synthetic demo data (a small deterministic sample) as CSV.
     pub fn demo_csv(&self, name: &str, posts: usize, seed: u64) -> PathBuf {
-        let cfg = trollwatch::text::synth::SynthConfig {
+        let cfg = trollwatch::SynthConfig {
             seed,
             posts,
-            ..trollwatch::text::synth::SynthConfig::default()
+            ..trollwatch::SynthConfig::default()
         };
-        let rows = trollwatch::text::synth::generate(&cfg);
+        let rows = trollwatch::generate(&cfg);
         let mut buf = Vec::new();
-        trollwatch::text::synth::write_csv(&rows, &mut buf).expect("csv");
+        trollwatch::write_csv(&rows, &mut buf).expect("csv");
         self.write(name, buf)
     }
 

@@ -22,12 +22,13 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use trollwatch::coordination::graph::Graph;
-use trollwatch::coordination::input::{self, InputSpec, Posts};
-use trollwatch::coordination::objects::Objects;
-use trollwatch::coordination::{self, output, CoordParams, CoordValidParams, Kind, ANY, KINDS};
-use trollwatch::text::dataset::{InputFormat, ReadOptions};
-use trollwatch::error::Error;
+use trollwatch::internals::graph::Graph;
+use trollwatch::internals::input::{self, InputSpec, Posts};
+use trollwatch::internals::objects::Objects;
+use trollwatch::coordinated::{self as coordination, CoordParams, Kind, ANY, KINDS};
+use trollwatch::internals::{output, CoordValidParams};
+use trollwatch::{InputFormat, ReadOptions};
+use trollwatch::Error;
 
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();

@@ -16,8 +16,9 @@ use std::io::Write;
 
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
-use trollwatch::text::dataset::{self, InputFormat, PostReader, ReadOptions};
-use trollwatch::error::Error;
+use trollwatch::internals::dataset;
+use trollwatch::{InputFormat, PostReader, ReadOptions};
+use trollwatch::Error;
 
 const NAME: &str = "fuzz-input";
 

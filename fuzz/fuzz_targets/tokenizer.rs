@@ -12,7 +12,8 @@
 use std::cell::RefCell;
 
 use libfuzzer_sys::fuzz_target;
-use trollwatch::text::tokenize::{social, Analyzer, Language, Token, TokenKind, TokenizerConfig};
+use trollwatch::internals::social;
+use trollwatch::{Analyzer, Language, Token, TokenKind, TokenizerConfig};
 
 thread_local! {
     static ANALYZERS: RefCell<Vec<Option<Analyzer>>> = const { RefCell::new(Vec::new()) };

@@ -24,7 +24,7 @@ mod tune;
 pub use html::html;
 pub use markdown::markdown;
 pub use terminal::terminal_table;
-pub use tune::{tune_html, tune_markdown, tune_terminal, write_tune};
+pub use tune::{tune_terminal, write_tune};
 
 use std::collections::BTreeMap;
 use std::path::Path;
