@@ -86,6 +86,17 @@ pub mod metrics {
     };
 }
 
+/// Probability calibration fitted as scikit-learn fits it: Platt scaling and isotonic
+/// regression of two-class decision values, Bayes' rule for a new prior, and temperature
+/// scaling of K-class logits. `train --calibration` uses the two-class maps; the K-class
+/// one is for callers who calibrate their own logits.
+pub mod calibration {
+    pub use crate::learn::calibration::{
+        fit_isotonic, fit_platt, fit_temperature, shift_prior, softmax_with_temperature,
+        Calibrator, Isotonic, Platt,
+    };
+}
+
 /// Accounts that post the same objects (texts, near-duplicates, links, reposts, hashtags,
 /// mentions) within a time window.
 pub mod coordinated {

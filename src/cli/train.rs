@@ -97,60 +97,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         coordination: args.coord.spec(&args.time_col)?,
     };
     config.check()?;
-    let calibrating = args.trust.calibration != crate::learn::heldout::Method::None
-        || (args.trust.target_fpr.0.is_some() && args.threshold.is_none());
-    let cal = crate::pipeline::config::CalibrationSettings {
-        method: args.trust.calibration,
-        target_fpr: args.trust.target_fpr.0.filter(|_| args.threshold.is_none()),
-        folds: args.calibration_folds,
-        group_by: Some(
-            args.group_by
-                .clone()
-                .unwrap_or_else(|| args.calibration_group_by.clone()),
-        ),
-        seed: args.seed,
-        prior: args.prior,
-        min_known_terms: args.min_known_terms,
-    };
+    let (cal, calibrating) = calibration_settings(&args);
     cal.check()?;
     // Options only two-class models take, refused before any data is read when --multiclass
     // asks for a multi-class model, else as soon as the labels are read.
-    let two_class_only = if args.account_model {
-        Some(("account-model", "on"))
-    } else if config.coordination.is_some() {
-        Some(("features", "text,coordination"))
-    } else {
-        None
-    };
+    let two_class_only = two_class_option(&args, &config);
     if let (Some((option, value)), Some(_)) = (two_class_only, args.fit.multiclass) {
         return Err(crate::pipeline::load::two_class_only(option, value).into());
     }
     let progress = Progress::new(!args.quiet);
     let started = std::time::Instant::now();
-    let author_col = args
-        .account_model
-        .then_some(args.coord.settings.author_col.as_str());
-    if let (Some(g), Some(a)) = (&args.group_by, author_col) {
-        if g != a {
-            return Err(Error::param(
-                "group-by",
-                g,
-                "with --account-model, --cv groups by --author-col; leave --group-by out or make them equal",
-            )
-            .into());
-        }
-    }
-    let cols = crate::pipeline::load::RowColumns {
-        group_by: args
-            .group_by
-            .as_deref()
-            .or(author_col)
-            .or(cal.group_by.as_deref().filter(|_| calibrating)),
-        source_col: Some(&args.source.source_col),
-        coordination: config.coordination.as_ref(),
-        keep_analysis: args.account_model,
-        ..Default::default()
-    };
+    let cols = row_columns(&args, &config, &cal, calibrating)?;
     let input_name = args.inputs.join(" + ");
     let (data, mut info) = super::read_labeled(
         &args.inputs,
@@ -170,63 +127,247 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let cv = match args.cv {
-        Some(folds) => {
-            let opts = EvalOptions::stratified(
-                folds,
-                args.group_by.clone(),
-                args.seed,
-                threshold,
-                config.clone(),
-            );
-            let (report, _, _) = evaluate::evaluate(&data, &info, &opts, &input_name, &progress)?;
-            if !args.quiet {
-                eprint!("{}", crate::report::terminal_table(&report));
-            }
-            Some(CvSummary {
-                folds,
-                group_by: args.group_by.clone(),
-                seed: args.seed,
-                best_f1_threshold: report.pooled_two().map(|p| p.advice.best_f1_threshold),
-                summary: report.summary,
-            })
-        }
+        Some(folds) => Some(cross_validate(
+            &args,
+            folds,
+            &data,
+            &info,
+            &config,
+            &input_name,
+            &progress,
+        )?),
         None => None,
     };
     let input = InputColumns {
         text_col: args.input_args.text_col.clone(),
         label_col: args.label.label_col.clone(),
     };
-    let account = if args.account_model {
-        Some(crate::pipeline::account::fit_out_of_fold(
-            &data,
-            &info,
-            &config,
-            args.account_folds,
-            args.seed,
-            &input_name,
-            &progress,
-        )?)
-    } else {
-        None
-    };
+    let account = args
+        .account_model
+        .then(|| {
+            let (folds, seed) = (args.account_folds, args.seed);
+            crate::pipeline::account::fit_out_of_fold(
+                &data,
+                &info,
+                &config,
+                folds,
+                seed,
+                &input_name,
+                &progress,
+            )
+        })
+        .transpose()?;
     let (mut model, timings) = if calibrating && data.is_binary() {
         train::train_calibrated(data, info, &input_name, input, &config, &cal, &progress)
-            .map_err(|e| e.for_input(&input_name, ""))?
     } else {
         let dense = info.dense.take();
         let sources = std::mem::take(&mut info.sources);
         drop(info);
+        let dense = dense.as_ref();
         train::train(
             data,
             &input_name,
             input,
             &config,
-            dense.as_ref(),
+            dense,
             &sources,
             &progress,
         )
-        .map_err(|e| e.for_input(&input_name, ""))?
+    }
+    .map_err(|e| e.for_input(&input_name, ""))?;
+    finish_model(&mut model, &args, cv, account, &input_name);
+    let t = std::time::Instant::now();
+    model
+        .save(&args.out)
+        .with_context(|| format!("writing the model to {}", args.out.display()))?;
+    let write_s = t.elapsed().as_secs_f64();
+    if !args.quiet {
+        print_summary(
+            &args,
+            &model,
+            &timings,
+            &input_name,
+            [read_s, write_s],
+            started,
+        );
+    }
+    Ok(())
+}
+
+/// The cross-validation `--cv` runs before the final fit, printed unless quiet, as the model
+/// stores it.
+fn cross_validate(
+    args: &Args,
+    folds: usize,
+    data: &crate::text::dataset::Labeled,
+    info: &crate::pipeline::folds::RowInfo,
+    config: &TrainConfig,
+    input_name: &str,
+    progress: &Progress,
+) -> anyhow::Result<CvSummary> {
+    let opts = EvalOptions::stratified(
+        folds,
+        args.group_by.clone(),
+        args.seed,
+        args.threshold.unwrap_or(0.5),
+        config.clone(),
+    );
+    let (report, _, _) = evaluate::evaluate(data, info, &opts, input_name, progress)?;
+    if !args.quiet {
+        eprint!("{}", crate::report::terminal_table(&report));
+    }
+    Ok(CvSummary {
+        folds,
+        group_by: args.group_by.clone(),
+        seed: args.seed,
+        best_f1_threshold: report.pooled_two().map(|p| p.advice.best_f1_threshold),
+        summary: report.summary,
+    })
+}
+
+/// What was read, learned and written, on stderr.
+fn print_summary(
+    args: &Args,
+    model: &crate::pipeline::model::Model,
+    timings: &train::Timings,
+    input_name: &str,
+    [read_s, write_s]: [f64; 2],
+    started: std::time::Instant,
+) {
+    let m = &model.meta;
+    if let Some(s) = m.data.skipped.summary(input_name) {
+        eprintln!("{s}");
+    }
+    if !m.is_binary() {
+        eprintln!("{}", super::show::read_line(model, read_s));
+    } else {
+        eprintln!(
+            "read {} posts ({} {:?}, {} {:?}) in {:.1}s",
+            m.data.rows,
+            m.data.positives,
+            m.labels.positive,
+            m.data.negatives,
+            m.labels.negative,
+            read_s
+        );
+    }
+    eprintln!(
+        "vocabulary: {} n-grams kept of {} ({} distinct terms), {} non-zeros, {:.1}s",
+        m.features.kept_ngrams,
+        m.features.candidate_ngrams,
+        m.features.distinct_terms,
+        m.features.nnz,
+        timings.vectorize_s
+    );
+    eprintln!(
+        "fit: {} iterations ({} evaluations), loss {:.4}, {} ({}), {:.1}s",
+        m.fit.iterations,
+        m.fit.evaluations,
+        m.fit.final_loss,
+        if m.fit.converged {
+            "converged"
+        } else {
+            "NOT converged"
+        },
+        m.fit.termination,
+        timings.fit_s
+    );
+    if let Some(c) = &m.calibration {
+        for n in &c.notes {
+            eprintln!("note: {n}");
+        }
+        let lines = calibration_lines(c, m.threshold);
+        let (first, rest) = lines.split_once('\n').unwrap_or((&lines, ""));
+        eprintln!("{first}, {:.1}s\n{rest}", timings.calibrate_s);
+    }
+    if let Some(c) = &m.coordination {
+        eprintln!(
+            "coordination features: {} (window {} s)",
+            c.names().join(", "),
+            c.window_seconds
+        );
+    }
+    if let Some(a) = &m.account_model {
+        eprintln!(
+            "account model: {} accounts ({} positive), training ROC-AUC {:.4} (mean post \
+             score alone {:.4})",
+            a.accounts, a.positives, a.train_auc, a.mean_score_auc
+        );
+    }
+    let size = std::fs::metadata(&args.out).map(|md| md.len()).unwrap_or(0);
+    eprintln!(
+        "wrote {} ({:.1} MB) in {:.1}s; total {:.1}s",
+        args.out.display(),
+        size as f64 / 1e6,
+        write_s,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// How `--calibration`, `--target-fpr` and their options calibrate the model, and whether
+/// they do at all.
+fn calibration_settings(args: &Args) -> (crate::pipeline::config::CalibrationSettings, bool) {
+    let calibrating = args.trust.calibration != crate::learn::heldout::Method::None
+        || (args.trust.target_fpr.0.is_some() && args.threshold.is_none());
+    let cal = crate::pipeline::config::CalibrationSettings {
+        method: args.trust.calibration,
+        target_fpr: args.trust.target_fpr.0.filter(|_| args.threshold.is_none()),
+        folds: args.calibration_folds,
+        group_by: Some(
+            args.group_by
+                .clone()
+                .unwrap_or_else(|| args.calibration_group_by.clone()),
+        ),
+        seed: args.seed,
+        prior: args.prior,
+        min_known_terms: args.min_known_terms,
     };
+    (cal, calibrating)
+}
+
+/// The columns read besides text and label: groups for `--cv`, the account model and
+/// calibration, sources, and what coordination features need.
+fn row_columns<'a>(
+    args: &'a Args,
+    config: &'a TrainConfig,
+    cal: &'a crate::pipeline::config::CalibrationSettings,
+    calibrating: bool,
+) -> anyhow::Result<crate::pipeline::load::RowColumns<'a>> {
+    let author_col = args
+        .account_model
+        .then_some(args.coord.settings.author_col.as_str());
+    if let (Some(g), Some(a)) = (&args.group_by, author_col) {
+        if g != a {
+            return Err(Error::param(
+                "group-by",
+                g,
+                "with --account-model, --cv groups by --author-col; leave --group-by out or make them equal",
+            )
+            .into());
+        }
+    }
+    Ok(crate::pipeline::load::RowColumns {
+        group_by: args
+            .group_by
+            .as_deref()
+            .or(author_col)
+            .or(cal.group_by.as_deref().filter(|_| calibrating)),
+        source_col: Some(&args.source.source_col),
+        coordination: config.coordination.as_ref(),
+        keep_analysis: args.account_model,
+        ..Default::default()
+    })
+}
+
+/// Adds to the fitted model what was found besides the fit: a warning when it learned
+/// nothing, the cross-validation summary, the account model.
+fn finish_model(
+    model: &mut crate::pipeline::model::Model,
+    args: &Args,
+    cv: Option<CvSummary>,
+    account: Option<crate::pipeline::account::AccountModel>,
+    input_name: &str,
+) {
     if model.head.is_binary() && model.head.weights.iter().all(|w| *w == 0.0) {
         let w = format!(
             "{input_name}: the model learned nothing from the texts (every weight is zero): it \
@@ -241,80 +382,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         model.meta.author_col = Some(args.coord.settings.author_col.clone());
     }
     model.meta.format_version = model.meta.file_version();
-    let t = std::time::Instant::now();
-    model
-        .save(&args.out)
-        .with_context(|| format!("writing the model to {}", args.out.display()))?;
-    let write_s = t.elapsed().as_secs_f64();
-    if !args.quiet {
-        let m = &model.meta;
-        if let Some(s) = m.data.skipped.summary(&input_name) {
-            eprintln!("{s}");
-        }
-        if !m.is_binary() {
-            eprintln!("{}", super::show::read_line(&model, read_s));
-        } else {
-            eprintln!(
-                "read {} posts ({} {:?}, {} {:?}) in {:.1}s",
-                m.data.rows,
-                m.data.positives,
-                m.labels.positive,
-                m.data.negatives,
-                m.labels.negative,
-                read_s
-            );
-        }
-        eprintln!(
-            "vocabulary: {} n-grams kept of {} ({} distinct terms), {} non-zeros, {:.1}s",
-            m.features.kept_ngrams,
-            m.features.candidate_ngrams,
-            m.features.distinct_terms,
-            m.features.nnz,
-            timings.vectorize_s
-        );
-        eprintln!(
-            "fit: {} iterations ({} evaluations), loss {:.4}, {} ({}), {:.1}s",
-            m.fit.iterations,
-            m.fit.evaluations,
-            m.fit.final_loss,
-            if m.fit.converged {
-                "converged"
-            } else {
-                "NOT converged"
-            },
-            m.fit.termination,
-            timings.fit_s
-        );
-        if let Some(c) = &m.calibration {
-            for n in &c.notes {
-                eprintln!("note: {n}");
-            }
-            let lines = calibration_lines(c, m.threshold);
-            let (first, rest) = lines.split_once('\n').unwrap_or((&lines, ""));
-            eprintln!("{first}, {:.1}s\n{rest}", timings.calibrate_s);
-        }
-        if let Some(c) = &m.coordination {
-            eprintln!(
-                "coordination features: {} (window {} s)",
-                c.names().join(", "),
-                c.window_seconds
-            );
-        }
-        if let Some(a) = &m.account_model {
-            eprintln!(
-                "account model: {} accounts ({} positive), training ROC-AUC {:.4} (mean post \
-                 score alone {:.4})",
-                a.accounts, a.positives, a.train_auc, a.mean_score_auc
-            );
-        }
-        let size = std::fs::metadata(&args.out).map(|md| md.len()).unwrap_or(0);
-        eprintln!(
-            "wrote {} ({:.1} MB) in {:.1}s; total {:.1}s",
-            args.out.display(),
-            size as f64 / 1e6,
-            write_s,
-            started.elapsed().as_secs_f64()
-        );
+}
+
+/// The first option given that only a two-class model takes, with its value.
+fn two_class_option(args: &Args, config: &TrainConfig) -> Option<(&'static str, &'static str)> {
+    if args.account_model {
+        Some(("account-model", "on"))
+    } else if config.coordination.is_some() {
+        Some(("features", "text,coordination"))
+    } else {
+        None
     }
-    Ok(())
 }

@@ -72,59 +72,19 @@ pub(super) fn evaluate(
                     return Ok(());
                 }
             };
-            let fit = ff.fit;
-            let scores: Vec<f64> = ff.outputs.iter().map(|&z| logistic::sigmoid(z)).collect();
             if run.repeat == 0 {
                 for (&row, &z) in run.test.iter().zip(&ff.outputs) {
                     decision[row] = z;
                     fold_of_row[row] = run.fold;
                 }
             }
-            let labels: Vec<bool> = run.test.iter().map(|&i| data.is_positive(i)).collect();
-            let (metrics, note, roc, pr) =
-                match metrics::binary_metrics(&scores, &labels, opts.threshold) {
-                    Ok(m) => (
-                        Some(m),
-                        None,
-                        metrics::roc_curve(&scores, &labels, 200).unwrap_or_default(),
-                        metrics::pr_curve(&scores, &labels, 200).unwrap_or_default(),
-                    ),
-                    Err(e) => (
-                        None,
-                        Some(format!("fold {}: {e}", run.fold + 1)),
-                        Vec::new(),
-                        Vec::new(),
-                    ),
-                };
-            if !roc.is_empty() {
-                curves.push(roc.clone());
+            let scores: Vec<f64> = ff.outputs.iter().map(|&z| logistic::sigmoid(z)).collect();
+            let counts = [run.repeat, run.fold, run.train.len(), ff.n_features];
+            let fold = fitted_fold(run.test, counts, ff.fit, &scores, data, info, opts);
+            if let Some(c) = fold.curves.as_ref().filter(|c| !c.roc.is_empty()) {
+                curves.push(c.roc.clone());
             }
-            let category_recall = match &info.categories {
-                Some(c) => {
-                    let cats: Vec<String> = run.test.iter().map(|&i| c[i].clone()).collect();
-                    metrics::category_recall(&scores, &labels, &cats, opts.threshold)
-                }
-                None => Vec::new(),
-            };
-            let (test_groups, test_time_range) = describe_test(info, opts, run.test);
-            folds.push(FoldReport {
-                repeat: run.repeat,
-                fold: run.fold,
-                n_train: run.train.len(),
-                n_test: run.test.len(),
-                test_positives: Some(labels.iter().filter(|&&l| l).count()),
-                test_groups,
-                test_time_range,
-                metrics: metrics.map(FoldMetrics::Two),
-                note,
-                curves: Some(FoldCurves {
-                    roc,
-                    pr,
-                    category_recall,
-                }),
-                fit: Some(fit),
-                n_features: ff.n_features,
-            });
+            folds.push(fold);
             for (&row, &score) in run.test.iter().zip(&scores) {
                 oof.push(OofRow {
                     row,
@@ -144,11 +104,82 @@ pub(super) fn evaluate(
         metrics::mean_roc(&curves, 101)
     };
 
-    // Pooled: the first repeat's out-of-fold predictions.
+    let pooled = pooled(&oof, data, info, opts);
+    let heldout = heldout_checks(data, info, opts, &decision, &fold_of_row)?;
+    Ok(Run {
+        folds,
+        oof,
+        fold_seconds,
+        n_groups,
+        untested,
+        warnings,
+        mean_roc: Some(mean_roc),
+        pooled: pooled.map(|p| PooledMetrics::Two(Box::new(p))),
+        baseline: None,
+        heldout,
+    })
+}
+
+/// The report of a fitted fold from its test rows' scores.
+fn fitted_fold(
+    test: &[usize],
+    [repeat, fold, n_train, n_features]: [usize; 4],
+    fit: logistic::FitReport,
+    scores: &[f64],
+    data: &Labeled,
+    info: &RowInfo,
+    opts: &EvalOptions,
+) -> FoldReport {
+    let labels: Vec<bool> = test.iter().map(|&i| data.is_positive(i)).collect();
+    let (metrics, note, roc, pr) = match metrics::binary_metrics(scores, &labels, opts.threshold) {
+        Ok(m) => (
+            Some(m),
+            None,
+            metrics::roc_curve(scores, &labels, 200).unwrap_or_default(),
+            metrics::pr_curve(scores, &labels, 200).unwrap_or_default(),
+        ),
+        Err(e) => (
+            None,
+            Some(format!("fold {}: {e}", fold + 1)),
+            Vec::new(),
+            Vec::new(),
+        ),
+    };
+    let category_recall = match &info.categories {
+        Some(c) => {
+            let cats: Vec<String> = test.iter().map(|&i| c[i].clone()).collect();
+            metrics::category_recall(scores, &labels, &cats, opts.threshold)
+        }
+        None => Vec::new(),
+    };
+    let (test_groups, test_time_range) = describe_test(info, opts, test);
+    FoldReport {
+        repeat,
+        fold,
+        n_train,
+        n_test: test.len(),
+        test_positives: Some(labels.iter().filter(|&&l| l).count()),
+        test_groups,
+        test_time_range,
+        metrics: metrics.map(FoldMetrics::Two),
+        note,
+        curves: Some(FoldCurves {
+            roc,
+            pr,
+            category_recall,
+        }),
+        fit: Some(fit),
+        n_features,
+    }
+}
+
+/// Metrics over the first repeat's out-of-fold predictions together, with threshold advice;
+/// `None` unless they hold both classes.
+fn pooled(oof: &[OofRow], data: &Labeled, info: &RowInfo, opts: &EvalOptions) -> Option<Pooled> {
     let first: Vec<&OofRow> = oof.iter().filter(|o| o.repeat == 0).collect();
     let ps: Vec<f64> = first.iter().map(|o| o.score).collect();
     let pl: Vec<bool> = first.iter().map(|o| data.is_positive(o.row)).collect();
-    let pooled = match (
+    match (
         metrics::binary_metrics(&ps, &pl, opts.threshold),
         metrics::threshold_advice(&ps, &pl, opts.target_precision),
     ) {
@@ -166,20 +197,7 @@ pub(super) fn evaluate(
             },
         }),
         _ => None,
-    };
-    let heldout = heldout_checks(data, info, opts, &decision, &fold_of_row)?;
-    Ok(Run {
-        folds,
-        oof,
-        fold_seconds,
-        n_groups,
-        untested,
-        warnings,
-        mean_roc: Some(mean_roc),
-        pooled: pooled.map(|p| PooledMetrics::Two(Box::new(p))),
-        baseline: None,
-        heldout,
-    })
+    }
 }
 
 /// The held-out checks over the first repeat's out-of-fold decisions (`fold_of_row`:
