@@ -66,7 +66,8 @@ pub struct Args {
     pub explain: usize,
     /// Score accounts instead of posts: per account, the mean and max post score, the share
     /// flagged, coordination statistics, and the account model's probability when the model
-    /// has one (`train --account-model`). Reads the whole input first.
+    /// has one (`train --account-model`). Rows come out when the whole input has been read
+    /// (in batches: per account only running sums are kept).
     #[arg(long, value_enum, value_name = "author", requires = "input")]
     pub by: Option<ByWhat>,
     /// Column naming the account [default: the model's, else author].
