@@ -75,6 +75,11 @@ pub use pipeline::evaluate::{evaluate, oof_csv, EvalReport, OofRow};
 pub use pipeline::folds::{EvalOptions, RowInfo, SplitKind};
 pub use report::{html as report_html, markdown as report_markdown, terminal_table, write_all};
 
+/// The filters of a tokenizer chain, for [`Analyzer::builder`].
+pub mod tokenize {
+    pub use crate::text::tokenize::{AnalyzerBuilder, StemFilter, StopWordFilter, TokenFilter};
+}
+
 /// Metrics of scores against labels (scikit-learn's definitions).
 pub mod metrics {
     pub use crate::learn::metrics::{

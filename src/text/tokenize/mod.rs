@@ -1,18 +1,22 @@
 //! Turning a post into the terms the model counts. A base tokenizer that knows social media
-//! ([`social`]) is followed by filters, each in its own file: stop-word removal ([`stopwords`])
-//! and Snowball stemming ([`stemmer`]). The chain is described by a serde-able
-//! [`TokenizerConfig`] that the model file stores, so loading rebuilds exactly the same chain.
+//! ([`social`]) is followed by a chain of filters ([`TokenFilter`]), each in its own file:
+//! stop-word removal ([`stopwords`]) and Snowball stemming ([`stemmer`]). The standard chain
+//! is described by a serde-able [`TokenizerConfig`] that the model file stores, so loading
+//! rebuilds exactly the same chain; [`Analyzer::builder`] chains filters of your own.
 //! N-grams and weights are the vectorizer's business, not this module's.
+//!
+//! A new filter is a type implementing [`TokenFilter`] in its own file here; to be stored in
+//! model files it also needs a field in [`TokenizerConfig`] (with a serde default that leaves
+//! older models as they were) and a step in [`Analyzer::new`].
 
 pub mod social;
 pub mod stemmer;
 pub mod stopwords;
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
-pub use stemmer::Language;
+pub use stemmer::{clear_stem_caches, Language, StemFilter};
+pub use stopwords::StopWordFilter;
 
 /// What a token is; n-grams are built from every kind but `Domain`, which only annotates the
 /// URL before it.
@@ -57,99 +61,89 @@ impl Default for TokenizerConfig {
     }
 }
 
-/// Lowercased word → stem for one language, kept per thread across calls, so that each
-/// distinct word is stemmed once per thread however the work is split into batches. Bounded:
-/// it starts over when full, so scoring an endless stream does not grow memory.
-struct StemCache {
-    language: Option<Language>,
-    map: HashMap<String, String, ahash::RandomState>,
+/// One step of the chain after the base tokenizer: rewrites or drops the tokens of one post
+/// in place. A filter sees all of a post's tokens at once, so a chain costs one call per
+/// filter per post, not per token.
+pub trait TokenFilter: Send + Sync {
+    fn filter(&self, tokens: &mut Vec<Token>);
 }
 
-const STEM_CACHE_LIMIT: usize = 1 << 18;
-
-thread_local! {
-    static STEMS: std::cell::RefCell<StemCache> = const {
-        std::cell::RefCell::new(StemCache {
-            language: None,
-            // Fixed seeds: the cache never shows in results, but nothing should vary between
-            // runs that need not.
-            map: HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8)),
-        })
-    };
-}
-
-/// Empties every thread's stem cache (rayon's workers and the caller's): the memory goes
-/// back once a stage is done tokenizing.
-pub fn clear_stem_caches() {
-    let clear = || {
-        STEMS.with(|cell| {
-            let mut cache = cell.borrow_mut();
-            cache.map = HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8));
-            cache.language = None;
-        })
-    };
-    rayon::broadcast(|_| clear());
-    clear();
-}
-
-/// The chain built from a [`TokenizerConfig`].
+/// The base tokenizer ([`social::tokenize`]) followed by its filters, in order.
+///
+/// [`Analyzer::new`] builds the standard chain a model file describes by its
+/// [`TokenizerConfig`]; [`Analyzer::builder`] builds any other:
+///
+/// ```
+/// use trollwatch::{Analyzer, Language};
+/// use trollwatch::tokenize::{StemFilter, StopWordFilter};
+///
+/// let a = Analyzer::builder()
+///     .filter(StopWordFilter::new(Language::English))
+///     .filter(StemFilter::new(Language::English))
+///     .build();
+/// assert_eq!(a.terms("The voters are running"), ["voter", "run"]);
+/// ```
 pub struct Analyzer {
-    config: TokenizerConfig,
-    stop: stopwords::StopWords,
-    stemmer: Option<stemmer::Stemmer>,
+    config: Option<TokenizerConfig>,
+    filters: Vec<Box<dyn TokenFilter>>,
+}
+
+/// Builds an [`Analyzer`]: the base tokenizer, then each filter in the order given.
+#[derive(Default)]
+pub struct AnalyzerBuilder {
+    filters: Vec<Box<dyn TokenFilter>>,
+}
+
+impl AnalyzerBuilder {
+    /// Appends a filter to the chain.
+    pub fn filter(mut self, f: impl TokenFilter + 'static) -> AnalyzerBuilder {
+        self.filters.push(Box::new(f));
+        self
+    }
+
+    pub fn build(self) -> Analyzer {
+        Analyzer {
+            config: None,
+            filters: self.filters,
+        }
+    }
 }
 
 impl Analyzer {
+    /// A chain of your own: the base tokenizer, then the filters added.
+    pub fn builder() -> AnalyzerBuilder {
+        AnalyzerBuilder::default()
+    }
+
+    /// The standard chain `config` describes: social-media tokens, then the language's stop
+    /// words dropped (`stop_words`), then Snowball stems (`stem`).
     pub fn new(config: TokenizerConfig) -> Analyzer {
-        let stop = if config.stop_words {
-            stopwords::StopWords::for_language(config.language)
-        } else {
-            stopwords::StopWords::empty()
-        };
-        let stemmer = config.stem.then(|| stemmer::Stemmer::new(config.language));
+        let mut chain = Analyzer::builder();
+        if config.stop_words {
+            chain = chain.filter(StopWordFilter::new(config.language));
+        }
+        if config.stem {
+            chain = chain.filter(StemFilter::new(config.language));
+        }
         Analyzer {
-            config,
-            stop,
-            stemmer,
+            config: Some(config),
+            ..chain.build()
         }
     }
 
-    pub fn config(&self) -> &TokenizerConfig {
-        &self.config
+    /// The configuration a model file stores: that of the standard chain, `None` for a chain
+    /// built by hand (which a model file cannot describe).
+    pub fn config(&self) -> Option<&TokenizerConfig> {
+        self.config.as_ref()
     }
 
-    /// Tokens of `text`, filtered and stemmed, in `out` (cleared first).
+    /// Tokens of `text`, through every filter, in `out` (cleared first).
     pub fn analyze(&self, text: &str, out: &mut Vec<Token>) {
         out.clear();
         social::tokenize(text, out);
-        if !self.stop.is_empty() {
-            out.retain(|t| t.kind != TokenKind::Word || !self.stop.contains(&t.text));
+        for f in &self.filters {
+            f.filter(out);
         }
-        let Some(stemmer) = &self.stemmer else {
-            return;
-        };
-        STEMS.with(|cell| {
-            let mut cache = cell.borrow_mut();
-            if cache.language != Some(self.config.language) {
-                cache.map.clear();
-                cache.language = Some(self.config.language);
-            }
-            for t in out.iter_mut().filter(|t| t.kind == TokenKind::Word) {
-                if let Some(stem) = cache.map.get(&t.text) {
-                    if *stem != t.text {
-                        t.text.clone_from(stem);
-                    }
-                    continue;
-                }
-                let stem = stemmer.stem(&t.text);
-                if cache.map.len() >= STEM_CACHE_LIMIT {
-                    cache.map.clear();
-                }
-                cache
-                    .map
-                    .insert(std::mem::replace(&mut t.text, stem.clone()), stem);
-            }
-        });
     }
 
     /// The terms alone, for tests and tools.
@@ -196,6 +190,49 @@ mod tests {
             assert_eq!(de.terms("häuser"), ["haus"]);
             assert_eq!(en.terms("häuser"), ["häuser"]);
         }
+    }
+
+    /// A filter of one's own runs where it is put in the chain, and the standard chain built
+    /// by hand gives the same terms as the one a configuration describes.
+    #[test]
+    fn filters_of_ones_own_run_in_chain_order() {
+        struct NoHashtags;
+        impl TokenFilter for NoHashtags {
+            fn filter(&self, tokens: &mut Vec<Token>) {
+                tokens.retain(|t| t.kind != TokenKind::Hashtag);
+            }
+        }
+        /// Appends "xyz" to every word: shows whether stemming ran before or after it.
+        struct Suffix;
+        impl TokenFilter for Suffix {
+            fn filter(&self, tokens: &mut Vec<Token>) {
+                for t in tokens.iter_mut().filter(|t| t.kind == TokenKind::Word) {
+                    t.text.push_str("xyz");
+                }
+            }
+        }
+        let text = "The voters are running #Vote2016";
+        let by_hand = Analyzer::builder()
+            .filter(StopWordFilter::new(Language::English))
+            .filter(StemFilter::new(Language::English))
+            .build();
+        let standard = Analyzer::new(TokenizerConfig {
+            stop_words: true,
+            ..TokenizerConfig::default()
+        });
+        assert_eq!(by_hand.terms(text), standard.terms(text));
+        assert!(by_hand.config().is_none() && standard.config().is_some());
+        let own = Analyzer::builder()
+            .filter(NoHashtags)
+            .filter(StemFilter::new(Language::English))
+            .filter(Suffix)
+            .build();
+        assert_eq!(own.terms(text), ["thexyz", "voterxyz", "arexyz", "runxyz"]);
+        let reordered = Analyzer::builder()
+            .filter(Suffix)
+            .filter(StemFilter::new(Language::English))
+            .build();
+        assert_ne!(reordered.terms("running"), ["runxyz"]);
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! Snowball stemming through rust-stemmers, behind a serde-able [`Language`] so that a model
 //! file names its language and loading rebuilds the same stemmer. Input is already lowercase.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
+
+use super::{Token, TokenFilter, TokenKind};
 
 /// Every language rust-stemmers has a Snowball algorithm for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -151,6 +155,84 @@ impl Stemmer {
         } else {
             stem.into_owned()
         }
+    }
+}
+
+/// Lowercased word → stem for one language, kept per thread across calls, so that each
+/// distinct word is stemmed once per thread however the work is split into batches. Bounded:
+/// it starts over when full, so scoring an endless stream does not grow memory.
+struct StemCache {
+    language: Option<Language>,
+    map: HashMap<String, String, ahash::RandomState>,
+}
+
+const STEM_CACHE_LIMIT: usize = 1 << 18;
+
+thread_local! {
+    static STEMS: std::cell::RefCell<StemCache> = const {
+        std::cell::RefCell::new(StemCache {
+            language: None,
+            // Fixed seeds: the cache never shows in results, but nothing should vary between
+            // runs that need not.
+            map: HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8)),
+        })
+    };
+}
+
+/// Empties every thread's stem cache (rayon's workers and the caller's): the memory goes
+/// back once a stage is done tokenizing.
+pub fn clear_stem_caches() {
+    let clear = || {
+        STEMS.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            cache.map = HashMap::with_hasher(ahash::RandomState::with_seeds(5, 6, 7, 8));
+            cache.language = None;
+        })
+    };
+    rayon::broadcast(|_| clear());
+    clear();
+}
+
+/// Reduces words to their Snowball stem (hashtags, mentions and the rest stay). Each thread
+/// keeps the stems it has made (see [`clear_stem_caches`]).
+pub struct StemFilter {
+    language: Language,
+    stemmer: Stemmer,
+}
+
+impl StemFilter {
+    pub fn new(language: Language) -> StemFilter {
+        StemFilter {
+            language,
+            stemmer: Stemmer::new(language),
+        }
+    }
+}
+
+impl TokenFilter for StemFilter {
+    fn filter(&self, tokens: &mut Vec<Token>) {
+        STEMS.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            if cache.language != Some(self.language) {
+                cache.map.clear();
+                cache.language = Some(self.language);
+            }
+            for t in tokens.iter_mut().filter(|t| t.kind == TokenKind::Word) {
+                if let Some(stem) = cache.map.get(&t.text) {
+                    if *stem != t.text {
+                        t.text.clone_from(stem);
+                    }
+                    continue;
+                }
+                let stem = self.stemmer.stem(&t.text);
+                if cache.map.len() >= STEM_CACHE_LIMIT {
+                    cache.map.clear();
+                }
+                cache
+                    .map
+                    .insert(std::mem::replace(&mut t.text, stem.clone()), stem);
+            }
+        });
     }
 }
 

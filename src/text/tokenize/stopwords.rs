@@ -3,19 +3,13 @@
 
 use std::collections::HashSet;
 
-use super::Language;
+use super::{Language, Token, TokenFilter, TokenKind};
 
 pub struct StopWords {
     words: HashSet<&'static str>,
 }
 
 impl StopWords {
-    pub fn empty() -> StopWords {
-        StopWords {
-            words: HashSet::new(),
-        }
-    }
-
     pub fn for_language(language: Language) -> StopWords {
         let words = stop_words::lookup(language.iso_code())
             .unwrap_or(&[])
@@ -31,6 +25,28 @@ impl StopWords {
 
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
+    }
+}
+
+/// Drops the words of a language's stop-word list (hashtags, mentions and the rest stay).
+pub struct StopWordFilter {
+    words: StopWords,
+}
+
+impl StopWordFilter {
+    pub fn new(language: Language) -> StopWordFilter {
+        StopWordFilter {
+            words: StopWords::for_language(language),
+        }
+    }
+}
+
+impl TokenFilter for StopWordFilter {
+    fn filter(&self, tokens: &mut Vec<Token>) {
+        if self.words.is_empty() {
+            return;
+        }
+        tokens.retain(|t| t.kind != TokenKind::Word || !self.words.contains(&t.text));
     }
 }
 
