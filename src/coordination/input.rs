@@ -1,20 +1,21 @@
 //! Reading posts for coordination: the author, time, repost and URL columns beside the text,
 //! checked row by row (an empty author or an unparsable time is an error naming the file,
 //! line and column, or a counted skip with `skip_bad_rows`), and each post's objects extracted
-//! while the next rows are read. CSV and TSV take a fast path: one thread decompresses and
-//! parses into column buffers (no allocation per row), the others extract objects; JSONL goes
-//! through [`crate::text::dataset::PostReader`].
+//! while the next rows are read: one thread reads column batches
+//! ([`crate::text::dataset::columns::ColumnReader`], any input format) and checks them, the
+//! others extract objects.
 
 /// Account name → id while reading (ahash: names are hashed once per row).
 type Names = std::collections::HashMap<String, u32, ahash::RandomState>;
-use std::io::{self, BufRead, Read};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
 
 use super::objects::{self, Extract, Objects};
 use crate::error::{Error, Result};
-use crate::text::dataset::{InputFormat, PostReader, ReadOptions, SkipReport, STDIN};
+pub use crate::text::dataset::columns::Texts;
+use crate::text::dataset::columns::{ColumnBatch, ColumnReader};
+use crate::text::dataset::{ReadOptions, SkipReport};
 
 /// Where the columns are.
 #[derive(Debug, Clone)]
@@ -27,39 +28,6 @@ pub struct InputSpec {
     pub repost: Option<(String, String)>,
     /// A column of space-separated URLs; without it URLs are found in the text.
     pub url_col: Option<String>,
-}
-
-/// Many strings in one buffer.
-#[derive(Debug, Default, Clone)]
-pub struct Texts {
-    buf: String,
-    ends: Vec<usize>,
-}
-
-impl Texts {
-    pub fn push(&mut self, s: &str) {
-        self.buf.push_str(s);
-        self.ends.push(self.buf.len());
-    }
-
-    pub fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.buf[start..self.ends[i]]
-    }
-
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    fn append(&mut self, other: &Texts) {
-        let base = self.buf.len();
-        self.buf.push_str(&other.buf);
-        self.ends.extend(other.ends.iter().map(|e| e + base));
-    }
 }
 
 /// The posts, in input order. Account ids are numbered in the order of their names, so that
@@ -204,23 +172,10 @@ pub fn read(
     extract: &Extract,
     mut progress: impl FnMut(u64),
 ) -> Result<(Posts, Objects)> {
-    let format = spec
-        .read
-        .format
-        .or_else(|| InputFormat::from_name(path))
-        .or((path != STDIN).then_some(InputFormat::Csv));
-    let delimiter = match format {
-        Some(InputFormat::Csv) => Some(spec.read.delimiter.unwrap_or(b',')),
-        Some(InputFormat::Tsv) => Some(spec.read.delimiter.unwrap_or(b'\t')),
-        _ => None,
-    };
     let (tx, rx) = mpsc::sync_channel::<Result<Batch>>(4);
     std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
-            let read = match delimiter {
-                Some(d) => read_delimited(path, spec, d, &tx),
-                None => read_generic(path, spec, &tx),
-            };
+            let read = read_rows(path, spec, &tx);
             // The consumer reports the error; the producer's result only says it failed.
             read.map_err(|e| {
                 let shown = e.to_string();
@@ -316,8 +271,7 @@ impl RowCheck<'_> {
             let line = line(reason, self);
             return self.bad(line, reason, problem).map(|_| false);
         }
-        let repost = matches!((&self.spec.repost, repost_value), (Some((_, v)), Some(x)) if x.trim() == v.as_str())
-            || objects::rt_prefix_len(text).is_some();
+        let repost = is_repost(self.spec, repost_value, text);
         batch.ids.push(id);
         batch.authors.push(author);
         batch.times.push(parsed.unwrap_or_default());
@@ -341,287 +295,108 @@ impl RowCheck<'_> {
     }
 }
 
-/// Any layout, through `PostReader`.
-fn read_generic(
+/// Reads the input's column batches (any format: see [`ColumnReader`]) on this thread,
+/// checks each row's author and time, and sends the rows as batches.
+fn read_rows(
     path: &str,
     spec: &InputSpec,
     tx: &mpsc::SyncSender<Result<Batch>>,
 ) -> Result<SkipReport> {
-    let run = || -> Result<SkipReport> {
-        let mut opts = spec.read.clone();
-        let mut cols = vec![spec.author_col.clone(), spec.time_col.clone()];
-        let repost_pos = spec.repost.as_ref().map(|(c, _)| {
-            cols.push(c.clone());
-            cols.len() - 1
-        });
-        let url_pos = spec.url_col.as_ref().map(|c| {
-            cols.push(c.clone());
-            cols.len() - 1
-        });
-        opts.extra_cols = cols;
-        opts.allow_empty_text = true;
-        let mut reader = PostReader::open(path, opts)?;
-        let mut check = RowCheck {
-            path,
-            spec,
-            skipped: SkipReport::default(),
-        };
-        loop {
-            let recs = reader.next_batch(BATCH_ROWS)?;
-            if recs.is_empty() {
-                break;
-            }
-            let mut batch = Batch::default();
-            for r in &recs {
-                let f = |i: Option<usize>| i.map(|i| r.fields[i].as_str());
-                check.add(
-                    &mut batch,
-                    &|_: &str, _: &RowCheck| r.line,
-                    &r.id,
-                    &r.text,
-                    &r.fields[0],
-                    &r.fields[1],
-                    f(repost_pos),
-                    f(url_pos),
-                )?;
-            }
+    let mut cols = vec![spec.author_col.clone(), spec.time_col.clone()];
+    let repost_pos = spec.repost.as_ref().map(|(c, _)| {
+        cols.push(c.clone());
+        cols.len() - 1
+    });
+    let url_pos = spec.url_col.as_ref().map(|c| {
+        cols.push(c.clone());
+        cols.len() - 1
+    });
+    let mut reader = ColumnReader::open(path, &spec.read, &cols)?;
+    let mut check = RowCheck {
+        path,
+        spec,
+        skipped: SkipReport::default(),
+    };
+    loop {
+        let mut rows = reader.next_batch(BATCH_ROWS)?;
+        if rows.is_empty() {
+            break;
+        }
+        // Most batches have no bad row: their columns become the batch as they are.
+        if let Some(batch) = whole_batch(&mut rows, spec, repost_pos, url_pos) {
             if tx.send(Ok(batch)).is_err() {
                 break;
             }
+            continue;
         }
-        merge_skips(&mut check.skipped, reader.skipped);
-        Ok(check.skipped)
-    };
-    run()
-}
-
-fn merge_skips(into: &mut SkipReport, from: SkipReport) {
-    for (reason, c) in from.by_reason {
-        let e = into.by_reason.entry(reason).or_default();
-        e.first_line = if e.rows == 0 {
-            c.first_line
-        } else {
-            e.first_line.min(c.first_line)
-        };
-        e.rows += c.rows;
-    }
-}
-
-/// The 1-based line of byte `offset` of the decoded input, found by reading it again (only
-/// for messages about bad rows: csv's own count is off by one after each CRLF). `None` for
-/// standard input, which cannot be read twice.
-fn line_of_offset(path: &str, offset: u64) -> Option<u64> {
-    if path == STDIN {
-        return None;
-    }
-    // csv may report a CRLF record as starting at the `\n` that ends the line before it, so
-    // the byte at `offset` itself counts (as in `dataset`'s line index).
-    let mut r = open_decoded(path).ok()?.take(offset + 1);
-    let mut buf = vec![0u8; 1 << 16];
-    let mut lines = 1;
-    loop {
-        let n = r.read(&mut buf).ok()?;
-        if n == 0 {
-            return Some(lines);
-        }
-        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
-    }
-}
-
-/// Opens and decodes `path` as every input is opened ([`crate::text::dataset::open`]: gzip by
-/// content, UTF-16 and binary files refused, a UTF-8 BOM skipped).
-fn open_decoded(path: &str) -> Result<Box<dyn BufRead + Send>> {
-    crate::text::dataset::open(path).map(|opened| opened.reader)
-}
-
-fn read_error(path: &str, e: io::Error) -> Error {
-    if matches!(
-        e.kind(),
-        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof
-    ) {
-        Error::bad_input(
-            path,
-            format!("cannot read the input ({e}); a gzip stream may be truncated or corrupt"),
-        )
-    } else {
-        Error::io(path, e)
-    }
-}
-
-fn csv_error(path: &str, e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => read_error(path, io),
-        other => Error::BadRow {
-            path: path.into(),
-            line: line.unwrap_or(0),
-            problem: format!("{other:?}"),
-            hint: String::new(),
-        },
-    }
-}
-
-/// CSV or TSV: decompress, parse and check on this thread, sending column batches.
-fn read_delimited(
-    path: &str,
-    spec: &InputSpec,
-    delimiter: u8,
-    tx: &mpsc::SyncSender<Result<Batch>>,
-) -> Result<SkipReport> {
-    let run = || -> Result<SkipReport> {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(true)
-            .flexible(true)
-            .buffer_capacity(1 << 16)
-            .from_reader(open_decoded(path)?);
-        let headers = reader
-            .byte_headers()
-            .map_err(|e| csv_error(path, e))?
-            .clone();
-        if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-            return Err(Error::bad_input(path, "is empty: no header row"));
-        }
-        let names: Vec<String> = headers
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().to_string())
-            .collect();
-        let find = |col: &str| crate::text::dataset::find_column(path, &names, col, delimiter);
-        let opts = &spec.read;
-        let text_i = find(&opts.text_col)?;
-        let id_i = if opts.id_col_explicit || names.contains(&opts.id_col) {
-            Some(find(&opts.id_col)?)
-        } else {
-            None
-        };
-        let author_i = find(&spec.author_col)?;
-        let time_i = find(&spec.time_col)?;
-        let repost_i = spec.repost.as_ref().map(|(c, _)| find(c)).transpose()?;
-        let url_i = spec.url_col.as_ref().map(|c| find(c)).transpose()?;
-        let col_name = |i: usize| names[i].as_str();
-        let mut check = RowCheck {
-            path,
-            spec,
-            skipped: SkipReport::default(),
-        };
-        let mut record = csv::ByteRecord::new();
         let mut batch = Batch::default();
-        let mut row_no = 0u64;
-        let mut id_buf = String::new();
-        loop {
-            let more = reader
-                .read_byte_record(&mut record)
-                .map_err(|e| csv_error(path, e))?;
-            if !more {
-                break;
-            }
-            row_no += 1;
-            let pos = record.position().cloned();
-            // The exact line is looked up only where a message shows it.
-            let line = |reason: &str, check: &RowCheck| -> u64 {
-                let rough = pos.as_ref().map_or(0, |p| p.line());
-                if check
+        for i in 0..rows.len() {
+            let column = |k: Option<usize>| k.map(|k| rows.columns[k].get(i));
+            let line = |reason: &str, check: &RowCheck| {
+                let seen = check
                     .skipped
                     .by_reason
                     .get(reason)
-                    .is_some_and(|c| c.rows > 0)
-                {
-                    return rough;
-                }
-                pos.as_ref()
-                    .and_then(|p| line_of_offset(path, p.byte()))
-                    .unwrap_or(rough)
-            };
-            if record.len() != names.len() {
-                if record.len() == 1 && record[0].is_empty() {
-                    let line = line("blank line", &check);
-                    check.bad(line, "blank line", "blank line".into())?;
-                    continue;
-                }
-                let spans_lines = record.iter().any(|f| f.contains(&b'\n'));
-                let line = line("wrong number of fields", &check);
-                check.bad(
-                    line,
-                    "wrong number of fields",
-                    format!(
-                        "expected {} fields as in the header, found {}{}",
-                        names.len(),
-                        record.len(),
-                        if spans_lines {
-                            " (a quoted field runs over several lines: is a quote unbalanced?)"
-                        } else {
-                            ""
-                        }
-                    ),
-                )?;
-                continue;
-            }
-            let mut utf8_ok = true;
-            let mut field = |i: usize| -> Option<&str> {
-                match std::str::from_utf8(&record[i]) {
-                    Ok(s) => Some(s),
-                    Err(_) => {
-                        utf8_ok = false;
-                        None
-                    }
-                }
-            };
-            let text = field(text_i);
-            let id = id_i.map(&mut field);
-            let author = field(author_i);
-            let time = field(time_i);
-            let repost = repost_i.map(&mut field);
-            let urls = url_i.map(&mut field);
-            if !utf8_ok {
-                let bad = [
-                    Some(text_i),
-                    id_i,
-                    Some(author_i),
-                    Some(time_i),
-                    repost_i,
-                    url_i,
-                ]
-                .into_iter()
-                .flatten()
-                .find(|&i| std::str::from_utf8(&record[i]).is_err())
-                .unwrap_or(text_i);
-                let line = line("invalid UTF-8", &check);
-                check.bad(
-                    line,
-                    "invalid UTF-8",
-                    format!("field {:?} is not valid UTF-8", col_name(bad)),
-                )?;
-                continue;
-            }
-            let id = match id {
-                Some(Some(id)) => id,
-                _ => {
-                    id_buf.clear();
-                    use std::fmt::Write;
-                    let _ = write!(id_buf, "{}", row_no);
-                    id_buf.as_str()
-                }
+                    .is_some_and(|c| c.rows > 0);
+                reader.line(&rows, i, seen)
             };
             check.add(
                 &mut batch,
-                &|reason: &str, check: &RowCheck| line(reason, check),
-                id,
-                text.unwrap_or_default(),
-                author.unwrap_or_default(),
-                time.unwrap_or_default(),
-                repost.flatten(),
-                urls.flatten(),
+                &line,
+                rows.ids.get(i),
+                rows.texts.get(i),
+                rows.columns[0].get(i),
+                rows.columns[1].get(i),
+                column(repost_pos),
+                column(url_pos),
             )?;
-            if batch.times.len() >= BATCH_ROWS && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
-                return Ok(check.skipped);
-            }
         }
-        if !batch.times.is_empty() {
-            let _ = tx.send(Ok(batch));
+        if tx.send(Ok(batch)).is_err() {
+            break;
         }
-        Ok(check.skipped)
-    };
-    run()
+    }
+    let mut skipped = check.skipped;
+    reader.finish(&mut skipped);
+    Ok(skipped)
+}
+
+/// The batch of `rows` without copying their columns, when every row has an author (with
+/// no space around it) and a time; `None` (and `rows` as they were) when one has not, for
+/// [`RowCheck`] to report or skip it.
+fn whole_batch(
+    rows: &mut ColumnBatch,
+    spec: &InputSpec,
+    repost_pos: Option<usize>,
+    url_pos: Option<usize>,
+) -> Option<Batch> {
+    let n = rows.len();
+    let mut times = Vec::with_capacity(n);
+    let mut reposts = Vec::with_capacity(n);
+    for i in 0..n {
+        let author = rows.columns[0].get(i);
+        if author.is_empty() || author.trim().len() != author.len() {
+            return None;
+        }
+        times.push(crate::util::time::parse(rows.columns[1].get(i))?);
+        let value = repost_pos.map(|k| rows.columns[k].get(i));
+        reposts.push(is_repost(spec, value, rows.texts.get(i)));
+    }
+    let take = |k: usize, rows: &mut ColumnBatch| std::mem::take(&mut rows.columns[k]);
+    Some(Batch {
+        ids: std::mem::take(&mut rows.ids),
+        authors: take(0, rows),
+        times,
+        texts: std::mem::take(&mut rows.texts),
+        reposts,
+        urls: url_pos.map(|k| take(k, rows)).unwrap_or_default(),
+    })
+}
+
+/// A post is a repost when the repost column holds the repost value, or its text starts as
+/// a retweet does (`RT @name:`).
+fn is_repost(spec: &InputSpec, value: Option<&str>, text: &str) -> bool {
+    matches!((&spec.repost, value), (Some((_, v)), Some(x)) if x.trim() == v.as_str())
+        || objects::rt_prefix_len(text).is_some()
 }
 
 /// Renumbers accounts so that ids follow the order of names.

@@ -318,44 +318,8 @@ impl Model {
 
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Model> {
         let bad = |problem: String| Error::model(path, problem);
-        if bytes.is_empty() {
-            return Err(bad("is empty, not a trollwatch model".into()));
-        }
-        if bytes.len() < 16 || &bytes[..16] != MAGIC {
-            let shown: String = String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
-                .chars()
-                .map(|c| if c.is_control() { '.' } else { c })
-                .collect();
-            return Err(bad(format!(
-                "is not a trollwatch model file (it starts with {shown:?}, not \"TROLLWATCH-MODEL\")"
-            )));
-        }
-        if bytes.len() < 16 + 4 {
-            return Err(bad("is truncated: it ends inside the header".into()));
-        }
-        let version = u32::from_le_bytes(bytes[16..20].try_into().unwrap_or_default());
-        if version > CALIBRATED_FORMAT_VERSION {
-            return Err(bad(format!(
-                "uses model format version {version}, newer than this trollwatch ({}) reads \
-                 (format version {CALIBRATED_FORMAT_VERSION}); upgrade trollwatch",
-                env!("CARGO_PKG_VERSION")
-            )));
-        }
-        if version < FORMAT_VERSION {
-            return Err(bad(format!(
-                "uses model format version {version}, which this trollwatch no longer reads; retrain the model"
-            )));
-        }
-        if bytes.len() < 20 + 8 + 32 {
-            return Err(bad("is truncated: it ends inside the header".into()));
-        }
-        let (body, digest) = bytes.split_at(bytes.len() - 32);
-        if Sha256::digest(body).as_slice() != digest {
-            return Err(bad(
-                "is corrupt: its checksum does not match its content (truncated or modified)"
-                    .into(),
-            ));
-        }
+        let version = check_header(bytes, path)?;
+        let body = &bytes[..bytes.len() - 32];
         let mut r = Cursor {
             bytes: body,
             pos: 20,
@@ -368,169 +332,9 @@ impl Model {
             .ok_or_else(|| bad("is truncated in its metadata".into()))?;
         let meta: ModelMeta = serde_json::from_slice(meta_bytes)
             .map_err(|e| bad(format!("has unreadable metadata: {e}")))?;
-        if meta.format != FORMAT_NAME {
-            return Err(bad(format!(
-                "names format {:?}, not {FORMAT_NAME:?}",
-                meta.format
-            )));
-        }
-        // Settings a scorer would act on: checked here, so a model that loads scores sanely.
-        meta.vectorizer.check().map_err(|e| {
-            bad(format!(
-                "is inconsistent: its vectorizer settings are invalid ({e})"
-            ))
-        })?;
-        if !meta.is_binary() && meta.coordination.is_some() {
-            return Err(bad(
-                "is inconsistent: a multi-class model with coordination features".into(),
-            ));
-        }
-        let expected = meta.file_version();
-        if version != expected || meta.format_version != version {
-            let what = if meta.calibration.is_some() {
-                "a calibration"
-            } else if !meta.is_binary() {
-                "a class list"
-            } else if meta.coordination.is_some() || meta.account_model.is_some() {
-                "coordination features or an account model"
-            } else {
-                "a text-only binary model"
-            };
-            return Err(bad(format!(
-                "is inconsistent: its header says format version {version} (metadata {}), but \
-                 it holds {what}, which is format version {expected}",
-                meta.format_version
-            )));
-        }
-        let n_classes = match &meta.classes {
-            None => 1,
-            Some(c) => {
-                let k = c.names.len();
-                if k < 2 || c.counts.len() != k {
-                    return Err(bad(format!(
-                        "is inconsistent: {k} classes with {} row counts",
-                        c.counts.len()
-                    )));
-                }
-                if (1..k).any(|i| c.names[..i].contains(&c.names[i])) {
-                    return Err(bad("is inconsistent: a class is named twice".into()));
-                }
-                k
-            }
-        };
-        if let Some(c) = &meta.calibration {
-            let ok = |p: f64| p > 0.0 && p < 1.0;
-            if !meta.is_binary() || !ok(c.prior) || !ok(c.fitted_prior) {
-                return Err(bad(format!(
-                    "is inconsistent: a calibration with prior {} (fitted at {}){}",
-                    c.prior,
-                    c.fitted_prior,
-                    if !meta.is_binary() {
-                        " on a multi-class model"
-                    } else {
-                        ""
-                    }
-                )));
-            }
-        }
-        if !(0.0..=1.0).contains(&meta.threshold) || !meta.intercept.is_finite() {
-            return Err(bad(format!(
-                "is inconsistent: threshold {} or intercept {} out of range",
-                meta.threshold, meta.intercept
-            )));
-        }
-        let n = r
-            .u64()
-            .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
-        // Every term takes at least 20 bytes (its length, IDF and weight), so a count the file
-        // cannot hold is refused before anything is allocated for it.
-        let room = (body.len() - r.pos) as u64 / 20;
-        if n > room {
-            return Err(bad(format!(
-                "is inconsistent: it claims {n} terms, but its remaining {} bytes hold at most {room}",
-                body.len() - r.pos
-            )));
-        }
-        let n = n as usize;
-        if n != meta.n_features {
-            return Err(bad(format!(
-                "is inconsistent: {n} terms, but its metadata says {}",
-                meta.n_features
-            )));
-        }
-        let text_len =
-            r.u64()
-                .ok_or_else(|| bad("is truncated in its vocabulary".into()))? as usize;
-        let text = r
-            .take(text_len)
-            .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
-        let text = String::from_utf8(text.to_vec()).map_err(|e| {
-            bad(format!(
-                "has a vocabulary that is not UTF-8 (byte {})",
-                e.utf8_error().valid_up_to()
-            ))
-        })?;
-        let ends = r
-            .u32s(n)
-            .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
-        let m = r
-            .u64()
-            .ok_or_else(|| bad("is truncated in its vocabulary table".into()))?
-            as usize;
-        let slots = r
-            .u64s(m)
-            .ok_or_else(|| bad("is truncated in its vocabulary table".into()))?;
-        let vocabulary = Vocabulary::from_parts(text, ends, slots)
-            .map_err(|e| bad(format!("is inconsistent: {e}")))?;
-        let idf = r
-            .f64s(n)
-            .ok_or_else(|| bad("is truncated in its IDF values".into()))?;
-        if let Some(spec) = &meta.coordination {
-            spec.params().map_err(|e| {
-                bad(format!(
-                    "is inconsistent: its coordination settings are invalid ({e})"
-                ))
-            })?;
-        }
-        if let Some(am) = &meta.account_model {
-            am.check(meta.coordination.is_some())
-                .map_err(|e| bad(format!("is inconsistent: {e}")))?;
-        }
-        let dense = meta.dense_width();
-        let weights = n
-            .checked_mul(n_classes)
-            .and_then(|m| m.checked_add(dense))
-            .and_then(|m| r.f64s(m))
-            .ok_or_else(|| bad("is truncated in its weights".into()))?;
-        if let Some(k) = idf.iter().position(|v| !v.is_finite()) {
-            return Err(bad(format!(
-                "is inconsistent: IDF value {k} is not a finite number"
-            )));
-        }
-        if let Some(k) = weights.iter().position(|v| !v.is_finite()) {
-            return Err(bad(format!(
-                "is inconsistent: weight {} is not a finite number",
-                k / n_classes
-            )));
-        }
-        let intercepts = match &meta.classes {
-            Some(_) => {
-                let b = r
-                    .f64s(n_classes)
-                    .ok_or_else(|| bad("is truncated in its intercepts".into()))?;
-                if let Some(v) = b.iter().find(|v| !v.is_finite()) {
-                    return Err(bad(format!("is inconsistent: intercept {v} is not finite")));
-                }
-                b
-            }
-            None => Vec::new(),
-        };
-        if r.pos != body.len() {
-            return Err(bad(format!(
-                "has {} unexpected bytes after the weights",
-                body.len() - r.pos
-            )));
-        }
+        let n_classes = check_meta(&meta, version, path)?;
+        let (vocabulary, idf) = read_vocabulary(&mut r, &meta, path)?;
+        let (weights, intercepts) = read_weights(&mut r, &meta, n_classes, &idf, path)?;
         let vectorizer = Vectorizer::new(meta.vectorizer.clone(), vocabulary, idf)?;
         let head = match &meta.classes {
             Some(c) => LinearHead::classes(n_classes, weights, intercepts, c.strategy),
@@ -541,6 +345,243 @@ impl Model {
         };
         Ok(Model::new(meta, vectorizer, head))
     }
+}
+
+/// The magic bytes, a format version this build reads, and the checksum; the version.
+fn check_header(bytes: &[u8], path: &Path) -> Result<u32> {
+    let bad = |problem: String| Error::model(path, problem);
+    if bytes.is_empty() {
+        return Err(bad("is empty, not a trollwatch model".into()));
+    }
+    if bytes.len() < 16 || &bytes[..16] != MAGIC {
+        let shown: String = String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
+            .chars()
+            .map(|c| if c.is_control() { '.' } else { c })
+            .collect();
+        return Err(bad(format!(
+            "is not a trollwatch model file (it starts with {shown:?}, not \"TROLLWATCH-MODEL\")"
+        )));
+    }
+    if bytes.len() < 16 + 4 {
+        return Err(bad("is truncated: it ends inside the header".into()));
+    }
+    let version = u32::from_le_bytes(bytes[16..20].try_into().unwrap_or_default());
+    if version > CALIBRATED_FORMAT_VERSION {
+        return Err(bad(format!(
+            "uses model format version {version}, newer than this trollwatch ({}) reads \
+             (format version {CALIBRATED_FORMAT_VERSION}); upgrade trollwatch",
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    if version < FORMAT_VERSION {
+        return Err(bad(format!(
+            "uses model format version {version}, which this trollwatch no longer reads; retrain the model"
+        )));
+    }
+    if bytes.len() < 20 + 8 + 32 {
+        return Err(bad("is truncated: it ends inside the header".into()));
+    }
+    let (body, digest) = bytes.split_at(bytes.len() - 32);
+    if Sha256::digest(body).as_slice() != digest {
+        return Err(bad(
+            "is corrupt: its checksum does not match its content (truncated or modified)".into(),
+        ));
+    }
+    Ok(version)
+}
+
+/// Metadata a scorer would act on, checked so that a model that loads scores sanely; the
+/// number of weight columns (1 for two classes).
+fn check_meta(meta: &ModelMeta, version: u32, path: &Path) -> Result<usize> {
+    let bad = |problem: String| Error::model(path, problem);
+    if meta.format != FORMAT_NAME {
+        return Err(bad(format!(
+            "names format {:?}, not {FORMAT_NAME:?}",
+            meta.format
+        )));
+    }
+    // Settings a scorer would act on: checked here, so a model that loads scores sanely.
+    meta.vectorizer.check().map_err(|e| {
+        bad(format!(
+            "is inconsistent: its vectorizer settings are invalid ({e})"
+        ))
+    })?;
+    if !meta.is_binary() && meta.coordination.is_some() {
+        return Err(bad(
+            "is inconsistent: a multi-class model with coordination features".into(),
+        ));
+    }
+    let expected = meta.file_version();
+    if version != expected || meta.format_version != version {
+        let what = if meta.calibration.is_some() {
+            "a calibration"
+        } else if !meta.is_binary() {
+            "a class list"
+        } else if meta.coordination.is_some() || meta.account_model.is_some() {
+            "coordination features or an account model"
+        } else {
+            "a text-only binary model"
+        };
+        return Err(bad(format!(
+            "is inconsistent: its header says format version {version} (metadata {}), but \
+             it holds {what}, which is format version {expected}",
+            meta.format_version
+        )));
+    }
+    let n_classes = match &meta.classes {
+        None => 1,
+        Some(c) => {
+            let k = c.names.len();
+            if k < 2 || c.counts.len() != k {
+                return Err(bad(format!(
+                    "is inconsistent: {k} classes with {} row counts",
+                    c.counts.len()
+                )));
+            }
+            if (1..k).any(|i| c.names[..i].contains(&c.names[i])) {
+                return Err(bad("is inconsistent: a class is named twice".into()));
+            }
+            k
+        }
+    };
+    if let Some(c) = &meta.calibration {
+        let ok = |p: f64| p > 0.0 && p < 1.0;
+        if !meta.is_binary() || !ok(c.prior) || !ok(c.fitted_prior) {
+            return Err(bad(format!(
+                "is inconsistent: a calibration with prior {} (fitted at {}){}",
+                c.prior,
+                c.fitted_prior,
+                if !meta.is_binary() {
+                    " on a multi-class model"
+                } else {
+                    ""
+                }
+            )));
+        }
+    }
+    if !(0.0..=1.0).contains(&meta.threshold) || !meta.intercept.is_finite() {
+        return Err(bad(format!(
+            "is inconsistent: threshold {} or intercept {} out of range",
+            meta.threshold, meta.intercept
+        )));
+    }
+    Ok(n_classes)
+}
+
+/// The vocabulary and its IDF values.
+fn read_vocabulary(
+    r: &mut Cursor,
+    meta: &ModelMeta,
+    path: &Path,
+) -> Result<(Vocabulary, Vec<f64>)> {
+    let bad = |problem: String| Error::model(path, problem);
+    let body_len = r.bytes.len();
+    let n = r
+        .u64()
+        .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
+    // Every term takes at least 20 bytes (its length, IDF and weight), so a count the file
+    // cannot hold is refused before anything is allocated for it.
+    let room = (body_len - r.pos) as u64 / 20;
+    if n > room {
+        return Err(bad(format!(
+            "is inconsistent: it claims {n} terms, but its remaining {} bytes hold at most {room}",
+            body_len - r.pos
+        )));
+    }
+    let n = n as usize;
+    if n != meta.n_features {
+        return Err(bad(format!(
+            "is inconsistent: {n} terms, but its metadata says {}",
+            meta.n_features
+        )));
+    }
+    let text_len = r
+        .u64()
+        .ok_or_else(|| bad("is truncated in its vocabulary".into()))? as usize;
+    let text = r
+        .take(text_len)
+        .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
+    let text = String::from_utf8(text.to_vec()).map_err(|e| {
+        bad(format!(
+            "has a vocabulary that is not UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let ends = r
+        .u32s(n)
+        .ok_or_else(|| bad("is truncated in its vocabulary".into()))?;
+    let m = r
+        .u64()
+        .ok_or_else(|| bad("is truncated in its vocabulary table".into()))? as usize;
+    let slots = r
+        .u64s(m)
+        .ok_or_else(|| bad("is truncated in its vocabulary table".into()))?;
+    let vocabulary = Vocabulary::from_parts(text, ends, slots)
+        .map_err(|e| bad(format!("is inconsistent: {e}")))?;
+    let idf = r
+        .f64s(n)
+        .ok_or_else(|| bad("is truncated in its IDF values".into()))?;
+    Ok((vocabulary, idf))
+}
+
+/// The weights (terms × classes, then the dense columns) and, for K classes, the intercepts;
+/// every one finite, and nothing after them.
+fn read_weights(
+    r: &mut Cursor,
+    meta: &ModelMeta,
+    n_classes: usize,
+    idf: &[f64],
+    path: &Path,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let bad = |problem: String| Error::model(path, problem);
+    let n = meta.n_features;
+    if let Some(spec) = &meta.coordination {
+        spec.params().map_err(|e| {
+            bad(format!(
+                "is inconsistent: its coordination settings are invalid ({e})"
+            ))
+        })?;
+    }
+    if let Some(am) = &meta.account_model {
+        am.check(meta.coordination.is_some())
+            .map_err(|e| bad(format!("is inconsistent: {e}")))?;
+    }
+    let dense = meta.dense_width();
+    let weights = n
+        .checked_mul(n_classes)
+        .and_then(|m| m.checked_add(dense))
+        .and_then(|m| r.f64s(m))
+        .ok_or_else(|| bad("is truncated in its weights".into()))?;
+    if let Some(k) = idf.iter().position(|v| !v.is_finite()) {
+        return Err(bad(format!(
+            "is inconsistent: IDF value {k} is not a finite number"
+        )));
+    }
+    if let Some(k) = weights.iter().position(|v| !v.is_finite()) {
+        return Err(bad(format!(
+            "is inconsistent: weight {} is not a finite number",
+            k / n_classes
+        )));
+    }
+    let intercepts = match &meta.classes {
+        Some(_) => {
+            let b = r
+                .f64s(n_classes)
+                .ok_or_else(|| bad("is truncated in its intercepts".into()))?;
+            if let Some(v) = b.iter().find(|v| !v.is_finite()) {
+                return Err(bad(format!("is inconsistent: intercept {v} is not finite")));
+            }
+            b
+        }
+        None => Vec::new(),
+    };
+    if r.pos != r.bytes.len() {
+        return Err(bad(format!(
+            "has {} unexpected bytes after the weights",
+            r.bytes.len() - r.pos
+        )));
+    }
+    Ok((weights, intercepts))
 }
 
 struct Cursor<'a> {

@@ -3,6 +3,7 @@
 //! file, line and problem, or — with `skip_bad_rows` — a skip counted by reason.
 //! It owns the input formats; what the text means (tokens, labels as classes) lives elsewhere.
 
+pub mod columns;
 pub mod rowcheck;
 
 use std::collections::BTreeMap;
