@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::pipeline::account::{self, AccountScore};
 use crate::pipeline::features::{self, CoordinationSpec};
 use crate::pipeline::model::Model;
-use crate::text::dataset::{PostReader, Record, SkipCount};
+use crate::text::dataset::{PostReader, Record};
 
 /// Scores `args.input` as one batch. `by_author` switches to account rows.
 pub fn run(
@@ -27,52 +27,9 @@ pub fn run(
     mut out: impl Write,
 ) -> anyhow::Result<()> {
     let by_author = args.by.is_some();
-    let input = args.input.as_deref().ok_or_else(|| {
-        let why = match model.needs_batch_columns() {
-            Some(cols) if !by_author => format!(
-                "this model uses coordination features, computed over a batch of posts from \
-                 their columns {}; posts given as arguments have none: score a file with \
-                 --input that has those columns",
-                cols.join(", ")
-            ),
-            _ => "--by author needs posts from a file: pass --input FILE (or - for stdin)"
-                .to_string(),
-        };
-        Error::param("input", "(none)", why)
-    })?;
-    let author_col = args
-        .author_col
-        .clone()
-        .or_else(|| model.meta.author_col.clone())
-        .or_else(|| {
-            model
-                .meta
-                .coordination
-                .as_ref()
-                .map(|c| c.author_col.clone())
-        })
-        .unwrap_or_else(|| "author".into());
-    // The model's coordination settings; for account statistics without them, the defaults
-    // over --time-col.
-    let spec: Option<CoordinationSpec> = match (&model.meta.coordination, &args.time_col) {
-        (Some(s), _) => Some(s.clone()),
-        (None, Some(t)) if by_author => Some(CoordinationSpec {
-            author_col: author_col.clone(),
-            time_col: t.clone(),
-            repost_col: None,
-            repost_value: None,
-            url_col: None,
-            window_seconds: 60,
-            kinds: crate::coordination::KINDS
-                .iter()
-                .map(|k| k.name().to_string())
-                .collect(),
-            similarity: 0.8,
-            min_tokens: 5,
-            max_object_accounts: crate::coordination::DEFAULT_MAX_OBJECT_ACCOUNTS,
-        }),
-        _ => None,
-    };
+    let input = batch_input(args, model, by_author)?;
+    let author_col = author_column(args, model);
+    let spec = coordination_spec(args, model, &author_col, by_author);
     if by_author && spec.is_none() && !args.quiet {
         eprintln!(
             "note: no coordination statistics per account (the model has no coordination \
@@ -107,49 +64,10 @@ pub fn run(
     let mut kept = 0usize;
     let mut batch = reader.next_batch(BATCH)?;
     while !batch.is_empty() {
-        let mut times = Vec::new();
-        if let Some(s) = &spec {
-            let (ti, ai) = (pos(&s.time_col), pos(&s.author_col));
-            let mut keep = Vec::with_capacity(batch.len());
-            for r in &batch {
-                let author = ai.map_or("", |i| r.fields[i].as_str());
-                let time = ti.and_then(|i| crate::util::time::parse(&r.fields[i]));
-                let problem = if author.trim().is_empty() {
-                    Some(("empty author", features::empty_author(s, input, r.line)))
-                } else if time.is_none() {
-                    let v = ti.map_or("", |i| r.fields[i].as_str());
-                    Some((
-                        "unparsable time",
-                        Error::BadRow {
-                            path: input.into(),
-                            line: r.line,
-                            problem: format!(
-                                "column {:?} holds {}, which is not a timestamp (ISO 8601 such \
-                                 as 2016-09-01T13:05:00Z, or Unix seconds)",
-                                s.time_col,
-                                crate::error::shown(v)
-                            ),
-                            hint: "; fix it, or pass --skip-bad-rows to skip such rows".into(),
-                        },
-                    ))
-                } else {
-                    None
-                };
-                match problem {
-                    None => {
-                        keep.push(true);
-                        times.push(time.unwrap_or_default());
-                    }
-                    Some((reason, _)) if args.input_args.skip_bad_rows => {
-                        keep.push(false);
-                        bad_rows.add(reason, r.line);
-                    }
-                    Some((_, e)) => return Err(e.into()),
-                }
-            }
-            let mut k = keep.iter();
-            batch.retain(|_| *k.next().unwrap_or(&true));
-        }
+        let times = match &spec {
+            Some(s) => check_rows(&mut batch, s, &pos, input, args, &mut bad_rows)?,
+            None => Vec::new(),
+        };
         kept += batch.len();
         let records = &batch;
         let ai = pos(&author_col);
@@ -158,21 +76,7 @@ pub fn run(
         let next = std::thread::scope(|scope| {
             let work = scope.spawn(|| {
                 if let (Some(g), Some(s)) = (gatherer.as_mut(), &spec) {
-                    let field = |name: &Option<String>| name.as_deref().and_then(pos);
-                    let (ai, ri, ui) =
-                        (pos(&s.author_col), field(&s.repost_col), field(&s.url_col));
-                    let rows: Vec<features::Row> = records
-                        .iter()
-                        .zip(&times)
-                        .map(|(r, &time)| features::Row {
-                            author: ai.map_or("", |i| r.fields[i].as_str()),
-                            time,
-                            text: &r.text,
-                            repost: ri.is_some_and(|i| s.is_repost(&r.fields[i])),
-                            urls: ui.map(|i| r.fields[i].as_str()),
-                        })
-                        .collect();
-                    g.push(&rows);
+                    g.push(&feature_rows(records, &times, s, &pos));
                 }
                 if coordination_model {
                     for r in records {
@@ -206,14 +110,7 @@ pub fn run(
     for w in reader.warnings.warning_lines(input) {
         eprintln!("warning: {w}");
     }
-    for (reason, c) in bad_rows.by_reason {
-        let e = skipped.by_reason.entry(reason).or_insert(SkipCount {
-            rows: 0,
-            first_line: c.first_line,
-        });
-        e.rows += c.rows;
-        e.first_line = e.first_line.min(c.first_line);
-    }
+    crate::text::dataset::columns::merge_skips(&mut skipped, bad_rows);
     let analysis = gatherer.map(|g| {
         let spinner = progress.bar(0, "coordination");
         spinner.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -239,29 +136,14 @@ pub fn run(
         if let Some(w) = &mut w {
             w.header()?;
         }
-        let mut flagged = 0u64;
-        for start in (0..waiting.texts.len()).step_by(BATCH) {
-            let end = (start + BATCH).min(waiting.texts.len());
-            let texts: Vec<&str> = (start..end).map(|i| waiting.texts.get(i)).collect();
-            let rows = dense.map(|d| features::Dense {
-                names: d.names.clone(),
-                values: d.values[start * d.width()..end * d.width()].to_vec(),
-            });
-            let scored = model.score_batch_with(&texts, rows.as_ref(), score_opts, explain);
-            for (i, sc) in (start..end).zip(&scored) {
-                match &mut w {
-                    Some(w) => {
-                        flagged += u64::from(sc.positive());
-                        w.row(waiting.ids.get(i), sc, row_label(model, sc))?;
-                    }
-                    None => {
-                        if let Some(p) = sc.score() {
-                            accounts.add(waiting.authors.get(i), p, threshold);
-                        }
-                    }
-                }
-            }
-        }
+        let flagged = score_waiting(
+            &waiting,
+            dense,
+            model,
+            (score_opts, explain, threshold),
+            w.as_mut(),
+            &mut accounts,
+        )?;
         if let Some(mut w) = w {
             w.flush()?;
             summary(format!(
@@ -273,7 +155,28 @@ pub fn run(
         }
     }
     let unnamed = accounts.unnamed();
-    let mut accounts = accounts.finish(analysis.as_ref().map(|a| (&a.posts, &a.graph)));
+    let accounts = ranked_accounts(accounts, analysis.as_ref(), model);
+    write_accounts(&accounts, format, out_label(model), out)?;
+    summary(format!(
+        "scored {kept} posts of {} accounts{}",
+        accounts.len(),
+        if unnamed > 0 {
+            format!(" ({unnamed} posts without an account left out)")
+        } else {
+            String::new()
+        }
+    ));
+    Ok(())
+}
+
+/// The accounts' rows, with the account model's probability when the model has one, most
+/// suspicious first (by that probability, else the mean post score; ties by name).
+fn ranked_accounts(
+    accounts: account::Aggregator,
+    analysis: Option<&features::Analysis>,
+    model: &Model,
+) -> Vec<AccountScore> {
+    let mut accounts = accounts.finish(analysis.map(|a| (&a.posts, &a.graph)));
     if let Some(am) = &model.meta.account_model {
         for a in &mut accounts {
             let f = a.features();
@@ -286,17 +189,180 @@ pub fn run(
             .total_cmp(&key(a))
             .then_with(|| a.account.cmp(&b.account))
     });
-    write_accounts(&accounts, format, out_label(model), out)?;
-    summary(format!(
-        "scored {kept} posts of {} accounts{}",
-        accounts.len(),
-        if unnamed > 0 {
-            format!(" ({unnamed} posts without an account left out)")
-        } else {
-            String::new()
+    accounts
+}
+
+/// Scores the posts that waited for the coordination analysis of the whole input: as post
+/// rows into `out`, or (without it) into the accounts' sums. The posts flagged.
+fn score_waiting<W: Write>(
+    waiting: &Waiting,
+    dense: Option<&features::Dense>,
+    model: &Model,
+    (score_opts, explain, threshold): (crate::pipeline::score::ScoreOptions, usize, f64),
+    mut out: Option<&mut Output<W>>,
+    accounts: &mut account::Aggregator,
+) -> anyhow::Result<u64> {
+    let mut flagged = 0u64;
+    for start in (0..waiting.texts.len()).step_by(BATCH) {
+        let end = (start + BATCH).min(waiting.texts.len());
+        let texts: Vec<&str> = (start..end).map(|i| waiting.texts.get(i)).collect();
+        let rows = dense.map(|d| features::Dense {
+            names: d.names.clone(),
+            values: d.values[start * d.width()..end * d.width()].to_vec(),
+        });
+        let scored = model.score_batch_with(&texts, rows.as_ref(), score_opts, explain);
+        for (i, sc) in (start..end).zip(&scored) {
+            match &mut out {
+                Some(w) => {
+                    flagged += u64::from(sc.positive());
+                    w.row(waiting.ids.get(i), sc, row_label(model, sc))?;
+                }
+                None => {
+                    if let Some(p) = sc.score() {
+                        accounts.add(waiting.authors.get(i), p, threshold);
+                    }
+                }
+            }
         }
-    ));
-    Ok(())
+    }
+    Ok(flagged)
+}
+
+/// The rows of a batch as the coordination analysis takes them.
+fn feature_rows<'a>(
+    records: &'a [Record],
+    times: &[i64],
+    s: &CoordinationSpec,
+    pos: &dyn Fn(&str) -> Option<usize>,
+) -> Vec<features::Row<'a>> {
+    let field = |name: &Option<String>| name.as_deref().and_then(pos);
+    let (ai, ri, ui) = (pos(&s.author_col), field(&s.repost_col), field(&s.url_col));
+    records
+        .iter()
+        .zip(times)
+        .map(|(r, &time)| features::Row {
+            author: ai.map_or("", |i| r.fields[i].as_str()),
+            time,
+            text: &r.text,
+            repost: ri.is_some_and(|i| s.is_repost(&r.fields[i])),
+            urls: ui.map(|i| r.fields[i].as_str()),
+        })
+        .collect()
+}
+
+/// The file to score as one batch; an error saying why posts given as arguments will not do.
+fn batch_input<'a>(args: &'a Args, model: &Model, by_author: bool) -> Result<&'a str, Error> {
+    args.input.as_deref().ok_or_else(|| {
+        let why = match model.needs_batch_columns() {
+            Some(cols) if !by_author => format!(
+                "this model uses coordination features, computed over a batch of posts from \
+                 their columns {}; posts given as arguments have none: score a file with \
+                 --input that has those columns",
+                cols.join(", ")
+            ),
+            _ => "--by author needs posts from a file: pass --input FILE (or - for stdin)"
+                .to_string(),
+        };
+        Error::param("input", "(none)", why)
+    })
+}
+
+/// The column naming the account: `--author-col`, else the model's, else `author`.
+fn author_column(args: &Args, model: &Model) -> String {
+    args.author_col
+        .clone()
+        .or_else(|| model.meta.author_col.clone())
+        .or_else(|| {
+            model
+                .meta
+                .coordination
+                .as_ref()
+                .map(|c| c.author_col.clone())
+        })
+        .unwrap_or_else(|| "author".into())
+}
+
+/// The coordination settings the batch is analysed with: the model's; for account
+/// statistics without them, the defaults over `--time-col`.
+fn coordination_spec(
+    args: &Args,
+    model: &Model,
+    author_col: &str,
+    by_author: bool,
+) -> Option<CoordinationSpec> {
+    match (&model.meta.coordination, &args.time_col) {
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(t)) if by_author => Some(CoordinationSpec {
+            author_col: author_col.to_string(),
+            time_col: t.clone(),
+            repost_col: None,
+            repost_value: None,
+            url_col: None,
+            window_seconds: 60,
+            kinds: crate::coordination::KINDS
+                .iter()
+                .map(|k| k.name().to_string())
+                .collect(),
+            similarity: 0.8,
+            min_tokens: 5,
+            max_object_accounts: crate::coordination::DEFAULT_MAX_OBJECT_ACCOUNTS,
+        }),
+        _ => None,
+    }
+}
+
+/// Each row's time; rows without an author or a parsable time are errors or, with
+/// `--skip-bad-rows`, dropped from `batch` and counted in `bad_rows`.
+fn check_rows(
+    batch: &mut Vec<Record>,
+    s: &CoordinationSpec,
+    pos: &dyn Fn(&str) -> Option<usize>,
+    input: &str,
+    args: &Args,
+    bad_rows: &mut crate::text::dataset::SkipReport,
+) -> Result<Vec<i64>, Error> {
+    let mut times = Vec::new();
+    let (ti, ai) = (pos(&s.time_col), pos(&s.author_col));
+    let mut keep = Vec::with_capacity(batch.len());
+    for r in batch.iter() {
+        let author = ai.map_or("", |i| r.fields[i].as_str());
+        let time = ti.and_then(|i| crate::util::time::parse(&r.fields[i]));
+        let problem = if author.trim().is_empty() {
+            Some(("empty author", features::empty_author(s, input, r.line)))
+        } else if time.is_none() {
+            let v = ti.map_or("", |i| r.fields[i].as_str());
+            Some((
+                "unparsable time",
+                Error::BadRow {
+                    path: input.into(),
+                    line: r.line,
+                    problem: format!(
+                        "column {:?} holds {}, which is not a timestamp (ISO 8601 such \
+                             as 2016-09-01T13:05:00Z, or Unix seconds)",
+                        s.time_col,
+                        crate::error::shown(v)
+                    ),
+                    hint: "; fix it, or pass --skip-bad-rows to skip such rows".into(),
+                },
+            ))
+        } else {
+            None
+        };
+        match problem {
+            None => {
+                keep.push(true);
+                times.push(time.unwrap_or_default());
+            }
+            Some((reason, _)) if args.input_args.skip_bad_rows => {
+                keep.push(false);
+                bad_rows.add(reason, r.line);
+            }
+            Some((_, e)) => return Err(e),
+        }
+    }
+    let mut k = keep.iter();
+    batch.retain(|_| *k.next().unwrap_or(&true));
+    Ok(times)
 }
 
 /// Posts read and scored at a time.

@@ -1622,79 +1622,16 @@ fn read_labeled_with(
         .collect();
     let skip = opts.skip_bad_rows;
     let mut files: Vec<String> = Vec::with_capacity(n_files);
-    let mut file_of_row: Vec<u32> = Vec::new();
     let mut digests: Vec<String> = Vec::with_capacity(n_files);
     let mut skipped = SkipReport::default();
-    let mut ids = Vec::new();
-    let mut lines = Vec::new();
-    let mut texts = Vec::new();
-    let mut raw_labels: Vec<u32> = Vec::new();
-    // Distinct label values in order of appearance, with the line each first appears on;
-    // a map finds a row's value, so a column of ids taken for labels is not quadratic.
-    let mut values: Vec<String> = Vec::new();
-    let mut first_lines: Vec<u64> = Vec::new();
-    let mut codes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-    let mut extras = Vec::new();
+    let mut rows = LabelRows::default();
     let mut warnings: Vec<String> = Vec::new();
-    // Ids read from the data, with the first row of each, to find ids that repeat.
-    let mut seen_ids: std::collections::HashMap<String, usize> = Default::default();
-    let mut repeated_ids = 0usize;
-    let mut repeated_example: Option<(usize, usize)> = None;
     for file in 0..n_files {
         let mut reader = open(file, opts.clone())?;
         let path = reader.path().to_string();
         let path = path.as_str();
         files.push(path.to_string());
-        while let Some(mut rec) = reader.next_record()? {
-            let raw = rec.fields.remove(0);
-            let value = raw.trim();
-            // With --labels, an empty label is one more value left out, not a bad row.
-            if value.is_empty() && spec.labels.is_none() {
-                if skip {
-                    reader.skipped.add("empty label", rec.line);
-                    continue;
-                }
-                return Err(Error::BadRow {
-                    path: path.into(),
-                    line: rec.line,
-                    problem: format!("label column {label_col:?} is empty"),
-                    hint: "; fix the row, or pass --skip-bad-rows to skip such rows".into(),
-                });
-            }
-            let code = match codes.get(value) {
-                Some(&c) => c,
-                None => {
-                    let c = values.len() as u32;
-                    codes.insert(value.to_string(), c);
-                    values.push(value.to_string());
-                    first_lines.push(rec.line);
-                    c
-                }
-            };
-            if rec.id_given {
-                let row = ids.len();
-                match seen_ids.entry(rec.id.clone()) {
-                    std::collections::hash_map::Entry::Occupied(e) => {
-                        repeated_ids += 1;
-                        repeated_example.get_or_insert((*e.get(), row));
-                    }
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(row);
-                    }
-                }
-            }
-            raw_labels.push(code);
-            lines.push(rec.line);
-            file_of_row.push(file as u32);
-            ids.push(rec.id);
-            texts.push(rec.text);
-            if !rec.fields.is_empty() {
-                extras.push(rec.fields);
-            }
-            if texts.len() % 16384 == 0 {
-                progress(texts.len() as u64);
-            }
-        }
+        rows.read_file(&mut reader, file, label_col, spec, skip, &mut progress)?;
         warnings.extend(reader.warnings.warning_lines(path));
         digests.push(checksum_hex(&reader.checksum));
         for (reason, c) in &reader.skipped.by_reason {
@@ -1705,65 +1642,38 @@ fn read_labeled_with(
             e.rows += c.rows;
         }
     }
+    let LabelRows {
+        ids,
+        lines,
+        texts,
+        raw_labels,
+        values,
+        first_lines,
+        extras,
+        repeated_ids,
+        repeated_example,
+        file_of_row,
+        ..
+    } = rows;
     // Messages about the whole set name every file.
     let path = files.join(" + ");
     let path = path.as_str();
     if let Some((a, b)) = repeated_example {
-        let at = |i: usize| {
-            if files.len() > 1 {
-                format!("{} line {}", files[file_of_row[i] as usize], lines[i])
-            } else {
-                format!("line {}", lines[i])
-            }
-        };
-        warnings.push(format!(
-            "{path}: {repeated_ids} row{} repeat the id of an earlier row, e.g. id {} at {} \
-             and {}; reports and out-of-fold scores name rows by id, so these are ambiguous \
-             (the same post twice?)",
-            if repeated_ids == 1 { "" } else { "s" },
-            crate::error::shown(&ids[b]),
-            at(a),
-            at(b)
+        let at = |i: usize| (files.len() > 1).then(|| files[file_of_row[i] as usize].as_str());
+        warnings.push(repeated_id_warning(
+            path,
+            repeated_ids,
+            &ids[b],
+            (at(a), lines[a]),
+            (at(b), lines[b]),
         ));
     }
-    let checksum = if digests.len() == 1 {
-        digests.swap_remove(0)
-    } else {
-        let mut h = Sha256::new();
-        for d in &digests {
-            h.update(d.as_bytes());
-            h.update(b"\n");
-        }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-    };
+    let checksum = combined_checksum(digests);
     let mut counts = vec![0u64; values.len()];
     for &c in &raw_labels {
         counts[c as usize] += 1;
     }
-    let found = || {
-        // The ten most common values, so a column of ids given as labels stays one line.
-        let mut pairs: Vec<(&String, u64, u64)> = values
-            .iter()
-            .zip(counts.iter().copied())
-            .zip(first_lines.iter().copied())
-            .map(|((v, c), l)| (v, c, l))
-            .collect();
-        pairs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let mut shown: Vec<(&String, u64, u64)> = pairs.iter().take(10).copied().collect();
-        shown.sort();
-        let mut list = shown
-            .iter()
-            .map(|(v, c, l)| format!("{} ({c} rows, first at line {l})", crate::error::shown(v)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if pairs.len() > shown.len() {
-            list.push_str(&format!(
-                " and {} more values (is {label_col:?} the label column?)",
-                pairs.len() - shown.len()
-            ));
-        }
-        list
-    };
+    let found = || found_values(&values, &counts, &first_lines, label_col);
     if texts.is_empty() {
         return Err(Error::bad_input(
             path,
@@ -1807,6 +1717,203 @@ fn read_labeled_with(
         data.warnings = warnings;
         return Ok(data);
     }
+    let found = found();
+    binary_set(
+        MultiRows {
+            path,
+            label_col,
+            ids,
+            lines,
+            texts,
+            extras,
+            codes: raw_labels,
+            values,
+            counts,
+            found,
+            skipped,
+            checksum,
+            files,
+            file_of_row,
+        },
+        spec,
+        &opts.text_col,
+        warnings,
+    )
+}
+
+/// Rows of every file read so far, with their label values coded in order of appearance (a
+/// map finds a row's value, so a column of ids taken for labels is not quadratic) and the ids
+/// that repeat.
+#[derive(Default)]
+struct LabelRows {
+    ids: Vec<String>,
+    lines: Vec<u64>,
+    texts: Vec<String>,
+    raw_labels: Vec<u32>,
+    /// Distinct label values, with the line each first appears on.
+    values: Vec<String>,
+    first_lines: Vec<u64>,
+    codes: std::collections::HashMap<String, u32>,
+    extras: Vec<Vec<String>>,
+    /// Ids read from the data, with the first row of each.
+    seen_ids: std::collections::HashMap<String, usize>,
+    repeated_ids: usize,
+    repeated_example: Option<(usize, usize)>,
+    file_of_row: Vec<u32>,
+}
+
+impl LabelRows {
+    /// Reads the rows of one file; an empty label is a bad row (unless `--labels` names the
+    /// classes: then it is one more value left out).
+    fn read_file(
+        &mut self,
+        reader: &mut PostReader,
+        file: usize,
+        label_col: &str,
+        spec: &ClassSpec,
+        skip: bool,
+        progress: &mut impl FnMut(u64),
+    ) -> Result<()> {
+        while let Some(mut rec) = reader.next_record()? {
+            let raw = rec.fields.remove(0);
+            let value = raw.trim();
+            // With --labels, an empty label is one more value left out, not a bad row.
+            if value.is_empty() && spec.labels.is_none() {
+                if skip {
+                    reader.skipped.add("empty label", rec.line);
+                    continue;
+                }
+                return Err(Error::BadRow {
+                    path: reader.path().into(),
+                    line: rec.line,
+                    problem: format!("label column {label_col:?} is empty"),
+                    hint: "; fix the row, or pass --skip-bad-rows to skip such rows".into(),
+                });
+            }
+            let code = match self.codes.get(value) {
+                Some(&c) => c,
+                None => {
+                    let c = self.values.len() as u32;
+                    self.codes.insert(value.to_string(), c);
+                    self.values.push(value.to_string());
+                    self.first_lines.push(rec.line);
+                    c
+                }
+            };
+            if rec.id_given {
+                let row = self.ids.len();
+                match self.seen_ids.entry(rec.id.clone()) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        self.repeated_ids += 1;
+                        self.repeated_example.get_or_insert((*e.get(), row));
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(row);
+                    }
+                }
+            }
+            self.raw_labels.push(code);
+            self.lines.push(rec.line);
+            self.file_of_row.push(file as u32);
+            self.ids.push(rec.id);
+            self.texts.push(rec.text);
+            if !rec.fields.is_empty() {
+                self.extras.push(rec.fields);
+            }
+            if self.texts.len().is_multiple_of(16384) {
+                progress(self.texts.len() as u64);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The checksum of a set: the one file's, or the SHA-256 of the files' checksums, one per
+/// line.
+fn combined_checksum(mut digests: Vec<String>) -> String {
+    if digests.len() == 1 {
+        return digests.swap_remove(0);
+    }
+    let mut h = Sha256::new();
+    for d in &digests {
+        h.update(d.as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The warning about `n` rows that repeat an earlier row's id, with the first example
+/// (`a`, `b`: the file when the set has several, and the line).
+fn repeated_id_warning(
+    path: &str,
+    n: usize,
+    id: &str,
+    a: (Option<&str>, u64),
+    b: (Option<&str>, u64),
+) -> String {
+    let at = |(file, line): (Option<&str>, u64)| match file {
+        Some(f) => format!("{f} line {line}"),
+        None => format!("line {line}"),
+    };
+    format!(
+        "{path}: {n} row{} repeat the id of an earlier row, e.g. id {} at {} and {}; reports \
+         and out-of-fold scores name rows by id, so these are ambiguous (the same post twice?)",
+        if n == 1 { "" } else { "s" },
+        crate::error::shown(id),
+        at(a),
+        at(b)
+    )
+}
+
+/// The label values found, for messages: the ten most common with their rows and first
+/// lines, so that a column of ids given as labels stays one line.
+fn found_values(values: &[String], counts: &[u64], first_lines: &[u64], label_col: &str) -> String {
+    let mut pairs: Vec<(&String, u64, u64)> = values
+        .iter()
+        .zip(counts.iter().copied())
+        .zip(first_lines.iter().copied())
+        .map(|((v, c), l)| (v, c, l))
+        .collect();
+    pairs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let mut shown: Vec<(&String, u64, u64)> = pairs.iter().take(10).copied().collect();
+    shown.sort();
+    let mut list = shown
+        .iter()
+        .map(|(v, c, l)| format!("{} ({c} rows, first at line {l})", crate::error::shown(v)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if pairs.len() > shown.len() {
+        list.push_str(&format!(
+            " and {} more values (is {label_col:?} the label column?)",
+            pairs.len() - shown.len()
+        ));
+    }
+    list
+}
+
+/// The two-class set: exactly two label values, one of them the positive class.
+fn binary_set(
+    rows: MultiRows,
+    spec: &ClassSpec,
+    text_col: &str,
+    mut warnings: Vec<String>,
+) -> Result<Labeled> {
+    let MultiRows {
+        path,
+        label_col,
+        ids,
+        lines,
+        texts,
+        extras,
+        codes: raw_labels,
+        values,
+        found,
+        skipped,
+        checksum,
+        files,
+        file_of_row,
+        ..
+    } = rows;
     let positive = spec.positive.as_str();
     if values.len() != 2 {
         return Err(Error::bad_input(
@@ -1820,7 +1927,7 @@ fn read_labeled_with(
                      model, more for a multi-class one)"
                 },
                 values.len(),
-                found(),
+                found,
                 if values.len() < 2 {
                     "add posts of the other class"
                 } else {
@@ -1836,7 +1943,7 @@ fn read_labeled_with(
             format!(
                 "the positive label {positive:?} does not occur in column {label_col:?}; values found: {}; \
                  name the troll class with --positive{}",
-                found(),
+                found,
                 match values.iter().find(|v| label_key(v) == label_key(positive)) {
                     Some(v) => format!(
                         " ({} differs only in case, spacing or number form: --positive {})",
@@ -1870,9 +1977,7 @@ fn read_labeled_with(
         warnings: Vec::new(),
     };
     warnings.extend(crate::text::dataset::rowcheck::check(
-        &data,
-        &opts.text_col,
-        label_col,
+        &data, text_col, label_col,
     )?);
     data.warnings = warnings;
     Ok(data)
