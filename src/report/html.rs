@@ -76,9 +76,6 @@ pub fn html(r: &EvalReport) -> String {
         return super::classes::html(r);
     }
     let d = &r.data;
-    let auc = summary_or_nan(r, "roc_auc");
-    let pr = summary_or_nan(r, "pr_auc");
-    let base_rate = ratio(d.positives(), d.rows);
     let mut o = String::with_capacity(64 * 1024);
     o.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -88,184 +85,13 @@ pub fn html(r: &EvalReport) -> String {
         esc(&d.source)
     ));
 
-    // Headline.
-    o.push_str(&format!(
-        "<header>\n<p class=\"kicker\">trollwatch {} · cross-validation report</p>\n<h1>{}</h1>\n",
-        esc(&r.trollwatch_version),
-        esc(&d.source)
-    ));
-    o.push_str(&format!(
-        "<p class=\"headline\"><strong>ROC-AUC {} ± {}</strong> — the model {}.</p>\n",
-        num(auc.mean, 3),
-        num(auc.sd, 3),
-        verdict(auc.mean)
-    ));
-    o.push_str(&format!(
-        "<p class=\"split\">PR-AUC {} ± {} against a base rate of {} · {} · {} posts, {} {}</p>\n",
-        num(pr.mean, 3),
-        num(pr.sd, 3),
-        num(base_rate, 3),
-        esc(&split_text(r)),
-        count(d.rows),
-        percent(base_rate, 1),
-        esc(&class_names(&d.labels())[1])
-    ));
-    let card = |k: &str, v: String, s: String| {
-        format!(
-            "<div class=\"card\"><div class=\"k\">{k}</div><div class=\"v\">{v}</div>\
-             <div class=\"s\">{s}</div></div>\n"
-        )
-    };
-    o.push_str("<div class=\"cards\">\n");
-    o.push_str(&card(
-        "ROC-AUC",
-        num(auc.mean, 3),
-        format!("± {} over {} folds · 0.5 = chance", num(auc.sd, 3), auc.n),
-    ));
-    o.push_str(&card(
-        "PR-AUC",
-        num(pr.mean, 3),
-        format!("± {} · base rate {}", num(pr.sd, 3), num(base_rate, 3)),
-    ));
-    match &r.pooled_two() {
-        Some(p) => {
-            o.push_str(&card(
-                "best F1 (pooled)",
-                num(p.advice.best_f1, 3),
-                format!(
-                    "at threshold {} · P {} / R {}",
-                    num(p.advice.best_f1_threshold, 2),
-                    num(p.advice.best_f1_precision, 2),
-                    num(p.advice.best_f1_recall, 2)
-                ),
-            ));
-            o.push_str(&card(
-                "log-loss · Brier",
-                format!(
-                    "{} · {}",
-                    num(p.metrics.log_loss, 3),
-                    num(p.metrics.brier, 3)
-                ),
-                "pooled out-of-fold; lower is better".into(),
-            ));
-        }
-        None => {
-            o.push_str(&card(
-                "best F1 (pooled)",
-                "n/a".into(),
-                "no pooled predictions".into(),
-            ));
-            o.push_str(&card(
-                "log-loss · Brier",
-                "n/a".into(),
-                "no pooled predictions".into(),
-            ));
-        }
-    }
-    o.push_str("</div>\n</header>\n");
+    o.push_str(&html_headline(r));
 
-    // Plots.
-    o.push_str("<section>\n<h2>How the scores separate the classes</h2>\n<div class=\"plots\">\n");
-    let pos = esc(&class_names(&d.labels())[1]);
-    let figures = [
-        (
-            svg::roc(r),
-            "Each thin line is one fold's test part; the bold line averages them. The nearer the \
-             top-left corner, the better; the diagonal is guessing."
-                .to_string(),
-        ),
-        (
-            svg::pr(r),
-            format!(
-                "Precision among flagged posts against the share of {pos} posts caught. The dashed \
-                 line is what flagging at random achieves."
-            ),
-        ),
-        (
-            svg::calibration(r),
-            format!(
-                "A point on the diagonal means the predicted probability matches the share of \
-                 {pos} posts actually in that bin. Point area shows how many posts it holds."
-            ),
-        ),
-        (
-            svg::histogram(r),
-            "Scores of each class, as a share of that class. Posts right of the threshold line are \
-             flagged; overlap is where mistakes happen."
-                .to_string(),
-        ),
-    ];
-    for (plot, caption) in figures {
-        o.push_str(&format!(
-            "<figure>\n{plot}<figcaption>{caption}</figcaption>\n</figure>\n"
-        ));
-    }
-    o.push_str("</div>\n</section>\n");
+    o.push_str(&html_plots(r));
 
     o.push_str(&html_folds(r));
 
-    // Pooled decisions.
-    if let Some(p) = &r.pooled_two() {
-        let c = &p.metrics.confusion;
-        let [neg, pos] = class_names(&d.labels()).map(|n| esc(&n));
-        let (actual_pos, actual_neg) = (c.tp + c.fn_, c.fp + c.tn);
-        let cell = |class: &str, n: u64, of: u64, what: &str| {
-            format!(
-                "<td class=\"n {class}\">{}<small>{what} · {} of row</small></td>",
-                count(n),
-                percent(ratio(n, of), 1)
-            )
-        };
-        o.push_str("<section class=\"two\">\n<div>\n");
-        o.push_str(&format!(
-            "<h2>Confusion matrix</h2>\n<p class=\"muted\">Pooled out-of-fold predictions{} at threshold {}.</p>\n",
-            if r.options.repeats > 1 { " of the first repeat" } else { "" },
-            num(p.metrics.threshold, 2)
-        ));
-        o.push_str(&format!(
-            "<table class=\"confusion\">\n<thead><tr><th></th><th class=\"n\">predicted {pos}</th>\
-             <th class=\"n\">predicted {neg}</th></tr></thead>\n<tbody>\n\
-             <tr><th>actual {pos}</th>{}{}</tr>\n<tr><th>actual {neg}</th>{}{}</tr>\n</tbody>\n</table>\n",
-            cell("hit", c.tp, actual_pos, "caught"),
-            cell("miss", c.fn_, actual_pos, "missed"),
-            cell("miss", c.fp, actual_neg, "false alarms"),
-            cell("hit", c.tn, actual_neg, "passed"),
-        ));
-        o.push_str(
-            "</div>\n<div>\n<h2>Threshold advice</h2>\n<p class=\"muted\">Where to set the decision \
-             threshold, from the pooled out-of-fold scores.</p>\n",
-        );
-        o.push_str("<table class=\"kv\">\n");
-        for (k, v) in advice_rows(r) {
-            o.push_str(&format!("<tr><th>{k}</th><td>{}</td></tr>\n", esc(&v)));
-        }
-        o.push_str("</table>\n</div>\n</section>\n");
-    }
-
-    o.push_str(&html_categories(r));
-    o.push_str(&html_heldout(r));
-
-    if let Some(p) = &r.pooled_two() {
-        o.push_str(
-            "<section>\n<h2>Calibration bins</h2>\n<table class=\"narrow\">\n<thead><tr>\
-             <th>predicted</th><th class=\"n\">posts</th><th class=\"n\">mean predicted</th>\
-             <th class=\"n\">observed rate</th><th class=\"n\">gap</th></tr></thead>\n<tbody>\n",
-        );
-        for b in &p.calibration {
-            let empty = b.count == 0;
-            let cell = |x: f64| if empty { "—".to_string() } else { num(x, 3) };
-            o.push_str(&format!(
-                "<tr><td>{}–{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
-                num(b.lo, 2),
-                num(b.hi, 2),
-                count(b.count),
-                cell(b.mean_predicted),
-                cell(b.observed_rate),
-                if empty { "—".into() } else { num(b.observed_rate - b.mean_predicted, 3) }
-            ));
-        }
-        o.push_str("</tbody>\n</table>\n</section>\n");
-    }
+    o.push_str(&html_pooled(r));
 
     // Data and options.
     o.push_str("<section class=\"two\">\n");
@@ -420,5 +246,203 @@ fn html_categories(r: &EvalReport) -> String {
         ));
     }
     o.push_str("</tbody>\n</table>\n</section>\n");
+    o
+}
+
+/// The header: the headline figures and the cards under them.
+fn html_headline(r: &EvalReport) -> String {
+    let d = &r.data;
+    let auc = summary_or_nan(r, "roc_auc");
+    let pr = summary_or_nan(r, "pr_auc");
+    let base_rate = ratio(d.positives(), d.rows);
+    let mut o = String::new();
+    o.push_str(&format!(
+        "<header>\n<p class=\"kicker\">trollwatch {} · cross-validation report</p>\n<h1>{}</h1>\n",
+        esc(&r.trollwatch_version),
+        esc(&d.source)
+    ));
+    o.push_str(&format!(
+        "<p class=\"headline\"><strong>ROC-AUC {} ± {}</strong> — the model {}.</p>\n",
+        num(auc.mean, 3),
+        num(auc.sd, 3),
+        verdict(auc.mean)
+    ));
+    o.push_str(&format!(
+        "<p class=\"split\">PR-AUC {} ± {} against a base rate of {} · {} · {} posts, {} {}</p>\n",
+        num(pr.mean, 3),
+        num(pr.sd, 3),
+        num(base_rate, 3),
+        esc(&split_text(r)),
+        count(d.rows),
+        percent(base_rate, 1),
+        esc(&class_names(&d.labels())[1])
+    ));
+    let card = |k: &str, v: String, s: String| {
+        format!(
+            "<div class=\"card\"><div class=\"k\">{k}</div><div class=\"v\">{v}</div>\
+             <div class=\"s\">{s}</div></div>\n"
+        )
+    };
+    o.push_str("<div class=\"cards\">\n");
+    o.push_str(&card(
+        "ROC-AUC",
+        num(auc.mean, 3),
+        format!("± {} over {} folds · 0.5 = chance", num(auc.sd, 3), auc.n),
+    ));
+    o.push_str(&card(
+        "PR-AUC",
+        num(pr.mean, 3),
+        format!("± {} · base rate {}", num(pr.sd, 3), num(base_rate, 3)),
+    ));
+    match &r.pooled_two() {
+        Some(p) => {
+            o.push_str(&card(
+                "best F1 (pooled)",
+                num(p.advice.best_f1, 3),
+                format!(
+                    "at threshold {} · P {} / R {}",
+                    num(p.advice.best_f1_threshold, 2),
+                    num(p.advice.best_f1_precision, 2),
+                    num(p.advice.best_f1_recall, 2)
+                ),
+            ));
+            o.push_str(&card(
+                "log-loss · Brier",
+                format!(
+                    "{} · {}",
+                    num(p.metrics.log_loss, 3),
+                    num(p.metrics.brier, 3)
+                ),
+                "pooled out-of-fold; lower is better".into(),
+            ));
+        }
+        None => {
+            o.push_str(&card(
+                "best F1 (pooled)",
+                "n/a".into(),
+                "no pooled predictions".into(),
+            ));
+            o.push_str(&card(
+                "log-loss · Brier",
+                "n/a".into(),
+                "no pooled predictions".into(),
+            ));
+        }
+    }
+    o.push_str("</div>\n</header>\n");
+
+    o
+}
+
+/// The four plots with their captions.
+fn html_plots(r: &EvalReport) -> String {
+    let d = &r.data;
+    let mut o = String::new();
+    o.push_str("<section>\n<h2>How the scores separate the classes</h2>\n<div class=\"plots\">\n");
+    let pos = esc(&class_names(&d.labels())[1]);
+    let figures = [
+        (
+            svg::roc(r),
+            "Each thin line is one fold's test part; the bold line averages them. The nearer the \
+             top-left corner, the better; the diagonal is guessing."
+                .to_string(),
+        ),
+        (
+            svg::pr(r),
+            format!(
+                "Precision among flagged posts against the share of {pos} posts caught. The dashed \
+                 line is what flagging at random achieves."
+            ),
+        ),
+        (
+            svg::calibration(r),
+            format!(
+                "A point on the diagonal means the predicted probability matches the share of \
+                 {pos} posts actually in that bin. Point area shows how many posts it holds."
+            ),
+        ),
+        (
+            svg::histogram(r),
+            "Scores of each class, as a share of that class. Posts right of the threshold line are \
+             flagged; overlap is where mistakes happen."
+                .to_string(),
+        ),
+    ];
+    for (plot, caption) in figures {
+        o.push_str(&format!(
+            "<figure>\n{plot}<figcaption>{caption}</figcaption>\n</figure>\n"
+        ));
+    }
+    o.push_str("</div>\n</section>\n");
+
+    o
+}
+
+/// The pooled confusion matrix, threshold advice and calibration bins.
+fn html_pooled(r: &EvalReport) -> String {
+    let d = &r.data;
+    let mut o = String::new();
+    if let Some(p) = &r.pooled_two() {
+        let c = &p.metrics.confusion;
+        let [neg, pos] = class_names(&d.labels()).map(|n| esc(&n));
+        let (actual_pos, actual_neg) = (c.tp + c.fn_, c.fp + c.tn);
+        let cell = |class: &str, n: u64, of: u64, what: &str| {
+            format!(
+                "<td class=\"n {class}\">{}<small>{what} · {} of row</small></td>",
+                count(n),
+                percent(ratio(n, of), 1)
+            )
+        };
+        o.push_str("<section class=\"two\">\n<div>\n");
+        o.push_str(&format!(
+            "<h2>Confusion matrix</h2>\n<p class=\"muted\">Pooled out-of-fold predictions{} at threshold {}.</p>\n",
+            if r.options.repeats > 1 { " of the first repeat" } else { "" },
+            num(p.metrics.threshold, 2)
+        ));
+        o.push_str(&format!(
+            "<table class=\"confusion\">\n<thead><tr><th></th><th class=\"n\">predicted {pos}</th>\
+             <th class=\"n\">predicted {neg}</th></tr></thead>\n<tbody>\n\
+             <tr><th>actual {pos}</th>{}{}</tr>\n<tr><th>actual {neg}</th>{}{}</tr>\n</tbody>\n</table>\n",
+            cell("hit", c.tp, actual_pos, "caught"),
+            cell("miss", c.fn_, actual_pos, "missed"),
+            cell("miss", c.fp, actual_neg, "false alarms"),
+            cell("hit", c.tn, actual_neg, "passed"),
+        ));
+        o.push_str(
+            "</div>\n<div>\n<h2>Threshold advice</h2>\n<p class=\"muted\">Where to set the decision \
+             threshold, from the pooled out-of-fold scores.</p>\n",
+        );
+        o.push_str("<table class=\"kv\">\n");
+        for (k, v) in advice_rows(r) {
+            o.push_str(&format!("<tr><th>{k}</th><td>{}</td></tr>\n", esc(&v)));
+        }
+        o.push_str("</table>\n</div>\n</section>\n");
+    }
+
+    o.push_str(&html_categories(r));
+    o.push_str(&html_heldout(r));
+
+    if let Some(p) = &r.pooled_two() {
+        o.push_str(
+            "<section>\n<h2>Calibration bins</h2>\n<table class=\"narrow\">\n<thead><tr>\
+             <th>predicted</th><th class=\"n\">posts</th><th class=\"n\">mean predicted</th>\
+             <th class=\"n\">observed rate</th><th class=\"n\">gap</th></tr></thead>\n<tbody>\n",
+        );
+        for b in &p.calibration {
+            let empty = b.count == 0;
+            let cell = |x: f64| if empty { "—".to_string() } else { num(x, 3) };
+            o.push_str(&format!(
+                "<tr><td>{}–{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+                num(b.lo, 2),
+                num(b.hi, 2),
+                count(b.count),
+                cell(b.mean_predicted),
+                cell(b.observed_rate),
+                if empty { "—".into() } else { num(b.observed_rate - b.mean_predicted, 3) }
+            ));
+        }
+        o.push_str("</tbody>\n</table>\n</section>\n");
+    }
+
     o
 }

@@ -41,6 +41,16 @@ pub fn markdown(r: &EvalReport) -> String {
         2,
     );
 
+    folds(&mut out, r);
+    pooled(&mut out, r, [&neg, &pos]);
+    recall_by_category(&mut out, r);
+    by_source(&mut out, r);
+    out.push_str(&format!("trollwatch {}\n", md(&r.trollwatch_version)));
+    out
+}
+
+/// The fold table, and mean ± sd over the folds.
+fn folds(out: &mut String, r: &EvalReport) {
     out.push_str("## Folds\n\n");
     let extra = FoldExtras::of(r);
     let mut head: Vec<String> = ["fold", "train", "test", "positives"]
@@ -70,7 +80,7 @@ pub fn markdown(r: &EvalReport) -> String {
             row
         })
         .collect();
-    md_table(&mut out, &head, &rows, 1);
+    md_table(out, &head, &rows, 1);
 
     out.push_str("### Mean ± sd over folds\n\n");
     let rows: Vec<Vec<String>> = METRICS
@@ -86,12 +96,20 @@ pub fn markdown(r: &EvalReport) -> String {
         })
         .collect();
     md_table(
-        &mut out,
+        out,
         &["metric", "mean", "sd", "folds"].map(String::from),
         &rows,
         1,
     );
+}
 
+/// The pooled confusion matrix, threshold advice and calibration table.
+fn pooled(out: &mut String, r: &EvalReport, [neg, pos]: [&str; 2]) {
+    let kv = |rows: Vec<(&str, String)>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|(k, v)| vec![k.to_string(), v])
+            .collect()
+    };
     match &r.pooled_two() {
         Some(p) => {
             let m = &p.metrics;
@@ -106,7 +124,7 @@ pub fn markdown(r: &EvalReport) -> String {
                 num(m.threshold, 4)
             ));
             md_table(
-                &mut out,
+                out,
                 &[
                     "".into(),
                     format!("predicted {pos}"),
@@ -119,7 +137,7 @@ pub fn markdown(r: &EvalReport) -> String {
                 1,
             );
             out.push_str("## Threshold advice\n\n");
-            md_table(&mut out, &["".into(), "".into()], &kv(advice_rows(r)), 2);
+            md_table(out, &["".into(), "".into()], &kv(advice_rows(r)), 2);
             out.push_str("## Calibration\n\n");
             let rows: Vec<Vec<String>> = p
                 .calibration
@@ -143,7 +161,7 @@ pub fn markdown(r: &EvalReport) -> String {
                 })
                 .collect();
             md_table(
-                &mut out,
+                out,
                 &["predicted", "posts", "mean predicted", "observed rate"].map(String::from),
                 &rows,
                 1,
@@ -153,7 +171,10 @@ pub fn markdown(r: &EvalReport) -> String {
             "No pooled metrics: the out-of-fold predictions do not hold both classes.\n\n",
         ),
     }
+}
 
+/// Recall per category, lowest first.
+fn recall_by_category(out: &mut String, r: &EvalReport) {
     let cats = categories(r);
     if !cats.is_empty() {
         let col = md(r.options.category_col.as_deref().unwrap_or("category"));
@@ -172,23 +193,22 @@ pub fn markdown(r: &EvalReport) -> String {
             })
             .collect();
         md_table(
-            &mut out,
+            out,
             &[col, "positives".into(), "detected".into(), "recall".into()],
             &rows,
             1,
         );
     }
+}
+
+/// The per-source table and the calibration check, out of fold.
+fn by_source(out: &mut String, r: &EvalReport) {
     if let Some(h) = &r.heldout {
         out.push_str(&format!(
             "## By source\n\nOut-of-fold, flagged at {}.\n\n",
             md(&h.flagged_at)
         ));
-        md_table(
-            &mut out,
-            &SOURCE_HEAD.map(String::from),
-            &source_rows(h, md),
-            1,
-        );
+        md_table(out, &SOURCE_HEAD.map(String::from), &source_rows(h, md), 1);
         out.push_str(&format!("{}\n\n", md(&heldout_summary(h))));
         if let Some(c) = &h.calibration {
             out.push_str(&format!(
@@ -196,7 +216,7 @@ pub fn markdown(r: &EvalReport) -> String {
                 c.method.name()
             ));
             md_table(
-                &mut out,
+                out,
                 &["", "Brier", "log-loss"].map(String::from),
                 &[
                     vec![
@@ -226,6 +246,4 @@ pub fn markdown(r: &EvalReport) -> String {
             );
         }
     }
-    out.push_str(&format!("trollwatch {}\n", md(&r.trollwatch_version)));
-    out
 }

@@ -86,70 +86,8 @@ pub fn terminal_table(r: &EvalReport) -> String {
     }
     lines.push(String::new());
 
-    match &r.pooled_two() {
-        Some(p) => {
-            let m = &p.metrics;
-            let a = &p.advice;
-            let which = if r.options.repeats > 1 {
-                " (first repeat)"
-            } else {
-                ""
-            };
-            lines.push(format!(
-                "pooled out-of-fold{which} at threshold {}: precision {}, recall {}, F1 {}",
-                num(m.threshold, 4),
-                num(m.precision, 4),
-                num(m.recall, 4),
-                num(m.f1, 4)
-            ));
-            lines.push(format!(
-                "best F1 {} at threshold {} (precision {}, recall {})",
-                num(a.best_f1, 4),
-                num(a.best_f1_threshold, 4),
-                num(a.best_f1_precision, 4),
-                num(a.best_f1_recall, 4)
-            ));
-            match (&a.target_precision, r.options.target_precision) {
-                (Some(t), _) => lines.push(format!(
-                    "precision ≥ {} from threshold {}: precision {}, recall {}",
-                    num(t.target, 4),
-                    num(t.threshold, 4),
-                    num(t.precision, 4),
-                    num(t.recall, 4)
-                )),
-                (None, Some(target)) => {
-                    lines.push(format!("no threshold reaches precision {}", num(target, 4)))
-                }
-                (None, None) => {}
-            }
-            lines.push(String::new());
-            lines.extend(confusion_lines(&m.confusion, &neg, &pos, m.threshold));
-        }
-        None => lines
-            .push("no pooled metrics: the out-of-fold predictions do not hold both classes".into()),
-    }
-
-    let cats = categories(r);
-    if !cats.is_empty() {
-        lines.push(String::new());
-        lines.push(format!(
-            "recall by {} (lowest first)",
-            r.options.category_col.as_deref().unwrap_or("category")
-        ));
-        lines.push(format!(
-            "  {:<28}{:>10}{:>10}{:>8}",
-            "category", "positives", "detected", "recall"
-        ));
-        for c in &cats {
-            lines.push(format!(
-                "  {:<28}{:>10}{:>10}{:>8}",
-                clip(&c.category, 27),
-                count(c.positives),
-                count(c.detected),
-                num(c.recall, 4)
-            ));
-        }
-    }
+    lines.extend(pooled_lines(r, [&neg, &pos]));
+    lines.extend(category_lines(r));
     if let Some(h) = &r.heldout {
         lines.push(String::new());
         lines.extend(heldout_lines(h));
@@ -193,3 +131,78 @@ fn confusion_lines(c: &Confusion, neg: &str, pos: &str, threshold: f64) -> Vec<S
 
 // ---------------------------------------------------------------------------------------------
 // Markdown
+
+/// The pooled metrics at the threshold, the threshold advice and the confusion matrix.
+fn pooled_lines(r: &EvalReport, [neg, pos]: [&str; 2]) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &r.pooled_two() {
+        Some(p) => {
+            let m = &p.metrics;
+            let a = &p.advice;
+            let which = if r.options.repeats > 1 {
+                " (first repeat)"
+            } else {
+                ""
+            };
+            lines.push(format!(
+                "pooled out-of-fold{which} at threshold {}: precision {}, recall {}, F1 {}",
+                num(m.threshold, 4),
+                num(m.precision, 4),
+                num(m.recall, 4),
+                num(m.f1, 4)
+            ));
+            lines.push(format!(
+                "best F1 {} at threshold {} (precision {}, recall {})",
+                num(a.best_f1, 4),
+                num(a.best_f1_threshold, 4),
+                num(a.best_f1_precision, 4),
+                num(a.best_f1_recall, 4)
+            ));
+            match (&a.target_precision, r.options.target_precision) {
+                (Some(t), _) => lines.push(format!(
+                    "precision ≥ {} from threshold {}: precision {}, recall {}",
+                    num(t.target, 4),
+                    num(t.threshold, 4),
+                    num(t.precision, 4),
+                    num(t.recall, 4)
+                )),
+                (None, Some(target)) => {
+                    lines.push(format!("no threshold reaches precision {}", num(target, 4)))
+                }
+                (None, None) => {}
+            }
+            lines.push(String::new());
+            lines.extend(confusion_lines(&m.confusion, neg, pos, m.threshold));
+        }
+        None => lines
+            .push("no pooled metrics: the out-of-fold predictions do not hold both classes".into()),
+    }
+    lines
+}
+
+/// Recall per category, lowest first (none without categories).
+fn category_lines(r: &EvalReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    let cats = categories(r);
+    if !cats.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "recall by {} (lowest first)",
+            r.options.category_col.as_deref().unwrap_or("category")
+        ));
+        lines.push(format!(
+            "  {:<28}{:>10}{:>10}{:>8}",
+            "category", "positives", "detected", "recall"
+        ));
+        for c in &cats {
+            lines.push(format!(
+                "  {:<28}{:>10}{:>10}{:>8}",
+                clip(&c.category, 27),
+                count(c.positives),
+                count(c.detected),
+                num(c.recall, 4)
+            ));
+        }
+    }
+    lines
+}

@@ -1688,57 +1688,35 @@ fn read_labeled_with(
     }
     let multiclass =
         !spec.binary_only && (values.len() > 2 || spec.multiclass || spec.labels.is_some());
-    if multiclass {
-        let found = found();
-        let mut data = multiclass_set(
-            MultiRows {
-                path,
-                label_col,
-                ids,
-                lines,
-                texts,
-                extras,
-                codes: raw_labels,
-                values,
-                counts,
-                found,
-                skipped,
-                checksum,
-                files,
-                file_of_row,
-            },
-            spec,
-        )?;
-        warnings.extend(crate::text::dataset::rowcheck::check(
-            &data,
-            &opts.text_col,
-            label_col,
-        )?);
-        data.warnings = warnings;
-        return Ok(data);
-    }
     let found = found();
-    binary_set(
-        MultiRows {
-            path,
-            label_col,
-            ids,
-            lines,
-            texts,
-            extras,
-            codes: raw_labels,
-            values,
-            counts,
-            found,
-            skipped,
-            checksum,
-            files,
-            file_of_row,
-        },
-        spec,
+    let rows = MultiRows {
+        path,
+        label_col,
+        ids,
+        lines,
+        texts,
+        extras,
+        codes: raw_labels,
+        values,
+        counts,
+        found,
+        skipped,
+        checksum,
+        files,
+        file_of_row,
+    };
+    let mut data = if multiclass {
+        multiclass_set(rows, spec)?
+    } else {
+        binary_set(rows, spec)?
+    };
+    warnings.extend(crate::text::dataset::rowcheck::check(
+        &data,
         &opts.text_col,
-        warnings,
-    )
+        label_col,
+    )?);
+    data.warnings = warnings;
+    Ok(data)
 }
 
 /// Rows of every file read so far, with their label values coded in order of appearance (a
@@ -1892,12 +1870,7 @@ fn found_values(values: &[String], counts: &[u64], first_lines: &[u64], label_co
 }
 
 /// The two-class set: exactly two label values, one of them the positive class.
-fn binary_set(
-    rows: MultiRows,
-    spec: &ClassSpec,
-    text_col: &str,
-    mut warnings: Vec<String>,
-) -> Result<Labeled> {
+fn binary_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
     let MultiRows {
         path,
         label_col,
@@ -1956,7 +1929,7 @@ fn binary_set(
         ));
     };
     let neg = 1 - pos;
-    let mut data = Labeled {
+    let data = Labeled {
         ids,
         lines,
         texts,
@@ -1976,10 +1949,6 @@ fn binary_set(
         file_of_row,
         warnings: Vec::new(),
     };
-    warnings.extend(crate::text::dataset::rowcheck::check(
-        &data, text_col, label_col,
-    )?);
-    data.warnings = warnings;
     Ok(data)
 }
 
