@@ -95,22 +95,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(c) = &m.coordination {
         writeln!(
             o,
-            "  coordination    kinds {}, window {} s, similarity {}, {}; columns author {:?}, time {:?}; weights {}",
-            c.kinds.join(","),
-            c.window_seconds,
-            c.similarity,
-            match c.max_object_accounts {
-                0 => "no account limit per object".to_string(),
-                n => format!("objects of at most {n} accounts"),
-            },
-            c.author_col,
-            c.time_col,
-            c.names()
-                .iter()
-                .zip(&model.head.weights[m.n_features..])
-                .map(|(n, w)| format!("{n} {w:+.3}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "{}",
+            coordination_line(c, &model.head.weights[m.n_features..])
         )?;
     }
     if let Some(a) = &m.account_model {
@@ -165,32 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )?;
     }
     if let Some(c) = &m.calibration {
-        for line in super::show::calibration_lines(c, m.threshold).lines() {
-            writeln!(o, "  {line}")?;
-        }
-        writeln!(
-            o,
-            "  no score below  {} known term(s)\n\n  by source, out-of-fold at the stored threshold:",
-            c.min_known_terms
-        )?;
-        writeln!(
-            o,
-            "    {:<28}{:>9}{:>10}{:>8}{:>10}{:>8}",
-            "source", "rows", "negatives", "FPR", "positives", "recall"
-        )?;
-        let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.4}"));
-        for r in &c.sources {
-            writeln!(
-                o,
-                "    {:<28}{:>9}{:>10}{:>8}{:>10}{:>8}",
-                r.source,
-                r.rows,
-                r.negatives,
-                opt(r.fpr),
-                r.positives,
-                opt(r.recall)
-            )?;
-        }
+        calibration_section(&mut o, c, m.threshold)?;
     }
     writeln!(o, "\n  strongest terms toward {:?}:", m.labels.positive)?;
     for (t, w) in &pos {
@@ -320,4 +281,62 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
     }
     super::print_out(&o)?;
     Ok(())
+}
+
+/// The calibration, the fewest known terms for a score, and the per-source table.
+fn calibration_section(
+    o: &mut String,
+    c: &crate::pipeline::model::CalibrationMeta,
+    threshold: f64,
+) -> std::fmt::Result {
+    use std::fmt::Write;
+    for line in super::show::calibration_lines(c, threshold).lines() {
+        writeln!(o, "  {line}")?;
+    }
+    writeln!(
+        o,
+        "  no score below  {} known term(s)\n\n  by source, out-of-fold at the stored threshold:",
+        c.min_known_terms
+    )?;
+    writeln!(
+        o,
+        "    {:<28}{:>9}{:>10}{:>8}{:>10}{:>8}",
+        "source", "rows", "negatives", "FPR", "positives", "recall"
+    )?;
+    let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.4}"));
+    for r in &c.sources {
+        writeln!(
+            o,
+            "    {:<28}{:>9}{:>10}{:>8}{:>10}{:>8}",
+            r.source,
+            r.rows,
+            r.negatives,
+            opt(r.fpr),
+            r.positives,
+            opt(r.recall)
+        )?;
+    }
+    Ok(())
+}
+
+/// The coordination features' settings and weights.
+fn coordination_line(c: &crate::pipeline::features::CoordinationSpec, weights: &[f64]) -> String {
+    format!(
+        "  coordination    kinds {}, window {} s, similarity {}, {}; columns author {:?}, time {:?}; weights {}",
+        c.kinds.join(","),
+        c.window_seconds,
+        c.similarity,
+        match c.max_object_accounts {
+            0 => "no account limit per object".to_string(),
+            n => format!("objects of at most {n} accounts"),
+        },
+        c.author_col,
+        c.time_col,
+        c.names()
+            .iter()
+            .zip(weights)
+            .map(|(n, w)| format!("{n} {w:+.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
