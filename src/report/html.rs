@@ -75,25 +75,42 @@ pub fn html(r: &EvalReport) -> String {
     if !r.is_binary() {
         return super::classes::html(r);
     }
+    let mut o = String::with_capacity(64 * 1024);
+    o.push_str(&page_start(&format!(
+        "trollwatch evaluation: {}",
+        esc(&r.data.source)
+    )));
+    o.push_str(&html_header(r));
+    o.push_str(&html_plots(r));
+    o.push_str(&html_folds(r));
+    if let Some(p) = &r.pooled_two() {
+        o.push_str(&html_decisions(r, p));
+    }
+    o.push_str(&html_categories(r));
+    o.push_str(&html_heldout(r));
+    if let Some(p) = &r.pooled_two() {
+        o.push_str(&html_calibration_bins(p));
+    }
+    o.push_str(&html_data_and_options(r));
+    o.push_str(&format!(
+        "<footer>trollwatch {} · every figure comes from out-of-fold predictions: \
+         the model that scored a post never saw it in training.</footer>\n{PAGE_END}",
+        esc(&r.trollwatch_version),
+    ));
+    o
+}
+
+/// The kicker, title, headline (ROC-AUC and its verdict), the split and the four cards.
+fn html_header(r: &EvalReport) -> String {
     let d = &r.data;
     let auc = summary_or_nan(r, "roc_auc");
     let pr = summary_or_nan(r, "pr_auc");
     let base_rate = ratio(d.positives(), d.rows);
-    let mut o = String::with_capacity(64 * 1024);
-    o.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>trollwatch evaluation: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        esc(&d.source)
-    ));
-
-    // Headline.
-    o.push_str(&format!(
+    let mut o = format!(
         "<header>\n<p class=\"kicker\">trollwatch {} · cross-validation report</p>\n<h1>{}</h1>\n",
         esc(&r.trollwatch_version),
         esc(&d.source)
-    ));
+    );
     o.push_str(&format!(
         "<p class=\"headline\"><strong>ROC-AUC {} ± {}</strong> — the model {}.</p>\n",
         num(auc.mean, 3),
@@ -110,13 +127,20 @@ pub fn html(r: &EvalReport) -> String {
         percent(base_rate, 1),
         esc(&class_names(&d.labels())[1])
     ));
+    o.push_str(&html_cards(r, auc, pr, base_rate));
+    o.push_str("</header>\n");
+    o
+}
+
+/// The four headline cards: ROC-AUC, PR-AUC, the pooled best F1, log-loss and Brier.
+fn html_cards(r: &EvalReport, auc: MeanSd, pr: MeanSd, base_rate: f64) -> String {
     let card = |k: &str, v: String, s: String| {
         format!(
             "<div class=\"card\"><div class=\"k\">{k}</div><div class=\"v\">{v}</div>\
              <div class=\"s\">{s}</div></div>\n"
         )
     };
-    o.push_str("<div class=\"cards\">\n");
+    let mut o = String::from("<div class=\"cards\">\n");
     o.push_str(&card(
         "ROC-AUC",
         num(auc.mean, 3),
@@ -162,11 +186,16 @@ pub fn html(r: &EvalReport) -> String {
             ));
         }
     }
-    o.push_str("</div>\n</header>\n");
+    o.push_str("</div>\n");
+    o
+}
 
-    // Plots.
-    o.push_str("<section>\n<h2>How the scores separate the classes</h2>\n<div class=\"plots\">\n");
-    let pos = esc(&class_names(&d.labels())[1]);
+/// The four plots with their captions: ROC, precision–recall, calibration, histogram.
+fn html_plots(r: &EvalReport) -> String {
+    let mut o = String::from(
+        "<section>\n<h2>How the scores separate the classes</h2>\n<div class=\"plots\">\n",
+    );
+    let pos = esc(&class_names(&r.data.labels())[1]);
     let figures = [
         (
             svg::roc(r),
@@ -201,74 +230,75 @@ pub fn html(r: &EvalReport) -> String {
         ));
     }
     o.push_str("</div>\n</section>\n");
+    o
+}
 
-    o.push_str(&html_folds(r));
-
-    // Pooled decisions.
-    if let Some(p) = &r.pooled_two() {
-        let c = &p.metrics.confusion;
-        let [neg, pos] = class_names(&d.labels()).map(|n| esc(&n));
-        let (actual_pos, actual_neg) = (c.tp + c.fn_, c.fp + c.tn);
-        let cell = |class: &str, n: u64, of: u64, what: &str| {
-            format!(
-                "<td class=\"n {class}\">{}<small>{what} · {} of row</small></td>",
-                count(n),
-                percent(ratio(n, of), 1)
-            )
-        };
-        o.push_str("<section class=\"two\">\n<div>\n");
-        o.push_str(&format!(
-            "<h2>Confusion matrix</h2>\n<p class=\"muted\">Pooled out-of-fold predictions{} at threshold {}.</p>\n",
-            if r.options.repeats > 1 { " of the first repeat" } else { "" },
-            num(p.metrics.threshold, 2)
-        ));
-        o.push_str(&format!(
-            "<table class=\"confusion\">\n<thead><tr><th></th><th class=\"n\">predicted {pos}</th>\
-             <th class=\"n\">predicted {neg}</th></tr></thead>\n<tbody>\n\
-             <tr><th>actual {pos}</th>{}{}</tr>\n<tr><th>actual {neg}</th>{}{}</tr>\n</tbody>\n</table>\n",
-            cell("hit", c.tp, actual_pos, "caught"),
-            cell("miss", c.fn_, actual_pos, "missed"),
-            cell("miss", c.fp, actual_neg, "false alarms"),
-            cell("hit", c.tn, actual_neg, "passed"),
-        ));
-        o.push_str(
-            "</div>\n<div>\n<h2>Threshold advice</h2>\n<p class=\"muted\">Where to set the decision \
-             threshold, from the pooled out-of-fold scores.</p>\n",
-        );
-        o.push_str("<table class=\"kv\">\n");
-        for (k, v) in advice_rows(r) {
-            o.push_str(&format!("<tr><th>{k}</th><td>{}</td></tr>\n", esc(&v)));
-        }
-        o.push_str("</table>\n</div>\n</section>\n");
+/// The pooled decisions side by side: the confusion matrix and the threshold advice.
+fn html_decisions(r: &EvalReport, p: &Pooled) -> String {
+    let c = &p.metrics.confusion;
+    let [neg, pos] = class_names(&r.data.labels()).map(|n| esc(&n));
+    let (actual_pos, actual_neg) = (c.tp + c.fn_, c.fp + c.tn);
+    let cell = |class: &str, n: u64, of: u64, what: &str| {
+        format!(
+            "<td class=\"n {class}\">{}<small>{what} · {} of row</small></td>",
+            count(n),
+            percent(ratio(n, of), 1)
+        )
+    };
+    let mut o = String::from("<section class=\"two\">\n<div>\n");
+    o.push_str(&format!(
+        "<h2>Confusion matrix</h2>\n<p class=\"muted\">Pooled out-of-fold predictions{} at threshold {}.</p>\n",
+        if r.options.repeats > 1 { " of the first repeat" } else { "" },
+        num(p.metrics.threshold, 2)
+    ));
+    o.push_str(&format!(
+        "<table class=\"confusion\">\n<thead><tr><th></th><th class=\"n\">predicted {pos}</th>\
+         <th class=\"n\">predicted {neg}</th></tr></thead>\n<tbody>\n\
+         <tr><th>actual {pos}</th>{}{}</tr>\n<tr><th>actual {neg}</th>{}{}</tr>\n</tbody>\n</table>\n",
+        cell("hit", c.tp, actual_pos, "caught"),
+        cell("miss", c.fn_, actual_pos, "missed"),
+        cell("miss", c.fp, actual_neg, "false alarms"),
+        cell("hit", c.tn, actual_neg, "passed"),
+    ));
+    o.push_str(
+        "</div>\n<div>\n<h2>Threshold advice</h2>\n<p class=\"muted\">Where to set the decision \
+         threshold, from the pooled out-of-fold scores.</p>\n",
+    );
+    o.push_str("<table class=\"kv\">\n");
+    for (k, v) in advice_rows(r) {
+        o.push_str(&format!("<tr><th>{k}</th><td>{}</td></tr>\n", esc(&v)));
     }
+    o.push_str("</table>\n</div>\n</section>\n");
+    o
+}
 
-    o.push_str(&html_categories(r));
-    o.push_str(&html_heldout(r));
-
-    if let Some(p) = &r.pooled_two() {
-        o.push_str(
-            "<section>\n<h2>Calibration bins</h2>\n<table class=\"narrow\">\n<thead><tr>\
-             <th>predicted</th><th class=\"n\">posts</th><th class=\"n\">mean predicted</th>\
-             <th class=\"n\">observed rate</th><th class=\"n\">gap</th></tr></thead>\n<tbody>\n",
-        );
-        for b in &p.calibration {
-            let empty = b.count == 0;
-            let cell = |x: f64| if empty { "—".to_string() } else { num(x, 3) };
-            o.push_str(&format!(
-                "<tr><td>{}–{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
-                num(b.lo, 2),
-                num(b.hi, 2),
-                count(b.count),
-                cell(b.mean_predicted),
-                cell(b.observed_rate),
-                if empty { "—".into() } else { num(b.observed_rate - b.mean_predicted, 3) }
-            ));
-        }
-        o.push_str("</tbody>\n</table>\n</section>\n");
+/// The pooled calibration bins with the gap between observed and predicted.
+fn html_calibration_bins(p: &Pooled) -> String {
+    let mut o = String::from(
+        "<section>\n<h2>Calibration bins</h2>\n<table class=\"narrow\">\n<thead><tr>\
+         <th>predicted</th><th class=\"n\">posts</th><th class=\"n\">mean predicted</th>\
+         <th class=\"n\">observed rate</th><th class=\"n\">gap</th></tr></thead>\n<tbody>\n",
+    );
+    for b in &p.calibration {
+        let empty = b.count == 0;
+        let cell = |x: f64| if empty { "—".to_string() } else { num(x, 3) };
+        o.push_str(&format!(
+            "<tr><td>{}–{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+            num(b.lo, 2),
+            num(b.hi, 2),
+            count(b.count),
+            cell(b.mean_predicted),
+            cell(b.observed_rate),
+            if empty { "—".into() } else { num(b.observed_rate - b.mean_predicted, 3) }
+        ));
     }
+    o.push_str("</tbody>\n</table>\n</section>\n");
+    o
+}
 
-    // Data and options.
-    o.push_str("<section class=\"two\">\n");
+/// The data and the options side by side, as key–value tables.
+fn html_data_and_options(r: &EvalReport) -> String {
+    let mut o = String::from("<section class=\"two\">\n");
     for (title, rows) in [
         ("Data", data_rows(r, esc)),
         ("Options", option_rows(r, esc)),
@@ -280,11 +310,6 @@ pub fn html(r: &EvalReport) -> String {
         o.push_str("</table>\n</div>\n");
     }
     o.push_str("</section>\n");
-    o.push_str(&format!(
-        "<footer>trollwatch {} · every figure comes from out-of-fold predictions: \
-         the model that scored a post never saw it in training.</footer>\n</main>\n</body>\n</html>\n",
-        esc(&r.trollwatch_version),
-    ));
     o
 }
 

@@ -8,9 +8,36 @@ pub fn terminal_table(r: &EvalReport) -> String {
     if !r.is_binary() {
         return super::classes::terminal_table(r);
     }
+    let [neg, pos] = class_names(&r.data.labels()).map(|n| clip(&n, 20));
+    let mut lines = terminal_intro(r, &neg, &pos);
+    lines.extend(terminal_folds(r));
+    lines.extend(terminal_fold_summary(r));
+    match &r.pooled_two() {
+        Some(p) => lines.extend(terminal_pooled(r, p, &neg, &pos)),
+        None => lines
+            .push("no pooled metrics: the out-of-fold predictions do not hold both classes".into()),
+    }
+    lines.extend(terminal_categories(r));
+    if let Some(h) = &r.heldout {
+        lines.push(String::new());
+        lines.extend(heldout_lines(h));
+    }
+    let mut out = String::new();
+    for l in lines {
+        out.push_str(clip(l.trim_end(), TERMINAL_WIDTH).as_str());
+        out.push('\n');
+    }
+    out
+}
+
+/// Width of the fold table's cells before the metrics. Room for counts up to 9,999,999 test
+/// rows without columns running together.
+const LEAD: usize = 25;
+
+/// The data in one line, the split and threshold in another, and a blank line.
+fn terminal_intro(r: &EvalReport, neg: &str, pos: &str) -> Vec<String> {
     let d = &r.data;
-    let [neg, pos] = class_names(&d.labels()).map(|n| clip(&n, 20));
-    let mut lines: Vec<String> = vec![
+    vec![
         format!(
             "{}: {} posts, {} {pos} and {} {neg}",
             d.source,
@@ -24,14 +51,17 @@ pub fn terminal_table(r: &EvalReport) -> String {
             num(r.options.threshold, 2)
         ),
         String::new(),
-    ];
-    // Room for counts up to 9,999,999 test rows without columns running together.
-    const LEAD: usize = 25;
+    ]
+}
+
+/// The header and one row per fold: its metrics and any note below them, or the note in
+/// their place.
+fn terminal_folds(r: &EvalReport) -> Vec<String> {
     let mut head = format!("{:<6}{:>10}{:>9}", "fold", "n_test", "pos");
     for (_, short, _) in METRICS {
         head.push_str(&format!("{short:>8}"));
     }
-    lines.push(head);
+    let mut lines = vec![head];
     for f in &r.folds {
         let lead = format!(
             "{:<6}{:>10}{:>9}",
@@ -66,6 +96,12 @@ pub fn terminal_table(r: &EvalReport) -> String {
             }
         }
     }
+    lines
+}
+
+/// A rule, the mean and sd rows under the fold table, how many folds they cover when some
+/// have no metrics, and a blank line.
+fn terminal_fold_summary(r: &EvalReport) -> Vec<String> {
     let mut mean = format!("{:<LEAD$}", "mean");
     let mut sd = format!("{:<LEAD$}", "± sd");
     let mut n_with = None;
@@ -75,9 +111,7 @@ pub fn terminal_table(r: &EvalReport) -> String {
         sd.push_str(&format!("{:>8}", num(s.map_or(f64::NAN, |s| s.sd), 4)));
         n_with = n_with.or(s.map(|s| s.n));
     }
-    lines.push("-".repeat(LEAD + 8 * METRICS.len()));
-    lines.push(mean);
-    lines.push(sd);
+    let mut lines = vec!["-".repeat(LEAD + 8 * METRICS.len()), mean, sd];
     if let Some(n) = n_with.filter(|&n| n < r.folds.len()) {
         lines.push(format!(
             "(mean and sd over the {n} of {} folds that have metrics)",
@@ -85,81 +119,80 @@ pub fn terminal_table(r: &EvalReport) -> String {
         ));
     }
     lines.push(String::new());
+    lines
+}
 
-    match &r.pooled_two() {
-        Some(p) => {
-            let m = &p.metrics;
-            let a = &p.advice;
-            let which = if r.options.repeats > 1 {
-                " (first repeat)"
-            } else {
-                ""
-            };
-            lines.push(format!(
-                "pooled out-of-fold{which} at threshold {}: precision {}, recall {}, F1 {}",
-                num(m.threshold, 4),
-                num(m.precision, 4),
-                num(m.recall, 4),
-                num(m.f1, 4)
-            ));
-            lines.push(format!(
-                "best F1 {} at threshold {} (precision {}, recall {})",
-                num(a.best_f1, 4),
-                num(a.best_f1_threshold, 4),
-                num(a.best_f1_precision, 4),
-                num(a.best_f1_recall, 4)
-            ));
-            match (&a.target_precision, r.options.target_precision) {
-                (Some(t), _) => lines.push(format!(
-                    "precision ≥ {} from threshold {}: precision {}, recall {}",
-                    num(t.target, 4),
-                    num(t.threshold, 4),
-                    num(t.precision, 4),
-                    num(t.recall, 4)
-                )),
-                (None, Some(target)) => {
-                    lines.push(format!("no threshold reaches precision {}", num(target, 4)))
-                }
-                (None, None) => {}
-            }
-            lines.push(String::new());
-            lines.extend(confusion_lines(&m.confusion, &neg, &pos, m.threshold));
+/// The pooled operating points (decision threshold, best F1, target precision) and the
+/// confusion matrix.
+fn terminal_pooled(r: &EvalReport, p: &Pooled, neg: &str, pos: &str) -> Vec<String> {
+    let m = &p.metrics;
+    let a = &p.advice;
+    let which = if r.options.repeats > 1 {
+        " (first repeat)"
+    } else {
+        ""
+    };
+    let mut lines = vec![
+        format!(
+            "pooled out-of-fold{which} at threshold {}: precision {}, recall {}, F1 {}",
+            num(m.threshold, 4),
+            num(m.precision, 4),
+            num(m.recall, 4),
+            num(m.f1, 4)
+        ),
+        format!(
+            "best F1 {} at threshold {} (precision {}, recall {})",
+            num(a.best_f1, 4),
+            num(a.best_f1_threshold, 4),
+            num(a.best_f1_precision, 4),
+            num(a.best_f1_recall, 4)
+        ),
+    ];
+    match (&a.target_precision, r.options.target_precision) {
+        (Some(t), _) => lines.push(format!(
+            "precision ≥ {} from threshold {}: precision {}, recall {}",
+            num(t.target, 4),
+            num(t.threshold, 4),
+            num(t.precision, 4),
+            num(t.recall, 4)
+        )),
+        (None, Some(target)) => {
+            lines.push(format!("no threshold reaches precision {}", num(target, 4)))
         }
-        None => lines
-            .push("no pooled metrics: the out-of-fold predictions do not hold both classes".into()),
+        (None, None) => {}
     }
+    lines.push(String::new());
+    lines.extend(confusion_lines(&m.confusion, neg, pos, m.threshold));
+    lines
+}
 
+/// Recall per category, lowest first, after a blank line; nothing without categories.
+fn terminal_categories(r: &EvalReport) -> Vec<String> {
     let cats = categories(r);
-    if !cats.is_empty() {
-        lines.push(String::new());
-        lines.push(format!(
+    if cats.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![
+        String::new(),
+        format!(
             "recall by {} (lowest first)",
             r.options.category_col.as_deref().unwrap_or("category")
-        ));
-        lines.push(format!(
+        ),
+        format!(
             "  {:<28}{:>10}{:>10}{:>8}",
             "category", "positives", "detected", "recall"
+        ),
+    ];
+    for c in &cats {
+        lines.push(format!(
+            "  {:<28}{:>10}{:>10}{:>8}",
+            clip(&c.category, 27),
+            count(c.positives),
+            count(c.detected),
+            num(c.recall, 4)
         ));
-        for c in &cats {
-            lines.push(format!(
-                "  {:<28}{:>10}{:>10}{:>8}",
-                clip(&c.category, 27),
-                count(c.positives),
-                count(c.detected),
-                num(c.recall, 4)
-            ));
-        }
     }
-    if let Some(h) = &r.heldout {
-        lines.push(String::new());
-        lines.extend(heldout_lines(h));
-    }
-    let mut out = String::new();
-    for l in lines {
-        out.push_str(clip(l.trim_end(), TERMINAL_WIDTH).as_str());
-        out.push('\n');
-    }
-    out
+    lines
 }
 
 fn confusion_lines(c: &Confusion, neg: &str, pos: &str, threshold: f64) -> Vec<String> {
@@ -190,6 +223,3 @@ fn confusion_lines(c: &Confusion, neg: &str, pos: &str, threshold: f64) -> Vec<S
         format!("{:<w0$}{:>w$}{:>w$}", row_head[1], count(c.fp), count(c.tn)),
     ]
 }
-
-// ---------------------------------------------------------------------------------------------
-// Markdown
