@@ -186,7 +186,6 @@ pub(super) fn terminal_table(r: &EvalReport) -> String {
 pub(super) fn markdown(r: &EvalReport) -> String {
     let mut o = String::new();
     let d = &r.data;
-    let md = |s: &str| s.replace('|', "\\|");
     let _ = writeln!(
         o,
         "# trollwatch multi-class evaluation: {}\n",
@@ -222,55 +221,74 @@ pub(super) fn markdown(r: &EvalReport) -> String {
         );
     }
     if let Some(p) = r.pooled_classes() {
-        let _ = writeln!(o, "\n## Per class (pooled out-of-fold predictions)\n\n| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|");
-        for c in &p.per_class {
-            let _ = writeln!(
-                o,
-                "| {} | {:.4} | {:.4} | {:.4} | {} |",
-                md(&c.class),
-                c.precision,
-                c.recall,
-                c.f1,
-                c.support
-            );
-        }
+        o.push_str(&md_per_class(r, p));
+        o.push_str(&md_confusion(p));
+    }
+    o
+}
+
+/// A table cell in the K-class report.md: pipes escaped.
+fn md(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// The pooled per-class table, the overall figures and the majority-class baseline.
+fn md_per_class(r: &EvalReport, p: &MultiMetrics) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "\n## Per class (pooled out-of-fold predictions)\n\n| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|");
+    for c in &p.per_class {
         let _ = writeln!(
             o,
-            "\naccuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}, log-loss {}",
-            p.accuracy,
-            p.macro_f1,
-            p.weighted_f1,
-            f4(p.log_loss.unwrap_or(f64::NAN))
+            "| {} | {:.4} | {:.4} | {:.4} | {} |",
+            md(&c.class),
+            c.precision,
+            c.recall,
+            c.f1,
+            c.support
         );
-        if let Some(b) = &r.baseline {
-            let _ = writeln!(
-                o,
-                "\nmajority-class guess ({}): accuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}",
-                md(&b.majority_class),
-                b.accuracy,
-                b.macro_f1,
-                b.weighted_f1
-            );
-        }
-        let _ = write!(
+    }
+    let _ = writeln!(
+        o,
+        "\naccuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}, log-loss {}",
+        p.accuracy,
+        p.macro_f1,
+        p.weighted_f1,
+        f4(p.log_loss.unwrap_or(f64::NAN))
+    );
+    if let Some(b) = &r.baseline {
+        let _ = writeln!(
             o,
-            "\n## Confusion matrix (rows: true, columns: predicted)\n\n| true \\ predicted |"
+            "\nmajority-class guess ({}): accuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}",
+            md(&b.majority_class),
+            b.accuracy,
+            b.macro_f1,
+            b.weighted_f1
         );
-        for c in &p.per_class {
-            let _ = write!(o, " {} |", md(&c.class));
-        }
-        let _ = write!(o, "\n|---|");
-        for _ in &p.per_class {
-            o.push_str("---:|");
+    }
+    o
+}
+
+/// The pooled confusion matrix as a table, true classes in rows.
+fn md_confusion(p: &MultiMetrics) -> String {
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "\n## Confusion matrix (rows: true, columns: predicted)\n\n| true \\ predicted |"
+    );
+    for c in &p.per_class {
+        let _ = write!(o, " {} |", md(&c.class));
+    }
+    let _ = write!(o, "\n|---|");
+    for _ in &p.per_class {
+        o.push_str("---:|");
+    }
+    o.push('\n');
+    for (t, row) in p.confusion.iter().enumerate() {
+        let _ = write!(o, "| {} |", md(&p.per_class[t].class));
+        for v in row {
+            let _ = write!(o, " {v} |");
         }
         o.push('\n');
-        for (t, row) in p.confusion.iter().enumerate() {
-            let _ = write!(o, "| {} |", md(&p.per_class[t].class));
-            for v in row {
-                let _ = write!(o, " {v} |");
-            }
-            o.push('\n');
-        }
     }
     o
 }

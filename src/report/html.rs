@@ -2,73 +2,6 @@
 
 use super::*;
 
-fn html_heldout(r: &EvalReport) -> String {
-    let Some(h) = &r.heldout else {
-        return String::new();
-    };
-    let mut o = format!(
-        "<section>\n<h2>By source: who gets flagged</h2>\n<p class=\"muted\">Out-of-fold, flagged at {}. \
-         {}</p>\n<table>\n<thead><tr>",
-        esc(&h.flagged_at),
-        esc(&heldout_summary(h))
-    );
-    for (i, head) in SOURCE_HEAD.iter().enumerate() {
-        o.push_str(&if i == 0 {
-            format!("<th>{head}</th>")
-        } else {
-            format!("<th class=\"n\">{head}</th>")
-        });
-    }
-    o.push_str("</tr></thead>\n<tbody>\n");
-    for row in source_rows(h, esc) {
-        let worst = h.worst_source.as_deref().map(esc).as_deref() == Some(row[0].as_str());
-        o.push_str(&format!(
-            "<tr{}>",
-            if worst { " class=\"weak\"" } else { "" }
-        ));
-        for (i, c) in row.iter().enumerate() {
-            o.push_str(&if i == 0 {
-                format!(
-                    "<td>{c}{}</td>",
-                    if worst {
-                        "<span class=\"tag\">worst</span>"
-                    } else {
-                        ""
-                    }
-                )
-            } else {
-                format!("<td class=\"n\">{c}</td>")
-            });
-        }
-        o.push_str("</tr>\n");
-    }
-    o.push_str("</tbody>\n</table>\n");
-    if let Some(c) = &h.calibration {
-        o.push_str(&format!(
-            "<div class=\"plots\">\n<figure>\n{}<figcaption>Out-of-fold scores before (the model's \
-             own sigmoid) and after calibration ({}, each fold's map fitted on the other folds). \
-             Brier {} → {}, log-loss {} → {}.</figcaption>\n</figure>\n</div>\n",
-            svg::reliability(c, &class_names(&r.data.labels())[1]),
-            c.method.name(),
-            num(c.before.brier, 4),
-            num(c.after.brier, 4),
-            num(c.before.log_loss, 4),
-            num(c.after.log_loss, 4)
-        ));
-        if let Some(a) = &c.after_at_prior {
-            o.push_str(&format!(
-                "<p class=\"muted\">Probabilities depend on the share of trolls: restated for each \
-                 held-out fold's own share of positives (what <code>--prior</code> does when that \
-                 share is known), Brier {} and log-loss {}.</p>\n",
-                num(a.brier, 4),
-                num(a.log_loss, 4)
-            ));
-        }
-    }
-    o.push_str("</section>\n");
-    o
-}
-
 /// report.html: one self-contained page with the headline, four SVG plots (ROC,
 /// precision–recall, calibration, score histograms), the tables and the settings.
 pub fn html(r: &EvalReport) -> String {
@@ -313,6 +246,7 @@ fn html_data_and_options(r: &EvalReport) -> String {
     o
 }
 
+/// One row per fold: its sizes and metrics, or its note; mean and sd below.
 fn html_folds(r: &EvalReport) -> String {
     let extra = FoldExtras::of(r);
     let mut o = String::from(
@@ -379,6 +313,17 @@ fn html_folds(r: &EvalReport) -> String {
         .iter()
         .find_map(|(k, _, _)| summary(r, k))
         .map_or(0, |s| s.n);
+    o.push_str(&html_fold_means(r, n, lead));
+    o.push_str("</tfoot>\n</table>\n");
+    o.push_str(&html_fold_warnings(r, n, &unconverged));
+    o.push_str("</section>\n");
+    o
+}
+
+/// The fold table's footer: the mean over the `n` folds with metrics, and the sd, under the
+/// metric columns (the first `lead` columns merged for the label).
+fn html_fold_means(r: &EvalReport, n: usize, lead: usize) -> String {
+    let mut o = String::new();
     for (label, pick) in [("mean", true), ("± sd", false)] {
         let label = if pick {
             format!("mean of {n} folds")
@@ -392,7 +337,13 @@ fn html_folds(r: &EvalReport) -> String {
         }
         o.push_str("</tr>\n");
     }
-    o.push_str("</tfoot>\n</table>\n");
+    o
+}
+
+/// Warnings under the fold table: folds without metrics, and folds whose optimizer stopped
+/// before converging.
+fn html_fold_warnings(r: &EvalReport, n: usize, unconverged: &[String]) -> String {
+    let mut o = String::new();
     if n < r.folds.len() {
         o.push_str(&format!(
             "<p class=\"warn\">{} of {} folds have no metrics (see the highlighted rows); the mean \
@@ -407,10 +358,10 @@ fn html_folds(r: &EvalReport) -> String {
             unconverged.join(", ")
         ));
     }
-    o.push_str("</section>\n");
     o
 }
 
+/// Recall per category, lowest first, the weakest marked; nothing without categories.
 fn html_categories(r: &EvalReport) -> String {
     let cats = categories(r);
     if cats.is_empty() {
@@ -445,5 +396,74 @@ fn html_categories(r: &EvalReport) -> String {
         ));
     }
     o.push_str("</tbody>\n</table>\n</section>\n");
+    o
+}
+
+/// Who gets flagged, per source, and the reliability of the scores before and after
+/// calibration; nothing without held-out sources.
+fn html_heldout(r: &EvalReport) -> String {
+    let Some(h) = &r.heldout else {
+        return String::new();
+    };
+    let mut o = format!(
+        "<section>\n<h2>By source: who gets flagged</h2>\n<p class=\"muted\">Out-of-fold, flagged at {}. \
+         {}</p>\n<table>\n<thead><tr>",
+        esc(&h.flagged_at),
+        esc(&heldout_summary(h))
+    );
+    for (i, head) in SOURCE_HEAD.iter().enumerate() {
+        o.push_str(&if i == 0 {
+            format!("<th>{head}</th>")
+        } else {
+            format!("<th class=\"n\">{head}</th>")
+        });
+    }
+    o.push_str("</tr></thead>\n<tbody>\n");
+    for row in source_rows(h, esc) {
+        let worst = h.worst_source.as_deref().map(esc).as_deref() == Some(row[0].as_str());
+        o.push_str(&format!(
+            "<tr{}>",
+            if worst { " class=\"weak\"" } else { "" }
+        ));
+        for (i, c) in row.iter().enumerate() {
+            o.push_str(&if i == 0 {
+                format!(
+                    "<td>{c}{}</td>",
+                    if worst {
+                        "<span class=\"tag\">worst</span>"
+                    } else {
+                        ""
+                    }
+                )
+            } else {
+                format!("<td class=\"n\">{c}</td>")
+            });
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</tbody>\n</table>\n");
+    if let Some(c) = &h.calibration {
+        o.push_str(&format!(
+            "<div class=\"plots\">\n<figure>\n{}<figcaption>Out-of-fold scores before (the model's \
+             own sigmoid) and after calibration ({}, each fold's map fitted on the other folds). \
+             Brier {} → {}, log-loss {} → {}.</figcaption>\n</figure>\n</div>\n",
+            svg::reliability(c, &class_names(&r.data.labels())[1]),
+            c.method.name(),
+            num(c.before.brier, 4),
+            num(c.after.brier, 4),
+            num(c.before.log_loss, 4),
+            num(c.after.log_loss, 4)
+        ));
+        if let Some(a) = &c.after_at_prior {
+            o.push_str(&format!(
+                "<p class=\"muted\">Probabilities depend on the share of trolls: restated for each \
+                 held-out fold's own share of positives (what <code>--prior</code> does when that \
+                 share is known), Brier {} and log-loss {}.</p>\n",
+                num(a.brier, 4),
+                num(a.log_loss, 4)
+            ));
+        }
+    }
+    o.push_str("</section>\n");
     o
 }
