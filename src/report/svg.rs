@@ -234,6 +234,7 @@ fn fold_line(n: usize) -> (Key, String) {
     )
 }
 
+/// Each fold's ROC curve, their mean, and the diagonal of chance.
 pub(super) fn roc(r: &EvalReport) -> String {
     let auc = summary(r, "roc_auc");
     let heading = match auc {
@@ -320,6 +321,7 @@ pub(super) fn roc(r: &EvalReport) -> String {
     o
 }
 
+/// Each fold's precision–recall curve, the base rate, and the pooled best-F1 point.
 pub(super) fn pr(r: &EvalReport) -> String {
     let heading = match summary(r, "pr_auc") {
         Some(s) if s.mean.is_finite() => {
@@ -436,6 +438,7 @@ fn best_f1_marker(o: &mut String, f: &Frame, a: &ThresholdAdvice) {
     }
 }
 
+/// The pooled calibration bins against the diagonal, point area by posts.
 pub(super) fn calibration(r: &EvalReport) -> String {
     let [_, pos] = class_names(&r.data.labels()).map(|n| clip(&n, 22));
     let f = Frame::unit();
