@@ -1,6 +1,7 @@
 //! report.html: one self-contained page with the headline, the tables and the plots.
 
 use super::*;
+use crate::pipeline::evaluate::Pooled;
 
 /// report.html: one self-contained page with the headline, four SVG plots (ROC,
 /// precision–recall, calibration, score histograms), the tables and the settings.

@@ -1,6 +1,7 @@
 //! report.md: the tables of a report in Markdown.
 
 use super::*;
+use crate::pipeline::evaluate::Pooled;
 
 /// report.md: the headline, data and options, the fold table with mean ± sd, the pooled
 /// confusion matrix and threshold advice, calibration and recall per category.

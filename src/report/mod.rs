@@ -31,7 +31,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::learn::metrics::{BinaryMetrics, CategoryRecall, Confusion, MeanSd};
-use crate::pipeline::evaluate::{EvalReport, FoldReport, HeldOut, Pooled};
+use crate::pipeline::evaluate::{EvalReport, FoldReport, HeldOut};
 use crate::pipeline::folds::SplitKind;
 
 /// The per-fold metrics in table order: key in `EvalReport::summary`, terminal header,

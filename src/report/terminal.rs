@@ -1,6 +1,7 @@
 //! The compact table `evaluate` prints on the terminal.
 
 use super::*;
+use crate::pipeline::evaluate::Pooled;
 
 /// A compact table for the terminal, at most 100 columns wide: one row per fold, mean and sd,
 /// the pooled threshold advice and confusion matrix, and recall per category.

@@ -6,7 +6,9 @@ use crate::learn::metrics::{
     CalibrationBin, MetricSummary, PrPoint, RocPoint, ScoreHistogram, TargetPrecision,
     ThresholdAdvice,
 };
-use crate::pipeline::evaluate::{EvalData, FoldCurves, FoldMetrics, PooledMetrics, ReadSummary};
+use crate::pipeline::evaluate::{
+    EvalData, FoldCurves, FoldMetrics, Pooled, PooledMetrics, ReadSummary,
+};
 use crate::pipeline::folds::EvalOptions;
 use crate::text::dataset::{SkipCount, SkipReport};
 
