@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use crate::learn::multiclass_metrics::MultiMetrics;
 use crate::pipeline::evaluate::EvalReport;
-use crate::report::{esc, STYLE};
+use crate::report::{esc, page_start, PAGE_END};
 
 fn f4(v: f64) -> String {
     if v.is_finite() {
@@ -186,7 +186,6 @@ pub(super) fn terminal_table(r: &EvalReport) -> String {
 pub(super) fn markdown(r: &EvalReport) -> String {
     let mut o = String::new();
     let d = &r.data;
-    let md = |s: &str| s.replace('|', "\\|");
     let _ = writeln!(
         o,
         "# trollwatch multi-class evaluation: {}\n",
@@ -222,55 +221,74 @@ pub(super) fn markdown(r: &EvalReport) -> String {
         );
     }
     if let Some(p) = r.pooled_classes() {
-        let _ = writeln!(o, "\n## Per class (pooled out-of-fold predictions)\n\n| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|");
-        for c in &p.per_class {
-            let _ = writeln!(
-                o,
-                "| {} | {:.4} | {:.4} | {:.4} | {} |",
-                md(&c.class),
-                c.precision,
-                c.recall,
-                c.f1,
-                c.support
-            );
-        }
+        o.push_str(&md_per_class(r, p));
+        o.push_str(&md_confusion(p));
+    }
+    o
+}
+
+/// A table cell in the K-class report.md: pipes escaped.
+fn md(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// The pooled per-class table, the overall figures and the majority-class baseline.
+fn md_per_class(r: &EvalReport, p: &MultiMetrics) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "\n## Per class (pooled out-of-fold predictions)\n\n| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|");
+    for c in &p.per_class {
         let _ = writeln!(
             o,
-            "\naccuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}, log-loss {}",
-            p.accuracy,
-            p.macro_f1,
-            p.weighted_f1,
-            f4(p.log_loss.unwrap_or(f64::NAN))
+            "| {} | {:.4} | {:.4} | {:.4} | {} |",
+            md(&c.class),
+            c.precision,
+            c.recall,
+            c.f1,
+            c.support
         );
-        if let Some(b) = &r.baseline {
-            let _ = writeln!(
-                o,
-                "\nmajority-class guess ({}): accuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}",
-                md(&b.majority_class),
-                b.accuracy,
-                b.macro_f1,
-                b.weighted_f1
-            );
-        }
-        let _ = write!(
+    }
+    let _ = writeln!(
+        o,
+        "\naccuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}, log-loss {}",
+        p.accuracy,
+        p.macro_f1,
+        p.weighted_f1,
+        f4(p.log_loss.unwrap_or(f64::NAN))
+    );
+    if let Some(b) = &r.baseline {
+        let _ = writeln!(
             o,
-            "\n## Confusion matrix (rows: true, columns: predicted)\n\n| true \\ predicted |"
+            "\nmajority-class guess ({}): accuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}",
+            md(&b.majority_class),
+            b.accuracy,
+            b.macro_f1,
+            b.weighted_f1
         );
-        for c in &p.per_class {
-            let _ = write!(o, " {} |", md(&c.class));
-        }
-        let _ = write!(o, "\n|---|");
-        for _ in &p.per_class {
-            o.push_str("---:|");
+    }
+    o
+}
+
+/// The pooled confusion matrix as a table, true classes in rows.
+fn md_confusion(p: &MultiMetrics) -> String {
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "\n## Confusion matrix (rows: true, columns: predicted)\n\n| true \\ predicted |"
+    );
+    for c in &p.per_class {
+        let _ = write!(o, " {} |", md(&c.class));
+    }
+    let _ = write!(o, "\n|---|");
+    for _ in &p.per_class {
+        o.push_str("---:|");
+    }
+    o.push('\n');
+    for (t, row) in p.confusion.iter().enumerate() {
+        let _ = write!(o, "| {} |", md(&p.per_class[t].class));
+        for v in row {
+            let _ = write!(o, " {v} |");
         }
         o.push('\n');
-        for (t, row) in p.confusion.iter().enumerate() {
-            let _ = write!(o, "| {} |", md(&p.per_class[t].class));
-            for v in row {
-                let _ = write!(o, " {v} |");
-            }
-            o.push('\n');
-        }
     }
     o
 }
@@ -362,16 +380,28 @@ fn heat_map(m: &MultiMetrics) -> String {
 
 /// report.html: one self-contained page.
 pub(super) fn html(r: &EvalReport) -> String {
-    let d = &r.data;
     let mut o = String::with_capacity(32 * 1024);
-    let _ = write!(
-        o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>trollwatch multi-class evaluation: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
-        esc(&d.source)
-    );
+    o.push_str(&page_start(&format!(
+        "trollwatch multi-class evaluation: {}",
+        esc(&r.data.source)
+    )));
+    o.push_str(&html_header(r));
+    if let Some(p) = r.pooled_classes() {
+        o.push_str(&html_per_class(r, p));
+        o.push_str("<section>\n<h2>Confusion matrix</h2>\n<figure>\n");
+        o.push_str(&heat_map(p));
+        o.push_str("<figcaption>Rows: true class; columns: predicted class. Shade: share of the true class's posts (recall on the diagonal).</figcaption>\n</figure>\n</section>\n");
+    }
+    o.push_str(&html_folds(r));
+    o.push_str(&html_data(r));
+    o.push_str("<footer>Made by trollwatch. Every number in report.json.</footer>\n");
+    o.push_str(PAGE_END);
+    o
+}
+
+/// The kicker, title, headline (macro F1 and accuracy over the folds) and the split.
+fn html_header(r: &EvalReport) -> String {
+    let d = &r.data;
     let stat = |name: &str| {
         r.summary
             .iter()
@@ -380,8 +410,7 @@ pub(super) fn html(r: &EvalReport) -> String {
                 format!("{} ± {}", f4(s.stat.mean), f4(s.stat.sd))
             })
     };
-    let _ = write!(
-        o,
+    format!(
         "<header>\n<p class=\"kicker\">trollwatch {} · multi-class cross-validation report</p>\n<h1>{}</h1>\n\
          <p class=\"headline\"><strong>macro F1 {}</strong> · accuracy {}</p>\n\
          <p class=\"split\">{} posts · {} classes · {} · {} model</p>\n</header>\n",
@@ -393,47 +422,53 @@ pub(super) fn html(r: &EvalReport) -> String {
         d.classes.len(),
         esc(&split_text(r)),
         strategy_name(r)
-    );
-    if let Some(p) = r.pooled_classes() {
-        o.push_str("<section>\n<h2>Per class (pooled out-of-fold predictions)</h2>\n<table>\n<thead><tr><th>class</th><th class=\"n\">precision</th><th class=\"n\">recall</th><th class=\"n\">F1</th><th class=\"n\">support</th></tr></thead>\n<tbody>\n");
-        for c in &p.per_class {
-            let _ = writeln!(
-                o,
-                "<tr><th>{}</th><td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td><td class=\"n\">{}</td></tr>",
-                esc(&c.class),
-                c.precision,
-                c.recall,
-                c.f1,
-                c.support
-            );
-        }
-        let n: u64 = p.per_class.iter().map(|c| c.support).sum();
+    )
+}
+
+/// The pooled per-class table with macro, weighted, accuracy and log-loss rows, and the
+/// majority-class baseline.
+fn html_per_class(r: &EvalReport, p: &MultiMetrics) -> String {
+    let mut o = String::from("<section>\n<h2>Per class (pooled out-of-fold predictions)</h2>\n<table>\n<thead><tr><th>class</th><th class=\"n\">precision</th><th class=\"n\">recall</th><th class=\"n\">F1</th><th class=\"n\">support</th></tr></thead>\n<tbody>\n");
+    for c in &p.per_class {
         let _ = writeln!(
             o,
-            "</tbody>\n<tfoot><tr><td>macro F1</td><td></td><td></td><td class=\"n\">{:.4}</td><td class=\"n\">{n}</td></tr>\
-             <tr><td>weighted F1</td><td></td><td></td><td class=\"n\">{:.4}</td><td class=\"n\">{n}</td></tr>\
-             <tr><td>accuracy</td><td></td><td></td><td class=\"n\">{:.4}</td><td class=\"n\">{n}</td></tr>\
-             <tr><td>log-loss</td><td></td><td></td><td class=\"n\">{}</td><td></td></tr></tfoot>\n</table>",
-            p.macro_f1,
-            p.weighted_f1,
-            p.accuracy,
-            f4(p.log_loss.unwrap_or(f64::NAN))
+            "<tr><th>{}</th><td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td><td class=\"n\">{:.4}</td><td class=\"n\">{}</td></tr>",
+            esc(&c.class),
+            c.precision,
+            c.recall,
+            c.f1,
+            c.support
         );
-        if let Some(b) = &r.baseline {
-            let _ = writeln!(
-                o,
-                "<p class=\"muted\">Majority-class guess ({}): accuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}.</p>",
-                esc(&b.majority_class),
-                b.accuracy,
-                b.macro_f1,
-                b.weighted_f1
-            );
-        }
-        o.push_str("</section>\n<section>\n<h2>Confusion matrix</h2>\n<figure>\n");
-        o.push_str(&heat_map(p));
-        o.push_str("<figcaption>Rows: true class; columns: predicted class. Shade: share of the true class's posts (recall on the diagonal).</figcaption>\n</figure>\n</section>\n");
     }
-    o.push_str("<section>\n<h2>Folds</h2>\n<table>\n<thead><tr><th class=\"n\">repeat</th><th class=\"n\">fold</th><th class=\"n\">train</th><th class=\"n\">test</th><th class=\"n\">accuracy</th><th class=\"n\">macro F1</th><th class=\"n\">weighted F1</th><th class=\"n\">log-loss</th><th>note</th></tr></thead>\n<tbody>\n");
+    let n: u64 = p.per_class.iter().map(|c| c.support).sum();
+    let _ = writeln!(
+        o,
+        "</tbody>\n<tfoot><tr><td>macro F1</td><td></td><td></td><td class=\"n\">{:.4}</td><td class=\"n\">{n}</td></tr>\
+         <tr><td>weighted F1</td><td></td><td></td><td class=\"n\">{:.4}</td><td class=\"n\">{n}</td></tr>\
+         <tr><td>accuracy</td><td></td><td></td><td class=\"n\">{:.4}</td><td class=\"n\">{n}</td></tr>\
+         <tr><td>log-loss</td><td></td><td></td><td class=\"n\">{}</td><td></td></tr></tfoot>\n</table>",
+        p.macro_f1,
+        p.weighted_f1,
+        p.accuracy,
+        f4(p.log_loss.unwrap_or(f64::NAN))
+    );
+    if let Some(b) = &r.baseline {
+        let _ = writeln!(
+            o,
+            "<p class=\"muted\">Majority-class guess ({}): accuracy {:.4}, macro F1 {:.4}, weighted F1 {:.4}.</p>",
+            esc(&b.majority_class),
+            b.accuracy,
+            b.macro_f1,
+            b.weighted_f1
+        );
+    }
+    o.push_str("</section>\n");
+    o
+}
+
+/// One row per fold: its sizes and K-class metrics, or its note.
+fn html_folds(r: &EvalReport) -> String {
+    let mut o = String::from("<section>\n<h2>Folds</h2>\n<table>\n<thead><tr><th class=\"n\">repeat</th><th class=\"n\">fold</th><th class=\"n\">train</th><th class=\"n\">test</th><th class=\"n\">accuracy</th><th class=\"n\">macro F1</th><th class=\"n\">weighted F1</th><th class=\"n\">log-loss</th><th>note</th></tr></thead>\n<tbody>\n");
     for f in &r.folds {
         let cells = match f.classes() {
             Some(m) => format!(
@@ -463,7 +498,13 @@ pub(super) fn html(r: &EvalReport) -> String {
         );
     }
     o.push_str("</tbody>\n</table>\n</section>\n");
-    o.push_str("<section>\n<h2>Data</h2>\n<table class=\"kv\">\n");
+    o
+}
+
+/// Posts per class, the values left out and why, and the input's hash.
+fn html_data(r: &EvalReport) -> String {
+    let d = &r.data;
+    let mut o = String::from("<section>\n<h2>Data</h2>\n<table class=\"kv\">\n");
     for (c, n) in d.classes.iter().zip(&d.counts) {
         let _ = writeln!(o, "<tr><th>{}</th><td>{n} posts</td></tr>", esc(c));
     }
@@ -481,6 +522,5 @@ pub(super) fn html(r: &EvalReport) -> String {
         "<tr><th>input SHA-256</th><td>{}</td></tr>\n</table>\n</section>",
         esc(&d.read.input_sha256)
     );
-    o.push_str("<footer>Made by trollwatch. Every number in report.json.</footer>\n</main>\n</body>\n</html>\n");
     o
 }

@@ -31,7 +31,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::learn::metrics::{BinaryMetrics, CategoryRecall, Confusion, MeanSd};
-use crate::pipeline::evaluate::{EvalReport, FoldReport};
+use crate::pipeline::evaluate::{EvalReport, FoldReport, HeldOut};
 use crate::pipeline::folds::SplitKind;
 
 /// The per-fold metrics in table order: key in `EvalReport::summary`, terminal header,
@@ -262,13 +262,10 @@ fn weakest(n: usize) -> usize {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Terminal
+// Rows and lines of the sections, shared by the formats
 
 /// Rows of the per-source table: source, rows, negatives, FPR, positives, recall, AUC.
-fn source_rows(
-    h: &crate::pipeline::evaluate::HeldOut,
-    escape: fn(&str) -> String,
-) -> Vec<Vec<String>> {
+fn source_rows(h: &HeldOut, escape: fn(&str) -> String) -> Vec<Vec<String>> {
     let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| num(v, 4));
     h.sources
         .iter()
@@ -298,7 +295,7 @@ const SOURCE_HEAD: [&str; 7] = [
 ];
 
 /// One line on the held-out summary: mean and worst source FPR, recall, mean source AUC.
-fn heldout_summary(h: &crate::pipeline::evaluate::HeldOut) -> String {
+fn heldout_summary(h: &HeldOut) -> String {
     let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| num(v, 4));
     format!(
         "mean FPR over sources {}, worst {} ({}); recall {}; mean ROC-AUC of a negative source \
@@ -311,7 +308,7 @@ fn heldout_summary(h: &crate::pipeline::evaluate::HeldOut) -> String {
     )
 }
 
-fn heldout_lines(h: &crate::pipeline::evaluate::HeldOut) -> Vec<String> {
+fn heldout_lines(h: &HeldOut) -> Vec<String> {
     let mut lines = vec![format!(
         "by source, out-of-fold, flagged at {}",
         h.flagged_at
@@ -567,7 +564,7 @@ fn advice_rows(r: &EvalReport) -> Vec<(&'static str, String)> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTML
+// Wrapping and escaping text, Markdown tables, fold cells
 
 /// Words of `s` in lines of at most `width` characters (a longer word is cut).
 fn wrap(s: &str, width: usize) -> Vec<String> {
@@ -677,6 +674,20 @@ pub(crate) fn esc(s: &str) -> String {
     }
     out
 }
+
+/// The start of a self-contained HTML page, up to and including `<main>`: `title` (already
+/// escaped), the style sheet, and a policy that lets the page fetch nothing.
+fn page_start(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+    )
+}
+
+/// The end of a page [`page_start`] began.
+const PAGE_END: &str = "</main>\n</body>\n</html>\n";
 
 // Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 const BLUE: &str = "#0072B2";

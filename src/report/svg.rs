@@ -3,6 +3,8 @@
 
 use super::{class_names, clip, count, esc, num, percent, ratio, summary, EvalReport};
 use super::{BLUE, GREY, INK, SKY, VERMILLION};
+use crate::learn::metrics::{ScoreHistogram, ThresholdAdvice};
+use crate::pipeline::tune::{Setting, SettingResult, TuneReport};
 
 const W: f64 = 560.0;
 const H: f64 = 440.0;
@@ -232,6 +234,7 @@ fn fold_line(n: usize) -> (Key, String) {
     )
 }
 
+/// Each fold's ROC curve, their mean, and the diagonal of chance.
 pub(super) fn roc(r: &EvalReport) -> String {
     let auc = summary(r, "roc_auc");
     let heading = match auc {
@@ -318,6 +321,7 @@ pub(super) fn roc(r: &EvalReport) -> String {
     o
 }
 
+/// Each fold's precision–recall curve, the base rate, and the pooled best-F1 point.
 pub(super) fn pr(r: &EvalReport) -> String {
     let heading = match summary(r, "pr_auc") {
         Some(s) if s.mean.is_finite() => {
@@ -374,17 +378,7 @@ pub(super) fn pr(r: &EvalReport) -> String {
         &format!("recall (share of {pos} caught)"),
         "precision (share of flagged that are right)",
     );
-    if base.is_finite() {
-        let y = f.py(base);
-        o.push_str(&format!(
-            "<path d=\"{}\" fill=\"none\" stroke=\"{VERMILLION}\" stroke-width=\"1.6\" stroke-dasharray=\"6 4\"/>\n\
-             <text class=\"annot\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{VERMILLION}\">base rate {}</text>\n",
-            f.path([(0.0, base), (1.0, base)]),
-            f.right() - 6.0,
-            if base > 0.9 { y + 16.0 } else { y - 6.0 },
-            num(base, 3)
-        ));
-    }
+    base_rate_line(&mut o, &f, base);
     for fo in &curves {
         let d = f.path(fo.curves().pr.iter().map(|p| (p.recall, p.precision)));
         if !d.is_empty() {
@@ -398,22 +392,7 @@ pub(super) fn pr(r: &EvalReport) -> String {
         }
     }
     if let Some(a) = best {
-        if a.best_f1_recall.is_finite() && a.best_f1_precision.is_finite() {
-            let (x, y) = (f.px(a.best_f1_recall), f.py(a.best_f1_precision));
-            let right = x > f.left + 0.7 * f.width;
-            o.push_str(&format!(
-                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\" fill=\"{INK}\" stroke=\"#fff\" stroke-width=\"1.5\">\
-                 <title>best F1 {} at threshold {}</title></circle>\n\
-                 <text class=\"annot\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\" fill=\"{INK}\">F1 {} at {}</text>\n",
-                num(a.best_f1, 3),
-                num(a.best_f1_threshold, 3),
-                if right { x - 9.0 } else { x + 9.0 },
-                y + 16.0,
-                if right { "end" } else { "start" },
-                num(a.best_f1, 3),
-                num(a.best_f1_threshold, 2)
-            ));
-        }
+        best_f1_marker(&mut o, &f, a);
     }
     if curves.is_empty() {
         empty(&mut o, &f, "no fold held both classes");
@@ -422,6 +401,44 @@ pub(super) fn pr(r: &EvalReport) -> String {
     o
 }
 
+/// The precision–recall plot's dashed line at the base rate, labelled; none when the rate is
+/// not a number.
+fn base_rate_line(o: &mut String, f: &Frame, base: f64) {
+    if !base.is_finite() {
+        return;
+    }
+    let y = f.py(base);
+    o.push_str(&format!(
+        "<path d=\"{}\" fill=\"none\" stroke=\"{VERMILLION}\" stroke-width=\"1.6\" stroke-dasharray=\"6 4\"/>\n\
+         <text class=\"annot\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{VERMILLION}\">base rate {}</text>\n",
+        f.path([(0.0, base), (1.0, base)]),
+        f.right() - 6.0,
+        if base > 0.9 { y + 16.0 } else { y - 6.0 },
+        num(base, 3)
+    ));
+}
+
+/// The pooled best-F1 point on the precision–recall plot, labelled on the side with room.
+fn best_f1_marker(o: &mut String, f: &Frame, a: &ThresholdAdvice) {
+    if a.best_f1_recall.is_finite() && a.best_f1_precision.is_finite() {
+        let (x, y) = (f.px(a.best_f1_recall), f.py(a.best_f1_precision));
+        let right = x > f.left + 0.7 * f.width;
+        o.push_str(&format!(
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\" fill=\"{INK}\" stroke=\"#fff\" stroke-width=\"1.5\">\
+             <title>best F1 {} at threshold {}</title></circle>\n\
+             <text class=\"annot\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\" fill=\"{INK}\">F1 {} at {}</text>\n",
+            num(a.best_f1, 3),
+            num(a.best_f1_threshold, 3),
+            if right { x - 9.0 } else { x + 9.0 },
+            y + 16.0,
+            if right { "end" } else { "start" },
+            num(a.best_f1, 3),
+            num(a.best_f1_threshold, 2)
+        ));
+    }
+}
+
+/// The pooled calibration bins against the diagonal, point area by posts.
 pub(super) fn calibration(r: &EvalReport) -> String {
     let [_, pos] = class_names(&r.data.labels()).map(|n| clip(&n, 22));
     let f = Frame::unit();
@@ -506,17 +523,62 @@ pub(super) fn calibration(r: &EvalReport) -> String {
 }
 
 /// A metric of the grid against C (log axis), one line per series of the other settings.
-pub(super) fn tune(
-    t: &crate::pipeline::tune::TuneReport,
-    what: &str,
-    value: fn(&crate::pipeline::tune::SettingResult) -> Option<f64>,
-) -> String {
-    let lc = |c: f64| c.log10();
+pub(super) fn tune(t: &TuneReport, what: &str, value: fn(&SettingResult) -> Option<f64>) -> String {
+    let ((xlo, xhi), (ylo, yhi)) = tune_ranges(t, value);
+    let f = Frame::new((xlo - 0.2, xhi + 0.2), (ylo, yhi));
+    let mut o = String::new();
+    open(
+        &mut o,
+        "plot-tune",
+        &format!("{what} against C"),
+        &format!("{what} of each setting against C on a log axis, one line per series."),
+    );
+    let mut series: Vec<String> = Vec::new();
+    for r in &t.results {
+        let key = series_key(&r.setting);
+        if !series.contains(&key) {
+            series.push(key);
+        }
+    }
+    legend(
+        &mut o,
+        &f,
+        &series
+            .iter()
+            .take(4)
+            .enumerate()
+            .map(|(i, k)| (Key::Dot(SERIES_COLORS[i % 4]), k.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let xticks: Vec<(f64, String)> = (xlo.floor() as i64..=xhi.ceil() as i64)
+        .map(|e| (e as f64, format!("1e{e}")))
+        .collect();
+    let step = (yhi - ylo) / 5.0;
+    let yticks: Vec<(f64, String)> = (0..=5)
+        .map(|i| (ylo + step * i as f64, num(ylo + step * i as f64, 3)))
+        .collect();
+    axes(&mut o, &f, &xticks, &yticks, "C (log scale)", what);
+    for (si, key) in series.iter().enumerate() {
+        tune_series(&mut o, &f, t, key, SERIES_COLORS[si % 4], value);
+    }
+    o.push_str("</svg>\n");
+    o
+}
+
+/// Colours of the tuning plot's series, in order.
+const SERIES_COLORS: [&str; 4] = [BLUE, VERMILLION, SKY, INK];
+
+/// The tuning plot's ranges: log10 of C, and the metric padded by a tenth of its spread
+/// (within 0 and 1); a single C or no finite metric falls back to a fixed range.
+fn tune_ranges(
+    t: &TuneReport,
+    value: fn(&SettingResult) -> Option<f64>,
+) -> ((f64, f64), (f64, f64)) {
     let (mut xlo, mut xhi) = (f64::INFINITY, f64::NEG_INFINITY);
     let (mut ylo, mut yhi) = (f64::INFINITY, f64::NEG_INFINITY);
     for r in &t.results {
-        xlo = xlo.min(lc(r.setting.c));
-        xhi = xhi.max(lc(r.setting.c));
+        xlo = xlo.min(r.setting.c.log10());
+        xhi = xhi.max(r.setting.c.log10());
         if let Some(v) = value(r).filter(|v| v.is_finite()) {
             ylo = ylo.min(v);
             yhi = yhi.max(v);
@@ -530,95 +592,62 @@ pub(super) fn tune(
         (ylo, yhi) = (0.0, 1.0);
     }
     let pad = ((yhi - ylo) * 0.1).max(0.005);
-    let (ylo, yhi) = ((ylo - pad).max(0.0), (yhi + pad).min(1.0));
-    let f = Frame::new((xlo - 0.2, xhi + 0.2), (ylo, yhi));
-    let mut o = String::new();
-    open(
-        &mut o,
-        "plot-tune",
-        &format!("{what} against C"),
-        &format!("{what} of each setting against C on a log axis, one line per series."),
-    );
-    let mut series: Vec<String> = Vec::new();
-    for r in &t.results {
-        let s = &r.setting;
-        let key = format!(
-            "{}-{} · {} · {}",
-            s.ngrams.0,
-            s.ngrams.1,
-            s.max_features
-                .map_or("no cap".into(), |n| format!("cap {n}")),
-            s.class_weight.name()
-        );
-        if !series.contains(&key) {
-            series.push(key);
-        }
-    }
-    const COLORS: [&str; 4] = [BLUE, VERMILLION, SKY, INK];
-    legend(
-        &mut o,
-        &f,
-        &series
-            .iter()
-            .take(4)
-            .enumerate()
-            .map(|(i, k)| (Key::Dot(COLORS[i % 4]), k.clone()))
-            .collect::<Vec<_>>(),
-    );
-    let xticks: Vec<(f64, String)> = (xlo.floor() as i64..=xhi.ceil() as i64)
-        .map(|e| (e as f64, format!("1e{e}")))
+    ((xlo, xhi), ((ylo - pad).max(0.0), (yhi + pad).min(1.0)))
+}
+
+/// The series a setting belongs to: everything but C.
+fn series_key(s: &Setting) -> String {
+    format!(
+        "{}-{} · {} · {}",
+        s.ngrams.0,
+        s.ngrams.1,
+        s.max_features
+            .map_or("no cap".into(), |n| format!("cap {n}")),
+        s.class_weight.name()
+    )
+}
+
+/// One series of the tuning plot: its line over C, a point per setting, and a ring around
+/// the chosen one.
+fn tune_series(
+    o: &mut String,
+    f: &Frame,
+    t: &TuneReport,
+    key: &str,
+    color: &str,
+    value: fn(&SettingResult) -> Option<f64>,
+) {
+    let pts: Vec<(usize, &SettingResult)> = t
+        .results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| key == series_key(&r.setting))
         .collect();
-    let step = (yhi - ylo) / 5.0;
-    let yticks: Vec<(f64, String)> = (0..=5)
-        .map(|i| (ylo + step * i as f64, num(ylo + step * i as f64, 3)))
+    let mut line: Vec<(f64, f64)> = pts
+        .iter()
+        .map(|(_, r)| (r.setting.c.log10(), value(r).unwrap_or(f64::NAN)))
         .collect();
-    axes(&mut o, &f, &xticks, &yticks, "C (log scale)", what);
-    for (si, key) in series.iter().enumerate() {
-        let color = COLORS[si % 4];
-        let pts: Vec<(usize, &crate::pipeline::tune::SettingResult)> = t
-            .results
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                let s = &r.setting;
-                key == &format!(
-                    "{}-{} · {} · {}",
-                    s.ngrams.0,
-                    s.ngrams.1,
-                    s.max_features
-                        .map_or("no cap".into(), |n| format!("cap {n}")),
-                    s.class_weight.name()
-                )
-            })
-            .collect();
-        let mut line: Vec<(f64, f64)> = pts
-            .iter()
-            .map(|(_, r)| (lc(r.setting.c), value(r).unwrap_or(f64::NAN)))
-            .collect();
-        line.sort_by(|a, b| a.0.total_cmp(&b.0));
+    line.sort_by(|a, b| a.0.total_cmp(&b.0));
+    o.push_str(&format!(
+        "<path d=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\"/>\n",
+        f.path(line.iter().copied())
+    ));
+    for (i, r) in pts {
+        let Some(v) = value(r).filter(|v| v.is_finite()) else {
+            continue;
+        };
+        let (x, y) = (f.px(r.setting.c.log10()), f.py(v));
         o.push_str(&format!(
-            "<path d=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\"/>\n",
-            f.path(line.iter().copied())
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"{color}\"><title>{}: {}</title></circle>\n",
+            esc(&r.setting.describe()),
+            num(v, 4)
         ));
-        for (i, r) in pts {
-            let Some(v) = value(r).filter(|v| v.is_finite()) else {
-                continue;
-            };
-            let (x, y) = (f.px(lc(r.setting.c)), f.py(v));
+        if t.best == Some(i) {
             o.push_str(&format!(
-                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"{color}\"><title>{}: {}</title></circle>\n",
-                esc(&r.setting.describe()),
-                num(v, 4)
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"8\" fill=\"none\" stroke=\"{INK}\" stroke-width=\"1.5\"/>\n"
             ));
-            if t.best == Some(i) {
-                o.push_str(&format!(
-                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"8\" fill=\"none\" stroke=\"{INK}\" stroke-width=\"1.5\"/>\n"
-                ));
-            }
         }
     }
-    o.push_str("</svg>\n");
-    o
 }
 
 /// Reliability diagram of out-of-fold scores before and after calibration.
@@ -684,6 +713,8 @@ pub(super) fn reliability(c: &crate::learn::heldout::CalibrationCheck, pos: &str
     o
 }
 
+/// Score histograms of the two classes, each bin as a share of its class, with the decision
+/// and best-F1 thresholds marked.
 pub(super) fn histogram(r: &EvalReport) -> String {
     let [neg, pos] = class_names(&r.data.labels()).map(|n| clip(&n, 20));
     let mut o = String::new();
@@ -693,13 +724,6 @@ pub(super) fn histogram(r: &EvalReport) -> String {
          its class, with the decision threshold marked."
     );
     let hist = r.pooled_two().as_ref().map(|p| &p.histogram);
-    let n = hist.map_or(0, |h| {
-        h.edges
-            .len()
-            .saturating_sub(1)
-            .min(h.positives.len())
-            .min(h.negatives.len())
-    });
     let threshold = r
         .pooled_two()
         .map_or(r.options.threshold, |p| p.metrics.threshold);
@@ -707,41 +731,115 @@ pub(super) fn histogram(r: &EvalReport) -> String {
         .pooled_two()
         .map(|p| p.advice.best_f1_threshold)
         .filter(|t| t.is_finite());
-    let (x_lo, x_hi) = match hist {
-        Some(h)
-            if n > 0
-                && h.edges[0].is_finite()
-                && h.edges[n].is_finite()
-                && h.edges[n] > h.edges[0] =>
-        {
-            (h.edges[0], h.edges[n])
-        }
-        _ => (0.0, 1.0),
-    };
-    let (pos_total, neg_total) = hist.map_or((0, 0), |h| {
-        (
-            h.positives[..n].iter().sum::<u64>(),
-            h.negatives[..n].iter().sum::<u64>(),
-        )
-    });
-    let share = |c: u64, total: u64| ratio(c, total);
-    let top_share = hist.map_or(0.0, |h| {
-        (0..n)
-            .flat_map(|i| {
-                [
-                    share(h.positives[i], pos_total),
-                    share(h.negatives[i], neg_total),
-                ]
-            })
-            .filter(|v| v.is_finite())
-            .fold(0.0, f64::max)
-    });
-    let (top, step) = nice(top_share);
-    let f = Frame::new((x_lo, x_hi), (0.0, top));
+    let scale = HistScale::of(hist);
+    let f = Frame::new(scale.x, (0.0, scale.top));
     open(&mut o, "plot-histogram", heading, &desc);
+    legend(&mut o, &f, &histogram_keys(&neg, &pos, best.is_some()));
+    axes(
+        &mut o,
+        &f,
+        &scale.xticks(),
+        &scale.yticks(),
+        &format!("score (predicted probability of {pos})"),
+        "share of the class's posts",
+    );
+    match hist {
+        Some(h) if scale.n > 0 => {
+            histogram_bars(&mut o, &f, h, &scale, [&neg, &pos]);
+            threshold_marks(&mut o, &f, threshold, best);
+        }
+        _ => empty(&mut o, &f, "no pooled predictions"),
+    }
+    o.push_str("</svg>\n");
+    o
+}
+
+/// What the histogram's axes show: the bins with counts of both classes, the score range
+/// they cover, each class's total, and the top and step of the share axis.
+struct HistScale {
+    n: usize,
+    x: (f64, f64),
+    pos_total: u64,
+    neg_total: u64,
+    top: f64,
+    step: f64,
+}
+
+impl HistScale {
+    fn of(hist: Option<&ScoreHistogram>) -> HistScale {
+        let n = hist.map_or(0, |h| {
+            h.edges
+                .len()
+                .saturating_sub(1)
+                .min(h.positives.len())
+                .min(h.negatives.len())
+        });
+        let x = match hist {
+            Some(h)
+                if n > 0
+                    && h.edges[0].is_finite()
+                    && h.edges[n].is_finite()
+                    && h.edges[n] > h.edges[0] =>
+            {
+                (h.edges[0], h.edges[n])
+            }
+            _ => (0.0, 1.0),
+        };
+        let (pos_total, neg_total) = hist.map_or((0, 0), |h| {
+            (
+                h.positives[..n].iter().sum::<u64>(),
+                h.negatives[..n].iter().sum::<u64>(),
+            )
+        });
+        let top_share = hist.map_or(0.0, |h| {
+            (0..n)
+                .flat_map(|i| {
+                    [
+                        ratio(h.positives[i], pos_total),
+                        ratio(h.negatives[i], neg_total),
+                    ]
+                })
+                .filter(|v| v.is_finite())
+                .fold(0.0, f64::max)
+        });
+        let (top, step) = nice(top_share);
+        HistScale {
+            n,
+            x,
+            pos_total,
+            neg_total,
+            top,
+            step,
+        }
+    }
+
+    /// Six scores evenly over the range.
+    fn xticks(&self) -> Vec<(f64, String)> {
+        let (x_lo, x_hi) = self.x;
+        (0..=5)
+            .map(|i| x_lo + (x_hi - x_lo) * i as f64 / 5.0)
+            .map(|v| (v, num(v, 1)))
+            .collect()
+    }
+
+    /// Shares from 0 to the top in steps, as percentages.
+    fn yticks(&self) -> Vec<(f64, String)> {
+        let (top, step) = (self.top, self.step);
+        let decimals = if step * 100.0 >= 1.0 { 0 } else { 1 };
+        (0..)
+            .map(|i| i as f64 * step)
+            .take_while(|v| *v <= top + step * 1e-6)
+            .map(|v| (v, percent(v, decimals)))
+            .collect()
+    }
+}
+
+/// The histogram's legend: the two classes, the threshold and, when there is one, the
+/// best-F1 threshold.
+fn histogram_keys(neg: &str, pos: &str, best: bool) -> Vec<(Key, String)> {
     let mut keys = vec![
-        (Key::Swatch(BLUE), neg.clone()),
-        (Key::Swatch(VERMILLION), pos.clone()),
+        (Key::Swatch(BLUE), neg.to_string()),
+        (Key::Swatch(VERMILLION), pos.to_string()),
         (
             Key::Line {
                 color: INK,
@@ -752,7 +850,7 @@ pub(super) fn histogram(r: &EvalReport) -> String {
             "threshold".to_string(),
         ),
     ];
-    if best.is_some() {
+    if best {
         keys.push((
             Key::Line {
                 color: GREY,
@@ -763,96 +861,85 @@ pub(super) fn histogram(r: &EvalReport) -> String {
             "best-F1 threshold".into(),
         ));
     }
-    legend(&mut o, &f, &keys);
-    let decimals = if step * 100.0 >= 1.0 { 0 } else { 1 };
-    let yticks: Vec<(f64, String)> = (0..)
-        .map(|i| i as f64 * step)
-        .take_while(|v| *v <= top + step * 1e-6)
-        .map(|v| (v, percent(v, decimals)))
-        .collect();
-    let xticks: Vec<(f64, String)> = (0..=5)
-        .map(|i| x_lo + (x_hi - x_lo) * i as f64 / 5.0)
-        .map(|v| (v, num(v, 1)))
-        .collect();
-    axes(
-        &mut o,
-        &f,
-        &xticks,
-        &yticks,
-        &format!("score (predicted probability of {pos})"),
-        "share of the class's posts",
-    );
-    match hist {
-        Some(h) if n > 0 => {
-            for i in 0..n {
-                let (x0, x1) = (f.px(h.edges[i]), f.px(h.edges[i + 1]));
-                let half = ((x1 - x0) / 2.0 - 1.0).max(0.5);
-                for (j, (c, total, color, label)) in [
-                    (h.negatives[i], neg_total, BLUE, &neg),
-                    (h.positives[i], pos_total, VERMILLION, &pos),
-                ]
-                .into_iter()
-                .enumerate()
-                {
-                    let s = share(c, total);
-                    if !(s.is_finite() && s > 0.0) {
-                        continue;
-                    }
-                    let y = f.py(s);
-                    o.push_str(&format!(
-                        "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{half:.1}\" height=\"{:.1}\" \
-                         fill=\"{color}\" fill-opacity=\"0.85\">\
-                         <title>{}: {} posts ({}) with scores {}–{}</title></rect>\n",
-                        x0 + 1.0 + j as f64 * half,
-                        f.bottom() - y,
-                        esc(label),
-                        count(c),
-                        percent(s, 1),
-                        num(h.edges[i], 2),
-                        num(h.edges[i + 1], 2)
-                    ));
-                }
+    keys
+}
+
+/// Two bars per bin, negatives then positives, each the bin's share of its class.
+fn histogram_bars(
+    o: &mut String,
+    f: &Frame,
+    h: &ScoreHistogram,
+    scale: &HistScale,
+    [neg, pos]: [&String; 2],
+) {
+    for i in 0..scale.n {
+        let (x0, x1) = (f.px(h.edges[i]), f.px(h.edges[i + 1]));
+        let half = ((x1 - x0) / 2.0 - 1.0).max(0.5);
+        for (j, (c, total, color, label)) in [
+            (h.negatives[i], scale.neg_total, BLUE, neg),
+            (h.positives[i], scale.pos_total, VERMILLION, pos),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let s = ratio(c, total);
+            if !(s.is_finite() && s > 0.0) {
+                continue;
             }
-            let mut marks = vec![(
-                threshold,
-                INK,
-                "6 3",
-                format!("threshold {}", num(threshold, 2)),
-            )];
-            if let Some(b) = best {
-                marks.push((b, GREY, "2 3", format!("best F1 {}", num(b, 2))));
-            }
-            marks.retain(|m| m.0.is_finite());
-            // Two labels sit on the outer sides of their lines and on two rows, so they
-            // never cross; one near the edge of the plot turns inwards.
-            let at: Vec<f64> = marks.iter().map(|m| m.0).collect();
-            for (k, (t, color, dash, label)) in marks.into_iter().enumerate() {
-                let x = f.px(t);
-                let outer_left = match (k, at.len()) {
-                    (0, 2) => t < at[1],
-                    (1, _) => t <= at[0],
-                    _ => false,
-                };
-                let label_left = if outer_left {
-                    x - f.left > 100.0
-                } else {
-                    f.right() - x < 100.0
-                };
-                o.push_str(&format!(
-                    "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"{color}\" \
-                     stroke-width=\"1.6\" stroke-dasharray=\"{dash}\"/>\n\
-                     <text class=\"annot\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\" fill=\"{color}\">{}</text>\n",
-                    f.top,
-                    f.bottom(),
-                    if label_left { x - 5.0 } else { x + 5.0 },
-                    f.top + 14.0 + 16.0 * k as f64,
-                    if label_left { "end" } else { "start" },
-                    esc(&label)
-                ));
-            }
+            let y = f.py(s);
+            o.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{half:.1}\" height=\"{:.1}\" \
+                 fill=\"{color}\" fill-opacity=\"0.85\">\
+                 <title>{}: {} posts ({}) with scores {}–{}</title></rect>\n",
+                x0 + 1.0 + j as f64 * half,
+                f.bottom() - y,
+                esc(label),
+                count(c),
+                percent(s, 1),
+                num(h.edges[i], 2),
+                num(h.edges[i + 1], 2)
+            ));
         }
-        _ => empty(&mut o, &f, "no pooled predictions"),
     }
-    o.push_str("</svg>\n");
-    o
+}
+
+/// Vertical lines at the decision threshold and the best-F1 threshold, labelled.
+fn threshold_marks(o: &mut String, f: &Frame, threshold: f64, best: Option<f64>) {
+    let mut marks = vec![(
+        threshold,
+        INK,
+        "6 3",
+        format!("threshold {}", num(threshold, 2)),
+    )];
+    if let Some(b) = best {
+        marks.push((b, GREY, "2 3", format!("best F1 {}", num(b, 2))));
+    }
+    marks.retain(|m| m.0.is_finite());
+    // Two labels sit on the outer sides of their lines and on two rows, so they
+    // never cross; one near the edge of the plot turns inwards.
+    let at: Vec<f64> = marks.iter().map(|m| m.0).collect();
+    for (k, (t, color, dash, label)) in marks.into_iter().enumerate() {
+        let x = f.px(t);
+        let outer_left = match (k, at.len()) {
+            (0, 2) => t < at[1],
+            (1, _) => t <= at[0],
+            _ => false,
+        };
+        let label_left = if outer_left {
+            x - f.left > 100.0
+        } else {
+            f.right() - x < 100.0
+        };
+        o.push_str(&format!(
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"{color}\" \
+             stroke-width=\"1.6\" stroke-dasharray=\"{dash}\"/>\n\
+             <text class=\"annot\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\" fill=\"{color}\">{}</text>\n",
+            f.top,
+            f.bottom(),
+            if label_left { x - 5.0 } else { x + 5.0 },
+            f.top + 14.0 + 16.0 * k as f64,
+            if label_left { "end" } else { "start" },
+            esc(&label)
+        ));
+    }
 }

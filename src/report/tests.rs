@@ -1,7 +1,16 @@
 //! Tests of the reports, on a sample report built by hand.
 
 use super::*;
-use crate::pipeline::evaluate::{FoldCurves, FoldMetrics, PooledMetrics};
+use crate::learn::logistic::FitReport;
+use crate::learn::metrics::{
+    CalibrationBin, MetricSummary, PrPoint, RocPoint, ScoreHistogram, TargetPrecision,
+    ThresholdAdvice,
+};
+use crate::pipeline::evaluate::{
+    EvalData, FoldCurves, FoldMetrics, Pooled, PooledMetrics, ReadSummary,
+};
+use crate::pipeline::folds::EvalOptions;
+use crate::text::dataset::{SkipCount, SkipReport};
 
 /// A small, internally consistent report: four grouped folds, the last of which has only
 /// one class in its test part and so no metrics. Curves are power-law ROC curves
@@ -9,134 +18,81 @@ use crate::pipeline::evaluate::{FoldCurves, FoldMetrics, PooledMetrics};
 /// the JSON round trip is exact.
 #[doc(hidden)]
 fn sample_report() -> EvalReport {
-    use crate::learn::logistic::FitReport;
-    use crate::learn::metrics::MetricSummary;
-    use crate::learn::metrics::{
-        CalibrationBin, PrPoint, RocPoint, ScoreHistogram, TargetPrecision, ThresholdAdvice,
-    };
-    use crate::pipeline::evaluate::{
-        EvalData, FoldCurves, FoldMetrics, Pooled, PooledMetrics, ReadSummary,
-    };
-    use crate::pipeline::folds::EvalOptions;
-    use crate::text::dataset::{SkipCount, SkipReport};
-
-    let r6 = |x: f64| (x * 1e6).round() / 1e6;
-    let from_confusion = |c: Confusion, roc_auc: f64, pr_auc: f64, log_loss: f64, brier: f64| {
-        let (tp, fp, tn, fn_) = (c.tp as f64, c.fp as f64, c.tn as f64, c.fn_ as f64);
-        let precision = tp / (tp + fp);
-        let recall = tp / (tp + fn_);
-        let mcc_scale = ((tp + fp) * (tp + fn_) * (tn + fp) * (tn + fn_)).sqrt();
-        BinaryMetrics {
-            roc_auc: r6(roc_auc),
-            pr_auc: r6(pr_auc),
-            log_loss: r6(log_loss),
-            brier: r6(brier),
-            accuracy: r6((tp + tn) / (tp + fp + tn + fn_)),
-            precision: r6(precision),
-            recall: r6(recall),
-            f1: r6(2.0 * precision * recall / (precision + recall)),
-            mcc: r6((tp * tn - fp * fn_) / mcc_scale),
-            threshold: 0.5,
-            confusion: c,
-        }
-    };
-    let fit = FitReport {
-        iterations: 57,
-        evaluations: 63,
-        final_loss: 412.5,
-        converged: true,
-        termination: "gradient norm below tolerance".into(),
-        initial_gradient_norm: 0.5,
-        final_gradient_norm: 0.00042,
-    };
-    let (n_test, test_pos) = (500usize, 200usize);
-    let prior = test_pos as f64 / n_test as f64;
-    let fitted = [
-        (
-            7.0,
-            Confusion {
-                tp: 160,
-                fp: 36,
-                tn: 264,
-                fn_: 40,
-            },
-        ),
-        (
-            10.0,
-            Confusion {
-                tp: 170,
-                fp: 27,
-                tn: 273,
-                fn_: 30,
-            },
-        ),
-        (
-            13.0,
-            Confusion {
-                tp: 176,
-                fp: 22,
-                tn: 278,
-                fn_: 24,
-            },
-        ),
-    ];
-    let mut folds = Vec::new();
-    for (i, &(k, confusion)) in fitted.iter().enumerate() {
-        let roc: Vec<RocPoint> = (0..=40)
-            .map(|j| {
-                let fpr = r6((j as f64 / 40.0).powi(2));
-                RocPoint {
-                    fpr,
-                    tpr: r6(1.0 - (1.0 - fpr).powf(k)),
-                    threshold: r6(1.0 - j as f64 / 40.0),
-                }
-            })
-            .collect();
-        let mut pr = vec![PrPoint {
-            recall: 0.0,
-            precision: 1.0,
-            threshold: 1.0,
-        }];
-        pr.extend(roc.iter().skip(1).map(|p| PrPoint {
-            recall: p.tpr,
-            precision: r6(prior * p.tpr / (prior * p.tpr + (1.0 - prior) * p.fpr)),
-            threshold: p.threshold,
-        }));
-        let pr_auc: f64 = pr
-            .windows(2)
-            .map(|w| (w[1].recall - w[0].recall) * (w[0].precision + w[1].precision) / 2.0)
-            .sum();
-        let metrics = from_confusion(
-            confusion,
-            k / (k + 1.0),
-            pr_auc,
-            0.52 - 0.015 * k,
-            0.17 - 0.005 * k,
-        );
-        folds.push(FoldReport {
-            repeat: 0,
-            fold: i,
-            n_train: 1500,
-            n_test,
-            test_positives: Some(test_pos),
-            test_groups: Some(40 + 3 * i),
-            test_time_range: None,
-            metrics: Some(FoldMetrics::Two(metrics)),
-            note: None,
-            curves: Some(FoldCurves {
-                roc,
-                pr,
-                category_recall: Vec::new(),
-            }),
-            fit: Some(fit.clone()),
-            n_features: 11_000 + 250 * i,
-        });
+    let folds = sample_folds();
+    let summary = sample_summary(&folds);
+    EvalReport {
+        trollwatch_version: env!("CARGO_PKG_VERSION").into(),
+        strategy: None,
+        options: sample_options(),
+        data: sample_data(),
+        folds,
+        summary,
+        mean_roc: Some(sample_mean_roc()),
+        pooled: Some(PooledMetrics::Two(Box::new(sample_pooled()))),
+        baseline: None,
+        heldout: None,
     }
+}
+
+/// `x` rounded to six decimals.
+fn r6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// The metrics of a confusion matrix at threshold 0.5, with the given ranking and
+/// probability figures.
+fn binary_metrics(
+    c: Confusion,
+    roc_auc: f64,
+    pr_auc: f64,
+    log_loss: f64,
+    brier: f64,
+) -> BinaryMetrics {
+    let (tp, fp, tn, fn_) = (c.tp as f64, c.fp as f64, c.tn as f64, c.fn_ as f64);
+    let precision = tp / (tp + fp);
+    let recall = tp / (tp + fn_);
+    let mcc_scale = ((tp + fp) * (tp + fn_) * (tn + fp) * (tn + fn_)).sqrt();
+    BinaryMetrics {
+        roc_auc: r6(roc_auc),
+        pr_auc: r6(pr_auc),
+        log_loss: r6(log_loss),
+        brier: r6(brier),
+        accuracy: r6((tp + tn) / (tp + fp + tn + fn_)),
+        precision: r6(precision),
+        recall: r6(recall),
+        f1: r6(2.0 * precision * recall / (precision + recall)),
+        mcc: r6((tp * tn - fp * fn_) / mcc_scale),
+        threshold: 0.5,
+        confusion: c,
+    }
+}
+
+/// Test rows and positives of every fold.
+const N_TEST: usize = 500;
+const TEST_POSITIVES: usize = 200;
+
+/// The fitted folds: the ROC curve's power k and the confusion matrix at 0.5.
+fn fitted() -> [(f64, Confusion); 3] {
+    let c = |tp, fp, tn, fn_| Confusion { tp, fp, tn, fn_ };
+    [
+        (7.0, c(160, 36, 264, 40)),
+        (10.0, c(170, 27, 273, 30)),
+        (13.0, c(176, 22, 278, 24)),
+    ]
+}
+
+/// Three fitted folds and a fourth whose test part holds only negatives.
+fn sample_folds() -> Vec<FoldReport> {
+    let mut folds: Vec<FoldReport> = fitted()
+        .iter()
+        .enumerate()
+        .map(|(i, &(k, confusion))| fitted_fold(i, k, confusion))
+        .collect();
     folds.push(FoldReport {
         repeat: 0,
         fold: 3,
         n_train: 1500,
-        n_test,
+        n_test: N_TEST,
         test_positives: Some(0),
         test_groups: Some(67),
         test_time_range: None,
@@ -148,8 +104,79 @@ fn sample_report() -> EvalReport {
         fit: None,
         n_features: 11_400,
     });
+    folds
+}
 
-    let summary = METRICS
+/// Fold `i`, with ROC curve tpr = 1 − (1 − fpr)^k and the precision–recall curve that
+/// follows from it at the fold's share of positives.
+fn fitted_fold(i: usize, k: f64, confusion: Confusion) -> FoldReport {
+    let prior = TEST_POSITIVES as f64 / N_TEST as f64;
+    let roc: Vec<RocPoint> = (0..=40)
+        .map(|j| {
+            let fpr = r6((j as f64 / 40.0).powi(2));
+            RocPoint {
+                fpr,
+                tpr: r6(1.0 - (1.0 - fpr).powf(k)),
+                threshold: r6(1.0 - j as f64 / 40.0),
+            }
+        })
+        .collect();
+    let mut pr = vec![PrPoint {
+        recall: 0.0,
+        precision: 1.0,
+        threshold: 1.0,
+    }];
+    pr.extend(roc.iter().skip(1).map(|p| PrPoint {
+        recall: p.tpr,
+        precision: r6(prior * p.tpr / (prior * p.tpr + (1.0 - prior) * p.fpr)),
+        threshold: p.threshold,
+    }));
+    let pr_auc: f64 = pr
+        .windows(2)
+        .map(|w| (w[1].recall - w[0].recall) * (w[0].precision + w[1].precision) / 2.0)
+        .sum();
+    let metrics = binary_metrics(
+        confusion,
+        k / (k + 1.0),
+        pr_auc,
+        0.52 - 0.015 * k,
+        0.17 - 0.005 * k,
+    );
+    FoldReport {
+        repeat: 0,
+        fold: i,
+        n_train: 1500,
+        n_test: N_TEST,
+        test_positives: Some(TEST_POSITIVES),
+        test_groups: Some(40 + 3 * i),
+        test_time_range: None,
+        metrics: Some(FoldMetrics::Two(metrics)),
+        note: None,
+        curves: Some(FoldCurves {
+            roc,
+            pr,
+            category_recall: Vec::new(),
+        }),
+        fit: Some(sample_fit()),
+        n_features: 11_000 + 250 * i,
+    }
+}
+
+fn sample_fit() -> FitReport {
+    FitReport {
+        iterations: 57,
+        evaluations: 63,
+        final_loss: 412.5,
+        converged: true,
+        termination: "gradient norm below tolerance".into(),
+        initial_gradient_norm: 0.5,
+        final_gradient_norm: 0.00042,
+    }
+}
+
+/// Mean and sd of every metric over the folds that have metrics.
+fn sample_summary(folds: &[FoldReport]) -> Vec<MetricSummary> {
+    METRICS
         .iter()
         .map(|(key, _, _)| {
             let v: Vec<f64> = folds
@@ -168,8 +195,13 @@ fn sample_report() -> EvalReport {
                 },
             }
         })
-        .collect();
-    let mean_roc = (0..=100)
+        .collect()
+}
+
+/// The mean of the fitted folds' ROC curves at 101 false positive rates.
+fn sample_mean_roc() -> Vec<RocPoint> {
+    let fitted = fitted();
+    (0..=100)
         .map(|j| {
             let fpr = j as f64 / 100.0;
             let tpr = fitted
@@ -183,16 +215,43 @@ fn sample_report() -> EvalReport {
                 threshold: r6(1.0 - fpr),
             }
         })
-        .collect();
+        .collect()
+}
 
-    // Pooled: the three fitted folds plus the all-negative fold's 41 false alarms.
+/// Positives and negatives of the whole sample.
+const POSITIVES: u64 = 600;
+const NEGATIVES: u64 = 1400;
+
+/// Pooled: the three fitted folds plus the all-negative fold's 41 false alarms.
+fn sample_pooled() -> Pooled {
     let pooled_confusion = Confusion {
         tp: 506,
         fp: 126,
         tn: 1274,
         fn_: 94,
     };
-    let (positives, negatives) = (600u64, 1400u64);
+    Pooled {
+        metrics: binary_metrics(pooled_confusion, 0.9012, 0.8134, 0.3921, 0.1187),
+        advice: ThresholdAdvice {
+            best_f1_threshold: 0.4375,
+            best_f1: 0.8231,
+            best_f1_precision: 0.805,
+            best_f1_recall: 0.842,
+            target_precision: Some(TargetPrecision {
+                target: 0.9,
+                threshold: 0.6632,
+                precision: 0.9012,
+                recall: 0.6733,
+            }),
+        },
+        calibration: sample_calibration(),
+        histogram: sample_histogram(),
+        category_recall: sample_category_recall(),
+    }
+}
+
+/// 20 bins of scores: negatives falling off from 0, positives rising towards 1.
+fn sample_histogram() -> ScoreHistogram {
     let spread = |total: u64, weight: &dyn Fn(usize) -> f64| -> Vec<u64> {
         let w: Vec<f64> = (0..20).map(weight).collect();
         let sum: f64 = w.iter().sum();
@@ -205,12 +264,16 @@ fn sample_report() -> EvalReport {
         c[fullest] = (c[fullest] as i64 + total as i64 - c.iter().sum::<u64>() as i64) as u64;
         c
     };
-    let histogram = ScoreHistogram {
+    ScoreHistogram {
         edges: (0..=20).map(|i| r6(i as f64 / 20.0)).collect(),
-        negatives: spread(negatives, &|i| (-(i as f64) / 3.2).exp()),
-        positives: spread(positives, &|i| (-((19 - i) as f64) / 3.0).exp()),
-    };
-    let calibration = [
+        negatives: spread(NEGATIVES, &|i| (-(i as f64) / 3.2).exp()),
+        positives: spread(POSITIVES, &|i| (-((19 - i) as f64) / 3.0).exp()),
+    }
+}
+
+/// Ten calibration bins, one of them empty.
+fn sample_calibration() -> Vec<CalibrationBin> {
+    [
         (610, 0.032, 0.025),
         (260, 0.145, 0.119),
         (170, 0.248, 0.212),
@@ -233,8 +296,11 @@ fn sample_report() -> EvalReport {
             observed_rate,
         },
     )
-    .collect();
-    let category_recall = [
+    .collect()
+}
+
+fn sample_category_recall() -> Vec<CategoryRecall> {
+    [
         ("RightTroll", 220, 198),
         ("LeftTroll", 150, 132),
         ("NewsFeed", 110, 92),
@@ -248,7 +314,29 @@ fn sample_report() -> EvalReport {
         detected,
         recall: r6(detected as f64 / positives as f64),
     })
-    .collect();
+    .collect()
+}
+
+/// Four folds grouped by author, a target precision and a category column.
+fn sample_options() -> EvalOptions {
+    EvalOptions {
+        folds: 4,
+        split: SplitKind::Stratified,
+        group_by: Some("author".into()),
+        time_col: None,
+        repeats: 1,
+        seed: 42,
+        target_precision: Some(0.9),
+        category_col: Some("category".into()),
+        threshold: 0.5,
+        target_fpr: None,
+        calibration: crate::learn::heldout::Method::None,
+        train: crate::pipeline::config::TrainConfig::default(),
+    }
+}
+
+/// demo.csv: 600 trolls and 1,400 ordinary posts from 190 authors, 3 empty rows skipped.
+fn sample_data() -> EvalData {
     let mut skipped = SkipReport::default();
     skipped.by_reason.insert(
         "empty text".into(),
@@ -257,63 +345,20 @@ fn sample_report() -> EvalReport {
             first_line: 118,
         },
     );
-
-    EvalReport {
-        trollwatch_version: env!("CARGO_PKG_VERSION").into(),
-        strategy: None,
-        options: EvalOptions {
-            folds: 4,
-            split: SplitKind::Stratified,
-            group_by: Some("author".into()),
-            time_col: None,
-            repeats: 1,
-            seed: 42,
-            target_precision: Some(0.9),
-            category_col: Some("category".into()),
-            threshold: 0.5,
-            target_fpr: None,
-            calibration: crate::learn::heldout::Method::None,
-            train: crate::pipeline::config::TrainConfig::default(),
+    EvalData {
+        source: "demo.csv".into(),
+        rows: POSITIVES + NEGATIVES,
+        classes: vec!["ordinary".into(), "troll".into()],
+        counts: vec![NEGATIVES, POSITIVES],
+        positive: Some(1),
+        dropped: Vec::new(),
+        read: ReadSummary {
+            groups: Some(190),
+            skipped,
+            warnings: Vec::new(),
+            untested: 0,
+            input_sha256: "9f2c4e1a7b3d5f608c1e2a4b6d8f0a1c3e5b7d9f1a2c4e6b8d0f2a4c6e8b0d2f".into(),
         },
-        data: EvalData {
-            source: "demo.csv".into(),
-            rows: positives + negatives,
-            classes: vec!["ordinary".into(), "troll".into()],
-            counts: vec![negatives, positives],
-            positive: Some(1),
-            dropped: Vec::new(),
-            read: ReadSummary {
-                groups: Some(190),
-                skipped,
-                warnings: Vec::new(),
-                untested: 0,
-                input_sha256: "9f2c4e1a7b3d5f608c1e2a4b6d8f0a1c3e5b7d9f1a2c4e6b8d0f2a4c6e8b0d2f"
-                    .into(),
-            },
-        },
-        folds,
-        summary,
-        mean_roc: Some(mean_roc),
-        pooled: Some(PooledMetrics::Two(Box::new(Pooled {
-            metrics: from_confusion(pooled_confusion, 0.9012, 0.8134, 0.3921, 0.1187),
-            advice: ThresholdAdvice {
-                best_f1_threshold: 0.4375,
-                best_f1: 0.8231,
-                best_f1_precision: 0.805,
-                best_f1_recall: 0.842,
-                target_precision: Some(TargetPrecision {
-                    target: 0.9,
-                    threshold: 0.6632,
-                    precision: 0.9012,
-                    recall: 0.6733,
-                }),
-            },
-            calibration,
-            histogram,
-            category_recall,
-        }))),
-        baseline: None,
-        heldout: None,
     }
 }
 

@@ -141,17 +141,14 @@ pub fn tune_markdown(t: &crate::pipeline::tune::TuneReport) -> String {
 
 /// tune.html: the criterion against C, one line per other setting, and the table.
 pub fn tune_html(t: &crate::pipeline::tune::TuneReport) -> String {
-    let mut o = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>trollwatch tune: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n\
-         <header>\n<p class=\"kicker\">trollwatch {} · model selection</p>\n<h1>{}</h1>\n<p class=\"muted\">{}</p>\n</header>\n",
-        esc(&t.source),
+    let mut o = page_start(&format!("trollwatch tune: {}", esc(&t.source)));
+    o.push_str(&format!(
+        "<header>\n<p class=\"kicker\">trollwatch {} · model selection</p>\n<h1>{}</h1>\n\
+         <p class=\"muted\">{}</p>\n</header>\n",
         esc(&t.trollwatch_version),
         esc(&t.source),
         esc(&tune_intro(t))
-    );
+    ));
     o.push_str("<section>\n<div class=\"plots\">\n");
     for (plot, caption) in [
         (
@@ -194,7 +191,7 @@ pub fn tune_html(t: &crate::pipeline::tune::TuneReport) -> String {
     }
     o.push_str(&format!(
         "</tbody>\n</table>\n</section>\n<footer>trollwatch {} · every figure comes from \
-         out-of-fold predictions on groups the model never saw.</footer>\n</main>\n</body>\n</html>\n",
+         out-of-fold predictions on groups the model never saw.</footer>\n{PAGE_END}",
         esc(&t.trollwatch_version)
     ));
     o
