@@ -14,7 +14,7 @@ use crate::learn::logistic::{ClassWeight, LogisticParams};
 use crate::pipeline::config::{CalibrationSettings, TrainConfig};
 use crate::pipeline::folds::{EvalOptions, SplitKind};
 use crate::pipeline::model::InputColumns;
-use crate::pipeline::tune::{Criterion, Grid};
+use crate::pipeline::tune::{Criterion, Grid, TuneReport};
 use crate::text::tokenize::{Language, TokenizerConfig};
 use crate::text::vectorize::VectorizerConfig;
 use crate::util::progress::Progress;
@@ -110,60 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(p) = &args.report {
         super::check_output(p, &args.inputs, "report", true)?;
     }
-    let grid = Grid {
-        c: args.c.clone(),
-        ngrams: args.ngrams.clone(),
-        max_features: args.max_features.iter().map(|f| f.0).collect(),
-        class_weight: args.class_weight.clone(),
-    };
-    grid.check()?;
-    let target_fpr = args
-        .trust
-        .target_fpr
-        .0
-        .unwrap_or(crate::learn::heldout::DEFAULT_TARGET_FPR);
-    let base = TrainConfig {
-        tokenizer: TokenizerConfig {
-            language: args.language,
-            stop_words: args.stop_words,
-            stem: !args.no_stem,
-        },
-        vectorizer: VectorizerConfig {
-            min_df: args.min_df,
-            ..VectorizerConfig::default()
-        },
-        logistic: LogisticParams {
-            max_iter: args.max_iter,
-            ..LogisticParams::default()
-        },
-        threshold: Some(0.5),
-        coordination: None,
-    };
-    let opts = EvalOptions {
-        folds: args.folds,
-        split: SplitKind::Stratified,
-        group_by: Some(args.group_by.clone()),
-        time_col: None,
-        repeats: 1,
-        seed: args.seed,
-        target_precision: None,
-        category_col: None,
-        threshold: 0.5,
-        target_fpr: Some(target_fpr),
-        calibration: crate::learn::heldout::Method::None,
-        train: base.clone(),
-    };
-    opts.check()?;
-    let cal = CalibrationSettings {
-        method: args.trust.calibration,
-        target_fpr: args.trust.target_fpr.0,
-        folds: 3,
-        group_by: Some(args.group_by.clone()),
-        seed: args.seed,
-        prior: args.prior,
-        min_known_terms: 1,
-    };
-    cal.check()?;
+    let settings = Settings::from_args(&args)?;
     let progress = Progress::new(!args.quiet);
     let cols = crate::pipeline::load::RowColumns {
         group_by: Some(&args.group_by),
@@ -198,10 +145,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (report, timings) = crate::pipeline::tune::tune(
         &data,
         &info,
-        &opts,
-        &grid,
+        &settings.opts,
+        &settings.grid,
         args.select,
-        target_fpr,
+        settings.target_fpr,
         &input,
         &progress,
     )?;
@@ -219,31 +166,139 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("wrote {}/tune.json, tune.md, tune.html", dir.display());
     }
     if let Some(out) = &args.out {
-        let best = report
-            .best
-            .and_then(|b| report.results.get(b))
-            .ok_or_else(|| anyhow::anyhow!("no setting had a score: nothing to write"))?;
-        let config = best.setting.apply(&base);
-        let cols = InputColumns {
-            text_col: args.input_args.text_col.clone(),
-            label_col: args.label.label_col.clone(),
+        let run = TrainRun {
+            data,
+            info,
+            input: &input,
+            progress: &progress,
         };
-        let (mut model, _) = crate::pipeline::train::train_calibrated(
-            data, info, &input, cols, &config, &cal, &progress,
-        )
-        .map_err(|e| e.for_input(&input, ""))?;
-        model.meta.format_version = model.meta.file_version();
-        model
-            .save(out)
-            .with_context(|| format!("writing the model to {}", out.display()))?;
-        if let Some(c) = &model.meta.calibration {
-            eprintln!(
-                "{}",
-                super::show::calibration_lines(c, model.meta.threshold)
-            );
-        }
-        eprintln!("wrote {} ({})", out.display(), best.setting.describe());
+        write_best(&args, &settings, &report, run, out)?;
     }
+    Ok(())
+}
+
+/// Everything the options decide, checked before any data is read.
+struct Settings {
+    grid: Grid,
+    target_fpr: f64,
+    /// The training settings the grid varies.
+    base: TrainConfig,
+    opts: EvalOptions,
+    cal: CalibrationSettings,
+}
+
+impl Settings {
+    fn from_args(args: &Args) -> anyhow::Result<Settings> {
+        let grid = Grid {
+            c: args.c.clone(),
+            ngrams: args.ngrams.clone(),
+            max_features: args.max_features.iter().map(|f| f.0).collect(),
+            class_weight: args.class_weight.clone(),
+        };
+        grid.check()?;
+        let target_fpr = args
+            .trust
+            .target_fpr
+            .0
+            .unwrap_or(crate::learn::heldout::DEFAULT_TARGET_FPR);
+        let base = TrainConfig {
+            tokenizer: TokenizerConfig {
+                language: args.language,
+                stop_words: args.stop_words,
+                stem: !args.no_stem,
+            },
+            vectorizer: VectorizerConfig {
+                min_df: args.min_df,
+                ..VectorizerConfig::default()
+            },
+            logistic: LogisticParams {
+                max_iter: args.max_iter,
+                ..LogisticParams::default()
+            },
+            threshold: Some(0.5),
+            coordination: None,
+        };
+        let opts = EvalOptions {
+            folds: args.folds,
+            split: SplitKind::Stratified,
+            group_by: Some(args.group_by.clone()),
+            time_col: None,
+            repeats: 1,
+            seed: args.seed,
+            target_precision: None,
+            category_col: None,
+            threshold: 0.5,
+            target_fpr: Some(target_fpr),
+            calibration: crate::learn::heldout::Method::None,
+            train: base.clone(),
+        };
+        opts.check()?;
+        let cal = CalibrationSettings {
+            method: args.trust.calibration,
+            target_fpr: args.trust.target_fpr.0,
+            folds: 3,
+            group_by: Some(args.group_by.clone()),
+            seed: args.seed,
+            prior: args.prior,
+            min_known_terms: 1,
+        };
+        cal.check()?;
+        Ok(Settings {
+            grid,
+            target_fpr,
+            base,
+            opts,
+            cal,
+        })
+    }
+}
+
+/// The labeled set read for the search, handed on to train the chosen setting.
+struct TrainRun<'a> {
+    data: crate::text::dataset::Labeled,
+    info: crate::pipeline::folds::RowInfo,
+    input: &'a str,
+    progress: &'a Progress,
+}
+
+/// Trains the chosen setting on every row, calibrated, and writes it to `out`.
+fn write_best(
+    args: &Args,
+    settings: &Settings,
+    report: &TuneReport,
+    run: TrainRun,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let TrainRun {
+        data,
+        info,
+        input,
+        progress,
+    } = run;
+    let (base, cal) = (&settings.base, &settings.cal);
+    let best = report
+        .best
+        .and_then(|b| report.results.get(b))
+        .ok_or_else(|| anyhow::anyhow!("no setting had a score: nothing to write"))?;
+    let config = best.setting.apply(base);
+    let cols = InputColumns {
+        text_col: args.input_args.text_col.clone(),
+        label_col: args.label.label_col.clone(),
+    };
+    let (mut model, _) =
+        crate::pipeline::train::train_calibrated(data, info, input, cols, &config, cal, progress)
+            .map_err(|e| e.for_input(input, ""))?;
+    model.meta.format_version = model.meta.file_version();
+    model
+        .save(out)
+        .with_context(|| format!("writing the model to {}", out.display()))?;
+    if let Some(c) = &model.meta.calibration {
+        eprintln!(
+            "{}",
+            super::show::calibration_lines(c, model.meta.threshold)
+        );
+    }
+    eprintln!("wrote {} ({})", out.display(), best.setting.describe());
     Ok(())
 }
 
