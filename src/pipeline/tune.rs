@@ -191,123 +191,39 @@ pub fn tune(
     let n = data.len();
     let labels = &data.labels();
     let (plans, n_groups) = crate::pipeline::folds::first_repeat_plans(labels, info, opts, source)?;
-    let mut settings: Vec<Setting> = Vec::with_capacity(grid.len());
-    for &ngrams in &grid.ngrams {
-        for &max_features in &grid.max_features {
-            for &class_weight in &grid.class_weight {
-                for &c in &grid.c {
-                    settings.push(Setting {
-                        c,
-                        ngrams,
-                        max_features,
-                        class_weight,
-                    });
-                }
-            }
-        }
-    }
-    let mut decision = vec![vec![f64::NAN; n]; settings.len()];
+    let settings = grid.settings();
     let mut fold_of_row = vec![usize::MAX; n];
     for (_, f, _, test) in &plans {
         for &i in test {
             fold_of_row[i] = *f;
         }
     }
-    let mut iterations = vec![0u64; settings.len()];
-    let mut converged = vec![true; settings.len()];
-    let bar = progress.bar((settings.len() * plans.len()) as u64, "tuning");
-    let mut fits = 0;
-    for &ngrams in &grid.ngrams {
-        let mut cfg = opts.train.clone();
-        cfg.vectorizer.ngram_min = ngrams.0;
-        cfg.vectorizer.ngram_max = ngrams.1;
-        let corpus =
-            crate::pipeline::folds::tokenize_all(&data.texts, &cfg, source, &Progress::hidden())?;
-        for (_, fold, train, test) in &plans {
-            for &cap in &grid.max_features {
-                cfg.vectorizer.max_features = cap;
-                let (vectorizer, mut x, _, map) = corpus
-                    .fit(cfg.vectorizer.clone(), train)
-                    .map_err(|e| e.for_input(source, &format!("fold {}: ", fold + 1)))?;
-                if let Some(d) = &info.dense {
-                    d.append_to(&mut x, train);
-                }
-                let mut xt = corpus.matrix(test, &map, &vectorizer);
-                if let Some(d) = &info.dense {
-                    d.append_to(&mut xt, test);
-                }
-                for (k, s) in settings.iter().enumerate() {
-                    if s.ngrams != ngrams || s.max_features != cap {
-                        continue;
-                    }
-                    bar.set_message(format!("fold {} · {}", fold + 1, s.describe()));
-                    let params = s.apply(&cfg).logistic;
-                    let (linear, fit) =
-                        crate::pipeline::folds::fit_rows(&x, labels, train, info, &params)?;
-                    iterations[k] += fit.iterations;
-                    converged[k] &= fit.converged;
-                    for (r, &row) in test.iter().enumerate() {
-                        let (idx, val) = xt.row(r);
-                        decision[k][row] = linear.decision(idx, val);
-                    }
-                    fits += 1;
-                    bar.inc(1);
-                }
-            }
-        }
-    }
-    bar.finish_and_clear();
+    let search = Search {
+        data,
+        info,
+        labels,
+        opts,
+        grid,
+        settings: &settings,
+        plans: &plans,
+        source,
+    };
+    let fits = search.fit_all(progress)?;
+    let held_out = HeldOut {
+        data,
+        info,
+        labels,
+        opts,
+        fold_of_row: &fold_of_row,
+        criterion,
+        target_fpr,
+    };
     let mut results = Vec::with_capacity(settings.len());
     for (k, s) in settings.into_iter().enumerate() {
-        let mut o = opts.clone();
-        o.target_fpr = Some(target_fpr);
-        o.calibration = crate::learn::heldout::Method::None;
-        let h = evaluate::heldout_checks(data, info, &o, &decision[k], &fold_of_row)?;
-        let scored: Vec<usize> = (0..n).filter(|&i| fold_of_row[i] != usize::MAX).collect();
-        let d: Vec<f64> = scored.iter().map(|&i| decision[k][i]).collect();
-        let l: Vec<bool> = scored.iter().map(|&i| labels[i]).collect();
-        let roc_auc = crate::learn::metrics::roc_auc(&d, &l).ok();
-        let (mean_source_auc, worst_source_auc, recall, mean_fpr, worst_fpr, worst_source) =
-            match &h {
-                Some(h) => (
-                    h.mean_source_auc,
-                    h.source_auc.iter().flatten().copied().reduce(f64::min),
-                    h.recall,
-                    h.mean_fpr,
-                    h.worst_fpr,
-                    h.worst_source.clone(),
-                ),
-                None => (None, None, None, None, None, None),
-            };
-        let score = match criterion {
-            Criterion::MeanSourceAuc => mean_source_auc.or(roc_auc),
-            Criterion::Recall => recall,
-            Criterion::RocAuc => roc_auc,
-        };
-        results.push(SettingResult {
-            setting: s,
-            roc_auc,
-            mean_source_auc,
-            worst_source_auc,
-            recall,
-            mean_fpr,
-            worst_fpr,
-            worst_source,
-            score,
-            iterations: iterations[k] as f64 / plans.len().max(1) as f64,
-            converged: converged[k],
-        });
+        let iterations = fits.iterations[k] as f64 / plans.len().max(1) as f64;
+        results.push(held_out.result(s, &fits.decision[k], iterations, fits.converged[k])?);
     }
-    // The best score; ties go to the earlier setting (smaller C within a series).
-    let best = results
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.score.filter(|s| s.is_finite()).map(|s| (i, s)))
-        .fold(None, |b: Option<(usize, f64)>, (i, s)| match b {
-            Some((_, bs)) if bs >= s => b,
-            _ => Some((i, s)),
-        })
-        .map(|b| b.0);
+    let best = best_setting(&results);
     let [negatives, positives] = data.class_counts();
     Ok((
         TuneReport {
@@ -328,7 +244,210 @@ pub fn tune(
         },
         TuneTimings {
             elapsed_seconds: started.elapsed().as_secs_f64(),
-            fits,
+            fits: fits.fits,
         },
     ))
+}
+
+/// The grid's settings in grid order: n-grams, cap, class weight, then C.
+impl Grid {
+    fn settings(&self) -> Vec<Setting> {
+        let mut settings: Vec<Setting> = Vec::with_capacity(self.len());
+        for &ngrams in &self.ngrams {
+            for &max_features in &self.max_features {
+                for &class_weight in &self.class_weight {
+                    for &c in &self.c {
+                        settings.push(Setting {
+                            c,
+                            ngrams,
+                            max_features,
+                            class_weight,
+                        });
+                    }
+                }
+            }
+        }
+        settings
+    }
+}
+
+/// What the search fits over.
+struct Search<'a> {
+    data: &'a Labeled,
+    info: &'a RowInfo,
+    labels: &'a [bool],
+    opts: &'a EvalOptions,
+    grid: &'a Grid,
+    settings: &'a [Setting],
+    plans: &'a [crate::pipeline::folds::FoldPlan],
+    source: &'a str,
+}
+
+/// Every setting's out-of-fold decision values and fit statistics.
+struct GridFits {
+    /// Per setting, per row (NaN where a row is in no test fold).
+    decision: Vec<Vec<f64>>,
+    /// Per setting, iterations summed over the folds.
+    iterations: Vec<u64>,
+    converged: Vec<bool>,
+    fits: usize,
+}
+
+impl Search<'_> {
+    /// Fits every setting on every fold: the posts are tokenized once per n-gram range and
+    /// vectorized once per fold and term cap, then each setting of that range and cap fitted.
+    fn fit_all(&self, progress: &Progress) -> Result<GridFits> {
+        let Search {
+            data,
+            info,
+            labels,
+            opts,
+            grid,
+            settings,
+            plans,
+            source,
+        } = *self;
+        let n = data.len();
+        let mut decision = vec![vec![f64::NAN; n]; settings.len()];
+        let mut iterations = vec![0u64; settings.len()];
+        let mut converged = vec![true; settings.len()];
+        let bar = progress.bar((settings.len() * plans.len()) as u64, "tuning");
+        let mut fits = 0;
+        for &ngrams in &grid.ngrams {
+            let mut cfg = opts.train.clone();
+            cfg.vectorizer.ngram_min = ngrams.0;
+            cfg.vectorizer.ngram_max = ngrams.1;
+            let corpus = crate::pipeline::folds::tokenize_all(
+                &data.texts,
+                &cfg,
+                source,
+                &Progress::hidden(),
+            )?;
+            for (_, fold, train, test) in plans {
+                for &cap in &grid.max_features {
+                    cfg.vectorizer.max_features = cap;
+                    let (vectorizer, mut x, _, map) = corpus
+                        .fit(cfg.vectorizer.clone(), train)
+                        .map_err(|e| e.for_input(source, &format!("fold {}: ", fold + 1)))?;
+                    if let Some(d) = &info.dense {
+                        d.append_to(&mut x, train);
+                    }
+                    let mut xt = corpus.matrix(test, &map, &vectorizer);
+                    if let Some(d) = &info.dense {
+                        d.append_to(&mut xt, test);
+                    }
+                    for (k, s) in settings.iter().enumerate() {
+                        if s.ngrams != ngrams || s.max_features != cap {
+                            continue;
+                        }
+                        bar.set_message(format!("fold {} · {}", fold + 1, s.describe()));
+                        let params = s.apply(&cfg).logistic;
+                        let (linear, fit) =
+                            crate::pipeline::folds::fit_rows(&x, labels, train, info, &params)?;
+                        iterations[k] += fit.iterations;
+                        converged[k] &= fit.converged;
+                        for (r, &row) in test.iter().enumerate() {
+                            let (idx, val) = xt.row(r);
+                            decision[k][row] = linear.decision(idx, val);
+                        }
+                        fits += 1;
+                        bar.inc(1);
+                    }
+                }
+            }
+        }
+        bar.finish_and_clear();
+        Ok(GridFits {
+            decision,
+            iterations,
+            converged,
+            fits,
+        })
+    }
+}
+
+/// What a setting's out-of-fold decision values are judged on.
+struct HeldOut<'a> {
+    data: &'a Labeled,
+    info: &'a RowInfo,
+    labels: &'a [bool],
+    opts: &'a EvalOptions,
+    /// Per row, its test fold (`usize::MAX`: none).
+    fold_of_row: &'a [usize],
+    criterion: Criterion,
+    target_fpr: f64,
+}
+
+impl HeldOut<'_> {
+    /// A setting's held-out figures and score, with its fit statistics (mean iterations per
+    /// fold, whether every fold converged).
+    fn result(
+        &self,
+        s: Setting,
+        decision: &[f64],
+        iterations: f64,
+        converged: bool,
+    ) -> Result<SettingResult> {
+        let HeldOut {
+            data,
+            info,
+            labels,
+            opts,
+            fold_of_row,
+            criterion,
+            target_fpr,
+        } = *self;
+        let n = data.len();
+        let mut o = opts.clone();
+        o.target_fpr = Some(target_fpr);
+        o.calibration = crate::learn::heldout::Method::None;
+        let h = evaluate::heldout_checks(data, info, &o, decision, fold_of_row)?;
+        let scored: Vec<usize> = (0..n).filter(|&i| fold_of_row[i] != usize::MAX).collect();
+        let d: Vec<f64> = scored.iter().map(|&i| decision[i]).collect();
+        let l: Vec<bool> = scored.iter().map(|&i| labels[i]).collect();
+        let roc_auc = crate::learn::metrics::roc_auc(&d, &l).ok();
+        let (mean_source_auc, worst_source_auc, recall, mean_fpr, worst_fpr, worst_source) =
+            match &h {
+                Some(h) => (
+                    h.mean_source_auc,
+                    h.source_auc.iter().flatten().copied().reduce(f64::min),
+                    h.recall,
+                    h.mean_fpr,
+                    h.worst_fpr,
+                    h.worst_source.clone(),
+                ),
+                None => (None, None, None, None, None, None),
+            };
+        let score = match criterion {
+            Criterion::MeanSourceAuc => mean_source_auc.or(roc_auc),
+            Criterion::Recall => recall,
+            Criterion::RocAuc => roc_auc,
+        };
+        Ok(SettingResult {
+            setting: s,
+            roc_auc,
+            mean_source_auc,
+            worst_source_auc,
+            recall,
+            mean_fpr,
+            worst_fpr,
+            worst_source,
+            score,
+            iterations,
+            converged,
+        })
+    }
+}
+
+/// The best score; ties go to the earlier setting (smaller C within a series).
+fn best_setting(results: &[SettingResult]) -> Option<usize> {
+    results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.score.filter(|s| s.is_finite()).map(|s| (i, s)))
+        .fold(None, |b: Option<(usize, f64)>, (i, s)| match b {
+            Some((_, bs)) if bs >= s => b,
+            _ => Some((i, s)),
+        })
+        .map(|b| b.0)
 }
