@@ -212,8 +212,36 @@ impl Scratch {
 pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
     let n_accounts = posts.author_names.len();
     let n_posts = posts.len();
-    // Posts grouped by account, in input order within each.
-    let mut by_account: Vec<u32> = (0..n_posts as u32).collect();
+    let (by_account, starts) = posts_by_account(posts);
+    let passes = account_passes(posts, ix, params, &by_account, &starts);
+    let mut g = Graph {
+        post_counts: vec![[0; 7]; n_posts],
+        accounts: vec![AccountStats::default(); n_accounts],
+        ..Graph::default()
+    };
+    let mut hits: Vec<Vec<(u8, u32)>> = Vec::with_capacity(n_accounts);
+    for (a, pass) in passes.into_iter().enumerate() {
+        for (p, c) in pass.counts {
+            g.post_counts[p as usize] = c;
+        }
+        g.accounts[a].posts = (starts[a + 1] - starts[a]) as u32;
+        g.accounts[a].coordinated_posts = pass.coordinated_posts;
+        g.edges.extend(pass.edges);
+        hits.push(pass.hits);
+    }
+    let uf = degrees_and_components(&mut g);
+    number_clusters(&mut g, uf);
+    for cl in &mut g.clusters {
+        cl.dominant = dominant_objects(cl, &hits);
+    }
+    g
+}
+
+/// Post indexes grouped by account, in input order within each, and where each account's
+/// group starts (one more entry than accounts).
+fn posts_by_account(posts: &Posts) -> (Vec<u32>, Vec<usize>) {
+    let n_accounts = posts.author_names.len();
+    let mut by_account: Vec<u32> = (0..posts.len() as u32).collect();
     by_account.sort_by_key(|&p| posts.authors[p as usize]);
     let mut starts = vec![0usize; n_accounts + 1];
     for &a in &posts.authors {
@@ -222,6 +250,19 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
     for i in 0..n_accounts {
         starts[i + 1] += starts[i];
     }
+    (by_account, starts)
+}
+
+/// Every account's pass ([`account_pass`]), in parallel, in account order.
+fn account_passes(
+    posts: &Posts,
+    ix: &Indexes,
+    params: &CoordValidParams,
+    by_account: &[u32],
+    starts: &[usize],
+) -> Vec<AccountPass> {
+    let n_accounts = posts.author_names.len();
+    let n_posts = posts.len();
     // Rayon may call `map_init`'s init once per job, not per thread: scratch (two arrays
     // the size of the accounts, one the size of the posts) is pooled rather than remade.
     let pool: Mutex<Vec<Scratch>> = Mutex::new(Vec::new());
@@ -237,7 +278,7 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
         pending: Vec::new(),
         pending_partners: Vec::new(),
     };
-    let passes: Vec<AccountPass> = (0..n_accounts)
+    (0..n_accounts)
         .into_par_iter()
         .map_init(
             || Pooled {
@@ -256,24 +297,13 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
                 )
             },
         )
-        .collect();
-    let mut g = Graph {
-        post_counts: vec![[0; 7]; n_posts],
-        accounts: vec![AccountStats::default(); n_accounts],
-        ..Graph::default()
-    };
-    let mut hits: Vec<Vec<(u8, u32)>> = Vec::with_capacity(n_accounts);
-    for (a, pass) in passes.into_iter().enumerate() {
-        for (p, c) in pass.counts {
-            g.post_counts[p as usize] = c;
-        }
-        g.accounts[a].posts = (starts[a + 1] - starts[a]) as u32;
-        g.accounts[a].coordinated_posts = pass.coordinated_posts;
-        g.edges.extend(pass.edges);
-        hits.push(pass.hits);
-    }
-    // Degree and largest weight over kept total edges, either way; components.
-    let mut uf = UnionFind::new(n_accounts);
+        .collect()
+}
+
+/// Each account's degree and largest weight over the kept total edges, either way; returns
+/// the accounts joined by those edges.
+fn degrees_and_components(g: &mut Graph) -> UnionFind {
+    let mut uf = UnionFind::new(g.accounts.len());
     let mut neighbours: Vec<(u32, u32)> = Vec::new();
     for e in g.edges.iter().filter(|e| e.kind as usize == ANY) {
         uf.union(e.a, e.b);
@@ -289,6 +319,13 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
         g.accounts[x as usize].degree += 1;
         g.accounts[y as usize].degree += 1;
     }
+    uf
+}
+
+/// The clusters (components of two accounts or more), largest first, then by their first
+/// account, numbered from 1; each with its edges and time span.
+fn number_clusters(g: &mut Graph, mut uf: UnionFind) {
+    let n_accounts = g.accounts.len();
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); n_accounts];
     for a in 0..n_accounts as u32 {
         if g.accounts[a as usize].degree > 0 {
@@ -320,25 +357,26 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
             cl.last = cl.last.max(e.last);
         }
     }
-    for cl in &mut g.clusters {
-        let mut all: Vec<(u8, u32)> = cl
-            .accounts
-            .iter()
-            .flat_map(|&a| hits[a as usize].iter().copied())
-            .collect();
-        all.sort_unstable();
-        let mut counted: Vec<(u32, u8, u32)> = all
-            .chunk_by(|x, y| x == y)
-            .map(|run| (run.len() as u32, run[0].0, run[0].1))
-            .collect();
-        counted.sort_by(|x, y| y.0.cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
-        cl.dominant = counted
-            .into_iter()
-            .take(3)
-            .map(|(n, k, grp)| (KINDS[k as usize], grp, n))
-            .collect();
-    }
-    g
+}
+
+/// The three objects a cluster's accounts share most often (kind, group, count).
+fn dominant_objects(cl: &Cluster, hits: &[Vec<(u8, u32)>]) -> Vec<(Kind, u32, u32)> {
+    let mut all: Vec<(u8, u32)> = cl
+        .accounts
+        .iter()
+        .flat_map(|&a| hits[a as usize].iter().copied())
+        .collect();
+    all.sort_unstable();
+    let mut counted: Vec<(u32, u8, u32)> = all
+        .chunk_by(|x, y| x == y)
+        .map(|run| (run.len() as u32, run[0].0, run[0].1))
+        .collect();
+    counted.sort_by(|x, y| y.0.cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+    counted
+        .into_iter()
+        .take(3)
+        .map(|(n, k, grp)| (KINDS[k as usize], grp, n))
+        .collect()
 }
 
 /// One account's posts: their partners, summed per partner account as they are found (memory

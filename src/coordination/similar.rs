@@ -83,6 +83,71 @@ pub struct SimilarIndex {
     pub capped_posts: Vec<u32>,
 }
 
+/// Each post's token hashes turned, in place, into ordering keys, rarest first, and sorted;
+/// two tokens of a post whose keys coincide are kept once, as one token.
+fn ordering_keys(tokens: Csr<u64>, sketch_bits: u32) -> Csr<u64> {
+    let n_posts = tokens.rows();
+    // Token frequencies, approximately: one row of counters indexed by hash bits (a
+    // count-min sketch of width 2^sketch_bits). Any fixed total order keeps prefix
+    // filtering exact; rarest-first only keeps the prefixes short and selective. A token's
+    // slot is taken from the hash bits its key keeps, so equal keys get equal counts.
+    let sketch: Vec<AtomicU32> = (0..1usize << sketch_bits)
+        .map(|_| AtomicU32::new(0))
+        .collect();
+    let slot = |h: u64| (h >> (64 - sketch_bits)) as usize;
+    tokens.values.par_chunks(1 << 16).for_each(|c| {
+        for &h in c {
+            sketch[slot(h)].fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    // Each row's hashes become ordering keys, sorted, in place, chunks of rows in parallel.
+    const CHUNK: usize = 1 << 14;
+    let Csr {
+        offsets,
+        mut values,
+    } = tokens;
+    let mut parts: Vec<(usize, usize, &mut [u64])> = Vec::new();
+    let mut rest: &mut [u64] = &mut values;
+    for r0 in (0..n_posts).step_by(CHUNK) {
+        let r1 = (r0 + CHUNK).min(n_posts);
+        let len = (offsets[r1] - offsets[r0]) as usize;
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        parts.push((r0, r1, part));
+        rest = tail;
+    }
+    let repeats = parts
+        .into_par_iter()
+        .map(|(r0, r1, part)| {
+            let base = offsets[r0] as usize;
+            let mut repeats = false;
+            for r in r0..r1 {
+                let row = &mut part[offsets[r] as usize - base..offsets[r + 1] as usize - base];
+                for h in row.iter_mut() {
+                    let count = u64::from(sketch[slot(*h)].load(Ordering::Relaxed).min(4095));
+                    *h = (count << 52) | (*h >> 12);
+                }
+                row.sort_unstable();
+                repeats |= row.windows(2).any(|w| w[0] == w[1]);
+            }
+            repeats
+        })
+        .reduce(|| false, |x, y| x || y);
+    drop(sketch);
+    let ids = Csr { offsets, values };
+    if !repeats {
+        return ids;
+    }
+    let mut deduped = Csr::new();
+    let mut row = Vec::new();
+    for p in 0..n_posts {
+        row.clear();
+        row.extend_from_slice(ids.row(p));
+        row.dedup();
+        deduped.push_row(row.iter().copied());
+    }
+    deduped
+}
+
 impl SimilarIndex {
     /// `tokens`: post → sorted distinct token hashes (empty when too short to compare); they
     /// become the index's token ids in place.
@@ -99,65 +164,7 @@ impl SimilarIndex {
         sketch_bits: u32,
     ) -> Self {
         let n_posts = tokens.rows();
-        // Token frequencies, approximately: one row of counters indexed by hash bits (a
-        // count-min sketch of width 2^sketch_bits). Any fixed total order keeps prefix
-        // filtering exact; rarest-first only keeps the prefixes short and selective. A token's
-        // slot is taken from the hash bits its key keeps, so equal keys get equal counts.
-        let sketch: Vec<AtomicU32> = (0..1usize << sketch_bits)
-            .map(|_| AtomicU32::new(0))
-            .collect();
-        let slot = |h: u64| (h >> (64 - sketch_bits)) as usize;
-        tokens.values.par_chunks(1 << 16).for_each(|c| {
-            for &h in c {
-                sketch[slot(h)].fetch_add(1, Ordering::Relaxed);
-            }
-        });
-        // Each row's hashes become ordering keys, sorted, in place, chunks of rows in parallel.
-        const CHUNK: usize = 1 << 14;
-        let Csr {
-            offsets,
-            mut values,
-        } = tokens;
-        let mut parts: Vec<(usize, usize, &mut [u64])> = Vec::new();
-        let mut rest: &mut [u64] = &mut values;
-        for r0 in (0..n_posts).step_by(CHUNK) {
-            let r1 = (r0 + CHUNK).min(n_posts);
-            let len = (offsets[r1] - offsets[r0]) as usize;
-            let (part, tail) = std::mem::take(&mut rest).split_at_mut(len);
-            parts.push((r0, r1, part));
-            rest = tail;
-        }
-        let repeats = parts
-            .into_par_iter()
-            .map(|(r0, r1, part)| {
-                let base = offsets[r0] as usize;
-                let mut repeats = false;
-                for r in r0..r1 {
-                    let row = &mut part[offsets[r] as usize - base..offsets[r + 1] as usize - base];
-                    for h in row.iter_mut() {
-                        let count = u64::from(sketch[slot(*h)].load(Ordering::Relaxed).min(4095));
-                        *h = (count << 52) | (*h >> 12);
-                    }
-                    row.sort_unstable();
-                    repeats |= row.windows(2).any(|w| w[0] == w[1]);
-                }
-                repeats
-            })
-            .reduce(|| false, |x, y| x || y);
-        drop(sketch);
-        let mut ids = Csr { offsets, values };
-        if repeats {
-            // Two tokens of a post whose ids coincide: kept once, as one token.
-            let mut deduped = Csr::new();
-            let mut row = Vec::new();
-            for p in 0..n_posts {
-                row.clear();
-                row.extend_from_slice(ids.row(p));
-                row.dedup();
-                deduped.push_row(row.iter().copied());
-            }
-            ids = deduped;
-        }
+        let ids = ordering_keys(tokens, sketch_bits);
         let mut entries: Vec<(u64, i64, u32)> = Vec::new();
         for (p, &t) in times.iter().enumerate().take(n_posts) {
             let row = ids.row(p);
@@ -174,27 +181,33 @@ impl SimilarIndex {
             ids,
             ..SimilarIndex::default()
         };
+        index.fill_groups(&entries, authors, n_posts);
+        index
+    }
+
+    /// The groups from the prefix entries (token key, time, post), sorted: each token used by
+    /// two accounts or more becomes a group of its posts by time.
+    fn fill_groups(&mut self, entries: &[(u64, i64, u32)], authors: &[u32], n_posts: usize) {
         let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
             let first = authors[run[0].2 as usize];
             if run.iter().all(|e| authors[e.2 as usize] == first) {
                 continue;
             }
-            let g = index.groups.len() as u32;
-            let start = index.times.len() as u32;
+            let g = self.groups.len() as u32;
+            let start = self.times.len() as u32;
             for e in run {
-                index.times.push(e.1);
-                index.entries.push(Candidate {
+                self.times.push(e.1);
+                self.entries.push(Candidate {
                     post: e.2,
                     author: authors[e.2 as usize],
-                    size: index.ids.row(e.2 as usize).len() as u32,
+                    size: self.ids.row(e.2 as usize).len() as u32,
                 });
-                memberships.push((e.2, g, index.times.len() as u32 - 1));
+                memberships.push((e.2, g, self.times.len() as u32 - 1));
             }
-            index.groups.push((start, index.times.len() as u32));
+            self.groups.push((start, self.times.len() as u32));
         }
-        index.post_groups = by_post(n_posts, &memberships);
-        index
+        self.post_groups = by_post(n_posts, &memberships);
     }
 
     /// Leaves out the posts with near-duplicates from more than `max_accounts` other

@@ -368,28 +368,7 @@ pub fn shift_prior(p: f64, from: f64, to: f64) -> f64 {
 /// classes on average (the best T is infinite) or when every row already ranks its true
 /// class strictly first (the loss falls toward 0 as T → 0).
 pub fn fit_temperature(logits: &[f64], k: usize, classes: &[u32]) -> Result<f64> {
-    if k < 2 {
-        return Err(Error::Training(format!(
-            "temperature scaling needs two classes or more, not {k}"
-        )));
-    }
-    if classes.is_empty() || classes.len().checked_mul(k) != Some(logits.len()) {
-        return Err(Error::Training(format!(
-            "temperature scaling: {} logits are not {} rows of {k}",
-            logits.len(),
-            classes.len()
-        )));
-    }
-    if let Some(c) = classes.iter().find(|&&c| c as usize >= k) {
-        return Err(Error::Training(format!(
-            "temperature scaling: class {c} of {k} classes"
-        )));
-    }
-    if let Some(bad) = logits.iter().find(|v| !v.is_finite()) {
-        return Err(Error::Training(format!(
-            "temperature scaling: a logit is {bad}"
-        )));
-    }
+    check_temperature_input(logits, k, classes)?;
     // Rows shifted so that their top logit is 0: the softmax is unchanged and no exponential
     // overflows, at any β.
     let mut shifted = logits.to_vec();
@@ -397,62 +376,16 @@ pub fn fit_temperature(logits: &[f64], k: usize, classes: &[u32]) -> Result<f64>
         let top = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
         row.iter_mut().for_each(|v| *v -= top);
     }
-    let truth = |i: usize, row: &[f64]| row[classes[i] as usize];
-    let n = classes.len() as f64;
-    // The derivative at β = 0 (a uniform softmax) and in the limit β → ∞ (all mass on the
-    // top logit, which is 0 after the shift).
-    let at_zero = shifted
-        .chunks_exact(k)
-        .enumerate()
-        .map(|(i, row)| row.iter().sum::<f64>() / k as f64 - truth(i, row))
-        .sum::<f64>()
-        / n;
-    if at_zero.is_nan() || at_zero >= 0.0 {
-        return Err(Error::Training(
-            "temperature scaling: the logits do not favour the true classes, so no finite \
-             temperature minimizes the loss"
-                .into(),
-        ));
-    }
-    // As β → ∞ the softmax settles on each row's top logits, so the derivative tends to the
-    // mean of (top − true): positive, leaving a root, only if some row ranks its true class
-    // below its top.
-    if shifted
-        .chunks_exact(k)
-        .enumerate()
-        .all(|(i, row)| truth(i, row) == 0.0)
-    {
-        return Err(Error::Training(
-            "temperature scaling: every row ranks its true class first (or tied first), so \
-             the loss keeps falling as the temperature goes to 0"
-                .into(),
-        ));
-    }
-    // First and second derivative of the mean loss in β.
-    let slope = |beta: f64| -> (f64, f64) {
-        let (mut g, mut h) = (0.0, 0.0);
-        for (i, row) in shifted.chunks_exact(k).enumerate() {
-            let (mut z, mut sz) = (0.0, 0.0);
-            for &v in row {
-                let w = (beta * v).exp();
-                z += w;
-                sz += w * v;
-            }
-            let mean = sz / z;
-            let var = row
-                .iter()
-                .map(|&v| (beta * v).exp() * (v - mean) * (v - mean))
-                .sum::<f64>()
-                / z;
-            g += mean - truth(i, row);
-            h += var;
-        }
-        (g / n, h / n)
+    let loss = TemperatureLoss {
+        shifted: &shifted,
+        k,
+        classes,
     };
+    loss.check_root_exists()?;
     let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
     let mut beta = 1.0f64;
     for _ in 0..MAX_TEMPERATURE_STEPS {
-        let (g, h) = slope(beta);
+        let (g, h) = loss.slope(beta);
         if g == 0.0 {
             return Ok(1.0 / beta);
         }
@@ -483,6 +416,108 @@ pub fn fit_temperature(logits: &[f64], k: usize, classes: &[u32]) -> Result<f64>
     Err(Error::Training(
         "temperature scaling: the search for the temperature did not converge".into(),
     ))
+}
+
+/// The shapes and values [`fit_temperature`] needs: two classes or more, whole rows, class
+/// indices in range, finite logits.
+fn check_temperature_input(logits: &[f64], k: usize, classes: &[u32]) -> Result<()> {
+    if k < 2 {
+        return Err(Error::Training(format!(
+            "temperature scaling needs two classes or more, not {k}"
+        )));
+    }
+    if classes.is_empty() || classes.len().checked_mul(k) != Some(logits.len()) {
+        return Err(Error::Training(format!(
+            "temperature scaling: {} logits are not {} rows of {k}",
+            logits.len(),
+            classes.len()
+        )));
+    }
+    if let Some(c) = classes.iter().find(|&&c| c as usize >= k) {
+        return Err(Error::Training(format!(
+            "temperature scaling: class {c} of {k} classes"
+        )));
+    }
+    if let Some(bad) = logits.iter().find(|v| !v.is_finite()) {
+        return Err(Error::Training(format!(
+            "temperature scaling: a logit is {bad}"
+        )));
+    }
+    Ok(())
+}
+
+/// The mean negative log-likelihood of `softmax(β · z)` as a function of β, over rows whose
+/// top logit has been shifted to 0.
+struct TemperatureLoss<'a> {
+    shifted: &'a [f64],
+    k: usize,
+    classes: &'a [u32],
+}
+
+impl TemperatureLoss<'_> {
+    fn truth(&self, i: usize, row: &[f64]) -> f64 {
+        row[self.classes[i] as usize]
+    }
+
+    /// An error unless the derivative changes sign somewhere in β > 0.
+    fn check_root_exists(&self) -> Result<()> {
+        let (k, n) = (self.k, self.classes.len() as f64);
+        // The derivative at β = 0 (a uniform softmax) and in the limit β → ∞ (all mass on the
+        // top logit, which is 0 after the shift).
+        let at_zero = self
+            .shifted
+            .chunks_exact(k)
+            .enumerate()
+            .map(|(i, row)| row.iter().sum::<f64>() / k as f64 - self.truth(i, row))
+            .sum::<f64>()
+            / n;
+        if at_zero.is_nan() || at_zero >= 0.0 {
+            return Err(Error::Training(
+                "temperature scaling: the logits do not favour the true classes, so no finite \
+                 temperature minimizes the loss"
+                    .into(),
+            ));
+        }
+        // As β → ∞ the softmax settles on each row's top logits, so the derivative tends to the
+        // mean of (top − true): positive, leaving a root, only if some row ranks its true class
+        // below its top.
+        if self
+            .shifted
+            .chunks_exact(k)
+            .enumerate()
+            .all(|(i, row)| self.truth(i, row) == 0.0)
+        {
+            return Err(Error::Training(
+                "temperature scaling: every row ranks its true class first (or tied first), so \
+                 the loss keeps falling as the temperature goes to 0"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// First and second derivative of the mean loss in β.
+    fn slope(&self, beta: f64) -> (f64, f64) {
+        let (mut g, mut h) = (0.0, 0.0);
+        for (i, row) in self.shifted.chunks_exact(self.k).enumerate() {
+            let (mut z, mut sz) = (0.0, 0.0);
+            for &v in row {
+                let w = (beta * v).exp();
+                z += w;
+                sz += w * v;
+            }
+            let mean = sz / z;
+            let var = row
+                .iter()
+                .map(|&v| (beta * v).exp() * (v - mean) * (v - mean))
+                .sum::<f64>()
+                / z;
+            g += mean - self.truth(i, row);
+            h += var;
+        }
+        let n = self.classes.len() as f64;
+        (g / n, h / n)
+    }
 }
 
 /// Steps of the temperature search at most: Newton needs about ten, and bisection halves

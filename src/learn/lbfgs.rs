@@ -10,6 +10,8 @@
 //! the fit adds under 100 MB. Every vector operation runs in fixed blocks whose partial sums
 //! are added in order, so results do not depend on the thread count.
 
+use std::collections::VecDeque;
+
 use rayon::prelude::*;
 
 /// A smooth function to minimize.
@@ -147,7 +149,7 @@ pub fn minimize(
     let mut evaluations = 1u64;
     let g0 = dot(&g, &g).sqrt();
     let target = opts.tol * g0;
-    let mut history: std::collections::VecDeque<Pair> = std::collections::VecDeque::new();
+    let mut history: VecDeque<Pair> = VecDeque::new();
     let mut d = vec![0.0; n];
     let (mut x_t, mut g_t) = (vec![0.0; n], vec![0.0; n]);
     let mut alphas = vec![0.0; opts.memory];
@@ -160,107 +162,18 @@ pub fn minimize(
         if iterations >= opts.max_iter {
             break Termination::MaxIterations;
         }
-        // Two-loop recursion: d = −H·g.
-        d.copy_from_slice(&g);
-        for (k, p) in history.iter().enumerate().rev() {
-            alphas[k] = p.rho * dot32(&p.s, &d);
-            axpy32(-alphas[k], &p.y, &mut d);
-        }
-        let gamma = history.back().map_or(1.0 / gnorm.max(1e-300), |p| {
-            let yy: f64 = p.y.iter().map(|&v| v as f64 * v as f64).sum();
-            1.0 / (p.rho * yy)
-        });
-        d.iter_mut().for_each(|v| *v *= gamma);
-        for (k, p) in history.iter().enumerate() {
-            let beta = p.rho * dot32(&p.y, &d);
-            axpy32(alphas[k] - beta, &p.s, &mut d);
-        }
-        d.iter_mut().for_each(|v| *v = -*v);
-        let mut df0 = dot(&g, &d);
-        if df0.is_nan() || df0 >= 0.0 {
-            // Not a descent direction (the f32 history has lost accuracy): start over from
-            // steepest descent.
-            history.clear();
-            d.iter_mut()
-                .zip(&g)
-                .for_each(|(d, g)| *d = -g / gnorm.max(1e-300));
-            df0 = dot(&g, &d);
-        }
-        // Line search for the strong Wolfe conditions.
-        let start = Trial {
-            t: 0.0,
-            f: value,
-            df: df0,
+        let df0 = descent_direction(&mut history, &g, gnorm, &mut alphas, &mut d);
+        let mut search = LineSearch {
+            f,
+            x: &x,
+            d: &d,
+            value,
+            df0,
+            x_t: &mut x_t,
+            g_t: &mut g_t,
+            evaluations: &mut evaluations,
         };
-        let mut eval_at = |t: f64, x_t: &mut Vec<f64>, g_t: &mut Vec<f64>| {
-            step(&x, t, &d, x_t);
-            let f_t = f.eval(x_t, g_t);
-            evaluations += 1;
-            Trial {
-                t,
-                f: f_t,
-                df: dot(g_t, &d),
-            }
-        };
-        // Near the minimum, changes of f fall below its rounding error while the gradient is
-        // still accurate: differences within `fuzz` count as no change, and the derivative
-        // conditions decide.
-        let fuzz = 8.0 * f64::EPSILON * value.abs();
-        let sufficient = |tr: &Trial| tr.f <= value + C1 * tr.t * df0 + fuzz;
-        let curvature = |tr: &Trial| tr.df.abs() <= -C2 * df0;
-        let mut prev = start;
-        let mut t = 1.0;
-        let mut accepted = None;
-        let mut bracket = None;
-        for k in 0..MAX_TRIALS {
-            let tr = eval_at(t, &mut x_t, &mut g_t);
-            if !tr.f.is_finite() {
-                t *= 0.1;
-                continue;
-            }
-            if !sufficient(&tr) || (k > 0 && tr.f > prev.f + fuzz) {
-                bracket = Some((prev, tr));
-                break;
-            }
-            if curvature(&tr) {
-                accepted = Some(tr);
-                break;
-            }
-            if tr.df >= 0.0 {
-                bracket = Some((tr, prev));
-                break;
-            }
-            prev = tr;
-            t *= 2.0;
-        }
-        if let Some((mut lo, mut hi)) = bracket {
-            for _ in 0..MAX_TRIALS {
-                let t = interpolate(lo, hi);
-                let tr = eval_at(t, &mut x_t, &mut g_t);
-                if !sufficient(&tr) || tr.f > lo.f + fuzz {
-                    hi = tr;
-                } else {
-                    if curvature(&tr) {
-                        accepted = Some(tr);
-                        break;
-                    }
-                    if tr.df * (hi.t - lo.t) >= 0.0 {
-                        hi = lo;
-                    }
-                    lo = tr;
-                }
-                if (hi.t - lo.t).abs() <= 1e-16 * lo.t.abs().max(1e-300) {
-                    break;
-                }
-            }
-            // The zoom ended without the curvature condition: the best point that lowers f
-            // enough still makes progress.
-            if accepted.is_none() && lo.t > 0.0 {
-                let tr = eval_at(lo.t, &mut x_t, &mut g_t);
-                accepted = Some(tr);
-            }
-        }
-        let Some(tr) = accepted.filter(|tr| tr.f.is_finite() && tr.f <= value + fuzz) else {
+        let Some(tr) = search.run() else {
             break Termination::NoProgress;
         };
         // New pair s = t·d, y = g_t − g.
@@ -289,6 +202,145 @@ pub fn minimize(
         iterations,
         evaluations,
         termination,
+    }
+}
+
+/// Writes the search direction `d = −H·g` (the two-loop recursion over `history`) and returns
+/// the directional derivative `g·d`. Where that is not a descent direction (the `f32` history
+/// has lost accuracy), the history is dropped and `d` is steepest descent.
+fn descent_direction(
+    history: &mut VecDeque<Pair>,
+    g: &[f64],
+    gnorm: f64,
+    alphas: &mut [f64],
+    d: &mut [f64],
+) -> f64 {
+    d.copy_from_slice(g);
+    for (k, p) in history.iter().enumerate().rev() {
+        alphas[k] = p.rho * dot32(&p.s, d);
+        axpy32(-alphas[k], &p.y, d);
+    }
+    let gamma = history.back().map_or(1.0 / gnorm.max(1e-300), |p| {
+        let yy: f64 = p.y.iter().map(|&v| v as f64 * v as f64).sum();
+        1.0 / (p.rho * yy)
+    });
+    d.iter_mut().for_each(|v| *v *= gamma);
+    for (k, p) in history.iter().enumerate() {
+        let beta = p.rho * dot32(&p.y, d);
+        axpy32(alphas[k] - beta, &p.s, d);
+    }
+    d.iter_mut().for_each(|v| *v = -*v);
+    let df0 = dot(g, d);
+    if !(df0.is_nan() || df0 >= 0.0) {
+        return df0;
+    }
+    history.clear();
+    d.iter_mut()
+        .zip(g)
+        .for_each(|(d, g)| *d = -g / gnorm.max(1e-300));
+    dot(g, d)
+}
+
+/// One line search along `d` from `x` (value `value`, slope `df0`) for the strong Wolfe
+/// conditions. The last point evaluated is left in `x_t` and `g_t`.
+struct LineSearch<'a, F: Objective> {
+    f: &'a F,
+    x: &'a [f64],
+    d: &'a [f64],
+    value: f64,
+    df0: f64,
+    x_t: &'a mut Vec<f64>,
+    g_t: &'a mut Vec<f64>,
+    evaluations: &'a mut u64,
+}
+
+impl<F: Objective> LineSearch<'_, F> {
+    /// The accepted step, or `None` where no point lowers f enough.
+    fn run(&mut self) -> Option<Trial> {
+        // Near the minimum, changes of f fall below its rounding error while the gradient is
+        // still accurate: differences within `fuzz` count as no change, and the derivative
+        // conditions decide.
+        let fuzz = 8.0 * f64::EPSILON * self.value.abs();
+        let start = Trial {
+            t: 0.0,
+            f: self.value,
+            df: self.df0,
+        };
+        let accepted = match self.expand(start, fuzz) {
+            Ok(accepted) => accepted,
+            Err((lo, hi)) => self.zoom(lo, hi, fuzz),
+        };
+        accepted.filter(|tr| tr.f.is_finite() && tr.f <= self.value + fuzz)
+    }
+
+    fn eval_at(&mut self, t: f64) -> Trial {
+        step(self.x, t, self.d, self.x_t);
+        let f_t = self.f.eval(self.x_t, self.g_t);
+        *self.evaluations += 1;
+        Trial {
+            t,
+            f: f_t,
+            df: dot(self.g_t, self.d),
+        }
+    }
+
+    fn sufficient(&self, tr: &Trial, fuzz: f64) -> bool {
+        tr.f <= self.value + C1 * tr.t * self.df0 + fuzz
+    }
+
+    fn curvature(&self, tr: &Trial) -> bool {
+        tr.df.abs() <= -C2 * self.df0
+    }
+
+    /// Doubles the step from 1 until a point is accepted (`Ok(Some)`), the trials run out
+    /// (`Ok(None)`), or an interval holding an acceptable step is found (`Err((lo, hi))`).
+    fn expand(&mut self, start: Trial, fuzz: f64) -> Result<Option<Trial>, (Trial, Trial)> {
+        let mut prev = start;
+        let mut t = 1.0;
+        for k in 0..MAX_TRIALS {
+            let tr = self.eval_at(t);
+            if !tr.f.is_finite() {
+                t *= 0.1;
+                continue;
+            }
+            if !self.sufficient(&tr, fuzz) || (k > 0 && tr.f > prev.f + fuzz) {
+                return Err((prev, tr));
+            }
+            if self.curvature(&tr) {
+                return Ok(Some(tr));
+            }
+            if tr.df >= 0.0 {
+                return Err((tr, prev));
+            }
+            prev = tr;
+            t *= 2.0;
+        }
+        Ok(None)
+    }
+
+    /// Narrows `[lo, hi]` by cubic interpolation until a point meets both conditions.
+    fn zoom(&mut self, mut lo: Trial, mut hi: Trial, fuzz: f64) -> Option<Trial> {
+        for _ in 0..MAX_TRIALS {
+            let t = interpolate(lo, hi);
+            let tr = self.eval_at(t);
+            if !self.sufficient(&tr, fuzz) || tr.f > lo.f + fuzz {
+                hi = tr;
+            } else {
+                if self.curvature(&tr) {
+                    return Some(tr);
+                }
+                if tr.df * (hi.t - lo.t) >= 0.0 {
+                    hi = lo;
+                }
+                lo = tr;
+            }
+            if (hi.t - lo.t).abs() <= 1e-16 * lo.t.abs().max(1e-300) {
+                break;
+            }
+        }
+        // The zoom ended without the curvature condition: the best point that lowers f
+        // enough still makes progress.
+        (lo.t > 0.0).then(|| self.eval_at(lo.t))
     }
 }
 

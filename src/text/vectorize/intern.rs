@@ -180,6 +180,19 @@ fn analyze_piece<S: AsRef<str>>(analyzer: &Analyzer, docs: &[S]) -> Piece {
     Piece { terms, ids, ends }
 }
 
+/// One batch's posts in global term ids.
+struct BatchTerms {
+    /// Every term of every post (domain annotations marked `DOMAIN`).
+    toks: Vec<u32>,
+    /// End of each post in `toks`.
+    tok_ends: Vec<u32>,
+    /// The terms that form longer n-grams (all but domain annotations); empty when only
+    /// unigrams are counted.
+    seq: Vec<u32>,
+    /// End of each post in `seq`; empty when `seq` is.
+    seq_ends: Vec<u32>,
+}
+
 /// Interns posts' n-grams of `nmin..=nmax` terms, refusing more than `max_ngrams` distinct
 /// n-grams (counting the shorter prefixes of longer n-grams, which are interned too).
 pub(crate) struct Interner {
@@ -275,7 +288,7 @@ impl Interner {
         doc_ptr: &mut Vec<usize>,
     ) -> Result<()> {
         let before = self.distinct();
-        let mut pieces: Vec<Piece> = texts
+        let pieces: Vec<Piece> = texts
             .par_chunks(PIECE)
             .map(|docs| analyze_piece(analyzer, docs))
             .collect();
@@ -286,10 +299,34 @@ impl Interner {
             self.add_batch(analyzer, a, doc_grams, doc_ptr)?;
             return self.add_batch(analyzer, b, doc_grams, doc_ptr);
         }
-        // Global term ids in order of first occurrence, then the posts' terms in one array
-        // (`toks`, all terms; `seq`, those that form longer n-grams) with each post's ends.
+        let batch = self.batch_terms(pieces, n_toks, texts.len())?;
+        // Unigrams, post by post, then longer n-grams, one length at a time; `added_docs` is
+        // the post that brought each new n-gram.
+        let mut added_docs: Vec<u32> = Vec::new();
+        let level = self.intern_unigrams(&batch, &mut added_docs);
+        let levels = self.intern_longer(&batch, level, &mut added_docs)?;
+        let total = self.distinct();
+        if total > self.max_ngrams {
+            // The post that went past the limit, as if posts were interned one by one.
+            added_docs.sort_unstable();
+            let d = added_docs[self.max_ngrams - before] as usize;
+            return Err(too_many(self.docs + d + 1, self.max_ngrams));
+        }
+        self.push_doc_grams(&batch, &levels, doc_grams, doc_ptr);
+        self.docs += batch.tok_ends.len();
+        Ok(())
+    }
+
+    /// The batch's posts in global term ids: every term, in order of first occurrence, gets
+    /// its id, and the posts' terms go in one array with each post's end.
+    fn batch_terms(
+        &mut self,
+        mut pieces: Vec<Piece>,
+        n_toks: usize,
+        n_texts: usize,
+    ) -> Result<BatchTerms> {
         let mut toks = Vec::with_capacity(n_toks);
-        let mut tok_ends = Vec::with_capacity(texts.len());
+        let mut tok_ends = Vec::with_capacity(n_texts);
         // Most of a piece's terms are known by then: they are looked up in parallel, and only
         // the new ones are added, in order.
         let terms = &self.terms;
@@ -317,9 +354,8 @@ impl Interner {
             tok_ends.extend(p.ends.iter().map(|&e| base + e));
         }
         drop(pieces);
-        let n_docs = tok_ends.len();
         let mut seq = Vec::with_capacity(toks.len());
-        let mut seq_ends = Vec::with_capacity(n_docs);
+        let mut seq_ends = Vec::with_capacity(tok_ends.len());
         if self.nmax >= 2 {
             seq.extend(toks.iter().filter(|&&t| t & DOMAIN == 0));
             let mut start = 0usize;
@@ -333,30 +369,57 @@ impl Interner {
                 start = e as usize;
             }
         }
-        // Unigrams, post by post. Every n-gram's shorter prefixes are interned with it, so
-        // with `nmin > 1` the unigrams that start an n-gram of `nmin` terms are too.
-        let mut added_docs: Vec<u32> = Vec::new();
+        Ok(BatchTerms {
+            toks,
+            tok_ends,
+            seq,
+            seq_ends,
+        })
+    }
+
+    /// Interns the batch's unigrams and returns each `seq` position's unigram id. Every
+    /// n-gram's shorter prefixes are interned with it, so with `nmin > 1` the unigrams that
+    /// start an n-gram of `nmin` terms are too.
+    fn intern_unigrams(&mut self, batch: &BatchTerms, added_docs: &mut Vec<u32>) -> Vec<u32> {
+        let BatchTerms {
+            toks,
+            tok_ends,
+            seq,
+            seq_ends,
+        } = batch;
         let longer = self.nmin.max(2);
         let mut level: Vec<u32> = vec![u32::MAX; seq.len()];
         let mut start = 0usize;
-        for d in 0..n_docs {
+        for d in 0..tok_ends.len() {
             let end = seq_ends.get(d).map_or(0, |&e| e as usize);
             if self.nmin == 1 {
                 let tstart = if d == 0 { 0 } else { tok_ends[d - 1] as usize };
                 for &t in &toks[tstart..tok_ends[d] as usize] {
-                    self.unigram(t & !DOMAIN, d as u32, &mut added_docs);
+                    self.unigram(t & !DOMAIN, d as u32, added_docs);
                 }
                 for p in start..end {
                     level[p] = self.unigram[seq[p] as usize];
                 }
             } else {
                 for p in start..end.saturating_sub(longer - 1) {
-                    level[p] = self.unigram(seq[p], d as u32, &mut added_docs);
+                    level[p] = self.unigram(seq[p], d as u32, added_docs);
                 }
             }
             start = end;
         }
-        // Longer n-grams, one length at a time: an n-gram's key names its prefix's id.
+        level
+    }
+
+    /// Interns the n-grams of 2 to `nmax` terms, one length at a time (an n-gram's key names
+    /// its prefix's id); returns each length's ids per `seq` position, unigrams first.
+    fn intern_longer(
+        &mut self,
+        batch: &BatchTerms,
+        level: Vec<u32>,
+        added_docs: &mut Vec<u32>,
+    ) -> Result<Vec<Vec<u32>>> {
+        let (seq, seq_ends) = (&batch.seq, &batch.seq_ends);
+        let longer = self.nmin.max(2);
         let mut levels: Vec<Vec<u32>> = Vec::with_capacity(self.nmax);
         levels.push(level);
         for n in 2..=self.nmax {
@@ -364,7 +427,7 @@ impl Interner {
             let mut keys = vec![0u64; seq.len()];
             let reach = n.max(longer);
             let mut start = 0usize;
-            for &end in &seq_ends {
+            for &end in seq_ends {
                 let end = end as usize;
                 for p in start..(end + 1).saturating_sub(reach).max(start) {
                     keys[p] = (u64::from(prev[p] + 1) << 32) | u64::from(seq[p + n - 1]);
@@ -381,17 +444,28 @@ impl Interner {
             }
             levels.push(ids);
         }
-        let total = self.distinct();
-        if total > self.max_ngrams {
-            // The post that went past the limit, as if posts were interned one by one.
-            added_docs.sort_unstable();
-            let d = added_docs[self.max_ngrams - before] as usize;
-            return Err(too_many(self.docs + d + 1, self.max_ngrams));
-        }
-        // Each post's n-grams.
+        Ok(levels)
+    }
+
+    /// Appends each post's n-gram ids to `doc_grams` (unigrams first, then by length) and its
+    /// end to `doc_ptr`.
+    fn push_doc_grams(
+        &self,
+        batch: &BatchTerms,
+        levels: &[Vec<u32>],
+        doc_grams: &mut Vec<u32>,
+        doc_ptr: &mut Vec<usize>,
+    ) {
+        let BatchTerms {
+            toks,
+            tok_ends,
+            seq_ends,
+            ..
+        } = batch;
+        let longer = self.nmin.max(2);
         let mut start = 0usize;
         let mut tstart = 0usize;
-        for d in 0..n_docs {
+        for d in 0..tok_ends.len() {
             if self.nmin == 1 {
                 doc_grams.extend(
                     toks[tstart..tok_ends[d] as usize]
@@ -409,8 +483,6 @@ impl Interner {
             start = end;
             tstart = tok_ends[d] as usize;
         }
-        self.docs += n_docs;
-        Ok(())
     }
 
     /// Interns the keys of one n-gram length (0: no n-gram at that position) in the hash
