@@ -312,13 +312,7 @@ fn heat_map(m: &MultiMetrics) -> String {
         left + cell * k as f64 / 2.0,
         height - 12.0
     );
-    let short = |s: &str| -> String {
-        if s.chars().count() > 16 {
-            s.chars().take(15).chain(std::iter::once('…')).collect()
-        } else {
-            s.to_string()
-        }
-    };
+    let short = |s: &str| super::clip(s, 16);
     for (c, pc) in m.per_class.iter().enumerate() {
         let x = left + cell * (c as f64 + 0.5);
         let _ = writeln!(

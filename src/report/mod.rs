@@ -129,7 +129,7 @@ fn ratio(part: u64, whole: u64) -> f64 {
 }
 
 /// At most `n` characters of `s`, with "…" when cut.
-fn clip(s: &str, n: usize) -> String {
+pub(crate) fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {

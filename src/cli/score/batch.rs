@@ -10,7 +10,7 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use super::{csv_field, row_label, Args, Output, OutputFormat};
+use super::{csv_field, Args, Output, OutputFormat};
 use crate::coordination::input::Texts;
 use crate::error::Error;
 use crate::pipeline::account::{self, AccountScore};
@@ -215,7 +215,7 @@ fn score_waiting<W: Write>(
             match &mut out {
                 Some(w) => {
                     flagged += u64::from(sc.positive());
-                    w.row(waiting.ids.get(i), sc, row_label(model, sc))?;
+                    w.row(waiting.ids.get(i), sc, model.label_of(sc))?;
                 }
                 None => {
                     if let Some(p) = sc.score() {

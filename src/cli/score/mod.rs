@@ -277,11 +277,6 @@ impl Tally {
     }
 }
 
-/// The label column of a scored post: the class name, or empty when it got no score.
-pub fn row_label<'a>(model: &'a Model, s: &Scored) -> &'a str {
-    model.label_of(s)
-}
-
 /// A threshold as printed: at most four decimals, no trailing zeros.
 fn short_num(x: f64) -> String {
     let s = format!("{x:.4}");

@@ -7,6 +7,7 @@ use anyhow::Context;
 use super::OutputFormat;
 use crate::pipeline::model::Model;
 use crate::pipeline::score::Scored;
+use crate::report::clip;
 
 /// Writes scored rows in one of the output formats: for a two-class model the probability
 /// of the positive class and the label given; for K classes the class given, its
@@ -39,10 +40,8 @@ impl<W: Write> Output<W> {
     }
 
     pub fn header(&mut self) -> std::io::Result<()> {
-        if let Some(names) = self.classes.take() {
-            let written = self.class_header(&names);
-            self.classes = Some(names);
-            return written;
+        if self.classes.is_some() {
+            return self.class_header();
         }
         match self.format {
             OutputFormat::Table => {
@@ -68,20 +67,10 @@ impl<W: Write> Output<W> {
         if self.classes.is_some() {
             return self.class_row(id, s, label);
         }
-        let terms = || {
-            s.explain
-                .iter()
-                .map(|c| format!("{} ({:+.3})", c.term, c.contribution))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
+        let terms = || explain_text(s);
         match self.format {
             OutputFormat::Table => {
-                let id: String = if id.chars().count() > 16 {
-                    id.chars().take(15).chain(std::iter::once('…')).collect()
-                } else {
-                    id.to_string()
-                };
+                let id = clip(id, 16);
                 match s.score() {
                     Some(p) => write!(self.w, "{id:<16} {p:>7.4}  {label:<10}")?,
                     None => write!(self.w, "{id:<16} {:>7}  {:<10}", "—", "no known term")?,
@@ -134,7 +123,8 @@ impl<W: Write> Output<W> {
         self.w.flush()
     }
 
-    fn class_header(&mut self, names: &[String]) -> std::io::Result<()> {
+    fn class_header(&mut self) -> std::io::Result<()> {
+        let names = self.classes.as_deref().unwrap_or(&[]);
         match self.format {
             OutputFormat::Table => {
                 write!(self.w, "{:<16} {:<16} {:>11}", "id", "class", "probability")?;
@@ -160,27 +150,14 @@ impl<W: Write> Output<W> {
     fn class_row(&mut self, id: &str, s: &Scored, label: &str) -> anyhow::Result<()> {
         let probabilities = s.probabilities.as_deref().unwrap_or(&[]);
         let probability = s.probability().unwrap_or(f64::NAN);
-        let terms = || {
-            s.explain
-                .iter()
-                .map(|c| format!("{} ({:+.3})", c.term, c.contribution))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
+        let terms = || explain_text(s);
         match self.format {
             OutputFormat::Table => {
-                let cut = |t: &str| -> String {
-                    if t.chars().count() > 16 {
-                        t.chars().take(15).chain(std::iter::once('…')).collect()
-                    } else {
-                        t.to_string()
-                    }
-                };
                 write!(
                     self.w,
                     "{:<16} {:<16} {:>11.4}",
-                    cut(id),
-                    cut(label),
+                    clip(id, 16),
+                    clip(label, 16),
                     probability
                 )?;
                 if self.explain > 0 {
@@ -230,6 +207,15 @@ impl<W: Write> Output<W> {
         }
         Ok(())
     }
+}
+
+/// The terms behind a score with their contributions, `term (+0.123); …`.
+fn explain_text(s: &Scored) -> String {
+    s.explain
+        .iter()
+        .map(|c| format!("{} ({:+.3})", c.term, c.contribution))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Every class's probability as a JSON object in class order.

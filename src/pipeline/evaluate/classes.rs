@@ -42,22 +42,17 @@ pub(super) fn evaluate(
         progress,
         |run| {
             let (test_groups, test_time_range) = describe_test(info, opts, run.test);
+            let base = FoldReport {
+                test_groups,
+                test_time_range,
+                ..FoldReport::of_run(&run)
+            };
             let ff = match run.outcome {
                 Ok(ff) => ff,
                 Err(note) => {
                     folds.push(FoldReport {
-                        repeat: run.repeat,
-                        fold: run.fold,
-                        n_train: run.train.len(),
-                        n_test: run.test.len(),
-                        test_positives: None,
-                        test_groups,
-                        test_time_range,
-                        metrics: None,
                         note: Some(note),
-                        curves: None,
-                        fit: None,
-                        n_features: 0,
+                        ..base
                     });
                     return Ok(());
                 }
@@ -65,22 +60,14 @@ pub(super) fn evaluate(
             let probs = ff.outputs;
             let truth: Vec<u32> = run.test.iter().map(|&i| y[i]).collect();
             folds.push(FoldReport {
-                repeat: run.repeat,
-                fold: run.fold,
-                n_train: run.train.len(),
-                n_test: run.test.len(),
-                test_positives: None,
-                test_groups,
-                test_time_range,
                 metrics: Some(FoldMetrics::Classes(metrics::from_probabilities(
                     &probs,
                     &truth,
                     &classes.names,
                 ))),
-                note: None,
-                curves: None,
                 fit: Some(ff.fit),
                 n_features: ff.n_features,
+                ..base
             });
             for (&row, p) in run.test.iter().zip(probs.chunks(kc)) {
                 oof.push(OofRow {

@@ -227,6 +227,25 @@ pub struct FoldReport {
 }
 
 impl FoldReport {
+    /// The fold's place and sizes, with nothing else yet: what every fold's report starts
+    /// from.
+    fn of_run(run: &crate::pipeline::folds::FoldRun) -> FoldReport {
+        FoldReport {
+            repeat: run.repeat,
+            fold: run.fold,
+            n_train: run.train.len(),
+            n_test: run.test.len(),
+            test_positives: None,
+            test_groups: None,
+            test_time_range: None,
+            metrics: None,
+            note: None,
+            curves: None,
+            fit: None,
+            n_features: 0,
+        }
+    }
+
     /// The two-class metrics, if this fold has them.
     pub fn two(&self) -> Option<&BinaryMetrics> {
         match &self.metrics {
@@ -392,7 +411,7 @@ pub fn evaluate(
     let k = opts.folds;
     let counts = data.classes.counts();
     if data.is_binary() {
-        let [negatives, positives] = data.class_counts();
+        let (negatives, positives) = (counts[0], counts[1]);
         if (positives as usize) < k || (negatives as usize) < k {
             return Err(Error::bad_input(
                 source,

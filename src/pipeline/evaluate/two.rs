@@ -50,24 +50,17 @@ pub(super) fn evaluate(
         source,
         progress,
         |run| {
+            let base = FoldReport::of_run(&run);
             let ff = match run.outcome {
                 Ok(ff) => ff,
                 Err(note) => {
                     folds.push(FoldReport {
-                        repeat: run.repeat,
-                        fold: run.fold,
-                        n_train: run.train.len(),
-                        n_test: run.test.len(),
                         test_positives: Some(
                             run.test.iter().filter(|&&i| data.is_positive(i)).count(),
                         ),
-                        test_groups: None,
-                        test_time_range: None,
-                        metrics: None,
                         note: Some(note),
                         curves: Some(FoldCurves::default()),
-                        fit: None,
-                        n_features: 0,
+                        ..base
                     });
                     return Ok(());
                 }
@@ -79,8 +72,12 @@ pub(super) fn evaluate(
                 }
             }
             let scores: Vec<f64> = ff.outputs.iter().map(|&z| logistic::sigmoid(z)).collect();
-            let counts = [run.repeat, run.fold, run.train.len(), ff.n_features];
-            let fold = fitted_fold(run.test, counts, ff.fit, &scores, data, info, opts);
+            let fitted = FoldReport {
+                fit: Some(ff.fit),
+                n_features: ff.n_features,
+                ..base
+            };
+            let fold = fitted_fold(fitted, run.test, &scores, data, info, opts);
             if let Some(c) = fold.curves.as_ref().filter(|c| !c.roc.is_empty()) {
                 curves.push(c.roc.clone());
             }
@@ -122,9 +119,8 @@ pub(super) fn evaluate(
 
 /// The report of a fitted fold from its test rows' scores.
 fn fitted_fold(
+    base: FoldReport,
     test: &[usize],
-    [repeat, fold, n_train, n_features]: [usize; 4],
-    fit: logistic::FitReport,
     scores: &[f64],
     data: &Labeled,
     info: &RowInfo,
@@ -140,7 +136,7 @@ fn fitted_fold(
         ),
         Err(e) => (
             None,
-            Some(format!("fold {}: {e}", fold + 1)),
+            Some(format!("fold {}: {e}", base.fold + 1)),
             Vec::new(),
             Vec::new(),
         ),
@@ -154,10 +150,6 @@ fn fitted_fold(
     };
     let (test_groups, test_time_range) = describe_test(info, opts, test);
     FoldReport {
-        repeat,
-        fold,
-        n_train,
-        n_test: test.len(),
         test_positives: Some(labels.iter().filter(|&&l| l).count()),
         test_groups,
         test_time_range,
@@ -168,8 +160,7 @@ fn fitted_fold(
             pr,
             category_recall,
         }),
-        fit: Some(fit),
-        n_features,
+        ..base
     }
 }
 

@@ -149,10 +149,7 @@ impl ColumnReader {
     /// only (`seen`: rows already skipped for it); later ones show the parser's count.
     pub fn line(&self, batch: &ColumnBatch, i: usize, seen: bool) -> u64 {
         let (rough, offset) = batch.positions[i];
-        if offset == u64::MAX || seen {
-            return rough;
-        }
-        line_of_offset(&self.path, offset).unwrap_or(rough)
+        message_line(&self.path, rough, offset, seen)
     }
 
     /// Rows skipped for their shape, merged into `into`; and those the source skipped.
@@ -226,15 +223,9 @@ impl Delimited {
             let pos = self.record.position().cloned();
             let rough = pos.as_ref().map_or(0, |p| p.line());
             let offset = pos.as_ref().map_or(u64::MAX, |p| p.byte());
-            // The exact line is looked up only where a message shows it.
-            let line = |reason: &str, skipped: &SkipReport| -> u64 {
-                if offset == u64::MAX || skipped.by_reason.get(reason).is_some_and(|c| c.rows > 0) {
-                    return rough;
-                }
-                line_of_offset(path, offset).unwrap_or(rough)
-            };
             if let Some((reason, problem)) = self.bad_shape() {
-                let line = line(reason, skipped);
+                let seen = skipped.by_reason.get(reason).is_some_and(|c| c.rows > 0);
+                let line = message_line(path, rough, offset, seen);
                 self.bad(path, skipped, line, reason, problem)?;
                 continue;
             }
@@ -327,6 +318,16 @@ pub fn merge_skips(into: &mut SkipReport, from: SkipReport) {
         };
         e.rows += c.rows;
     }
+}
+
+/// The line to show for a row the parser counted at line `rough`, starting at byte `offset`
+/// (`u64::MAX`: `rough` is exact): the exact line, read again from the input, unless rows
+/// were already `seen` for the same reason (then the parser's count, to read it once).
+fn message_line(path: &str, rough: u64, offset: u64, seen: bool) -> u64 {
+    if offset == u64::MAX || seen {
+        return rough;
+    }
+    line_of_offset(path, offset).unwrap_or(rough)
 }
 
 /// The 1-based line of byte `offset` of the decoded input, found by reading it again (only

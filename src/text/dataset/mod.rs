@@ -1689,7 +1689,7 @@ fn read_labeled_with(
     let multiclass =
         !spec.binary_only && (values.len() > 2 || spec.multiclass || spec.labels.is_some());
     let found = found();
-    let rows = MultiRows {
+    let rows = CodedRows {
         path,
         label_col,
         ids,
@@ -1870,23 +1870,15 @@ fn found_values(values: &[String], counts: &[u64], first_lines: &[u64], label_co
 }
 
 /// The two-class set: exactly two label values, one of them the positive class.
-fn binary_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
-    let MultiRows {
+fn binary_set(rows: CodedRows, spec: &ClassSpec) -> Result<Labeled> {
+    let CodedRows {
         path,
         label_col,
-        ids,
-        lines,
-        texts,
-        extras,
-        codes: raw_labels,
         values,
         found,
-        skipped,
-        checksum,
-        files,
-        file_of_row,
         ..
-    } = rows;
+    } = &rows;
+    let (path, label_col) = (*path, *label_col);
     let positive = spec.positive.as_str();
     if values.len() != 2 {
         return Err(Error::bad_input(
@@ -1928,28 +1920,10 @@ fn binary_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
             ),
         ));
     };
-    let neg = 1 - pos;
-    let data = Labeled {
-        ids,
-        lines,
-        texts,
-        classes: Classes {
-            names: vec![values[neg].clone(), values[pos].clone()],
-            of_row: raw_labels
-                .iter()
-                .map(|&c| u32::from(c as usize == pos))
-                .collect(),
-            dropped: Vec::new(),
-        },
-        positive: Some(1),
-        extra: extras,
-        skipped,
-        checksum,
-        files,
-        file_of_row,
-        warnings: Vec::new(),
-    };
-    Ok(data)
+    let names = vec![values[1 - pos].clone(), values[pos].clone()];
+    // Value code → class: the positive value is class 1.
+    let class_of = [u32::from(pos == 0), u32::from(pos == 1)];
+    Ok(rows.into_set(names, &class_of, Vec::new(), Some(1)))
 }
 
 /// A label value as a class name is meant: case, spacing and number form left out (`Troll`,
@@ -2012,8 +1986,8 @@ fn label_forms(
     ))
 }
 
-/// A file's rows with their label values coded, before the classes are chosen.
-struct MultiRows<'a> {
+/// The rows read with their label values coded, before the classes are chosen.
+struct CodedRows<'a> {
     path: &'a str,
     label_col: &'a str,
     ids: Vec<String>,
@@ -2032,25 +2006,55 @@ struct MultiRows<'a> {
     file_of_row: Vec<u32>,
 }
 
+impl CodedRows<'_> {
+    /// The labeled set with classes `names`: `class_of[code]` is the class of each label
+    /// value (`u32::MAX`: left out, with its rows), `positive` the positive class of a
+    /// two-class set.
+    fn into_set(
+        self,
+        names: Vec<String>,
+        class_of: &[u32],
+        dropped: Vec<DroppedClass>,
+        positive: Option<u32>,
+    ) -> Labeled {
+        let of_row: Vec<u32> = self.codes.iter().map(|&v| class_of[v as usize]).collect();
+        let keep: Vec<bool> = of_row.iter().map(|&c| c != u32::MAX).collect();
+        let mut data = Labeled {
+            ids: self.ids,
+            lines: self.lines,
+            texts: self.texts,
+            classes: Classes {
+                names,
+                of_row,
+                dropped,
+            },
+            positive,
+            extra: self.extras,
+            skipped: self.skipped,
+            checksum: self.checksum,
+            files: self.files,
+            file_of_row: self.file_of_row,
+            warnings: Vec::new(),
+        };
+        if keep.iter().any(|k| !k) {
+            data.retain_rows(&keep);
+        }
+        data
+    }
+}
+
 /// The multi-class set: classes from `--labels` (in its order) or every value (sorted), less
 /// those under `--min-class-count`; rows of other values are left out.
-fn multiclass_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
-    let MultiRows {
+fn multiclass_set(rows: CodedRows, spec: &ClassSpec) -> Result<Labeled> {
+    let CodedRows {
         path,
         label_col,
-        ids,
-        lines,
-        texts,
-        extras,
-        codes,
         values,
         counts,
         found,
-        skipped,
-        checksum,
-        files,
-        file_of_row,
-    } = rows;
+        ..
+    } = &rows;
+    let (path, label_col) = (*path, *label_col);
     let mut dropped = Vec::new();
     let mut chosen: Vec<usize> = match &spec.labels {
         Some(wanted) => {
@@ -2145,31 +2149,8 @@ fn multiclass_set(rows: MultiRows, spec: &ClassSpec) -> Result<Labeled> {
     for (c, &k) in chosen.iter().enumerate() {
         class_of[k] = c as u32;
     }
-    let mut data = Labeled {
-        ids,
-        lines,
-        texts,
-        classes: Classes {
-            names: chosen.iter().map(|&k| values[k].clone()).collect(),
-            of_row: codes.iter().map(|&v| class_of[v as usize]).collect(),
-            dropped,
-        },
-        positive: None,
-        extra: extras,
-        skipped,
-        checksum,
-        files,
-        file_of_row,
-        warnings: Vec::new(),
-    };
-    let keep: Vec<bool> = codes
-        .iter()
-        .map(|&v| class_of[v as usize] != u32::MAX)
-        .collect();
-    if keep.iter().any(|k| !k) {
-        data.retain_rows(&keep);
-    }
-    Ok(data)
+    let names = chosen.iter().map(|&k| values[k].clone()).collect();
+    Ok(rows.into_set(names, &class_of, dropped, None))
 }
 
 #[cfg(test)]
