@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::pipeline::model::Model;
+use std::fmt::Write;
+
+use crate::pipeline::model::{CvSummary, Model, ModelMeta};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -28,23 +30,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (pos, neg) = model.strongest_terms(args.top);
     let m = &model.meta;
     if args.json {
-        let v = serde_json::json!({
-            "path": args.model.display().to_string(),
-            "meta": m,
-            "strongest_positive": pos,
-            "strongest_negative": neg,
-        });
-        super::print_out(&(serde_json::to_string_pretty(&v)? + "\n"))?;
-        return Ok(());
+        return print_json(
+            &args,
+            m,
+            [
+                ("strongest_positive", serde_json::json!(pos)),
+                ("strongest_negative", serde_json::json!(neg)),
+            ],
+        );
     }
-    let mut o = String::new();
-    use std::fmt::Write;
-    writeln!(o, "{}", args.model.display())?;
-    writeln!(
-        o,
-        "  format          {} v{} (trollwatch {})",
-        m.format, m.format_version, m.data.trollwatch_version
-    )?;
+    let mut o = header(&args, m);
     writeln!(
         o,
         "  labels          positive {:?}, negative {:?}; threshold {}",
@@ -60,38 +55,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         m.data.skipped.total(),
         m.data.trained_on
     )?;
-    for w in &m.data.warnings {
-        writeln!(o, "  warning         {w}")?;
-    }
-    writeln!(o, "  input sha256    {}", m.data.input_sha256)?;
-    writeln!(
-        o,
-        "  columns         text {:?}, label {:?}",
-        m.input.text_col, m.input.label_col
-    )?;
-    writeln!(
-        o,
-        "  tokenizer       {}, stop words {}, stemming {}",
-        m.tokenizer.language.name(),
-        if m.tokenizer.stop_words {
-            "removed"
-        } else {
-            "kept"
-        },
-        if m.tokenizer.stem { "on" } else { "off" }
-    )?;
-    let v = &m.vectorizer;
-    writeln!(
-        o,
-        "  features        {} n-grams ({}..={}), min_df {}, max_df {}, max_features {}, {} tf",
-        m.n_features,
-        v.ngram_min,
-        v.ngram_max,
-        v.min_df,
-        v.max_df,
-        v.max_features.map_or("none".into(), |n| n.to_string()),
-        if v.sublinear_tf { "sublinear" } else { "raw" }
-    )?;
+    provenance(&mut o, m)?;
+    pipeline_lines(&mut o, m)?;
     if let Some(c) = &m.coordination {
         writeln!(
             o,
@@ -116,51 +81,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         l.tol,
         l.max_iter
     )?;
-    writeln!(
-        o,
-        "  fit             {} iterations, loss {:.4}, {} ({}), intercept {:.4}",
-        m.fit.iterations,
-        m.fit.final_loss,
-        if m.fit.converged {
-            "converged"
-        } else {
-            "not converged"
-        },
-        m.fit.termination,
-        m.intercept
-    )?;
+    writeln!(o, "{}, intercept {:.4}", fit_line(m), m.intercept)?;
     if let Some(cv) = &m.cv {
-        let stat = |name: &str| {
-            cv.summary
-                .iter()
-                .find(|s| s.metric == name)
-                .map_or("-".to_string(), |s| {
-                    format!("{:.4} ± {:.4}", s.stat.mean, s.stat.sd)
-                })
-        };
         writeln!(
             o,
-            "  cross-validated {} folds{}: ROC-AUC {}, PR-AUC {}, F1 {}",
-            cv.folds,
-            cv.group_by
-                .as_ref()
-                .map_or(String::new(), |g| format!(" grouped by {g}")),
-            stat("roc_auc"),
-            stat("pr_auc"),
-            stat("f1")
+            "{}ROC-AUC {}, PR-AUC {}, F1 {}",
+            cv_start(cv),
+            cv_stat(cv, "roc_auc"),
+            cv_stat(cv, "pr_auc"),
+            cv_stat(cv, "f1")
         )?;
     }
     if let Some(c) = &m.calibration {
         calibration_section(&mut o, c, m.threshold)?;
     }
-    writeln!(o, "\n  strongest terms toward {:?}:", m.labels.positive)?;
-    for (t, w) in &pos {
-        writeln!(o, "    {w:+8.3}  {t}")?;
-    }
-    writeln!(o, "\n  strongest terms toward {:?}:", m.labels.negative)?;
-    for (t, w) in &neg {
-        writeln!(o, "    {w:+8.3}  {t}")?;
-    }
+    terms_section(&mut o, &m.labels.positive, &pos)?;
+    terms_section(&mut o, &m.labels.negative, &neg)?;
     super::print_out(&o)?;
     Ok(())
 }
@@ -179,22 +115,9 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
             .zip(&terms)
             .map(|(n, t)| serde_json::json!({"class": n, "strongest": t}))
             .collect();
-        let v = serde_json::json!({
-            "path": args.model.display().to_string(),
-            "meta": m,
-            "strongest_per_class": per,
-        });
-        super::print_out(&(serde_json::to_string_pretty(&v)? + "\n"))?;
-        return Ok(());
+        return print_json(args, m, [("strongest_per_class", serde_json::json!(per))]);
     }
-    let mut o = String::new();
-    use std::fmt::Write;
-    writeln!(o, "{}", args.model.display())?;
-    writeln!(
-        o,
-        "  format          {} v{} (trollwatch {})",
-        m.format, m.format_version, m.data.trollwatch_version
-    )?;
+    let mut o = header(args, m);
     writeln!(
         o,
         "  classes         {} ({} model, column {:?})",
@@ -225,10 +148,7 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
         m.data.skipped.total(),
         m.data.trained_on
     )?;
-    for w in &m.data.warnings {
-        writeln!(o, "  warning         {w}")?;
-    }
-    writeln!(o, "  input sha256    {}", m.data.input_sha256)?;
+    provenance(&mut o, m)?;
     let l = &m.logistic;
     writeln!(
         o,
@@ -240,8 +160,95 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
         l.tol,
         l.max_iter
     )?;
+    writeln!(o, "{}", fit_line(m))?;
+    writeln!(o, "  features        {} n-grams", m.n_features)?;
+    if let Some(cv) = &m.cv {
+        writeln!(
+            o,
+            "{}accuracy {}, macro F1 {}",
+            cv_start(cv),
+            cv_stat(cv, "accuracy"),
+            cv_stat(cv, "macro_f1")
+        )?;
+    }
+    for (n, t) in classes.names.iter().zip(&terms) {
+        terms_section(&mut o, n, t)?;
+    }
+    super::print_out(&o)?;
+    Ok(())
+}
+
+/// The model as JSON: its path, its metadata and the strongest terms under `terms`' keys.
+fn print_json<const N: usize>(
+    args: &Args,
+    m: &ModelMeta,
+    terms: [(&str, serde_json::Value); N],
+) -> anyhow::Result<()> {
+    let mut v = serde_json::json!({
+        "path": args.model.display().to_string(),
+        "meta": m,
+    });
+    for (k, t) in terms {
+        v[k] = t;
+    }
+    super::print_out(&(serde_json::to_string_pretty(&v)? + "\n"))?;
+    Ok(())
+}
+
+/// The model's path and format.
+fn header(args: &Args, m: &ModelMeta) -> String {
+    format!(
+        "{}\n  format          {} v{} (trollwatch {})\n",
+        args.model.display(),
+        m.format,
+        m.format_version,
+        m.data.trollwatch_version
+    )
+}
+
+/// The training data's warnings and checksum.
+fn provenance(o: &mut String, m: &ModelMeta) -> std::fmt::Result {
+    for w in &m.data.warnings {
+        writeln!(o, "  warning         {w}")?;
+    }
+    writeln!(o, "  input sha256    {}", m.data.input_sha256)
+}
+
+/// The columns, tokenizer and features a two-class model reads posts with.
+fn pipeline_lines(o: &mut String, m: &ModelMeta) -> std::fmt::Result {
     writeln!(
         o,
+        "  columns         text {:?}, label {:?}",
+        m.input.text_col, m.input.label_col
+    )?;
+    writeln!(
+        o,
+        "  tokenizer       {}, stop words {}, stemming {}",
+        m.tokenizer.language.name(),
+        if m.tokenizer.stop_words {
+            "removed"
+        } else {
+            "kept"
+        },
+        if m.tokenizer.stem { "on" } else { "off" }
+    )?;
+    let v = &m.vectorizer;
+    writeln!(
+        o,
+        "  features        {} n-grams ({}..={}), min_df {}, max_df {}, max_features {}, {} tf",
+        m.n_features,
+        v.ngram_min,
+        v.ngram_max,
+        v.min_df,
+        v.max_df,
+        v.max_features.map_or("none".into(), |n| n.to_string()),
+        if v.sublinear_tf { "sublinear" } else { "raw" }
+    )
+}
+
+/// The fit: iterations, final loss, convergence.
+fn fit_line(m: &ModelMeta) -> String {
+    format!(
         "  fit             {} iterations, loss {:.4}, {} ({})",
         m.fit.iterations,
         m.fit.final_loss,
@@ -251,35 +258,36 @@ fn run_multi(args: &Args, model: &Model) -> anyhow::Result<()> {
             "not converged"
         },
         m.fit.termination
-    )?;
-    writeln!(o, "  features        {} n-grams", m.n_features)?;
-    if let Some(cv) = &m.cv {
-        let stat = |name: &str| {
-            cv.summary
-                .iter()
-                .find(|s| s.metric == name)
-                .map_or("-".to_string(), |s| {
-                    format!("{:.4} ± {:.4}", s.stat.mean, s.stat.sd)
-                })
-        };
-        writeln!(
-            o,
-            "  cross-validated {} folds{}: accuracy {}, macro F1 {}",
-            cv.folds,
-            cv.group_by
-                .as_ref()
-                .map_or(String::new(), |g| format!(" grouped by {g}")),
-            stat("accuracy"),
-            stat("macro_f1")
-        )?;
+    )
+}
+
+/// The cross-validation line up to its metrics: folds and grouping.
+fn cv_start(cv: &CvSummary) -> String {
+    format!(
+        "  cross-validated {} folds{}: ",
+        cv.folds,
+        cv.group_by
+            .as_ref()
+            .map_or(String::new(), |g| format!(" grouped by {g}"))
+    )
+}
+
+/// A cross-validated metric as mean ± sd, or `-` when the model does not hold it.
+fn cv_stat(cv: &CvSummary, name: &str) -> String {
+    cv.summary
+        .iter()
+        .find(|s| s.metric == name)
+        .map_or("-".to_string(), |s| {
+            format!("{:.4} ± {:.4}", s.stat.mean, s.stat.sd)
+        })
+}
+
+/// The strongest terms toward one class.
+fn terms_section(o: &mut String, class: &str, terms: &[(String, f64)]) -> std::fmt::Result {
+    writeln!(o, "\n  strongest terms toward {class:?}:")?;
+    for (t, w) in terms {
+        writeln!(o, "    {w:+8.3}  {t}")?;
     }
-    for (n, t) in classes.names.iter().zip(&terms) {
-        writeln!(o, "\n  strongest terms toward {n:?}:")?;
-        for (term, w) in t {
-            writeln!(o, "    {w:+8.3}  {term}")?;
-        }
-    }
-    super::print_out(&o)?;
     Ok(())
 }
 
@@ -289,7 +297,6 @@ fn calibration_section(
     c: &crate::pipeline::model::CalibrationMeta,
     threshold: f64,
 ) -> std::fmt::Result {
-    use std::fmt::Write;
     for line in super::show::calibration_lines(c, threshold).lines() {
         writeln!(o, "  {line}")?;
     }

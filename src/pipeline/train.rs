@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::learn::head::LinearHead;
-use crate::learn::logistic;
+use crate::learn::logistic::{self, FitReport};
 use crate::pipeline::config::{
     check_dense, row_weights, source_name, CalibrationSettings, TrainConfig,
 };
@@ -13,7 +13,7 @@ use crate::pipeline::features::Dense;
 use crate::pipeline::model::{self, DataSummary, InputColumns, Labels, Model, ModelMeta};
 use crate::text::dataset::Labeled;
 use crate::text::tokenize::Analyzer;
-use crate::text::vectorize::{Corpus, CorpusBuilder};
+use crate::text::vectorize::{Corpus, CorpusBuilder, FitStats};
 use crate::util::memory::{self, release_free_memory};
 use crate::util::progress::Progress;
 
@@ -275,37 +275,81 @@ pub fn train_corpus(
     let calibration = calibrate_with.map(|c| c(&x)).transpose()?;
     let calibrate_s = tc.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
-    // A multi-class set takes its own fit; the binary path is unchanged.
-    let (head, fit) = match data.positive {
-        Some(_) => {
-            let labels = data.labels();
-            let weights = row_weights(&labels, sources, None, &config.logistic)?;
-            let (linear, fit) = logistic::fit_weighted(
-                &x,
-                &labels,
-                weights.as_deref(),
-                &config.logistic,
-                progress,
-            )?;
-            (LinearHead::binary(linear), fit)
-        }
-        None => {
-            let c = &data.classes;
-            let (multi, fit) = crate::learn::multiclass::fit(
-                &x,
-                &c.of_row,
-                c.names.len(),
-                &config.logistic,
-                config.logistic.multiclass,
-                progress,
-            )?;
-            (multi, fit)
-        }
-    };
+    let (head, fit) = fit_head(&x, &data, sources, config, progress)?;
     let fit_s = t1.elapsed().as_secs_f64();
     drop(x);
+    let mut meta = model_meta(&data, &head, fit, features, source, input, config);
+    meta.calibration = calibration;
+    meta.n_features = vectorizer.n_features();
+    meta.format_version = meta.file_version();
+    Ok((
+        Model {
+            meta,
+            analyzer,
+            vectorizer,
+            head,
+        },
+        Timings {
+            vectorize_s,
+            calibrate_s,
+            fit_s,
+        },
+    ))
+}
+
+/// The linear head fitted on the whole matrix: the sigmoid problem for two classes (rows
+/// weighted as the configuration says), else the configured K-class fit.
+fn fit_head(
+    x: &crate::util::sparse::Csr,
+    data: &Labeled,
+    sources: &[u32],
+    config: &TrainConfig,
+    progress: &Progress,
+) -> Result<(LinearHead, FitReport)> {
+    if data.positive.is_some() {
+        let labels = data.labels();
+        let weights = row_weights(&labels, sources, None, &config.logistic)?;
+        let (linear, fit) =
+            logistic::fit_weighted(x, &labels, weights.as_deref(), &config.logistic, progress)?;
+        return Ok((LinearHead::binary(linear), fit));
+    }
+    let c = &data.classes;
+    crate::learn::multiclass::fit(
+        x,
+        &c.of_row,
+        c.names.len(),
+        &config.logistic,
+        config.logistic.multiclass,
+        progress,
+    )
+}
+
+/// What the model file says about how it was made: labels or classes, settings, the data
+/// and the fit (no calibration, cross-validation or account model yet; `n_features` is the
+/// vectorizer's, set by the caller).
+fn model_meta(
+    data: &Labeled,
+    head: &LinearHead,
+    fit: FitReport,
+    features: FitStats,
+    source: &str,
+    input: InputColumns,
+    config: &TrainConfig,
+) -> ModelMeta {
     let [negatives, positives] = data.class_counts();
-    let mut meta = ModelMeta {
+    let classes = match (data.is_binary(), head.strategy()) {
+        (false, Some(strategy)) => {
+            let c = &data.classes;
+            Some(model::ClassesMeta {
+                names: c.names.clone(),
+                counts: c.counts(),
+                strategy,
+                dropped: c.dropped.clone(),
+            })
+        }
+        _ => None,
+    };
+    ModelMeta {
         format: model::FORMAT_NAME.into(),
         format_version: 2,
         labels: Labels {
@@ -318,7 +362,7 @@ pub fn train_corpus(
         } else {
             0.0
         },
-        n_features: vectorizer.n_features(),
+        n_features: 0,
         tokenizer: config.tokenizer.clone(),
         vectorizer: config.vectorizer.clone(),
         logistic: config.logistic.clone(),
@@ -340,30 +384,7 @@ pub fn train_corpus(
         coordination: config.coordination.clone(),
         account_model: None,
         author_col: None,
-        classes: None,
-        calibration,
-    };
-    if let (false, Some(strategy)) = (data.is_binary(), head.strategy()) {
-        let c = &data.classes;
-        meta.classes = Some(model::ClassesMeta {
-            names: c.names.clone(),
-            counts: c.counts(),
-            strategy,
-            dropped: c.dropped.clone(),
-        });
+        classes,
+        calibration: None,
     }
-    meta.format_version = meta.file_version();
-    Ok((
-        Model {
-            meta,
-            analyzer,
-            vectorizer,
-            head,
-        },
-        Timings {
-            vectorize_s,
-            calibrate_s,
-            fit_s,
-        },
-    ))
 }

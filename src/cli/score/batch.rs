@@ -36,91 +36,37 @@ pub fn run(
              features): pass --time-col NAME to compute them over this batch"
         );
     }
-    let mut cols: Vec<String> = Vec::new();
-    if by_author {
-        cols.push(author_col.clone());
-    }
-    if let Some(s) = &spec {
-        cols.extend(s.columns());
-    }
-    let mut seen = std::collections::HashSet::new();
-    cols.retain(|c| seen.insert(c.clone()));
-    let pos = |name: &str| cols.iter().position(|c| c == name);
+    let cols = input_columns(by_author, &author_col, spec.as_ref());
     let mut opts = args.input_args.read_options();
     opts.extra_cols = cols.clone();
     let mut reader = PostReader::open(input, opts)?;
     let progress = crate::util::progress::Progress::new(!args.quiet);
-    let bar = progress.bar(0, "reading");
-    let threshold = model.effective_threshold(&score_opts);
-    // The input is read in batches and never held whole: a text-only model scores each batch
-    // as it comes and only per-account sums are kept; the coordination analysis keeps each
-    // post's objects, not its text. A model with coordination features needs the analysis
-    // of the whole input before it scores, so its posts wait, as compact text.
-    let coordination_model = model.meta.coordination.is_some();
-    let mut gatherer = spec.as_ref().map(features::Gatherer::new).transpose()?;
-    let mut accounts = account::Aggregator::default();
-    let mut waiting = Waiting::default();
-    let mut bad_rows = crate::text::dataset::SkipReport::default();
-    let mut kept = 0usize;
-    let mut batch = reader.next_batch(BATCH)?;
-    while !batch.is_empty() {
-        let times = match &spec {
-            Some(s) => check_rows(&mut batch, s, &pos, input, args, &mut bad_rows)?,
-            None => Vec::new(),
-        };
-        kept += batch.len();
-        let records = &batch;
-        let ai = pos(&author_col);
-        let author = |r: &Record| ai.map_or("", |i| r.fields[i].as_str()).to_string();
-        // This batch is analysed and scored while the next one is read.
-        let next = std::thread::scope(|scope| {
-            let work = scope.spawn(|| {
-                if let (Some(g), Some(s)) = (gatherer.as_mut(), &spec) {
-                    g.push(&feature_rows(records, &times, s, &pos));
-                }
-                if coordination_model {
-                    for r in records {
-                        waiting.texts.push(&r.text);
-                        if by_author {
-                            waiting.authors.push(&author(r));
-                        } else {
-                            waiting.ids.push(&r.id);
-                        }
-                    }
-                } else {
-                    let texts: Vec<&str> = records.iter().map(|r| r.text.as_str()).collect();
-                    let scored = model.score_batch(&texts, score_opts, 0);
-                    for (r, sc) in records.iter().zip(&scored) {
-                        if let Some(p) = sc.score() {
-                            accounts.add(&author(r), p, threshold);
-                        }
-                    }
-                }
-            });
-            let next = reader.next_batch(BATCH);
-            work.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            next
-        });
-        bar.set_position(kept as u64);
-        batch = next?;
-    }
-    bar.finish_and_clear();
+    let mut sink = Sink {
+        model,
+        score_opts,
+        threshold: model.effective_threshold(&score_opts),
+        cols: &cols,
+        author_at: cols.iter().position(|c| *c == author_col),
+        spec: spec.as_ref(),
+        by_author,
+        gatherer: spec.as_ref().map(features::Gatherer::new).transpose()?,
+        accounts: account::Aggregator::default(),
+        waiting: Waiting::default(),
+    };
+    let (kept, bad_rows) = sink.read_all(&mut reader, input, args, &progress)?;
     let mut skipped = reader.skipped.clone();
     for w in reader.warnings.warning_lines(input) {
         eprintln!("warning: {w}");
     }
     crate::text::dataset::columns::merge_skips(&mut skipped, bad_rows);
-    let analysis = gatherer.map(|g| {
-        let spinner = progress.bar(0, "coordination");
-        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-        let a = g.finish();
-        spinner.finish_and_clear();
-        if let Some(w) = &a.capped {
-            eprintln!("warning: {w}");
-        }
-        a
-    });
+    let Sink {
+        threshold,
+        gatherer,
+        mut accounts,
+        waiting,
+        ..
+    } = sink;
+    let analysis = gatherer.map(|g| finish_analysis(g, &progress));
     let summary = |what: String| {
         if !args.quiet {
             if let Some(s) = skipped.summary(input) {
@@ -129,7 +75,7 @@ pub fn run(
             eprintln!("{what}");
         }
     };
-    if coordination_model {
+    if model.meta.coordination.is_some() {
         let dense = analysis.as_ref().map(|a| &a.dense);
         let explain = if by_author { 0 } else { args.explain };
         let mut w = (!by_author).then(|| Output::new(format, args.explain, &mut out));
@@ -167,6 +113,130 @@ pub fn run(
         }
     ));
     Ok(())
+}
+
+/// The columns read beside the text: the account column, then the coordination columns,
+/// each once.
+fn input_columns(
+    by_author: bool,
+    author_col: &str,
+    spec: Option<&CoordinationSpec>,
+) -> Vec<String> {
+    let mut cols: Vec<String> = Vec::new();
+    if by_author {
+        cols.push(author_col.to_string());
+    }
+    if let Some(s) = spec {
+        cols.extend(s.columns());
+    }
+    let mut seen = std::collections::HashSet::new();
+    cols.retain(|c| seen.insert(c.clone()));
+    cols
+}
+
+/// Where the posts of the input go as they are read. The input is never held whole: a
+/// text-only model scores each batch as it comes and only per-account sums are kept; the
+/// coordination analysis keeps each post's objects, not its text. A model with coordination
+/// features needs the analysis of the whole input before it scores, so its posts wait, as
+/// compact text.
+struct Sink<'a> {
+    model: &'a Model,
+    score_opts: crate::pipeline::score::ScoreOptions,
+    threshold: f64,
+    /// The columns read beside the text.
+    cols: &'a [String],
+    /// The account column's place in `cols`.
+    author_at: Option<usize>,
+    spec: Option<&'a CoordinationSpec>,
+    by_author: bool,
+    gatherer: Option<features::Gatherer>,
+    accounts: account::Aggregator,
+    waiting: Waiting,
+}
+
+impl Sink<'_> {
+    /// Reads every batch, each taken while the next is read; the posts kept and the rows left
+    /// out for want of an author or a time.
+    fn read_all(
+        &mut self,
+        reader: &mut PostReader,
+        input: &str,
+        args: &Args,
+        progress: &crate::util::progress::Progress,
+    ) -> anyhow::Result<(usize, crate::text::dataset::SkipReport)> {
+        let bar = progress.bar(0, "reading");
+        let cols = self.cols;
+        let pos = |name: &str| cols.iter().position(|c| c == name);
+        let mut bad_rows = crate::text::dataset::SkipReport::default();
+        let mut kept = 0usize;
+        let mut batch = reader.next_batch(BATCH)?;
+        while !batch.is_empty() {
+            let times = match self.spec {
+                Some(s) => check_rows(&mut batch, s, &pos, input, args, &mut bad_rows)?,
+                None => Vec::new(),
+            };
+            kept += batch.len();
+            let records = &batch;
+            // This batch is analysed and scored while the next one is read.
+            let next = std::thread::scope(|scope| {
+                let work = scope.spawn(|| self.take(records, &times));
+                let next = reader.next_batch(BATCH);
+                work.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                next
+            });
+            bar.set_position(kept as u64);
+            batch = next?;
+        }
+        bar.finish_and_clear();
+        Ok((kept, bad_rows))
+    }
+
+    /// Takes one batch: into the coordination analysis, then scored into the account sums or
+    /// kept waiting.
+    fn take(&mut self, records: &[Record], times: &[i64]) {
+        let cols = self.cols;
+        let pos = |name: &str| cols.iter().position(|c| c == name);
+        let ai = self.author_at;
+        let author = |r: &Record| ai.map_or("", |i| r.fields[i].as_str()).to_string();
+        if let (Some(g), Some(s)) = (self.gatherer.as_mut(), self.spec) {
+            g.push(&feature_rows(records, times, s, &pos));
+        }
+        if self.model.meta.coordination.is_some() {
+            for r in records {
+                self.waiting.texts.push(&r.text);
+                if self.by_author {
+                    self.waiting.authors.push(&author(r));
+                } else {
+                    self.waiting.ids.push(&r.id);
+                }
+            }
+        } else {
+            let texts: Vec<&str> = records.iter().map(|r| r.text.as_str()).collect();
+            let scored = self.model.score_batch(&texts, self.score_opts, 0);
+            for (r, sc) in records.iter().zip(&scored) {
+                if let Some(p) = sc.score() {
+                    self.accounts.add(&author(r), p, self.threshold);
+                }
+            }
+        }
+    }
+}
+
+/// The coordination analysis of the whole input, behind a spinner; its warning, if any, on
+/// stderr.
+fn finish_analysis(
+    g: features::Gatherer,
+    progress: &crate::util::progress::Progress,
+) -> features::Analysis {
+    let spinner = progress.bar(0, "coordination");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let a = g.finish();
+    spinner.finish_and_clear();
+    if let Some(w) = &a.capped {
+        eprintln!("warning: {w}");
+    }
+    a
 }
 
 /// The accounts' rows, with the account model's probability when the model has one, most
@@ -388,115 +458,139 @@ fn write_accounts(
     (negative, positive): (&str, &str),
     mut w: impl Write,
 ) -> anyhow::Result<()> {
-    let coord = accounts.first().is_some_and(|a| a.coordination.is_some());
-    let model = accounts.first().is_some_and(|a| a.account_score.is_some());
-    let label = |a: &AccountScore| match a.account_score {
-        Some(p) if p >= 0.5 => positive,
-        Some(_) => negative,
-        None => "",
+    let columns = AccountColumns {
+        coordination: accounts.first().is_some_and(|a| a.coordination.is_some()),
+        model: accounts.first().is_some_and(|a| a.account_score.is_some()),
+        negative,
+        positive,
     };
     match format {
         OutputFormat::Jsonl => {
             for a in accounts {
                 let mut v = serde_json::to_value(a)?;
-                if model {
-                    v["label"] = label(a).into();
+                if columns.model {
+                    v["label"] = columns.label(a).into();
                 }
                 serde_json::to_writer(&mut w, &v).context("writing JSON")?;
                 writeln!(w)?;
             }
         }
-        OutputFormat::Csv => {
-            write!(w, "account,posts,mean_score,max_score,share_flagged")?;
-            if coord {
-                write!(
-                    w,
-                    ",coordinated_posts,share_coordinated,degree,max_edge_weight,cluster,cluster_size"
-                )?;
-            }
-            if model {
-                write!(w, ",account_score,label")?;
-            }
-            writeln!(w)?;
-            for a in accounts {
-                write!(
-                    w,
-                    "{},{},{:.6},{:.6},{:.6}",
-                    csv_field(&a.account),
-                    a.posts,
-                    a.mean_score,
-                    a.max_score,
-                    a.share_flagged
-                )?;
-                if let Some(c) = &a.coordination {
-                    write!(
-                        w,
-                        ",{},{:.6},{},{},{},{}",
-                        c.coordinated_posts,
-                        c.share_coordinated,
-                        c.degree,
-                        c.max_edge_weight,
-                        c.cluster,
-                        c.cluster_size
-                    )?;
-                }
-                if let Some(p) = a.account_score {
-                    write!(w, ",{p:.6},{}", csv_field(label(a)))?;
-                }
-                writeln!(w)?;
-            }
-        }
-        OutputFormat::Table => {
-            write!(
-                w,
-                "{:<20} {:>6} {:>7} {:>7} {:>8}",
-                "account", "posts", "mean", "max", "flagged"
-            )?;
-            if coord {
-                write!(w, " {:>7} {:>6} {:>7}", "coord%", "degree", "cluster")?;
-            }
-            if model {
-                write!(w, " {:>8}  label", "account")?;
-            }
-            writeln!(w)?;
-            for a in accounts {
-                let name: String = if a.account.chars().count() > 20 {
-                    a.account
-                        .chars()
-                        .take(19)
-                        .chain(std::iter::once('…'))
-                        .collect()
-                } else {
-                    a.account.clone()
-                };
-                write!(
-                    w,
-                    "{name:<20} {:>6} {:>7.4} {:>7.4} {:>7.1}%",
-                    a.posts,
-                    a.mean_score,
-                    a.max_score,
-                    100.0 * a.share_flagged
-                )?;
-                if let Some(c) = &a.coordination {
-                    write!(
-                        w,
-                        " {:>6.1}% {:>6} {:>7}",
-                        100.0 * c.share_coordinated,
-                        c.degree,
-                        if c.cluster == 0 {
-                            "-".to_string()
-                        } else {
-                            format!("{} ({})", c.cluster, c.cluster_size)
-                        }
-                    )?;
-                }
-                if let Some(p) = a.account_score {
-                    write!(w, " {p:>8.4}  {}", label(a))?;
-                }
-                writeln!(w)?;
-            }
-        }
+        OutputFormat::Csv => accounts_csv(accounts, &columns, &mut w)?,
+        OutputFormat::Table => accounts_table(accounts, &columns, &mut w)?,
     }
     w.flush()?;
+    Ok(())
+}
+
+/// Which account columns there are, and the labels of the account model's two sides.
+struct AccountColumns<'a> {
+    coordination: bool,
+    model: bool,
+    negative: &'a str,
+    positive: &'a str,
+}
+
+impl AccountColumns<'_> {
+    /// The account model's label at 0.5; empty without an account model.
+    fn label(&self, a: &AccountScore) -> &str {
+        match a.account_score {
+            Some(p) if p >= 0.5 => self.positive,
+            Some(_) => self.negative,
+            None => "",
+        }
+    }
+}
+
+fn accounts_csv(
+    accounts: &[AccountScore],
+    columns: &AccountColumns,
+    w: &mut impl Write,
+) -> std::io::Result<()> {
+    write!(w, "account,posts,mean_score,max_score,share_flagged")?;
+    if columns.coordination {
+        write!(
+            w,
+            ",coordinated_posts,share_coordinated,degree,max_edge_weight,cluster,cluster_size"
+        )?;
+    }
+    if columns.model {
+        write!(w, ",account_score,label")?;
+    }
+    writeln!(w)?;
+    for a in accounts {
+        write!(
+            w,
+            "{},{},{:.6},{:.6},{:.6}",
+            csv_field(&a.account),
+            a.posts,
+            a.mean_score,
+            a.max_score,
+            a.share_flagged
+        )?;
+        if let Some(c) = &a.coordination {
+            write!(
+                w,
+                ",{},{:.6},{},{},{},{}",
+                c.coordinated_posts,
+                c.share_coordinated,
+                c.degree,
+                c.max_edge_weight,
+                c.cluster,
+                c.cluster_size
+            )?;
+        }
+        if let Some(p) = a.account_score {
+            write!(w, ",{p:.6},{}", csv_field(columns.label(a)))?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+fn accounts_table(
+    accounts: &[AccountScore],
+    columns: &AccountColumns,
+    w: &mut impl Write,
+) -> std::io::Result<()> {
+    write!(
+        w,
+        "{:<20} {:>6} {:>7} {:>7} {:>8}",
+        "account", "posts", "mean", "max", "flagged"
+    )?;
+    if columns.coordination {
+        write!(w, " {:>7} {:>6} {:>7}", "coord%", "degree", "cluster")?;
+    }
+    if columns.model {
+        write!(w, " {:>8}  label", "account")?;
+    }
+    writeln!(w)?;
+    for a in accounts {
+        write!(
+            w,
+            "{:<20} {:>6} {:>7.4} {:>7.4} {:>7.1}%",
+            crate::report::clip(&a.account, 20),
+            a.posts,
+            a.mean_score,
+            a.max_score,
+            100.0 * a.share_flagged
+        )?;
+        if let Some(c) = &a.coordination {
+            write!(
+                w,
+                " {:>6.1}% {:>6} {:>7}",
+                100.0 * c.share_coordinated,
+                c.degree,
+                if c.cluster == 0 {
+                    "-".to_string()
+                } else {
+                    format!("{} ({})", c.cluster, c.cluster_size)
+                }
+            )?;
+        }
+        if let Some(p) = a.account_score {
+            write!(w, " {p:>8.4}  {}", columns.label(a))?;
+        }
+        writeln!(w)?;
+    }
     Ok(())
 }

@@ -501,29 +501,50 @@ impl<R: Read> Read for LineCounting<R> {
 
 #[allow(clippy::large_enum_variant)] // one per reader, never moved in a loop
 enum Kind {
-    Delimited {
-        reader: csv::Reader<LineCounting<Box<dyn BufRead + Send>>>,
-        lines: Arc<Mutex<LineIndex>>,
-        record: csv::ByteRecord,
-        n_fields: usize,
-        text_idx: usize,
-        id_idx: Option<usize>,
-        extra_idx: Vec<usize>,
-        /// `opts.optional_cols`' positions in this file's header, where present.
-        optional_idx: Vec<Option<usize>>,
-        delimiter: u8,
-        /// The header's column names (trimmed), to recognize a header repeated in the data.
-        header: Vec<String>,
-    },
-    Lines {
-        reader: Box<dyn BufRead + Send>,
-        jsonl: bool,
-        line_no: u64,
-        buf: Vec<u8>,
-        /// The last line ended with `\r`: a `\n` right after it belongs to that line end.
-        after_cr: bool,
-    },
+    Delimited(Delimited),
+    Lines(Lines),
 }
+
+/// A CSV or TSV file being read.
+struct Delimited {
+    reader: csv::Reader<LineCounting<Box<dyn BufRead + Send>>>,
+    lines: Arc<Mutex<LineIndex>>,
+    record: csv::ByteRecord,
+    n_fields: usize,
+    text_idx: usize,
+    id_idx: Option<usize>,
+    extra_idx: Vec<usize>,
+    /// `opts.optional_cols`' positions in this file's header, where present.
+    optional_idx: Vec<Option<usize>>,
+    delimiter: u8,
+    /// The header's column names (trimmed), to recognize a header repeated in the data.
+    header: Vec<String>,
+}
+
+/// A JSONL or plain-text file being read, one line at a time.
+struct Lines {
+    reader: Box<dyn BufRead + Send>,
+    jsonl: bool,
+    line_no: u64,
+    buf: Vec<u8>,
+    /// The last line ended with `\r`: a `\n` right after it belongs to that line end.
+    after_cr: bool,
+}
+
+/// What reading a row needs besides the file's own state.
+struct RowContext<'a> {
+    path: &'a str,
+    opts: &'a ReadOptions,
+    gzip: bool,
+    warnings: &'a mut SkipReport,
+    /// The id of a row read without an id column: its position among the rows read and
+    /// skipped so far.
+    next_id: u64,
+}
+
+/// The next row: `None` at the end, a post, or a bad row (skipped or fatal as the reader
+/// decides).
+type NextRow = Result<Option<std::result::Result<Record, BadRow>>>;
 
 /// A bad row: its line, the short reason counted by a skip, and the full problem.
 type BadRow = (u64, &'static str, String);
@@ -600,13 +621,13 @@ impl PostReader {
                         ),
                     ));
                 }
-                Kind::Lines {
+                Kind::Lines(Lines {
                     reader: opened.reader,
                     jsonl: format == InputFormat::Jsonl,
                     line_no: 0,
                     buf: Vec::new(),
                     after_cr: false,
-                }
+                })
             }
         };
         let seen_ids = opts.warn_repeated_ids.then(Default::default);
@@ -683,7 +704,7 @@ impl PostReader {
             .iter()
             .map(|c| names.iter().position(|n| n == c))
             .collect();
-        Ok(Kind::Delimited {
+        Ok(Kind::Delimited(Delimited {
             reader,
             lines,
             record: csv::ByteRecord::new(),
@@ -694,7 +715,7 @@ impl PostReader {
             optional_idx,
             delimiter,
             header: names,
-        })
+        }))
     }
 
     /// The next usable post; bad rows are errors, or skipped and counted with `skip_bad_rows`.
@@ -756,223 +777,237 @@ impl PostReader {
     }
 
     /// One raw row: `Ok(None)` at the end, `Ok(Some(Err(..)))` for a bad row.
-    fn read_one(&mut self) -> Result<Option<std::result::Result<Record, BadRow>>> {
-        let path = &self.path;
-        let opts = &self.opts;
-        let gzip = self.gzip;
-        let warnings = &mut self.warnings;
+    fn read_one(&mut self) -> NextRow {
+        let mut cx = RowContext {
+            path: &self.path,
+            opts: &self.opts,
+            gzip: self.gzip,
+            warnings: &mut self.warnings,
+            next_id: self.rows + 1 + self.skipped.total(),
+        };
         match &mut self.kind {
-            Kind::Delimited {
-                reader,
-                lines,
-                record,
-                n_fields,
-                text_idx,
-                id_idx,
-                extra_idx,
-                optional_idx,
-                delimiter,
-                header,
-            } => {
-                let more = match reader.read_byte_record(record) {
-                    Ok(more) => more,
-                    Err(e) => return Err(csv_error(path, gzip, lines, e)),
-                };
-                if !more {
-                    return Ok(None);
-                }
-                let offset = record.position().map_or(0, |p| p.byte());
-                let line = lines.lock().map_or(0, |mut l| {
-                    l.row_start = reader.position().byte();
-                    l.row_line_at(offset)
-                });
-                match repeated_header(record, header) {
-                    Some(HeaderRow::Same) => {
-                        return Ok(Some(Err((
-                            line,
-                            "repeated header",
-                            "this row repeats the header (were files joined with `cat`?); it is \
-                             no post: remove it"
-                                .into(),
-                        ))))
-                    }
-                    Some(HeaderRow::Other) => {
-                        return Err(Error::BadRow {
-                            path: path.clone(),
-                            line,
-                            problem: "this row is a header whose columns differ from the first \
-                                      line's (were files with other columns joined with `cat`?); \
-                                      the rows after it would be read under the wrong columns"
-                                .into(),
-                            hint: "; give each file on its own (train, evaluate and tune take \
-                                   several files)"
-                                .into(),
-                        })
-                    }
-                    None => {}
-                }
-                if record.get(0).is_some_and(|f| f.starts_with(BOM)) {
-                    // A byte-order mark at the start of a row: files joined with `cat`.
-                    let mut stripped =
-                        csv::ByteRecord::with_capacity(record.as_slice().len(), record.len());
-                    for (k, f) in record.iter().enumerate() {
-                        stripped.push_field(if k == 0 { &f[BOM.len()..] } else { f });
-                    }
-                    *record = stripped;
-                    warnings.add("a byte-order mark inside the file (were files joined with `cat`?), removed", line);
-                }
-                if record.len() != *n_fields {
-                    if record.len() == 1 && record[0].is_empty() {
-                        // A blank line between rows carries nothing; csv already skips most.
-                        return Ok(Some(Err((line, "blank line", "blank line".into()))));
-                    }
-                    let spans_lines = record.iter().any(|f| f.contains(&b'\n'));
-                    let nul = record.iter().any(|f| f.contains(&0));
-                    return Ok(Some(Err((
-                        line,
-                        "wrong number of fields",
-                        format!(
-                            "expected {} fields as in the header, found {}{}",
-                            n_fields,
-                            record.len(),
-                            if nul {
-                                " (the row holds NUL bytes: is this the end of a file that was \
-                                 never completely written?)"
-                            } else if spans_lines {
-                                " (a quoted field runs over several lines: is a quote unbalanced?)"
-                            } else {
-                                ""
-                            }
-                        ),
-                    ))));
-                }
-                if let Some(problem) = runaway_quote(record, *n_fields, *delimiter) {
-                    return Ok(Some(Err((line, "unbalanced quote", problem))));
-                }
-                let field = |idx: usize, name: &str| -> std::result::Result<String, BadRow> {
-                    let raw = &record[idx];
-                    check_field(raw.len(), name, line, opts)?;
-                    std::str::from_utf8(raw).map(str::to_string).map_err(|e| {
-                        (
-                            line,
-                            "invalid UTF-8",
-                            format!(
-                                "field {name:?} is not valid UTF-8 (bad byte at offset {}); is \
-                                 the file in another encoding? convert it first, e.g. \
-                                 `iconv -f WINDOWS-1252 -t UTF-8`",
-                                e.valid_up_to()
-                            ),
-                        )
-                    })
-                };
-                let text = match field(*text_idx, &opts.text_col).and_then(|t| {
-                    check_text(&t, &opts.text_col, line, opts.allow_empty_text)?;
-                    Ok(t)
-                }) {
-                    Ok(t) => t,
-                    Err(e) => return Ok(Some(Err(e))),
-                };
-                let id = match id_idx {
-                    Some(i) => match field(*i, &opts.id_col) {
-                        Ok(t) => t,
-                        Err(e) => return Ok(Some(Err(e))),
-                    },
-                    None => (self.rows + 1 + self.skipped.total()).to_string(),
-                };
-                let mut fields = Vec::with_capacity(extra_idx.len() + optional_idx.len());
-                for (k, &i) in extra_idx.iter().enumerate() {
-                    match field(i, &opts.extra_cols[k]) {
-                        Ok(t) => fields.push(t),
-                        Err(e) => return Ok(Some(Err(e))),
-                    }
-                }
-                for (k, i) in optional_idx.iter().enumerate() {
-                    match i.map(|i| field(i, &opts.optional_cols[k])) {
-                        Some(Ok(t)) => fields.push(t),
-                        Some(Err(e)) => return Ok(Some(Err(e))),
-                        None => fields.push(String::new()),
-                    }
-                }
-                Ok(Some(Ok(Record {
+            Kind::Delimited(file) => file.next_row(&mut cx),
+            Kind::Lines(file) => file.next_row(&mut cx),
+        }
+    }
+}
+
+impl Delimited {
+    fn next_row(&mut self, cx: &mut RowContext) -> NextRow {
+        let more = match self.reader.read_byte_record(&mut self.record) {
+            Ok(more) => more,
+            Err(e) => return Err(csv_error(cx.path, cx.gzip, &self.lines, e)),
+        };
+        if !more {
+            return Ok(None);
+        }
+        let offset = self.record.position().map_or(0, |p| p.byte());
+        let line = self.lines.lock().map_or(0, |mut l| {
+            l.row_start = self.reader.position().byte();
+            l.row_line_at(offset)
+        });
+        match repeated_header(&self.record, &self.header) {
+            Some(HeaderRow::Same) => {
+                return Ok(Some(Err((
                     line,
-                    id,
-                    text,
-                    fields,
-                    id_given: id_idx.is_some(),
-                })))
+                    "repeated header",
+                    "this row repeats the header (were files joined with `cat`?); it is no \
+                     post: remove it"
+                        .into(),
+                ))))
             }
-            Kind::Lines {
-                reader,
-                jsonl,
-                line_no,
-                buf,
-                after_cr,
-            } => loop {
-                // A plain-text line is the post itself; a JSONL line holds several fields.
-                let limit = if *jsonl {
-                    opts.max_row_bytes()
+            Some(HeaderRow::Other) => {
+                return Err(Error::BadRow {
+                    path: cx.path.into(),
+                    line,
+                    problem: "this row is a header whose columns differ from the first line's \
+                              (were files with other columns joined with `cat`?); the rows \
+                              after it would be read under the wrong columns"
+                        .into(),
+                    hint: "; give each file on its own (train, evaluate and tune take several \
+                           files)"
+                        .into(),
+                })
+            }
+            None => {}
+        }
+        if self.record.get(0).is_some_and(|f| f.starts_with(BOM)) {
+            // A byte-order mark at the start of a row: files joined with `cat`.
+            let mut stripped =
+                csv::ByteRecord::with_capacity(self.record.as_slice().len(), self.record.len());
+            for (k, f) in self.record.iter().enumerate() {
+                stripped.push_field(if k == 0 { &f[BOM.len()..] } else { f });
+            }
+            self.record = stripped;
+            cx.warnings.add(
+                "a byte-order mark inside the file (were files joined with `cat`?), removed",
+                line,
+            );
+        }
+        if let Some(bad) = shape_problem(&self.record, self.n_fields, self.delimiter, line) {
+            return Ok(Some(Err(bad)));
+        }
+        Ok(Some(self.post(line, cx)))
+    }
+
+    /// The post in the current record, whose shape has been checked.
+    fn post(&self, line: u64, cx: &RowContext) -> std::result::Result<Record, BadRow> {
+        let opts = cx.opts;
+        let field = |idx: usize, name: &str| -> std::result::Result<String, BadRow> {
+            let raw = &self.record[idx];
+            check_field(raw.len(), name, line, opts)?;
+            std::str::from_utf8(raw).map(str::to_string).map_err(|e| {
+                (
+                    line,
+                    "invalid UTF-8",
+                    format!(
+                        "field {name:?} is not valid UTF-8 (bad byte at offset {}); is the file \
+                         in another encoding? convert it first, e.g. \
+                         `iconv -f WINDOWS-1252 -t UTF-8`",
+                        e.valid_up_to()
+                    ),
+                )
+            })
+        };
+        let text = field(self.text_idx, &opts.text_col)?;
+        check_text(&text, &opts.text_col, line, opts.allow_empty_text)?;
+        let id = match self.id_idx {
+            Some(i) => field(i, &opts.id_col)?,
+            None => cx.next_id.to_string(),
+        };
+        let mut fields = Vec::with_capacity(self.extra_idx.len() + self.optional_idx.len());
+        for (k, &i) in self.extra_idx.iter().enumerate() {
+            fields.push(field(i, &opts.extra_cols[k])?);
+        }
+        for (k, i) in self.optional_idx.iter().enumerate() {
+            fields.push(match i {
+                Some(i) => field(*i, &opts.optional_cols[k])?,
+                None => String::new(),
+            });
+        }
+        Ok(Record {
+            line,
+            id,
+            text,
+            fields,
+            id_given: self.id_idx.is_some(),
+        })
+    }
+}
+
+/// A row whose fields do not line up with the header: a blank line, the wrong number of
+/// fields (with a guess at why), or a quote left open.
+fn shape_problem(
+    record: &csv::ByteRecord,
+    n_fields: usize,
+    delimiter: u8,
+    line: u64,
+) -> Option<BadRow> {
+    if record.len() != n_fields {
+        if record.len() == 1 && record[0].is_empty() {
+            // A blank line between rows carries nothing; csv already skips most.
+            return Some((line, "blank line", "blank line".into()));
+        }
+        let spans_lines = record.iter().any(|f| f.contains(&b'\n'));
+        let nul = record.iter().any(|f| f.contains(&0));
+        return Some((
+            line,
+            "wrong number of fields",
+            format!(
+                "expected {} fields as in the header, found {}{}",
+                n_fields,
+                record.len(),
+                if nul {
+                    " (the row holds NUL bytes: is this the end of a file that was never \
+                     completely written?)"
+                } else if spans_lines {
+                    " (a quoted field runs over several lines: is a quote unbalanced?)"
                 } else {
-                    opts.max_field_bytes
-                };
-                let (n, len) = read_line(reader.as_mut(), buf, limit, after_cr)
-                    .map_err(|e| gzip_error(path, gzip, e))?;
-                if n == 0 {
-                    return Ok(None);
+                    ""
                 }
-                *line_no += 1;
-                let line = *line_no;
-                if len > limit {
-                    return Ok(Some(Err((
-                        line,
-                        "field too long",
-                        if *jsonl {
-                            format!(
-                                "the line is {len} bytes long, over the limit of {limit} bytes \
-                                 for a JSONL line ({ROW_LIMIT_FACTOR} × --max-field-bytes)"
-                            )
-                        } else {
-                            format!(
-                                "the post is {len} bytes long, over the limit of {limit} bytes \
-                                 (--max-field-bytes)"
-                            )
-                        },
-                    ))));
-                }
-                let Ok(mut s) = std::str::from_utf8(buf) else {
-                    return Ok(Some(Err((
-                        line,
-                        "invalid UTF-8",
-                        "line is not valid UTF-8; is the file in another encoding? convert it \
-                         first, e.g. `iconv -f WINDOWS-1252 -t UTF-8`"
-                            .into(),
-                    ))));
-                };
-                if let Some(rest) = s.strip_prefix('\u{feff}') {
-                    // A byte-order mark at the start of a line: files joined with `cat`.
-                    warnings.add("a byte-order mark inside the file (were files joined with `cat`?), removed", line);
-                    s = rest;
-                }
-                if !*jsonl {
-                    if s.trim().is_empty() {
-                        // A blank line between posts is no post (ids stay line numbers).
-                        continue;
-                    }
-                    if let Err(e) = check_text(s, "text", line, false) {
-                        return Ok(Some(Err(e)));
-                    }
-                    return Ok(Some(Ok(Record {
-                        line,
-                        id: line.to_string(),
-                        text: s.to_string(),
-                        fields: Vec::new(),
-                        id_given: false,
-                    })));
-                }
-                if s.trim().is_empty() {
-                    continue; // JSONL allows blank lines between objects
-                }
-                return Ok(Some(json_record(s, line, opts)));
-            },
+            ),
+        ));
+    }
+    runaway_quote(record, n_fields, delimiter).map(|problem| (line, "unbalanced quote", problem))
+}
+
+impl Lines {
+    fn next_row(&mut self, cx: &mut RowContext) -> NextRow {
+        // A plain-text line is the post itself; a JSONL line holds several fields.
+        let limit = if self.jsonl {
+            cx.opts.max_row_bytes()
+        } else {
+            cx.opts.max_field_bytes
+        };
+        loop {
+            let (n, len) = read_line(
+                self.reader.as_mut(),
+                &mut self.buf,
+                limit,
+                &mut self.after_cr,
+            )
+            .map_err(|e| gzip_error(cx.path, cx.gzip, e))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.line_no += 1;
+            let line = self.line_no;
+            if len > limit {
+                return Ok(Some(Err((
+                    line,
+                    "field too long",
+                    self.too_long(len, limit),
+                ))));
+            }
+            let Ok(mut s) = std::str::from_utf8(&self.buf) else {
+                return Ok(Some(Err((
+                    line,
+                    "invalid UTF-8",
+                    "line is not valid UTF-8; is the file in another encoding? convert it first, \
+                     e.g. `iconv -f WINDOWS-1252 -t UTF-8`"
+                        .into(),
+                ))));
+            };
+            if let Some(rest) = s.strip_prefix('\u{feff}') {
+                // A byte-order mark at the start of a line: files joined with `cat`.
+                cx.warnings.add(
+                    "a byte-order mark inside the file (were files joined with `cat`?), removed",
+                    line,
+                );
+                s = rest;
+            }
+            if s.trim().is_empty() {
+                // A blank line between posts is no post (ids stay line numbers); JSONL allows
+                // blank lines between objects.
+                continue;
+            }
+            if self.jsonl {
+                return Ok(Some(json_record(s, line, cx.opts)));
+            }
+            if let Err(e) = check_text(s, "text", line, false) {
+                return Ok(Some(Err(e)));
+            }
+            return Ok(Some(Ok(Record {
+                line,
+                id: line.to_string(),
+                text: s.to_string(),
+                fields: Vec::new(),
+                id_given: false,
+            })));
+        }
+    }
+
+    /// The problem with a line over `limit` bytes.
+    fn too_long(&self, len: usize, limit: usize) -> String {
+        if self.jsonl {
+            format!(
+                "the line is {len} bytes long, over the limit of {limit} bytes for a JSONL line \
+                 ({ROW_LIMIT_FACTOR} × --max-field-bytes)"
+            )
+        } else {
+            format!(
+                "the post is {len} bytes long, over the limit of {limit} bytes (--max-field-bytes)"
+            )
         }
     }
 }
