@@ -167,7 +167,7 @@ impl CoordParams {
     /// Objects (a text, link, domain, hashtag or reposted post) used by more accounts than
     /// this are left out, and so are `similar` posts with near-duplicates from more accounts
     /// than this within τ: their pairs would grow with the square of their accounts. 0: no
-    /// limit (default [`DEFAULT_MAX_OBJECT_ACCOUNTS`]).
+    /// limit (default 1,000).
     pub fn max_object_accounts(mut self, n: u32) -> Self {
         self.max_object_accounts = n;
         self

@@ -2,7 +2,7 @@
 //! It owns the definitions — text normalization, the word tokens of `similar`, URLs, domains,
 //! hashtags and the repost key — and turns each object into a 128-bit key (two independent
 //! 64-bit hashes, so that two different objects share a key with probability ~2⁻¹²⁸ per pair).
-//! Finding partners in time is [`super::window`]'s business.
+//! Finding partners in time is `window`'s business.
 
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -296,7 +296,7 @@ pub fn graphml(posts: &Posts, g: &Graph) -> String {
 type MakeFile<'a> = &'a (dyn Fn() -> Result<Vec<u8>> + Sync);
 
 /// Writes the five files into `dir` (created if missing), swapped in as one set (see
-/// [`crate::util::outdir::Staging`]).
+/// `util::outdir::Staging`).
 pub fn write_all(
     dir: &Path,
     posts: &Posts,

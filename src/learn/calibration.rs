@@ -362,7 +362,7 @@ pub fn shift_prior(p: f64, from: f64, to: f64) -> f64 {
 /// classes are `classes`, as scikit-learn's `CalibratedClassifierCV(method="temperature")`.
 ///
 /// The search runs on β = 1/T, where the loss (a log-sum-exp minus a linear term) is convex:
-/// its derivative, the mean over rows of E_softmax[z] − z_true, rises from β = 0 to β = ∞, so
+/// its derivative, the mean over rows of E_softmax(z) − z_true, rises from β = 0 to β = ∞, so
 /// Newton's method, kept inside a bracket that bisection shrinks when a step leaves it, finds
 /// its one root to rounding. No such root (an error) when the logits do not favour the true
 /// classes on average (the best T is infinite) or when every row already ranks its true

@@ -1,7 +1,7 @@
 //! L2-regularized binary logistic regression on a sparse matrix. It minimizes the objective
 //! linfa-logistic minimizes, `Σ sᵢ·log(1 + exp(−yᵢ·zᵢ)) + α/2·‖w‖²` with `zᵢ = xᵢ·w + b`,
 //! `yᵢ ∈ {−1, +1}`, the intercept `b` unpenalized and `sᵢ` the class weight (1 unless
-//! balanced), with L-BFGS ([`crate::learn::lbfgs`]; linfa-logistic uses argmin's, whose working
+//! balanced), with L-BFGS (`learn::lbfgs`; linfa-logistic uses argmin's, whose working
 //! memory on a 700k-column problem exceeds the data's). The solver sees the objective divided
 //! by the number of rows (same minimizer), in variables rescaled by the diagonal of the Hessian
 //! at zero (a diagonal preconditioner: 44 L-BFGS iterations instead of 361 on the 721k-post

@@ -64,7 +64,7 @@ pub const METRIC_NAMES: [&str; 9] = [
 ];
 
 impl BinaryMetrics {
-    /// A metric by its name in [`METRIC_NAMES`].
+    /// A metric by its name in `METRIC_NAMES`.
     pub fn get(&self, name: &str) -> Option<f64> {
         Some(match name {
             "roc_auc" => self.roc_auc,

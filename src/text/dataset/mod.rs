@@ -59,7 +59,7 @@ impl InputFormat {
     }
 }
 
-/// Shared running SHA-256 of everything read through a [`HashingReader`].
+/// Shared running SHA-256 of everything read through a `HashingReader`.
 pub type Checksum = Arc<Mutex<Sha256>>;
 
 /// Hex digest of a checksum's content so far.

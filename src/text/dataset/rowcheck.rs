@@ -11,7 +11,7 @@ use crate::text::dataset::Labeled;
 pub const FEW_ROWS: u64 = 10;
 
 /// A text as duplicates are found: lower case, runs of white space as one space, no white
-/// space at either end, hashed to 128 bits ([`crate::util::hash::Hash128`], so the
+/// space at either end, hashed to 128 bits (`util::hash::Hash128`, so the
 /// same on every run and machine).
 pub fn text_key(text: &str) -> u128 {
     let mut h = crate::util::hash::Hash128::new(0x9e37_79b9_7f4a_7c15);

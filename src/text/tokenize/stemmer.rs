@@ -194,7 +194,7 @@ pub fn clear_stem_caches() {
 }
 
 /// Reduces words to their Snowball stem (hashtags, mentions and the rest stay). Each thread
-/// keeps the stems it has made (see [`clear_stem_caches`]).
+/// keeps the stems it has made (see `clear_stem_caches`).
 pub struct StemFilter {
     language: Language,
     stemmer: Stemmer,
