@@ -205,8 +205,89 @@ fn planted_campaigns_are_found_and_nothing_else() {
     let total: BTreeSet<(String, String)> = edges_of(&table, &g, ANY).into_keys().collect();
     assert_eq!(total, all);
     assert!(!total.contains(&("late_a".into(), "late_b".into())));
-    // One cluster per campaign plus the τ pair.
+    // One cluster per campaign plus the τ pair, and as many communities, the same accounts.
     assert_eq!(g.clusters.len(), planted.len() + 1);
+    let members = |accounts: &[u32]| -> BTreeSet<String> {
+        accounts
+            .iter()
+            .map(|&a| table.author_names[a as usize].clone())
+            .collect()
+    };
+    let clusters: BTreeSet<BTreeSet<String>> =
+        g.clusters.iter().map(|c| members(&c.accounts)).collect();
+    let communities: BTreeSet<BTreeSet<String>> =
+        g.communities.iter().map(|c| members(&c.accounts)).collect();
+    assert_eq!(communities, clusters);
+    for c in &g.communities {
+        assert_eq!(c.density, 1.0, "a campaign's accounts are all tied: {c:?}");
+    }
+}
+
+#[test]
+fn a_weak_tie_joins_clusters_but_not_communities() {
+    // Two groups of six accounts, each posting its own text together three times (every pair
+    // tied both ways), and one account of each sharing one hashtag once: one component,
+    // two communities, each with its text as the object all its members shared.
+    let mut posts = Vec::new();
+    for (g, text) in [
+        "the dam upstream is failing tell everyone",
+        "polls close early today in the north",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for round in 0..3 {
+            for m in 0..6 {
+                posts.push(Post {
+                    author: format!("g{g}m{m}"),
+                    time: 10_000 * (g as i64 * 3 + round) + m,
+                    text: format!("{text} {round}"),
+                    repost: false,
+                });
+            }
+        }
+    }
+    for g in 0..2 {
+        posts.push(Post {
+            author: format!("g{g}m0"),
+            time: 100_000 + g,
+            text: format!("unrelated words {g} #bridge"),
+            repost: false,
+        });
+    }
+    let (table, g) = run(&posts, CoordParams::default());
+    assert_eq!(g.clusters.len(), 1);
+    assert_eq!(g.clusters[0].accounts.len(), 12);
+    assert_eq!(g.communities.len(), 2, "{:?}", g.communities);
+    for c in &g.communities {
+        let names: BTreeSet<String> = c
+            .accounts
+            .iter()
+            .map(|&a| table.author_names[a as usize][..2].to_string())
+            .collect();
+        assert_eq!(names.len(), 1, "a community mixes the groups: {names:?}");
+        assert_eq!(c.cluster, 1);
+        // Each member's three posts tie it to five others; the bridge adds no pair inside.
+        assert_eq!(c.density, 1.0);
+        assert_eq!(c.edges, 30);
+        let (kind, _, accounts, posts) = c.dominant[0];
+        assert!(matches!(kind, Kind::Text | Kind::Similar), "{kind:?}");
+        assert_eq!((accounts, posts), (6, 6));
+    }
+    assert!(g.modularity > 0.4, "{}", g.modularity);
+    // The same with another seed.
+    let (_, again) = run(&posts, CoordParams::default().seed(7));
+    assert_eq!(
+        again
+            .communities
+            .iter()
+            .map(|c| c.accounts.clone())
+            .collect::<Vec<_>>(),
+        g.communities
+            .iter()
+            .map(|c| c.accounts.clone())
+            .collect::<Vec<_>>()
+    );
 }
 
 /// Small random timelines where objects collide often.
@@ -532,6 +613,7 @@ fn command_writes_all_files_deterministically() {
     for f in [
         "edges.csv",
         "clusters.csv",
+        "communities.csv",
         "accounts.csv",
         "posts.csv",
         "graph.graphml",
@@ -552,6 +634,18 @@ fn command_writes_all_files_deterministically() {
     }
     let posts = std::fs::read_to_string(wd.path("one/posts.csv")).expect("posts");
     assert_eq!(posts.lines().count(), 3001);
+    let communities = std::fs::read_to_string(wd.path("one/communities.csv")).expect("communities");
+    assert!(communities.starts_with(
+        "community,size,edges,density,cluster,accounts,main_objects,first_time,last_time\n1,"
+    ));
+    assert!(
+        summary.contains("communities of 2 or more accounts"),
+        "{summary}"
+    );
+    let accounts = std::fs::read_to_string(wd.path("one/accounts.csv")).expect("accounts");
+    assert!(accounts.starts_with(
+        "account,posts,coordinated_posts,share_coordinated,degree,max_edge_weight,cluster,community\n"
+    ));
     let graphml = std::fs::read_to_string(wd.path("one/graph.graphml")).expect("graphml");
     assert!(graphml.contains("<graphml") && graphml.contains("<edge source="));
 }

@@ -1,6 +1,7 @@
 //! `trollwatch coordination`: accounts that post the same text, a near-duplicate, the same
 //! link, domain or hashtag, or repost the same post within a time window of each other —
-//! edges, clusters, per-account and per-post statistics, a GraphML file and a summary.
+//! edges, clusters, communities, per-account and per-post statistics, a GraphML file and a
+//! summary.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -34,8 +35,15 @@ pub struct Args {
     /// Keep edges A→B of at least this weight (distinct posts of A with a partner from B).
     #[arg(long, default_value_t = 1, value_name = "W")]
     pub min_weight: u32,
-    /// Write edges.csv, clusters.csv, accounts.csv, posts.csv, graph.graphml and summary.json
-    /// here.
+    /// Resolution of the community search (Leiden, modularity): higher gives more, smaller
+    /// communities.
+    #[arg(long, default_value_t = 1.0, value_name = "GAMMA")]
+    pub resolution: f64,
+    /// Seed of the community search (the same seed gives the same communities).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Write edges.csv, clusters.csv, communities.csv, accounts.csv, posts.csv, graph.graphml
+    /// and summary.json here.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// No progress bars.
@@ -55,6 +63,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .min_tokens(c.min_tokens)
         .min_weight(args.min_weight)
         .max_object_accounts(c.max_object_accounts)
+        .resolution(args.resolution)
+        .seed(args.seed)
         .check()?;
     let spec = InputSpec {
         read: args.input_args.read_options(),

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use super::community::{leiden, LeidenParams, UGraph};
 use super::input::Posts;
 use super::objects::Csr;
 use super::objects::{Key, Objects};
@@ -48,6 +49,8 @@ pub struct AccountStats {
     pub max_weight: u32,
     /// 1-based cluster id (largest first), 0 when in none.
     pub cluster: u32,
+    /// 1-based community id (largest first), 0 when in none.
+    pub community: u32,
 }
 
 /// A connected component of two or more accounts.
@@ -63,6 +66,27 @@ pub struct Cluster {
     /// The objects the cluster's accounts shared most in coordinated posts: (kind, key group,
     /// posts), most first.
     pub dominant: Vec<(Kind, u32, u32)>,
+}
+
+/// A community of the account graph: found by the Leiden algorithm on the kept total edges
+/// (see [`super::community`]), so a component held together by a few weak links splits into
+/// the groups that are densely tied inside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Community {
+    pub id: u32,
+    /// Account ids, ascending (= by name).
+    pub accounts: Vec<u32>,
+    /// Kept directed total edges inside.
+    pub edges: usize,
+    /// The share of the members' pairs joined by a kept edge (either way).
+    pub density: f64,
+    /// The cluster (connected component) it lies in.
+    pub cluster: u32,
+    pub first: i64,
+    pub last: i64,
+    /// The objects most members used in coordinated posts: (kind, key group, members, posts),
+    /// most members first.
+    pub dominant: Vec<(Kind, u32, u32, u32)>,
 }
 
 /// The indexes of the enabled kinds.
@@ -133,6 +157,10 @@ pub struct Graph {
     pub post_counts: Vec<[u32; 7]>,
     pub accounts: Vec<AccountStats>,
     pub clusters: Vec<Cluster>,
+    pub communities: Vec<Community>,
+    /// The modularity of the communities (all accounts on kept edges counted, at the
+    /// resolution searched with).
+    pub modularity: f64,
 }
 
 /// What one account's pass yields.
@@ -234,7 +262,118 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
     for cl in &mut g.clusters {
         cl.dominant = dominant_objects(cl, &hits);
     }
+    find_communities(&mut g, &hits, params);
     g
+}
+
+/// The communities of the kept total edges, read as undirected with the weights of both
+/// directions added; those of two accounts or more numbered from 1, largest first (then by
+/// first account), each with its edges, density, time span and main objects.
+fn find_communities(g: &mut Graph, hits: &[Vec<(u8, u32)>], params: &CoordValidParams) {
+    let members: Vec<u32> = (0..g.accounts.len() as u32)
+        .filter(|&a| g.accounts[a as usize].degree > 0)
+        .collect();
+    let mut node_of = vec![u32::MAX; g.accounts.len()];
+    for (i, &a) in members.iter().enumerate() {
+        node_of[a as usize] = i as u32;
+    }
+    let edges: Vec<(u32, u32, f64)> = g
+        .edges
+        .iter()
+        .filter(|e| e.kind as usize == ANY)
+        .map(|e| {
+            (
+                node_of[e.a as usize],
+                node_of[e.b as usize],
+                f64::from(e.weight),
+            )
+        })
+        .collect();
+    let graph = UGraph::from_edges(members.len(), &edges);
+    let leiden_params = LeidenParams {
+        resolution: params.resolution,
+        seed: params.seed,
+        ..LeidenParams::default()
+    };
+    let membership = leiden(&graph, &leiden_params);
+    g.modularity = graph.modularity(&membership, params.resolution);
+    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); members.len()];
+    for (i, &c) in membership.iter().enumerate() {
+        groups[c as usize].push(members[i]);
+    }
+    let mut groups: Vec<Vec<u32>> = groups.into_iter().filter(|m| m.len() >= 2).collect();
+    groups.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
+    for (i, accounts) in groups.into_iter().enumerate() {
+        let id = i as u32 + 1;
+        for &a in &accounts {
+            g.accounts[a as usize].community = id;
+        }
+        g.communities.push(Community {
+            id,
+            cluster: g.accounts[accounts[0] as usize].cluster,
+            dominant: shared_objects(&accounts, hits),
+            accounts,
+            edges: 0,
+            density: 0.0,
+            first: i64::MAX,
+            last: i64::MIN,
+        });
+    }
+    let mut pairs = vec![0usize; g.communities.len()];
+    for e in g.edges.iter().filter(|e| e.kind as usize == ANY) {
+        let c = g.accounts[e.a as usize].community;
+        if c > 0 && g.accounts[e.b as usize].community == c {
+            let cm = &mut g.communities[c as usize - 1];
+            cm.edges += 1;
+            cm.first = cm.first.min(e.first);
+            cm.last = cm.last.max(e.last);
+            // A pair joined both ways is counted once: from its smaller account.
+            let both = e.a > e.b && has_total_edge(&g.edges, e.b, e.a);
+            if !both {
+                pairs[c as usize - 1] += 1;
+            }
+        }
+    }
+    for (cm, p) in g.communities.iter_mut().zip(pairs) {
+        let n = cm.accounts.len() as f64;
+        cm.density = p as f64 / (n * (n - 1.0) / 2.0);
+    }
+}
+
+/// Whether the kept edges (sorted by a, b, kind) hold a total edge a→b.
+fn has_total_edge(edges: &[Edge], a: u32, b: u32) -> bool {
+    edges
+        .binary_search_by(|e| (e.a, e.b, e.kind).cmp(&(a, b, ANY as u8)))
+        .is_ok()
+}
+
+/// The three objects the most of `accounts` used in coordinated posts: (kind, group, members,
+/// posts), most members first, then most posts.
+fn shared_objects(accounts: &[u32], hits: &[Vec<(u8, u32)>]) -> Vec<(Kind, u32, u32, u32)> {
+    // (object, account, posts) → per object, its members and posts.
+    let mut per_account: Vec<((u8, u32), u32)> = Vec::new();
+    for &a in accounts {
+        let mut own: Vec<(u8, u32)> = hits[a as usize].clone();
+        own.sort_unstable();
+        per_account.extend(
+            own.chunk_by(|x, y| x == y)
+                .map(|run| (run[0], run.len() as u32)),
+        );
+    }
+    per_account.sort_unstable();
+    let mut counted: Vec<(u32, u32, (u8, u32))> = per_account
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|run| {
+            let posts = run.iter().map(|r| r.1).sum();
+            (run.len() as u32, posts, run[0].0)
+        })
+        .collect();
+    counted.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(x.2.cmp(&y.2)));
+    counted
+        .into_iter()
+        .take(3)
+        .map(|(members, posts, (k, grp))| (KINDS[k as usize], grp, members, posts))
+        .collect()
 }
 
 /// Post indexes grouped by account, in input order within each, and where each account's

@@ -10,6 +10,7 @@
 //! edges kept at `min_weight`) and per-account and per-post statistics; [`output`] writes the
 //! CSV files, GraphML and the terminal summary. It does not score posts: that is the model's.
 
+pub mod community;
 pub mod graph;
 pub mod input;
 pub mod objects;
@@ -114,6 +115,8 @@ pub struct CoordParams {
     min_weight: u32,
     min_tokens: usize,
     max_object_accounts: u32,
+    resolution: f64,
+    seed: u64,
 }
 
 /// Default of [`CoordParams::max_object_accounts`]: an object shared by more accounts than
@@ -129,6 +132,8 @@ impl Default for CoordParams {
             min_weight: 1,
             min_tokens: 5,
             max_object_accounts: DEFAULT_MAX_OBJECT_ACCOUNTS,
+            resolution: 1.0,
+            seed: 42,
         }
     }
 }
@@ -173,7 +178,27 @@ impl CoordParams {
         self
     }
 
+    /// Resolution γ of the community search (default 1): higher gives more, smaller
+    /// communities.
+    pub fn resolution(mut self, gamma: f64) -> Self {
+        self.resolution = gamma;
+        self
+    }
+
+    /// Seed of the community search's node orders and random choices (default 42).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
     pub fn check(self) -> Result<CoordValidParams> {
+        if !(self.resolution > 0.0 && self.resolution.is_finite()) {
+            return Err(Error::param(
+                "resolution",
+                self.resolution,
+                "must be a number above 0",
+            ));
+        }
         if self.window < 0 {
             return Err(Error::param("window", self.window, "must be 0 s or more"));
         }
@@ -213,6 +238,8 @@ impl CoordParams {
                 0 => u32::MAX,
                 n => n,
             },
+            resolution: self.resolution,
+            seed: self.seed,
         })
     }
 }
@@ -228,6 +255,10 @@ pub struct CoordValidParams {
     pub min_tokens: usize,
     /// Objects of more accounts are left out (`u32::MAX`: no limit).
     pub max_object_accounts: u32,
+    /// Resolution γ of the community search.
+    pub resolution: f64,
+    /// Seed of the community search.
+    pub seed: u64,
 }
 
 fn kind_names<S: serde::Serializer>(kinds: &[Kind], s: S) -> std::result::Result<S::Ok, S::Error> {

@@ -1,4 +1,5 @@
-//! Writing what was found: edges.csv, clusters.csv, accounts.csv, posts.csv, graph.graphml
+//! Writing what was found: edges.csv, clusters.csv, communities.csv, accounts.csv, posts.csv,
+//! graph.graphml
 //! (for Gephi) and summary.json, swapped in as one set, and the summary for the terminal.
 //! Rows are sorted by account name and post order, so the same input gives byte-identical
 //! files.
@@ -6,16 +7,17 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::graph::{Edge, Graph, Indexes};
+use super::graph::{Community, Edge, Graph, Indexes};
 use super::input::Posts;
 use super::{CoordValidParams, Kind, ANY, KINDS};
 use crate::error::{Error, Result};
 use crate::util::time::format as iso;
 
 /// The names of the files written into the output folder.
-pub const FILES: [&str; 6] = [
+pub const FILES: [&str; 7] = [
     "edges.csv",
     "clusters.csv",
+    "communities.csv",
     "accounts.csv",
     "posts.csv",
     "graph.graphml",
@@ -112,6 +114,54 @@ pub fn clusters_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>> {
     })
 }
 
+/// `kind:value (M accounts, P posts)` for each of a community's main objects.
+fn shared_labels(posts: &Posts, ix: &Indexes, c: &Community) -> Vec<String> {
+    c.dominant
+        .iter()
+        .map(|&(k, grp, members, n)| {
+            format!(
+                "{} ({members} accounts, {n} posts)",
+                object_label(posts, ix, k, grp)
+            )
+        })
+        .collect()
+}
+
+pub fn communities_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>> {
+    csv_bytes("communities.csv", |w| {
+        w.write_record([
+            "community",
+            "size",
+            "edges",
+            "density",
+            "cluster",
+            "accounts",
+            "main_objects",
+            "first_time",
+            "last_time",
+        ])?;
+        for c in &g.communities {
+            let accounts: Vec<&str> = c
+                .accounts
+                .iter()
+                .map(|&a| posts.author_names[a as usize].as_str())
+                .collect();
+            w.write_record([
+                c.id.to_string(),
+                c.accounts.len().to_string(),
+                c.edges.to_string(),
+                format!("{:.4}", c.density),
+                c.cluster.to_string(),
+                accounts.join(" "),
+                shared_labels(posts, ix, c).join(" | "),
+                iso(c.first),
+                iso(c.last),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
 pub fn accounts_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
     csv_bytes("accounts.csv", |w| {
         w.write_record([
@@ -122,6 +172,7 @@ pub fn accounts_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
             "degree",
             "max_edge_weight",
             "cluster",
+            "community",
         ])?;
         for (a, s) in g.accounts.iter().enumerate() {
             let share = if s.posts == 0 {
@@ -140,6 +191,11 @@ pub fn accounts_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
                     String::new()
                 } else {
                     s.cluster.to_string()
+                },
+                if s.community == 0 {
+                    String::new()
+                } else {
+                    s.community.to_string()
                 },
             ])?;
         }
@@ -250,6 +306,7 @@ pub fn graphml(posts: &Posts, g: &Graph) -> String {
          \x20 <key id=\"posts\" for=\"node\" attr.name=\"posts\" attr.type=\"int\"/>\n\
          \x20 <key id=\"coordinated_posts\" for=\"node\" attr.name=\"coordinated_posts\" attr.type=\"int\"/>\n\
          \x20 <key id=\"cluster\" for=\"node\" attr.name=\"cluster\" attr.type=\"int\"/>\n\
+         \x20 <key id=\"community\" for=\"node\" attr.name=\"community\" attr.type=\"int\"/>\n\
          \x20 <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"int\"/>\n",
     );
     for k in KINDS {
@@ -267,11 +324,13 @@ pub fn graphml(posts: &Posts, g: &Graph) -> String {
         let _ = writeln!(
             s,
             "    <node id=\"n{a}\"><data key=\"label\">{}</data><data key=\"posts\">{}</data>\
-             <data key=\"coordinated_posts\">{}</data><data key=\"cluster\">{}</data></node>",
+             <data key=\"coordinated_posts\">{}</data><data key=\"cluster\">{}</data>\
+             <data key=\"community\">{}</data></node>",
             xml_escape(&posts.author_names[a]),
             st.posts,
             st.coordinated_posts,
-            st.cluster
+            st.cluster,
+            st.community
         );
     }
     for run in g.edges.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)) {
@@ -295,7 +354,7 @@ pub fn graphml(posts: &Posts, g: &Graph) -> String {
 /// Formats one output file.
 type MakeFile<'a> = &'a (dyn Fn() -> Result<Vec<u8>> + Sync);
 
-/// Writes the five files into `dir` (created if missing), swapped in as one set (see
+/// Writes the output files into `dir` (created if missing), swapped in as one set (see
 /// `util::outdir::Staging`).
 pub fn write_all(
     dir: &Path,
@@ -306,10 +365,11 @@ pub fn write_all(
 ) -> Result<()> {
     let staging = crate::util::outdir::Staging::new(dir, &FILES)?;
     // Formatted and written (each with its fsync) in parallel; the largest, posts.csv, first.
-    let jobs: [(&str, MakeFile); 6] = [
+    let jobs: [(&str, MakeFile); 7] = [
         ("posts.csv", &|| posts_csv(posts, g, params)),
         ("edges.csv", &|| edges_csv(posts, g)),
         ("clusters.csv", &|| clusters_csv(posts, ix, g)),
+        ("communities.csv", &|| communities_csv(posts, ix, g)),
         ("accounts.csv", &|| accounts_csv(posts, g)),
         ("graph.graphml", &|| Ok(graphml(posts, g).into_bytes())),
         ("summary.json", &|| summary_json(posts, ix, g, params)),
@@ -428,6 +488,13 @@ pub fn summary_json(
         account_pairs: usize,
     }
     #[derive(serde::Serialize)]
+    struct CommunityRow {
+        community: u32,
+        accounts: usize,
+        density: f64,
+        main_objects: Vec<String>,
+    }
+    #[derive(serde::Serialize)]
     struct Summary {
         posts: usize,
         reposts: usize,
@@ -442,6 +509,12 @@ pub fn summary_json(
         networks: Vec<KindRow>,
         clusters: usize,
         accounts_in_clusters: usize,
+        community_resolution: f64,
+        community_seed: u64,
+        communities: usize,
+        accounts_in_communities: usize,
+        modularity: f64,
+        largest_communities: Vec<CommunityRow>,
         capped_objects: Vec<CappedObject>,
         capped_similar: Option<CappedSimilar>,
     }
@@ -467,6 +540,22 @@ pub fn summary_json(
             .collect(),
         clusters: g.clusters.len(),
         accounts_in_clusters: g.clusters.iter().map(|c| c.accounts.len()).sum(),
+        community_resolution: params.resolution,
+        community_seed: params.seed,
+        communities: g.communities.len(),
+        accounts_in_communities: g.communities.iter().map(|c| c.accounts.len()).sum(),
+        modularity: (g.modularity * 1e6).round() / 1e6,
+        largest_communities: g
+            .communities
+            .iter()
+            .take(COMMUNITIES_SHOWN)
+            .map(|c| CommunityRow {
+                community: c.id,
+                accounts: c.accounts.len(),
+                density: (c.density * 1e4).round() / 1e4,
+                main_objects: shared_labels(posts, ix, c),
+            })
+            .collect(),
         capped_objects: capped_objects(posts, ix),
         capped_similar: params
             .has(Kind::Similar)
@@ -478,6 +567,9 @@ pub fn summary_json(
     out.push(b'\n');
     Ok(out)
 }
+
+/// How many communities the summaries list.
+const COMMUNITIES_SHOWN: usize = 10;
 
 /// How many capped objects the terminal summary lists.
 const CAPPED_SHOWN: usize = 10;
@@ -554,6 +646,39 @@ pub fn summary(posts: &Posts, ix: &Indexes, g: &Graph, params: &CoordValidParams
             c.id,
             c.accounts.len(),
             c.edges,
+            iso(c.first),
+            iso(c.last),
+            top
+        );
+    }
+    let in_communities: usize = g.communities.iter().map(|c| c.accounts.len()).sum();
+    let _ = writeln!(
+        s,
+        "{} communities of 2 or more accounts ({} accounts in them; modularity {:.4} at \
+         resolution {}); largest, with the object most of their members shared:",
+        g.communities.len(),
+        in_communities,
+        g.modularity,
+        params.resolution
+    );
+    for c in g.communities.iter().take(COMMUNITIES_SHOWN) {
+        let top = c
+            .dominant
+            .first()
+            .map(|&(k, grp, members, n)| {
+                format!(
+                    "{} ({members} of {} accounts, {n} posts)",
+                    object_label(posts, ix, k, grp),
+                    c.accounts.len()
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  #{:<3} {:>4} accounts  density {:.2}  {} – {}  {}",
+            c.id,
+            c.accounts.len(),
+            c.density,
             iso(c.first),
             iso(c.last),
             top
