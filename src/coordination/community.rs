@@ -409,7 +409,7 @@ fn choose(candidates: &[(u32, f64)], theta: f64, rng: &mut SplitMix64) -> Option
         .map(|c| ((c.1 - top) / theta).exp())
         .collect();
     let sum: f64 = odds.iter().sum();
-    if candidates.is_empty() || !(sum > 0.0) {
+    if candidates.is_empty() || sum.is_nan() || sum <= 0.0 {
         return None;
     }
     let mut x = rng.next_f64() * sum;
