@@ -7,7 +7,8 @@ Run from the repository root:
 The graphs are made with SplitMix64 (as src/util/rng.rs) in the same order as the Rust test,
 so that the test rebuilds the same graphs. On each: the best and the median modularity that
 leidenalg's Leiden (ModularityVertexPartition, iterated until stable) reaches over ten seeds,
-and the best of networkx's Louvain (louvain_communities, ten seeds). The karate club's edges are printed as a
+and the best of networkx's Louvain (louvain_communities, ten seeds); and the best and median
+quality of leidenalg's constant Potts model (CPMVertexPartition) at resolution 0.05. The karate club's edges are printed as a
 Rust array for the test.
 """
 import igraph as ig
@@ -15,6 +16,7 @@ import leidenalg
 import networkx as nx
 
 M = (1 << 64) - 1
+CPM_GAMMA = 0.05
 
 
 class SplitMix64:
@@ -83,8 +85,23 @@ def best(n, edges):
         nx.community.modularity(h, nx.community.louvain_communities(h, weight="weight", seed=s))
         for s in range(10)
     )
+    # The constant Potts model at γ = 0.05 per unit of weight, as the test computes it (weight
+    # inside less γ per pair of members), of the communities leidenalg's CPMVertexPartition
+    # finds (its own quality() counts on another scale).
+    cpm = []
+    for s in range(10):
+        p = leidenalg.find_partition(
+            g, leidenalg.CPMVertexPartition, weights="weight", resolution_parameter=CPM_GAMMA,
+            n_iterations=-1, seed=s,
+        )
+        cpm.append(sum(
+            sum(g.subgraph_edges(g.es.select(_within=c), delete_vertices=False).es["weight"])
+            - CPM_GAMMA * len(c) * (len(c) - 1) / 2
+            for c in p
+        ))
+    cpm.sort()
     # The best and the median (mean of the 5th and 6th) of the ten seeds.
-    return (leiden[-1], (leiden[4] + leiden[5]) / 2), louvain
+    return (leiden[-1], (leiden[4] + leiden[5]) / 2), louvain, (cpm[-1], (cpm[4] + cpm[5]) / 2)
 
 
 def main():
@@ -94,17 +111,19 @@ def main():
         ("planted(2, 8, 40, 0.15, 0.02)", planted(2, 8, 40, 0.15, 0.02)),
         ("scattered(3, 500, 1500)", scattered(3, 500, 1500)),
     ]:
-        leiden, louvain = best(n, edges)
+        leiden, louvain, cpm = best(n, edges)
         print(
             f"{name}: {len(edges)} edges, leidenalg best {leiden[0]:.6f} median {leiden[1]:.6f}, "
-            f"networkx louvain best {louvain:.6f}"
+            f"networkx louvain best {louvain:.6f}; CPM at {CPM_GAMMA}: best {cpm[0]:.6f} "
+            f"median {cpm[1]:.6f}"
         )
     k = nx.karate_club_graph()
     edges = sorted((a, b, int(d["weight"])) for a, b, d in k.edges(data=True))
-    leiden, louvain = best(k.number_of_nodes(), edges)
+    leiden, louvain, cpm = best(k.number_of_nodes(), edges)
     print(
         f"karate (weighted): leidenalg best {leiden[0]:.6f} median {leiden[1]:.6f}, "
-        f"networkx louvain best {louvain:.6f}"
+        f"networkx louvain best {louvain:.6f}; CPM at {CPM_GAMMA}: best {cpm[0]:.6f} "
+        f"median {cpm[1]:.6f}"
     )
     print("const KARATE: [(u32, u32, f64); %d] = [" % len(edges))
     print("    " + ", ".join(f"({a}, {b}, {w}.0)" for a, b, w in edges))

@@ -395,6 +395,101 @@ fn text_link_and_repost_edges_equal_brute_force() {
     }
 }
 
+/// Rarity weights by brute force: for each post p of A and partner account B, the largest
+/// 1 / (n − 1) over the objects p shares with a post of B within τ, n being the accounts that
+/// used the object anywhere; summed per (A, B).
+fn brute_rarity(
+    posts: &[Post],
+    objects_of: impl Fn(&Post) -> BTreeSet<String>,
+) -> BTreeMap<(String, String), f64> {
+    let mut users: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for p in posts {
+        for o in objects_of(p) {
+            users.entry(o).or_default().insert(&p.author);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for p in posts {
+        let mine = objects_of(p);
+        let mut best: BTreeMap<&str, f64> = BTreeMap::new();
+        for q in posts {
+            if q.author == p.author || (q.time - p.time).abs() > TAU {
+                continue;
+            }
+            for o in mine.intersection(&objects_of(q)) {
+                let r = 1.0 / (users[o].len() - 1) as f64;
+                let e = best.entry(&q.author).or_insert(0.0);
+                *e = e.max(r);
+            }
+        }
+        for (b, r) in best {
+            *out.entry((p.author.clone(), b.to_string())).or_insert(0.0) += r;
+        }
+    }
+    out
+}
+
+#[test]
+fn rarity_weights_equal_brute_force() {
+    for seed in 0..20 {
+        let posts = random_timeline(seed, 120);
+        let (table, g) = run(&posts, CoordParams::default());
+        let links = |p: &Post| -> BTreeSet<String> {
+            if p.repost {
+                BTreeSet::new()
+            } else {
+                objects::urls(&p.text).map(str::to_string).collect()
+            }
+        };
+        let texts = |p: &Post| -> BTreeSet<String> {
+            let n = norm(&p.text);
+            if p.repost || n.is_empty() {
+                BTreeSet::new()
+            } else {
+                BTreeSet::from([n])
+            }
+        };
+        for (kind, want) in [
+            (Kind::Link, brute_rarity(&posts, links)),
+            (Kind::Text, brute_rarity(&posts, texts)),
+        ] {
+            let got: BTreeMap<(String, String), f64> = g
+                .edges
+                .iter()
+                .filter(|e| e.kind as usize == kind.index())
+                .map(|e| {
+                    let name = |i: u32| table.author_names[i as usize].clone();
+                    ((name(e.a), name(e.b)), e.rarity_weight)
+                })
+                .collect();
+            assert_eq!(
+                got.keys().collect::<Vec<_>>(),
+                want.keys().collect::<Vec<_>>(),
+                "seed {seed}, {kind}"
+            );
+            for (k, w) in &want {
+                assert!(
+                    (got[k] - w).abs() < 1e-9,
+                    "seed {seed}, {kind}, {k:?}: {} vs {w}",
+                    got[k]
+                );
+            }
+        }
+        // A total edge weighs each post by the rarest object of any kind: no more than the
+        // sum over kinds, no less than any one kind.
+        for run in g.edges.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)) {
+            let total = run.iter().find(|e| e.kind as usize == ANY).expect("total");
+            let kinds: Vec<f64> = run
+                .iter()
+                .filter(|e| (e.kind as usize) < ANY)
+                .map(|e| e.rarity_weight)
+                .collect();
+            assert!(total.rarity_weight <= kinds.iter().sum::<f64>() + 1e-9);
+            assert!(kinds.iter().all(|&w| w <= total.rarity_weight + 1e-9));
+        }
+    }
+}
+
 #[test]
 fn similar_misses_nothing_that_all_pairs_jaccard_finds() {
     for seed in 0..20 {
@@ -625,7 +720,9 @@ fn command_writes_all_files_deterministically() {
         assert_eq!(a, b, "{f} differs between 1 and 2 threads");
     }
     let edges = std::fs::read_to_string(wd.path("one/edges.csv")).expect("edges");
-    assert!(edges.starts_with("account_a,account_b,kind,weight,first_time,last_time\n"));
+    assert!(
+        edges.starts_with("account_a,account_b,kind,weight,first_time,last_time,rarity_weight\n")
+    );
     for kind in ["text", "similar", "link", "hashtag", "repost", "total"] {
         assert!(
             edges.contains(&format!(",{kind},")),

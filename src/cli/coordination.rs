@@ -35,10 +35,20 @@ pub struct Args {
     /// Keep edges A→B of at least this weight (distinct posts of A with a partner from B).
     #[arg(long, default_value_t = 1, value_name = "W")]
     pub min_weight: u32,
-    /// Resolution of the community search (Leiden, modularity): higher gives more, smaller
-    /// communities.
-    #[arg(long, default_value_t = 1.0, value_name = "GAMMA")]
-    pub resolution: f64,
+    /// Resolution of the community search: with `cpm`, the share of a community's member pairs
+    /// that must be tied, about (default 0.5); with `modularity`, 1 is plain modularity
+    /// (default). Higher gives more, smaller communities.
+    #[arg(long, value_name = "GAMMA")]
+    pub resolution: Option<f64>,
+    /// Edge weights the communities are found on: `pairs` (each tied pair of accounts counts
+    /// 1), `posts` (each coordinated post counts 1) or `rarity` (each coordinated post counts
+    /// 1/(n-1), n the accounts that used the rarest object it shares).
+    #[arg(long, default_value = "pairs", value_name = "W", value_parser = ["pairs", "posts", "rarity"])]
+    pub community_weights: String,
+    /// What communities maximise: `cpm` (the constant Potts model: ties inside less the
+    /// resolution per member pair) or `modularity`.
+    #[arg(long, default_value = "cpm", value_parser = ["cpm", "modularity"])]
+    pub quality: String,
     /// Seed of the community search (the same seed gives the same communities).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -63,8 +73,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .min_tokens(c.min_tokens)
         .min_weight(args.min_weight)
         .max_object_accounts(c.max_object_accounts)
-        .resolution(args.resolution)
+        .resolution(args.resolution.unwrap_or(match args.quality.as_str() {
+            "modularity" => 1.0,
+            _ => coordination::DEFAULT_CPM_RESOLUTION,
+        }))
         .seed(args.seed)
+        .community_weights(match args.community_weights.as_str() {
+            "posts" => coordination::CommunityWeights::Posts,
+            "rarity" => coordination::CommunityWeights::Rarity,
+            _ => coordination::CommunityWeights::Pairs,
+        })
+        .quality(match args.quality.as_str() {
+            "modularity" => coordination::community::Quality::Modularity,
+            _ => coordination::community::Quality::Cpm,
+        })
         .check()?;
     let spec = InputSpec {
         read: args.input_args.read_options(),

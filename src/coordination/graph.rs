@@ -16,16 +16,21 @@ use super::objects::Csr;
 use super::objects::{Key, Objects};
 use super::similar::SimilarIndex;
 use super::window::{KeyIndex, Stamp};
-use super::{CoordValidParams, Kind, ANY, KINDS};
+use super::{CommunityWeights, CoordValidParams, Kind, ANY, KINDS};
 
 /// A directed edge A→B of one kind (`kind` = 0..=5 as [`KINDS`], 6 = total over kinds).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Edge {
     pub a: u32,
     pub b: u32,
     pub kind: u8,
     /// Distinct posts of A with a partner from B.
     pub weight: u32,
+    /// The same posts weighed by how rare the shared object is: each counts 1 / (n − 1) for
+    /// the object of the fewest accounts n it shares with B (for `similar`, n − 1 is the
+    /// number of accounts with near-duplicates of the post within τ; for the total, the
+    /// rarest over kinds).
+    pub rarity_weight: f64,
     /// Earliest and latest time of those posts of A.
     pub first: i64,
     pub last: i64,
@@ -69,7 +74,7 @@ pub struct Cluster {
 }
 
 /// A community of the account graph: found by the Leiden algorithm on the kept total edges
-/// (see [`super::community`]), so a component held together by a few weak links splits into
+/// (see `coordination::community`), so a component held together by a few weak links splits into
 /// the groups that are densely tied inside.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Community {
@@ -158,8 +163,8 @@ pub struct Graph {
     pub accounts: Vec<AccountStats>,
     pub clusters: Vec<Cluster>,
     pub communities: Vec<Community>,
-    /// The modularity of the communities (all accounts on kept edges counted, at the
-    /// resolution searched with).
+    /// The modularity (at resolution 1) of the communities on the weights they were found on,
+    /// every account on a kept edge counted.
     pub modularity: f64,
 }
 
@@ -192,7 +197,11 @@ struct Scratch {
     any: Stamp,
     checked: Stamp,
     found: Vec<u32>,
+    /// The rarity of the object that gave each of `found`.
+    found_rarity: Vec<f64>,
     any_list: Vec<u32>,
+    /// Per partner of the current post, the rarest object they share over kinds.
+    best: Vec<f64>,
     /// The pass's partner accounts: `slot[b]` is b's place in `sums` when `touched` marks b.
     touched: Stamp,
     slot: Vec<u32>,
@@ -208,24 +217,28 @@ struct Scratch {
 struct Sums {
     b: u32,
     weight: [u32; 7],
+    rarity: [f64; 7],
     first: [i64; 7],
     last: [i64; 7],
 }
 
 impl Scratch {
-    /// Counts one post at time `t` with a partner from `b` in kind `k`.
-    fn add(&mut self, b: u32, k: usize, t: i64) -> u32 {
+    /// Counts one post at time `t` with a partner from `b` in kind `k` over an object of
+    /// rarity `r`.
+    fn add(&mut self, b: u32, k: usize, t: i64, r: f64) -> u32 {
         if self.touched.mark(b) {
             self.slot[b as usize] = self.sums.len() as u32;
             self.sums.push(Sums {
                 b,
                 weight: [0; 7],
+                rarity: [0.0; 7],
                 first: [i64::MAX; 7],
                 last: [i64::MIN; 7],
             });
         }
         let s = &mut self.sums[self.slot[b as usize] as usize];
         s.weight[k] += 1;
+        s.rarity[k] += r;
         s.first[k] = s.first[k].min(t);
         s.last[k] = s.last[k].max(t);
         s.weight[k]
@@ -266,8 +279,8 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
     g
 }
 
-/// The communities of the kept total edges, read as undirected with the weights of both
-/// directions added; those of two accounts or more numbered from 1, largest first (then by
+/// The communities of the kept total edges, read as undirected with the weights (by rarity or
+/// posts, as `params` says) of both directions added; those of two accounts or more numbered from 1, largest first (then by
 /// first account), each with its edges, density, time span and main objects.
 fn find_communities(g: &mut Graph, hits: &[Vec<(u8, u32)>], params: &CoordValidParams) {
     let members: Vec<u32> = (0..g.accounts.len() as u32)
@@ -277,26 +290,32 @@ fn find_communities(g: &mut Graph, hits: &[Vec<(u8, u32)>], params: &CoordValidP
     for (i, &a) in members.iter().enumerate() {
         node_of[a as usize] = i as u32;
     }
-    let edges: Vec<(u32, u32, f64)> = g
+    let mut edges: Vec<(u32, u32, f64)> = g
         .edges
         .iter()
         .filter(|e| e.kind as usize == ANY)
         .map(|e| {
-            (
-                node_of[e.a as usize],
-                node_of[e.b as usize],
-                f64::from(e.weight),
-            )
+            let (a, b) = (node_of[e.a as usize], node_of[e.b as usize]);
+            match params.community_weights {
+                CommunityWeights::Rarity => (a, b, e.rarity_weight),
+                CommunityWeights::Posts => (a, b, f64::from(e.weight)),
+                CommunityWeights::Pairs => (a.min(b), a.max(b), 1.0),
+            }
         })
         .collect();
+    if params.community_weights == CommunityWeights::Pairs {
+        edges.sort_unstable_by_key(|&(a, b, _)| (a, b));
+        edges.dedup_by_key(|e| (e.0, e.1));
+    }
     let graph = UGraph::from_edges(members.len(), &edges);
     let leiden_params = LeidenParams {
+        quality: params.quality,
         resolution: params.resolution,
         seed: params.seed,
         ..LeidenParams::default()
     };
     let membership = leiden(&graph, &leiden_params);
-    g.modularity = graph.modularity(&membership, params.resolution);
+    g.modularity = graph.modularity(&membership, 1.0);
     let mut groups: Vec<Vec<u32>> = vec![Vec::new(); members.len()];
     for (i, &c) in membership.iter().enumerate() {
         groups[c as usize].push(members[i]);
@@ -410,7 +429,9 @@ fn account_passes(
         any: Stamp::new(n_accounts),
         checked: Stamp::new(if ix.similar.is_some() { n_posts } else { 0 }),
         found: Vec::new(),
+        found_rarity: Vec::new(),
         any_list: Vec::new(),
+        best: vec![0.0; n_accounts],
         touched: Stamp::new(n_accounts),
         slot: vec![0; n_accounts],
         sums: Vec::new(),
@@ -544,6 +565,7 @@ fn account_pass(
         for &kind in &params.kinds {
             s.seen.next();
             s.found.clear();
+            s.found_rarity.clear();
             let found = &mut s.found;
             if kind == Kind::Similar {
                 if let Some(sim) = &ix.similar {
@@ -558,19 +580,27 @@ fn account_pass(
                         |b| found.push(b),
                     );
                 }
+                // The near-duplicate text is the object, shared by the post's partners.
+                let r = 1.0 / found.len().max(1) as f64;
+                s.found_rarity.resize(found.len(), r);
             } else if let Some(idx) = &ix.keyed[kind.index()] {
+                // Rarest object first: a partner's rarity is that of the first group to give it.
                 for &(g, own) in idx.groups_of(pi) {
                     if idx.partners(g, own, t, a, tau, &mut s.seen, |b| found.push(b)) {
                         out.hits.push((kind.index() as u8, g));
                     }
+                    s.found_rarity.resize(found.len(), idx.rarity(g));
                 }
             }
             counts[kind.index()] = s.found.len() as u32;
             for i in 0..s.found.len() {
-                let b = s.found[i];
-                s.add(b, kind.index(), t);
+                let (b, r) = (s.found[i], s.found_rarity[i]);
+                s.add(b, kind.index(), t, r);
                 if s.any.mark(b) {
                     s.any_list.push(b);
+                    s.best[b as usize] = r;
+                } else if r > s.best[b as usize] {
+                    s.best[b as usize] = r;
                 }
             }
         }
@@ -582,7 +612,7 @@ fn account_pass(
         let mut settled = false;
         for i in 0..s.any_list.len() {
             let b = s.any_list[i];
-            settled |= s.add(b, ANY, t) >= min_weight;
+            settled |= s.add(b, ANY, t, s.best[b as usize]) >= min_weight;
         }
         if settled {
             out.coordinated_posts += 1;
@@ -610,6 +640,7 @@ fn account_pass(
                     b: x.b,
                     kind: kind as u8,
                     weight: x.weight[kind],
+                    rarity_weight: x.rarity[kind],
                     first: x.first[kind],
                     last: x.last[kind],
                 });

@@ -117,6 +117,25 @@ pub struct CoordParams {
     max_object_accounts: u32,
     resolution: f64,
     seed: u64,
+    community_weights: CommunityWeights,
+    quality: community::Quality,
+}
+
+/// Default resolution of the constant Potts model: communities in which more than half of
+/// the members' pairs are tied.
+pub const DEFAULT_CPM_RESOLUTION: f64 = 0.5;
+
+/// The edge weights communities are found on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommunityWeights {
+    /// Each coordinated post counts 1 / (n − 1), n the accounts of the rarest object shared
+    /// (`Edge::rarity_weight`).
+    Rarity,
+    /// Each coordinated post counts 1 (`Edge::weight`).
+    Posts,
+    /// Each pair of accounts joined by a kept edge counts 1, whatever its weight.
+    Pairs,
 }
 
 /// Default of [`CoordParams::max_object_accounts`]: an object shared by more accounts than
@@ -132,8 +151,10 @@ impl Default for CoordParams {
             min_weight: 1,
             min_tokens: 5,
             max_object_accounts: DEFAULT_MAX_OBJECT_ACCOUNTS,
-            resolution: 1.0,
+            resolution: DEFAULT_CPM_RESOLUTION,
             seed: 42,
+            community_weights: CommunityWeights::Pairs,
+            quality: community::Quality::Cpm,
         }
     }
 }
@@ -178,8 +199,8 @@ impl CoordParams {
         self
     }
 
-    /// Resolution γ of the community search (default 1): higher gives more, smaller
-    /// communities.
+    /// Resolution γ of the community search (default 0.5 with CPM; 1 is plain modularity):
+    /// higher gives more, smaller communities.
     pub fn resolution(mut self, gamma: f64) -> Self {
         self.resolution = gamma;
         self
@@ -188,6 +209,18 @@ impl CoordParams {
     /// Seed of the community search's node orders and random choices (default 42).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// The edge weights communities are found on (default: pairs).
+    pub fn community_weights(mut self, w: CommunityWeights) -> Self {
+        self.community_weights = w;
+        self
+    }
+
+    /// What the communities maximise (default: the constant Potts model).
+    pub fn quality(mut self, q: community::Quality) -> Self {
+        self.quality = q;
         self
     }
 
@@ -240,6 +273,8 @@ impl CoordParams {
             },
             resolution: self.resolution,
             seed: self.seed,
+            community_weights: self.community_weights,
+            quality: self.quality,
         })
     }
 }
@@ -259,6 +294,10 @@ pub struct CoordValidParams {
     pub resolution: f64,
     /// Seed of the community search.
     pub seed: u64,
+    /// The edge weights communities are found on.
+    pub community_weights: CommunityWeights,
+    /// What the communities maximise.
+    pub quality: community::Quality,
 }
 
 fn kind_names<S: serde::Serializer>(kinds: &[Kind], s: S) -> std::result::Result<S::Ok, S::Error> {

@@ -63,6 +63,7 @@ pub fn edges_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
             "weight",
             "first_time",
             "last_time",
+            "rarity_weight",
         ])?;
         for e in &g.edges {
             w.write_record([
@@ -72,6 +73,7 @@ pub fn edges_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
                 &e.weight.to_string(),
                 &iso(e.first),
                 &iso(e.last),
+                &format!("{:.6}", e.rarity_weight),
             ])?;
         }
         Ok(())
@@ -511,6 +513,8 @@ pub fn summary_json(
         accounts_in_clusters: usize,
         community_resolution: f64,
         community_seed: u64,
+        community_weights: super::CommunityWeights,
+        community_quality: super::community::Quality,
         communities: usize,
         accounts_in_communities: usize,
         modularity: f64,
@@ -542,6 +546,8 @@ pub fn summary_json(
         accounts_in_clusters: g.clusters.iter().map(|c| c.accounts.len()).sum(),
         community_resolution: params.resolution,
         community_seed: params.seed,
+        community_weights: params.community_weights,
+        community_quality: params.quality,
         communities: g.communities.len(),
         accounts_in_communities: g.communities.iter().map(|c| c.accounts.len()).sum(),
         modularity: (g.modularity * 1e6).round() / 1e6,
@@ -654,12 +660,21 @@ pub fn summary(posts: &Posts, ix: &Indexes, g: &Graph, params: &CoordValidParams
     let in_communities: usize = g.communities.iter().map(|c| c.accounts.len()).sum();
     let _ = writeln!(
         s,
-        "{} communities of 2 or more accounts ({} accounts in them; modularity {:.4} at \
-         resolution {}); largest, with the object most of their members shared:",
+        "{} communities of 2 or more accounts ({} accounts in them; Leiden, {} at resolution \
+         {} on {} weights; modularity {:.4}); largest, with the object most members shared:",
         g.communities.len(),
         in_communities,
-        g.modularity,
-        params.resolution
+        match params.quality {
+            super::community::Quality::Cpm => "CPM",
+            super::community::Quality::Modularity => "modularity",
+        },
+        params.resolution,
+        match params.community_weights {
+            super::CommunityWeights::Pairs => "pair",
+            super::CommunityWeights::Posts => "post",
+            super::CommunityWeights::Rarity => "rarity",
+        },
+        g.modularity
     );
     for c in g.communities.iter().take(COMMUNITIES_SHOWN) {
         let top = c

@@ -42,6 +42,8 @@ pub struct Group {
     pub end: u32,
     /// A post that has this key, to show what the key is.
     pub example_post: u32,
+    /// Distinct accounts that used the key.
+    pub accounts: u32,
 }
 
 /// A key left out because more accounts than the limit used it.
@@ -67,7 +69,9 @@ pub struct KeyIndex {
     /// between builds: sort before showing).
     pub capped: Vec<Capped>,
     /// Post → (group, position of its own entry) for its keys that two or more accounts
-    /// used: a window is scanned outwards from the post's own place, without a search.
+    /// used, the group of the fewest accounts first: a window is scanned outwards from the
+    /// post's own place, without a search, and the first group to give a partner is the
+    /// rarest object the two share.
     post_groups: Csr<(u32, u32)>,
 }
 
@@ -161,6 +165,8 @@ impl KeyIndex {
         let mut index = KeyIndex::default();
         let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
         let mut distinct: Vec<u32> = Vec::new();
+        // Accounts seen in the current group: `marks[a] == group + 1`.
+        let mut marks: Vec<u32> = vec![0; authors.iter().max().map_or(0, |&a| a as usize + 1)];
         let mut i = 0;
         while i < entries.len() {
             let k = entries[i].0;
@@ -190,11 +196,16 @@ impl KeyIndex {
                 let g = index.groups.len() as u32;
                 let start = index.times.len() as u32;
                 let mut last: Option<(i64, u32)> = None;
+                let mut accounts = 0u32;
                 for e in &entries[i..j] {
                     if last != Some((e.1, e.2)) {
                         index.times.push(e.1);
                         index.authors.push(e.2);
                         last = Some((e.1, e.2));
+                    }
+                    if marks[e.2 as usize] != g + 1 {
+                        marks[e.2 as usize] = g + 1;
+                        accounts += 1;
                     }
                     memberships.push((e.3, g, index.times.len() as u32 - 1));
                 }
@@ -203,12 +214,28 @@ impl KeyIndex {
                     start,
                     end: index.times.len() as u32,
                     example_post: entries[i].3,
+                    accounts,
                 });
             }
             i = j;
         }
         index.post_groups = by_post(n_posts, &memberships);
+        let groups = &index.groups;
+        let Csr { offsets, values } = &mut index.post_groups;
+        for w in offsets.windows(2) {
+            let row = &mut values[w[0] as usize..w[1] as usize];
+            if row.len() > 1 {
+                row.sort_by_key(|&(g, _)| (groups[g as usize].accounts, g));
+            }
+        }
         index
+    }
+
+    /// The weight of a shared key as evidence: 1 / (accounts − 1), so that each key spreads
+    /// one unit over the pairs of its accounts (Newman's weighting of a shared paper among its
+    /// co-authors): two accounts sharing a rare object weigh more than two of a crowd.
+    pub fn rarity(&self, g: u32) -> f64 {
+        1.0 / f64::from(self.groups[g as usize].accounts.max(2) - 1)
     }
 
     /// (group, own position) of post `p`'s keys that two or more accounts used.
