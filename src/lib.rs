@@ -112,7 +112,7 @@ pub mod coordinated {
 /// they may change with any release.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::coordination::{graph, input, objects, output, CoordValidParams};
+    pub use crate::coordination::{evidence, graph, input, objects, output, CoordValidParams};
     pub use crate::learn::logistic;
     pub use crate::text::dataset;
     pub use crate::text::tokenize::social;

@@ -6,10 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use trollwatch::coordinated::{analyze, CoordParams, Kind, ANY, KINDS};
+use trollwatch::internals::evidence::post_pairs;
 use trollwatch::internals::graph::Graph;
 use trollwatch::internals::input::{extract_range, PostRow, Posts};
 use trollwatch::internals::objects;
-use trollwatch::internals::SplitMix64;
+use trollwatch::internals::{CoordValidParams, SplitMix64};
 
 use crate::workdir::Workdir;
 
@@ -25,6 +26,19 @@ struct Post {
 const TAU: i64 = 60;
 
 fn run(posts: &[Post], params: CoordParams) -> (Posts, Graph) {
+    let (table, _, graph, _) = run_all(posts, params);
+    (table, graph)
+}
+
+fn run_all(
+    posts: &[Post],
+    params: CoordParams,
+) -> (
+    Posts,
+    trollwatch::internals::graph::Indexes,
+    Graph,
+    CoordValidParams,
+) {
     let ids: Vec<String> = (0..posts.len()).map(|i| format!("p{i}")).collect();
     let table = Posts::from_columns(posts.iter().zip(&ids).map(|(p, id)| PostRow {
         id,
@@ -36,8 +50,8 @@ fn run(posts: &[Post], params: CoordParams) -> (Posts, Graph) {
     }));
     let params = params.check().expect("valid params");
     let objects = extract_range(&table, 0..table.len(), &params.extract());
-    let (_, graph) = analyze(&table, objects, &params);
-    (table, graph)
+    let (ix, graph) = analyze(&table, objects, &params);
+    (table, ix, graph, params)
 }
 
 /// Directed edges of one kind: (a, b) → weight, by account name.
@@ -491,6 +505,60 @@ fn rarity_weights_equal_brute_force() {
 }
 
 #[test]
+fn evidence_pairs_back_every_edge_up_to_the_cap() {
+    for seed in 0..10 {
+        let posts = random_timeline(seed, 120);
+        let (table, ix, g, params) = run_all(&posts, CoordParams::default());
+        for cap in [1, 3] {
+            let pairs = post_pairs(&table, &ix, &g, &params, cap);
+            // As many pairs as the edge's weight allows, up to the cap, for every kept edge.
+            let mut per_edge: BTreeMap<(u32, u32, usize), usize> = BTreeMap::new();
+            for x in &pairs {
+                *per_edge.entry((x.a, x.b, x.kind.index())).or_default() += 1;
+                let (pa, pb) = (&posts[x.post_a as usize], &posts[x.post_b as usize]);
+                // Posts were given in order, so a post's index is its row.
+                assert_eq!(table.author_names[x.a as usize], pa.author);
+                assert_eq!(table.author_names[x.b as usize], pb.author);
+                assert!((pa.time - pb.time).abs() <= TAU, "{x:?}");
+                let shares = match x.kind {
+                    Kind::Text => norm(&pa.text) == norm(&pb.text) && !pa.repost && !pb.repost,
+                    Kind::Repost => {
+                        objects::repost_body(&pa.text) == objects::repost_body(&pb.text)
+                    }
+                    Kind::Link => {
+                        let a: BTreeSet<&str> = objects::urls(&pa.text).collect();
+                        !a.is_disjoint(&objects::urls(&pb.text).collect())
+                    }
+                    Kind::Similar => {
+                        let (a, b) = (token_set(&pa.text), token_set(&pb.text));
+                        let inter = a.intersection(&b).count();
+                        inter as f64 / (a.len() + b.len() - inter) as f64 >= 0.8
+                    }
+                    Kind::Domain | Kind::Hashtag => true,
+                };
+                assert!(shares, "seed {seed}: {x:?} {pa:?} {pb:?}");
+            }
+            for e in g.edges.iter().filter(|e| (e.kind as usize) < ANY) {
+                let n = per_edge
+                    .get(&(e.a, e.b, e.kind as usize))
+                    .copied()
+                    .unwrap_or(0);
+                assert_eq!(
+                    n,
+                    (e.weight as usize).min(cap),
+                    "seed {seed}, cap {cap}, {e:?}"
+                );
+            }
+            assert_eq!(
+                per_edge.len(),
+                g.edges.iter().filter(|e| (e.kind as usize) < ANY).count()
+            );
+        }
+        assert!(post_pairs(&table, &ix, &g, &params, 0).is_empty());
+    }
+}
+
+#[test]
 fn similar_misses_nothing_that_all_pairs_jaccard_finds() {
     for seed in 0..20 {
         let posts = random_timeline(100 + seed, 120);
@@ -707,6 +775,7 @@ fn command_writes_all_files_deterministically() {
     );
     for f in [
         "edges.csv",
+        "evidence.csv",
         "clusters.csv",
         "communities.csv",
         "accounts.csv",

@@ -85,11 +85,12 @@ fn run_ok(mut cmd: Command) -> Output {
     out
 }
 
-const COORD_FILES: [&str; 7] = [
+const COORD_FILES: [&str; 8] = [
     "accounts.csv",
     "clusters.csv",
     "communities.csv",
     "edges.csv",
+    "evidence.csv",
     "graph.graphml",
     "posts.csv",
     "summary.json",
@@ -106,7 +107,7 @@ fn a_failed_write_keeps_the_old_set_and_no_temp_folder() {
     let old = snapshot(&wd.path("out"));
     assert_eq!(old.keys().collect::<Vec<_>>(), COORD_FILES);
     // Every position of the failing file: first, middle, last.
-    for n in ["1", "3", "7"] {
+    for n in ["1", "3", "8"] {
         let mut c = coordination(&wd, "b.csv", "out");
         c.env("TROLLWATCH_FAULT", format!("outdir-fail-write={n}"));
         let out = c.output().expect("run");

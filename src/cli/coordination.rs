@@ -49,11 +49,14 @@ pub struct Args {
     /// resolution per member pair) or `modularity`.
     #[arg(long, default_value = "cpm", value_parser = ["cpm", "modularity"])]
     pub quality: String,
+    /// Post pairs written to evidence.csv per kept edge and kind (0: none).
+    #[arg(long, default_value_t = coordination::evidence::DEFAULT_PAIRS_PER_EDGE, value_name = "N")]
+    pub evidence_per_edge: usize,
     /// Seed of the community search (the same seed gives the same communities).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Write edges.csv, clusters.csv, communities.csv, accounts.csv, posts.csv, graph.graphml
-    /// and summary.json here.
+    /// Write edges.csv, evidence.csv, clusters.csv, communities.csv, accounts.csv, posts.csv,
+    /// graph.graphml and summary.json here.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// No progress bars.
@@ -115,7 +118,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     super::print_out(&output::summary(&posts, &ix, &graph, &params))?;
     let written = Instant::now();
     if let Some(dir) = &args.out {
-        output::write_all(dir, &posts, &ix, &graph, &params)?;
+        output::write_all(dir, &posts, &ix, &graph, &params, args.evidence_per_edge)?;
         eprintln!("wrote {}/{{{}}}", dir.display(), output::FILES.join(","));
     }
     eprintln!(

@@ -11,6 +11,7 @@
 //! CSV files, GraphML and the terminal summary. It does not score posts: that is the model's.
 
 pub mod community;
+pub mod evidence;
 pub mod graph;
 pub mod input;
 pub mod objects;

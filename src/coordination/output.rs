@@ -14,8 +14,9 @@ use crate::error::{Error, Result};
 use crate::util::time::format as iso;
 
 /// The names of the files written into the output folder.
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 8] = [
     "edges.csv",
+    "evidence.csv",
     "clusters.csv",
     "communities.csv",
     "accounts.csv",
@@ -158,6 +159,80 @@ pub fn communities_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>
                 shared_labels(posts, ix, c).join(" | "),
                 iso(c.first),
                 iso(c.last),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// evidence.csv: the post pairs behind each kept per-kind edge (see `coordination::evidence`),
+/// with the community both accounts are in, if one.
+pub fn evidence_csv(
+    posts: &Posts,
+    ix: &Indexes,
+    g: &Graph,
+    pairs: &[super::evidence::PostPair],
+) -> Result<Vec<u8>> {
+    csv_bytes("evidence.csv", |w| {
+        w.write_record([
+            "account_a",
+            "account_b",
+            "kind",
+            "object",
+            "post_a",
+            "time_a",
+            "post_b",
+            "time_b",
+            "delta_seconds",
+            "community",
+        ])?;
+        let mut label: Option<(Kind, Option<u32>, u32, String)> = None;
+        for x in pairs {
+            let object = match &label {
+                Some((k, grp, p, l))
+                    if *k == x.kind && *grp == x.group && (grp.is_some() || *p == x.post_b) =>
+                {
+                    l.clone()
+                }
+                _ => {
+                    let l = match x.group {
+                        Some(grp) => object_label(posts, ix, x.kind, grp),
+                        None => {
+                            let text = posts.text(x.post_b as usize);
+                            let mut short: String = text.chars().take(80).collect();
+                            if short.len() < text.len() {
+                                short.push('…');
+                            }
+                            format!("similar:{short}")
+                        }
+                    };
+                    label = Some((x.kind, x.group, x.post_b, l.clone()));
+                    l
+                }
+            };
+            let (ta, tb) = (
+                posts.times[x.post_a as usize],
+                posts.times[x.post_b as usize],
+            );
+            let (ca, cb) = (
+                g.accounts[x.a as usize].community,
+                g.accounts[x.b as usize].community,
+            );
+            w.write_record([
+                posts.author_names[x.a as usize].as_str(),
+                &posts.author_names[x.b as usize],
+                x.kind.name(),
+                &object,
+                posts.ids.get(x.post_a as usize),
+                &iso(ta),
+                posts.ids.get(x.post_b as usize),
+                &iso(tb),
+                &(tb - ta).to_string(),
+                &if ca > 0 && ca == cb {
+                    ca.to_string()
+                } else {
+                    String::new()
+                },
             ])?;
         }
         Ok(())
@@ -364,11 +439,14 @@ pub fn write_all(
     ix: &Indexes,
     g: &Graph,
     params: &CoordValidParams,
+    pairs_per_edge: usize,
 ) -> Result<()> {
     let staging = crate::util::outdir::Staging::new(dir, &FILES)?;
+    let pairs = super::evidence::post_pairs(posts, ix, g, params, pairs_per_edge);
     // Formatted and written (each with its fsync) in parallel; the largest, posts.csv, first.
-    let jobs: [(&str, MakeFile); 7] = [
+    let jobs: [(&str, MakeFile); 8] = [
         ("posts.csv", &|| posts_csv(posts, g, params)),
+        ("evidence.csv", &|| evidence_csv(posts, ix, g, &pairs)),
         ("edges.csv", &|| edges_csv(posts, g)),
         ("clusters.csv", &|| clusters_csv(posts, ix, g)),
         ("communities.csv", &|| communities_csv(posts, ix, g)),

@@ -254,7 +254,7 @@ impl SimilarIndex {
                 for &p in chunk {
                     seen.next();
                     let mut n = 0usize;
-                    self.scan(p as usize, times, authors, tau, &mut seen, None, |_| {
+                    self.scan(p as usize, times, authors, tau, &mut seen, None, |_, _| {
                         n += 1;
                         n <= limit
                     });
@@ -296,8 +296,30 @@ impl SimilarIndex {
         if self.is_crowded(p) {
             return;
         }
-        self.scan(p, times, authors, tau, seen, Some(checked), |b| {
+        self.scan(p, times, authors, tau, seen, Some(checked), |b, _| {
             found(b);
+            true
+        });
+    }
+
+    /// As [`SimilarIndex::partners`], with the post of each partner account that was found
+    /// (the first near-duplicate met, scanning outwards in time from `p`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn partner_posts(
+        &self,
+        p: usize,
+        times: &[i64],
+        authors: &[u32],
+        tau: i64,
+        seen: &mut Stamp,
+        checked: &mut Stamp,
+        mut found: impl FnMut(u32, u32),
+    ) {
+        if self.is_crowded(p) {
+            return;
+        }
+        self.scan(p, times, authors, tau, seen, Some(checked), |b, q| {
+            found(b, q);
             true
         });
     }
@@ -313,7 +335,7 @@ impl SimilarIndex {
         tau: i64,
         seen: &mut Stamp,
         mut checked: Option<&mut Stamp>,
-        mut found: impl FnMut(u32) -> bool,
+        mut found: impl FnMut(u32, u32) -> bool,
     ) {
         if self.post_groups.offsets.len() <= p + 1 {
             return;
@@ -344,7 +366,7 @@ impl SimilarIndex {
                 let b = c.author;
                 if jaccard(mine, theirs) >= self.threshold {
                     seen.mark(b);
-                    if !found(b) {
+                    if !found(b, c.post) {
                         return;
                     }
                 }

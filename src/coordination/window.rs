@@ -64,6 +64,8 @@ pub struct Capped {
 pub struct KeyIndex {
     times: Vec<i64>,
     authors: Vec<u32>,
+    /// The (first) post behind each entry.
+    posts: Vec<u32>,
     pub groups: Vec<Group>,
     /// Keys of more accounts than the limit, by key order (a key's order is not stable
     /// between builds: sort before showing).
@@ -201,6 +203,7 @@ impl KeyIndex {
                     if last != Some((e.1, e.2)) {
                         index.times.push(e.1);
                         index.authors.push(e.2);
+                        index.posts.push(e.3);
                         last = Some((e.1, e.2));
                     }
                     if marks[e.2 as usize] != g + 1 {
@@ -244,6 +247,29 @@ impl KeyIndex {
             return &[];
         }
         self.post_groups.row(p)
+    }
+
+    /// Every post of another account than `author` in group `g` within `tau` of `t` (one per
+    /// time and account), nearest first on each side, earlier side first: (account, post).
+    pub fn partner_posts(
+        &self,
+        g: u32,
+        own: u32,
+        t: i64,
+        author: u32,
+        tau: i64,
+        mut found: impl FnMut(u32, u32),
+    ) {
+        let grp = self.groups[g as usize];
+        let (s, e, own) = (grp.start as usize, grp.end as usize, own as usize);
+        let (lo_t, hi_t) = (t.saturating_sub(tau), t.saturating_add(tau));
+        let before = (s..own).rev().take_while(|&k| self.times[k] >= lo_t);
+        let after = (own + 1..e).take_while(|&k| self.times[k] <= hi_t);
+        for k in before.chain(after) {
+            if self.authors[k] != author {
+                found(self.authors[k], self.posts[k]);
+            }
+        }
     }
 
     /// Accounts other than `author` with a post in group `g` at a time within `tau` of `t`
