@@ -238,7 +238,7 @@ fn accounts_are_scored_and_the_account_model_ranks_campaign_accounts_first() {
     assert_eq!(
         lines.next(),
         Some(
-            "account,posts,mean_score,max_score,share_flagged,coordinated_posts,\
+            "account,posts,mean_score,shrunk_score,max_score,share_flagged,coordinated_posts,\
              share_coordinated,degree,max_edge_weight,cluster,cluster_size,account_score,label"
         )
     );
@@ -255,7 +255,7 @@ fn accounts_are_scored_and_the_account_model_ranks_campaign_accounts_first() {
     let ranked: Vec<(String, f64)> = lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            (f[0].to_string(), f[11].parse().unwrap())
+            (f[0].to_string(), f[12].parse().unwrap())
         })
         .collect();
     assert_eq!(ranked.len(), truth.len());
@@ -283,6 +283,81 @@ fn accounts_are_scored_and_the_account_model_ranks_campaign_accounts_first() {
     ]));
     assert_eq!(j.len(), truth.len());
     assert!(j[0].get("degree").is_some() && j[0].get("account_score").is_none());
+    // Without an account model, accounts rank by the shrunk mean: (Σ + m·μ) / (n + m), μ the
+    // mean of all post scores, m = --shrinkage.
+    let shrunk = |v: &serde_json::Value| v["shrunk_score"].as_f64().unwrap();
+    assert!(
+        j.windows(2).all(|p| shrunk(&p[0]) >= shrunk(&p[1])),
+        "not sorted"
+    );
+    let posts: f64 = j.iter().map(|v| v["posts"].as_f64().unwrap()).sum();
+    let mu = j
+        .iter()
+        .map(|v| v["mean_score"].as_f64().unwrap() * v["posts"].as_f64().unwrap())
+        .sum::<f64>()
+        / posts;
+    for v in &j {
+        let (mean, n) = (
+            v["mean_score"].as_f64().unwrap(),
+            v["posts"].as_f64().unwrap(),
+        );
+        assert!(
+            (shrunk(v) - (mean * n + 5.0 * mu) / (n + 5.0)).abs() < 1e-9,
+            "{v}"
+        );
+    }
+    // --shrinkage 0 ranks by the plain mean; --min-posts leaves accounts out and says so.
+    let plain = jsonl(&w.ok(&[
+        "score",
+        "-m",
+        "plain.model",
+        "--input",
+        data,
+        "--by",
+        "author",
+        "--format",
+        "jsonl",
+        "--shrinkage",
+        "0",
+    ]));
+    let mean = |v: &serde_json::Value| v["mean_score"].as_f64().unwrap();
+    assert!(plain.windows(2).all(|p| mean(&p[0]) >= mean(&p[1])));
+    let min_posts = j
+        .iter()
+        .map(|v| v["posts"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    let out = w
+        .cmd("trollwatch")
+        .args([
+            "score",
+            "-m",
+            "plain.model",
+            "--input",
+            data,
+            "--by",
+            "author",
+            "--format",
+            "jsonl",
+            "--min-posts",
+            &min_posts.to_string(),
+        ])
+        .output()
+        .unwrap();
+    let kept = jsonl(&String::from_utf8(out.stdout).unwrap());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let few = j
+        .iter()
+        .filter(|v| v["posts"].as_u64().unwrap() < min_posts)
+        .count();
+    assert_eq!(kept.len(), j.len() - few);
+    assert!(
+        few > 0
+            && stderr.contains(&format!(
+                "{few} accounts of fewer than {min_posts} posts (--min-posts)"
+            )),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -419,11 +494,12 @@ fn account_coordination_statistics_are_the_accounts_own() {
     let mut lines = scored.lines();
     assert!(lines.next().unwrap().contains(",coordinated_posts,"));
     for l in lines {
-        // account,posts,mean,max,share_flagged,coordinated_posts,share,degree,max_edge_weight,…
+        // account,posts,mean,shrunk,max,share_flagged,coordinated_posts,share,degree,
+        // max_edge_weight,…
         let f: Vec<&str> = l.split(',').collect();
         assert_ne!(f[0], "aaa_quiet", "no scored post, no row");
-        assert_eq!((f[5], f[7], f[8]), want[f[0]], "account {}", f[0]);
-        coordinated += usize::from(f[5] != "0");
+        assert_eq!((f[6], f[8], f[9]), want[f[0]], "account {}", f[0]);
+        coordinated += usize::from(f[6] != "0");
     }
     assert!(
         coordinated > 10,

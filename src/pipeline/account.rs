@@ -32,6 +32,10 @@ pub struct AccountScore {
     pub account: String,
     pub posts: u32,
     pub mean_score: f64,
+    /// The mean score shrunk toward the batch's mean post score μ as if the account had
+    /// `m` more posts at μ: (Σ scores + m·μ) / (posts + m) (see [`shrink`]); the mean score
+    /// until then.
+    pub shrunk_score: f64,
     pub max_score: f64,
     /// Share of its posts scoring at or above the threshold.
     pub share_flagged: f64,
@@ -169,6 +173,7 @@ impl Aggregator {
                     account,
                     posts: r.posts,
                     mean_score: r.sum / n,
+                    shrunk_score: r.sum / n,
                     max_score: r.max,
                     share_flagged: f64::from(r.flagged) / n,
                     coordination: coord,
@@ -176,6 +181,26 @@ impl Aggregator {
                 }
             })
             .collect()
+    }
+}
+
+/// Sets every account's shrunk score: its mean post score pulled toward the mean of all the
+/// posts, μ, as if it had `m` more posts scoring μ, so that an account of one post at 1.0
+/// does not outrank one of a hundred at 0.99 (with m = 5 and μ = 0.5: 0.58 against 0.97).
+/// `m = 0` leaves the mean.
+pub fn shrink(accounts: &mut [AccountScore], m: f64) {
+    let posts: f64 = accounts.iter().map(|a| f64::from(a.posts)).sum();
+    if posts == 0.0 {
+        return;
+    }
+    let mu = accounts
+        .iter()
+        .map(|a| a.mean_score * f64::from(a.posts))
+        .sum::<f64>()
+        / posts;
+    for a in accounts {
+        let n = f64::from(a.posts);
+        a.shrunk_score = (a.mean_score * n + m * mu) / (n + m);
     }
 }
 
@@ -345,6 +370,33 @@ pub const ACCOUNT_ALPHA: f64 = 1.0;
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shrinking_pulls_few_posts_toward_the_batch_mean() {
+        let row = |account: &str, posts: u32, mean: f64| super::AccountScore {
+            account: account.into(),
+            posts,
+            mean_score: mean,
+            shrunk_score: mean,
+            max_score: mean,
+            share_flagged: 0.0,
+            coordination: None,
+            account_score: None,
+        };
+        // μ = (1.0 + 106 · 0.99 + 93 · 0.2) / 200.
+        let mut a = vec![
+            row("one", 1, 1.0),
+            row("many", 106, 0.99),
+            row("rest", 93, 0.2),
+        ];
+        let mu = (1.0 + 106.0 * 0.99 + 93.0 * 0.2) / 200.0;
+        super::shrink(&mut a, 5.0);
+        assert!((a[0].shrunk_score - (1.0 + 5.0 * mu) / 6.0).abs() < 1e-12);
+        assert!((a[1].shrunk_score - (106.0 * 0.99 + 5.0 * mu) / 111.0).abs() < 1e-12);
+        assert!(a[1].shrunk_score > a[0].shrunk_score);
+        super::shrink(&mut a, 0.0);
+        assert_eq!(a[0].shrunk_score, 1.0);
+    }
+
     use super::*;
 
     #[test]
@@ -405,6 +457,7 @@ mod tests {
                 account: format!("u{i}"),
                 posts: 5 + (i % 4) as u32,
                 mean_score: m,
+                shrunk_score: m,
                 max_score: (m + 0.2).min(1.0),
                 share_flagged: if p { 0.6 } else { 0.2 },
                 coordination: None,

@@ -27,6 +27,9 @@ pub fn run(
     mut out: impl Write,
 ) -> anyhow::Result<()> {
     let by_author = args.by.is_some();
+    if !(args.shrinkage.is_finite() && args.shrinkage >= 0.0) {
+        return Err(Error::param("shrinkage", args.shrinkage, "must be 0 or more").into());
+    }
     let input = batch_input(args, model, by_author)?;
     let author_col = author_column(args, model);
     let spec = coordination_spec(args, model, &author_col, by_author);
@@ -101,15 +104,30 @@ pub fn run(
         }
     }
     let unnamed = accounts.unnamed();
-    let accounts = ranked_accounts(accounts, analysis.as_ref(), model);
+    let (accounts, few) = ranked_accounts(
+        accounts,
+        analysis.as_ref(),
+        model,
+        (args.shrinkage, args.min_posts),
+    );
     write_accounts(&accounts, format, out_label(model), out)?;
+    let mut left_out = Vec::new();
+    if unnamed > 0 {
+        left_out.push(format!("{unnamed} posts without an account"));
+    }
+    if few > 0 {
+        left_out.push(format!(
+            "{few} accounts of fewer than {} posts (--min-posts)",
+            args.min_posts
+        ));
+    }
     summary(format!(
         "scored {kept} posts of {} accounts{}",
-        accounts.len(),
-        if unnamed > 0 {
-            format!(" ({unnamed} posts without an account left out)")
-        } else {
+        accounts.len() + few,
+        if left_out.is_empty() {
             String::new()
+        } else {
+            format!(" ({} left out)", left_out.join(", "))
         }
     ));
     Ok(())
@@ -240,13 +258,19 @@ fn finish_analysis(
 }
 
 /// The accounts' rows, with the account model's probability when the model has one, most
-/// suspicious first (by that probability, else the mean post score; ties by name).
+/// suspicious first (by that probability, else the shrunk mean post score; ties by name);
+/// accounts under `min_posts` posts left out (their number returned).
 fn ranked_accounts(
     accounts: account::Aggregator,
     analysis: Option<&features::Analysis>,
     model: &Model,
-) -> Vec<AccountScore> {
+    (shrinkage, min_posts): (f64, u32),
+) -> (Vec<AccountScore>, usize) {
     let mut accounts = accounts.finish(analysis.map(|a| (&a.posts, &a.graph)));
+    account::shrink(&mut accounts, shrinkage);
+    let before = accounts.len();
+    accounts.retain(|a| a.posts >= min_posts);
+    let few = before - accounts.len();
     if let Some(am) = &model.meta.account_model {
         for a in &mut accounts {
             let f = a.features();
@@ -254,12 +278,12 @@ fn ranked_accounts(
         }
     }
     accounts.sort_by(|a, b| {
-        let key = |x: &AccountScore| x.account_score.unwrap_or(x.mean_score);
+        let key = |x: &AccountScore| x.account_score.unwrap_or(x.shrunk_score);
         key(b)
             .total_cmp(&key(a))
             .then_with(|| a.account.cmp(&b.account))
     });
-    accounts
+    (accounts, few)
 }
 
 /// Scores the posts that waited for the coordination analysis of the whole input: as post
@@ -506,7 +530,10 @@ fn accounts_csv(
     columns: &AccountColumns,
     w: &mut impl Write,
 ) -> std::io::Result<()> {
-    write!(w, "account,posts,mean_score,max_score,share_flagged")?;
+    write!(
+        w,
+        "account,posts,mean_score,shrunk_score,max_score,share_flagged"
+    )?;
     if columns.coordination {
         write!(
             w,
@@ -520,10 +547,11 @@ fn accounts_csv(
     for a in accounts {
         write!(
             w,
-            "{},{},{:.6},{:.6},{:.6}",
+            "{},{},{:.6},{:.6},{:.6},{:.6}",
             csv_field(&a.account),
             a.posts,
             a.mean_score,
+            a.shrunk_score,
             a.max_score,
             a.share_flagged
         )?;
@@ -554,8 +582,8 @@ fn accounts_table(
 ) -> std::io::Result<()> {
     write!(
         w,
-        "{:<20} {:>6} {:>7} {:>7} {:>8}",
-        "account", "posts", "mean", "max", "flagged"
+        "{:<20} {:>6} {:>7} {:>7} {:>7} {:>8}",
+        "account", "posts", "mean", "shrunk", "max", "flagged"
     )?;
     if columns.coordination {
         write!(w, " {:>7} {:>6} {:>7}", "coord%", "degree", "cluster")?;
@@ -567,10 +595,11 @@ fn accounts_table(
     for a in accounts {
         write!(
             w,
-            "{:<20} {:>6} {:>7.4} {:>7.4} {:>7.1}%",
+            "{:<20} {:>6} {:>7.4} {:>7.4} {:>7.4} {:>7.1}%",
             crate::report::clip(&a.account, 20),
             a.posts,
             a.mean_score,
+            a.shrunk_score,
             a.max_score,
             100.0 * a.share_flagged
         )?;

@@ -70,6 +70,14 @@ pub struct Args {
     /// (in batches: per account only running sums are kept).
     #[arg(long, value_enum, value_name = "author", requires = "input")]
     pub by: Option<ByWhat>,
+    /// With --by author: rank accounts without an account model by their mean post score
+    /// shrunk toward the batch's mean as if each had M more posts scoring that mean (0: the
+    /// plain mean), so that a few high scores do not outrank many.
+    #[arg(long, value_name = "M", default_value_t = 5.0)]
+    pub shrinkage: f64,
+    /// With --by author: leave out accounts with fewer posts than this (counted).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_posts: u32,
     /// Column naming the account [default: the model's, else author].
     #[arg(long, value_name = "NAME")]
     pub author_col: Option<String>,
