@@ -67,8 +67,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(a) = &m.account_model {
         writeln!(
             o,
-            "  account model   {} accounts ({} positive), {}-fold out-of-fold post scores; training ROC-AUC {:.4} (mean post score alone {:.4})",
-            a.accounts, a.positives, a.folds, a.train_auc, a.mean_score_auc
+            "  account model   {} accounts ({} positive), {}-fold out-of-fold post scores; {}",
+            a.accounts,
+            a.positives,
+            a.folds,
+            super::show::account_metrics(a)
         )?;
     }
     let l = &m.logistic;

@@ -74,3 +74,20 @@ pub fn read_line(model: &Model, read_s: f64) -> String {
         m.classes.as_ref().map_or("", |c| c.strategy.name())
     )
 }
+
+/// An account model's figures: out of fold when the model has them, then on its training
+/// accounts.
+pub fn account_metrics(a: &crate::pipeline::account::AccountModel) -> String {
+    let train = format!(
+        "training ROC-AUC {:.4} (mean post score alone {:.4})",
+        a.train_auc, a.mean_score_auc
+    );
+    match &a.oof {
+        Some(o) => format!(
+            "out-of-fold account ROC-AUC {:.4}, PR-AUC {:.4} (mean post score alone ROC-AUC \
+             {:.4}, PR-AUC {:.4}); {train}",
+            o.roc_auc, o.pr_auc, a.mean_score_auc, o.mean_score_pr_auc
+        ),
+        None => train,
+    }
+}

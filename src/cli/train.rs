@@ -289,9 +289,10 @@ fn print_summary(
     }
     if let Some(a) = &m.account_model {
         eprintln!(
-            "account model: {} accounts ({} positive), training ROC-AUC {:.4} (mean post \
-             score alone {:.4})",
-            a.accounts, a.positives, a.train_auc, a.mean_score_auc
+            "account model: {} accounts ({} positive); {}",
+            a.accounts,
+            a.positives,
+            super::show::account_metrics(a)
         );
     }
     let size = std::fs::metadata(&args.out).map(|md| md.len()).unwrap_or(0);

@@ -220,6 +220,21 @@ pub struct AccountModel {
     /// ROC-AUC on its training accounts, of the account model and of the mean post score alone.
     pub train_auc: f64,
     pub mean_score_auc: f64,
+    /// Account-level ROC-AUC and PR-AUC (average precision) of the account model scored out
+    /// of fold (`folds` folds of accounts, stratified, each scored by a model fitted on the
+    /// others), and the PR-AUC of the mean post score alone: the honest figures, which
+    /// `train_auc` is not. Absent in models written before they were measured, or when a
+    /// fold could not be fitted (too few accounts of a class).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oof: Option<AccountMetrics>,
+}
+
+/// Out-of-fold account-level metrics of an account model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AccountMetrics {
+    pub roc_auc: f64,
+    pub pr_auc: f64,
+    pub mean_score_pr_auc: f64,
 }
 
 impl AccountModel {
@@ -269,14 +284,58 @@ pub fn fit(
     }
     let coordination = accounts.first().is_some_and(|a| a.coordination.is_some());
     let names = feature_names(coordination);
-    let rows: Vec<f64> = accounts.iter().flat_map(|a| a.features()).collect();
-    let x = Array2::from_shape_vec((accounts.len(), names.len()), rows)
-        .map_err(|e| Error::Training(format!("account features: {e}")))?;
-    let targets: Array1<&str> = positive
+    let features: Vec<Vec<f64>> = accounts.iter().map(|a| a.features()).collect();
+    let all: Vec<usize> = (0..accounts.len()).collect();
+    let (weights, intercept) = fit_rows(&features, positive, &all, alpha)?;
+    let model = AccountModel {
+        features: names,
+        weights,
+        intercept,
+        alpha,
+        accounts: accounts.len() as u64,
+        positives: pos as u64,
+        folds,
+        train_auc: 0.0,
+        mean_score_auc: 0.0,
+        oof: None,
+    };
+    let probs: Vec<f64> = features.iter().map(|f| model.probability(f)).collect();
+    let means: Vec<f64> = accounts.iter().map(|a| a.mean_score).collect();
+    let auc = |s: &[f64]| crate::learn::metrics::roc_auc(s, positive).unwrap_or(f64::NAN);
+    let oof = out_of_fold(&features, positive, folds, alpha).map(|scores| AccountMetrics {
+        roc_auc: auc(&scores),
+        pr_auc: crate::learn::metrics::average_precision(&scores, positive).unwrap_or(f64::NAN),
+        mean_score_pr_auc: crate::learn::metrics::average_precision(&means, positive)
+            .unwrap_or(f64::NAN),
+    });
+    Ok(AccountModel {
+        train_auc: auc(&probs),
+        mean_score_auc: auc(&means),
+        oof,
+        ..model
+    })
+}
+
+/// The logistic regression of the accounts `rows` (linfa-logistic): its weights and
+/// intercept toward the positive class.
+fn fit_rows(
+    features: &[Vec<f64>],
+    positive: &[bool],
+    rows: &[usize],
+    alpha: f64,
+) -> Result<(Vec<f64>, f64)> {
+    let width = features.first().map_or(0, Vec::len);
+    let flat: Vec<f64> = rows
         .iter()
-        .map(|&p| if p { "pos" } else { "neg" })
+        .flat_map(|&i| features[i].iter().copied())
         .collect();
-    let ds = Dataset::new(x.clone(), targets);
+    let x = Array2::from_shape_vec((rows.len(), width), flat)
+        .map_err(|e| Error::Training(format!("account features: {e}")))?;
+    let targets: Array1<&str> = rows
+        .iter()
+        .map(|&i| if positive[i] { "pos" } else { "neg" })
+        .collect();
+    let ds = Dataset::new(x, targets);
     let fitted = linfa_logistic::LogisticRegression::default()
         .alpha(alpha)
         .gradient_tolerance(1e-8)
@@ -289,28 +348,47 @@ pub fn fit(
     } else {
         -1.0
     };
-    let model = AccountModel {
-        features: names,
-        weights: fitted.params().iter().map(|w| sign * w).collect(),
-        intercept: sign * fitted.intercept(),
-        alpha,
-        accounts: accounts.len() as u64,
-        positives: pos as u64,
-        folds,
-        train_auc: 0.0,
-        mean_score_auc: 0.0,
-    };
-    let probs: Vec<f64> = accounts
-        .iter()
-        .map(|a| model.probability(&a.features()))
-        .collect();
-    let means: Vec<f64> = accounts.iter().map(|a| a.mean_score).collect();
-    let auc = |s: &[f64]| crate::learn::metrics::roc_auc(s, positive).unwrap_or(f64::NAN);
-    Ok(AccountModel {
-        train_auc: auc(&probs),
-        mean_score_auc: auc(&means),
-        ..model
-    })
+    Ok((
+        fitted.params().iter().map(|w| sign * w).collect(),
+        sign * fitted.intercept(),
+    ))
+}
+
+/// Each account's probability from an account model fitted without its fold: `folds` folds
+/// stratified by class (the i-th account of a class, in name order, in fold i mod folds).
+/// `None` when a fold's training part lacks a class or a fit fails.
+fn out_of_fold(
+    features: &[Vec<f64>],
+    positive: &[bool],
+    folds: usize,
+    alpha: f64,
+) -> Option<Vec<f64>> {
+    let folds = folds.max(2);
+    let mut fold_of = vec![0usize; positive.len()];
+    let mut seen = [0usize; 2];
+    for (i, &p) in positive.iter().enumerate() {
+        fold_of[i] = seen[usize::from(p)] % folds;
+        seen[usize::from(p)] += 1;
+    }
+    let mut scores = vec![f64::NAN; positive.len()];
+    for f in 0..folds {
+        let train: Vec<usize> = (0..positive.len()).filter(|&i| fold_of[i] != f).collect();
+        let pos = train.iter().filter(|&&i| positive[i]).count();
+        if pos == 0 || pos == train.len() {
+            return None;
+        }
+        let (weights, intercept) = fit_rows(features, positive, &train, alpha).ok()?;
+        for i in (0..positive.len()).filter(|&i| fold_of[i] == f) {
+            let z: f64 = intercept
+                + weights
+                    .iter()
+                    .zip(&features[i])
+                    .map(|(w, x)| w * x)
+                    .sum::<f64>();
+            scores[i] = crate::learn::logistic::sigmoid(z);
+        }
+    }
+    Some(scores)
 }
 
 /// Fits the account model of a labeled file: out-of-fold post scores from `folds` folds
@@ -419,6 +497,11 @@ mod tests {
             folds: 5,
             train_auc: 0.987654321012345,
             mean_score_auc: 2.0 / 3.0,
+            oof: Some(AccountMetrics {
+                roc_auc: 0.1 + 0.7,
+                pr_auc: 1.0 / 7.0,
+                mean_score_pr_auc: 0.3,
+            }),
         };
         let back: AccountModel = serde_json::from_slice(&serde_json::to_vec(&m).unwrap()).unwrap();
         assert_eq!(back, m);
@@ -468,6 +551,24 @@ mod tests {
         let m = fit(&accounts, &labels, 0.1, 5).unwrap();
         assert_eq!(m.positives, 20);
         assert!(m.train_auc > 0.95, "{m:?}");
+        // Out of fold, scored by models that never saw the account: still separable here.
+        let oof = m
+            .oof
+            .expect("five folds of 12 accounts each hold both classes");
+        assert!(oof.roc_auc > 0.9 && oof.pr_auc > 0.8, "{oof:?}");
+        // Labels unrelated to the features: out of fold, about chance; training is flattered.
+        let noise: Vec<bool> = (0..60).map(|i| (i * 7 + 3) % 5 < 2).collect();
+        let n = fit(&accounts, &noise, 0.1, 5).unwrap();
+        let o = n.oof.expect("both classes in every fold");
+        assert!(
+            o.roc_auc < 0.7 && o.roc_auc < n.train_auc,
+            "{o:?} vs train {}",
+            n.train_auc
+        );
+        // A fold without positives in its training part gives no out-of-fold figures.
+        let mut one = vec![false; 60];
+        one[0] = true;
+        assert!(fit(&accounts, &one, 0.1, 5).unwrap().oof.is_none());
         let hi = m.probability(&accounts[0].features());
         let lo = m.probability(&accounts[1].features());
         assert!(hi > 0.5 && lo < 0.5, "{hi} {lo}");
