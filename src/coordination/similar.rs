@@ -293,13 +293,7 @@ impl SimilarIndex {
         checked: &mut Stamp,
         mut found: impl FnMut(u32),
     ) {
-        if self.is_crowded(p) {
-            return;
-        }
-        self.scan(p, times, authors, tau, seen, Some(checked), |b, _| {
-            found(b);
-            true
-        });
+        self.partner_posts(p, times, authors, tau, seen, checked, |b, _| found(b));
     }
 
     /// As [`SimilarIndex::partners`], with the post of each partner account that was found
