@@ -123,7 +123,6 @@ fn account_pairs(
                         pi,
                         &posts.times,
                         &posts.authors,
-                        params.window,
                         &mut s.seen,
                         &mut s.checked,
                         |b, q| found.push((b, q, None)),
@@ -132,7 +131,7 @@ fn account_pairs(
             } else if let Some(idx) = &ix.keyed[k] {
                 let seen = &mut s.seen;
                 for &(grp, own_pos) in idx.groups_of(pi) {
-                    idx.partner_posts(grp, own_pos, t, a, params.window, |b, q| {
+                    idx.partner_posts(grp, own_pos, t, a, |b, q| {
                         if seen.mark(b) {
                             found.push((b, q, Some(grp)));
                         }

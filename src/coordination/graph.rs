@@ -130,15 +130,21 @@ impl Indexes {
         let (similar, keyed) = rayon::join(
             || {
                 params.has(Kind::Similar).then(|| {
-                    let mut sim = SimilarIndex::build(tokens, t, a, params.similarity);
-                    sim.cap(t, a, params.window, posts.author_names.len(), max);
+                    let mut sim =
+                        SimilarIndex::build(tokens, t, a, params.similarity, params.window);
+                    sim.cap(t, a, posts.author_names.len(), max);
                     sim
                 })
             },
             || {
                 keyed_kinds
                     .into_par_iter()
-                    .map(|(kind, csr)| (kind.index(), KeyIndex::build(&csr, t, a, max)))
+                    .map(|(kind, csr)| {
+                        (
+                            kind.index(),
+                            KeyIndex::build(&csr, t, a, params.window, max),
+                        )
+                    })
                     .collect::<Vec<_>>()
             },
         );
@@ -550,7 +556,6 @@ fn account_pass(
     s: &mut Scratch,
 ) -> AccountPass {
     let mut out = AccountPass::default();
-    let tau = params.window;
     let min_weight = params.min_weight;
     s.touched.next();
     s.sums.clear();
@@ -574,7 +579,6 @@ fn account_pass(
                         pi,
                         &posts.times,
                         &posts.authors,
-                        tau,
                         &mut s.seen,
                         &mut s.checked,
                         |b| found.push(b),
@@ -586,7 +590,7 @@ fn account_pass(
             } else if let Some(idx) = &ix.keyed[kind.index()] {
                 // Rarest object first: a partner's rarity is that of the first group to give it.
                 for &(g, own) in idx.groups_of(pi) {
-                    if idx.partners(g, own, t, a, tau, &mut s.seen, |b| found.push(b)) {
+                    if idx.partners(g, own, t, a, &mut s.seen, |b| found.push(b)) {
                         out.hits.push((kind.index() as u8, g));
                     }
                     s.found_rarity.resize(found.len(), idx.rarity(g));

@@ -12,13 +12,19 @@
 //! [`super::window`]: such a crowd's pairs grow with the square of its size. Those posts are
 //! found first, without listing partners: a post whose prefix groups hold no more candidates
 //! within τ than the limit cannot be one, and the others are counted up to the limit.
+//!
+//! Two cheap tests keep most candidates from the exact count: the size ratio (J ≤ small/large),
+//! and a 32-bit mask of each post's tokens kept beside the candidate, whose bits one post has and
+//! the other lacks bound the intersection from above. A prefix token's posts with no other
+//! account's post of the token within τ are not indexed at all (see
+//! [`super::window::within_reach`]).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
 use super::objects::Csr;
-use super::window::{by_post, Stamp};
+use super::window::{by_post, within_reach, Stamp};
 
 /// The smallest overlap `o` with `o / s >= t`: a set of `s` tokens needs at least this many
 /// shared tokens to reach J ≥ t with any other set (|a ∩ b| / s ≥ |a ∩ b| / |a ∪ b|).
@@ -60,12 +66,34 @@ struct Candidate {
     post: u32,
     author: u32,
     size: u32,
+    /// [`token_mask`] of the post's tokens.
+    mask: u32,
+}
+
+/// One bit per token (5 bits of its key): a token of one post whose bit the other's mask
+/// lacks is not in the other post, so `popcount(a & !b)` bounds `|A \ B|` from below.
+fn token_mask(ids: &[u64]) -> u32 {
+    ids.iter().fold(0, |m, &k| m | 1 << (k & 31))
+}
+
+/// Whether post sets of `na` and `nb` tokens with masks `ma` and `mb` could reach Jaccard
+/// `t`: their intersection is at most `min(na − |bits of A not in B|, nb − |bits of B not in
+/// A|)`, and J grows with the intersection, computed as [`jaccard`] does.
+fn may_reach(na: u32, ma: u32, nb: u32, mb: u32, t: f64) -> bool {
+    let a_only = (ma & !mb).count_ones();
+    let b_only = (mb & !ma).count_ones();
+    let inter = na.saturating_sub(a_only).min(nb.saturating_sub(b_only)) as usize;
+    let union = na as usize + nb as usize - inter;
+    union > 0 && inter as f64 / union as f64 >= t
 }
 
 /// The prefix index of near-duplicate candidates.
 #[derive(Debug, Default)]
 pub struct SimilarIndex {
     threshold: f64,
+    /// The window the index was built for: a prefix token's posts with no other account's
+    /// post of the token within it are not kept in its group.
+    tau: i64,
     /// Post → its tokens as ordering keys, rarest first (empty: not eligible): an approximate
     /// count in the top 12 bits, then the top 52 bits of the token's hash.
     ids: Csr<u64>,
@@ -151,9 +179,16 @@ fn ordering_keys(tokens: Csr<u64>, sketch_bits: u32) -> Csr<u64> {
 impl SimilarIndex {
     /// `tokens`: post → sorted distinct token hashes (empty when too short to compare); they
     /// become the index's token ids in place.
-    pub fn build(tokens: Csr<u64>, times: &[i64], authors: &[u32], threshold: f64) -> Self {
+    /// `tau` is the window the index answers for.
+    pub fn build(
+        tokens: Csr<u64>,
+        times: &[i64],
+        authors: &[u32],
+        threshold: f64,
+        tau: i64,
+    ) -> Self {
         let bits = super::window::sketch_bits(tokens.values.len());
-        Self::build_with_sketch(tokens, times, authors, threshold, bits)
+        Self::build_with_sketch(tokens, times, authors, threshold, tau, bits)
     }
 
     fn build_with_sketch(
@@ -161,6 +196,7 @@ impl SimilarIndex {
         times: &[i64],
         authors: &[u32],
         threshold: f64,
+        tau: i64,
         sketch_bits: u32,
     ) -> Self {
         let n_posts = tokens.rows();
@@ -178,6 +214,7 @@ impl SimilarIndex {
         entries.par_sort_unstable();
         let mut index = SimilarIndex {
             threshold,
+            tau,
             ids,
             ..SimilarIndex::default()
         };
@@ -188,20 +225,24 @@ impl SimilarIndex {
     /// The groups from the prefix entries (token key, time, post), sorted: each token used by
     /// two accounts or more becomes a group of its posts by time.
     fn fill_groups(&mut self, entries: &[(u64, i64, u32)], authors: &[u32], n_posts: usize) {
+        let tau = self.tau;
         let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
+        let mut reach = Vec::new();
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
-            let first = authors[run[0].2 as usize];
-            if run.iter().all(|e| authors[e.2 as usize] == first) {
+            let entry = |i: usize| (run[i].1, authors[run[i].2 as usize]);
+            if run.len() < 2 || !within_reach(run.len(), entry, tau, &mut reach) {
                 continue;
             }
             let g = self.groups.len() as u32;
             let start = self.times.len() as u32;
-            for e in run {
+            for (e, _) in run.iter().zip(&reach).filter(|(_, &near)| near) {
                 self.times.push(e.1);
+                let row = self.ids.row(e.2 as usize);
                 self.entries.push(Candidate {
                     post: e.2,
                     author: authors[e.2 as usize],
-                    size: self.ids.row(e.2 as usize).len() as u32,
+                    size: row.len() as u32,
+                    mask: token_mask(row),
                 });
                 memberships.push((e.2, g, self.times.len() as u32 - 1));
             }
@@ -211,16 +252,10 @@ impl SimilarIndex {
     }
 
     /// Leaves out the posts with near-duplicates from more than `max_accounts` other
-    /// accounts within `tau` (listed in [`SimilarIndex::capped_posts`]); `n_accounts` bounds
+    /// accounts within τ (listed in [`SimilarIndex::capped_posts`]); `n_accounts` bounds
     /// the account ids.
-    pub fn cap(
-        &mut self,
-        times: &[i64],
-        authors: &[u32],
-        tau: i64,
-        n_accounts: usize,
-        max_accounts: u32,
-    ) {
+    pub fn cap(&mut self, times: &[i64], authors: &[u32], n_accounts: usize, max_accounts: u32) {
+        let tau = self.tau;
         let limit = max_accounts as usize;
         let n_posts = self.post_groups.offsets.len().saturating_sub(1);
         if max_accounts == u32::MAX || n_posts == 0 {
@@ -254,7 +289,7 @@ impl SimilarIndex {
                 for &p in chunk {
                     seen.next();
                     let mut n = 0usize;
-                    self.scan(p as usize, times, authors, tau, &mut seen, None, |_, _| {
+                    self.scan(p as usize, times, authors, &mut seen, None, |_, _| {
                         n += 1;
                         n <= limit
                     });
@@ -279,7 +314,7 @@ impl SimilarIndex {
         self.crowded.get(p).copied().unwrap_or(false)
     }
 
-    /// Accounts other than `authors[p]` with a post within `tau` of `times[p]` whose Jaccard
+    /// Accounts other than `authors[p]` with a post within τ of `times[p]` whose Jaccard
     /// similarity with post `p` reaches the threshold; each passed to `found` once per `seen`
     /// set. `checked` is a per-post stamp (started anew by the caller for each `p`).
     #[allow(clippy::too_many_arguments)]
@@ -288,12 +323,11 @@ impl SimilarIndex {
         p: usize,
         times: &[i64],
         authors: &[u32],
-        tau: i64,
         seen: &mut Stamp,
         checked: &mut Stamp,
         mut found: impl FnMut(u32),
     ) {
-        self.partner_posts(p, times, authors, tau, seen, checked, |b, _| found(b));
+        self.partner_posts(p, times, authors, seen, checked, |b, _| found(b));
     }
 
     /// As [`SimilarIndex::partners`], with the post of each partner account that was found
@@ -304,7 +338,6 @@ impl SimilarIndex {
         p: usize,
         times: &[i64],
         authors: &[u32],
-        tau: i64,
         seen: &mut Stamp,
         checked: &mut Stamp,
         mut found: impl FnMut(u32, u32),
@@ -312,7 +345,7 @@ impl SimilarIndex {
         if self.is_crowded(p) {
             return;
         }
-        self.scan(p, times, authors, tau, seen, Some(checked), |b, q| {
+        self.scan(p, times, authors, seen, Some(checked), |b, q| {
             found(b, q);
             true
         });
@@ -326,7 +359,6 @@ impl SimilarIndex {
         p: usize,
         times: &[i64],
         authors: &[u32],
-        tau: i64,
         seen: &mut Stamp,
         mut checked: Option<&mut Stamp>,
         mut found: impl FnMut(u32, u32) -> bool,
@@ -337,7 +369,8 @@ impl SimilarIndex {
         let (t, a) = (times[p], authors[p]);
         let mine = self.ids.row(p);
         let n_mine = mine.len() as u32;
-        let (lo_t, hi_t) = (t.saturating_sub(tau), t.saturating_add(tau));
+        let my_mask = token_mask(mine);
+        let (lo_t, hi_t) = (t.saturating_sub(self.tau), t.saturating_add(self.tau));
         for &(g, own) in self.post_groups.row(p) {
             let (s, e) = self.groups[g as usize];
             let (s, e, own) = (s as usize, e as usize, own as usize);
@@ -351,6 +384,7 @@ impl SimilarIndex {
                 }
                 let (small, large) = (c.size.min(n_mine), c.size.max(n_mine));
                 if (f64::from(small) / f64::from(large)) < self.threshold
+                    || !may_reach(n_mine, my_mask, c.size, c.mask, self.threshold)
                     || checked.as_mut().is_some_and(|ch| !ch.mark(c.post))
                     || self.is_crowded(c.post as usize)
                 {
@@ -425,15 +459,17 @@ mod tests {
             .flat_map(|t| [(t, None), (t, Some(1))])
         {
             let idx = match bits {
-                None => SimilarIndex::build(tokens.clone(), &times, &authors, t),
-                Some(b) => SimilarIndex::build_with_sketch(tokens.clone(), &times, &authors, t, b),
+                None => SimilarIndex::build(tokens.clone(), &times, &authors, t, 60),
+                Some(b) => {
+                    SimilarIndex::build_with_sketch(tokens.clone(), &times, &authors, t, 60, b)
+                }
             };
             let (mut seen, mut checked) = (Stamp::new(40), Stamp::new(n));
             for p in 0..n {
                 seen.next();
                 checked.next();
                 let mut got = Vec::new();
-                idx.partners(p, &times, &authors, 60, &mut seen, &mut checked, |b| {
+                idx.partners(p, &times, &authors, &mut seen, &mut checked, |b| {
                     got.push(b)
                 });
                 got.sort_unstable();
@@ -499,8 +535,8 @@ mod tests {
                 .map(|p| partners(p, &|_| false).len() > limit as usize)
                 .collect();
             assert!(crowded.iter().any(|&c| c), "limit {limit}");
-            let mut idx = SimilarIndex::build(tokens.clone(), &times, &authors, 0.8);
-            idx.cap(&times, &authors, 60, 60, limit);
+            let mut idx = SimilarIndex::build(tokens.clone(), &times, &authors, 0.8, 60);
+            idx.cap(&times, &authors, 60, limit);
             let want: Vec<u32> = (0..n as u32).filter(|&p| crowded[p as usize]).collect();
             assert_eq!(idx.capped_posts, want, "limit {limit}");
             let (mut seen, mut checked) = (Stamp::new(60), Stamp::new(n));
@@ -508,7 +544,7 @@ mod tests {
                 seen.next();
                 checked.next();
                 let mut got = Vec::new();
-                idx.partners(p, &times, &authors, 60, &mut seen, &mut checked, |b| {
+                idx.partners(p, &times, &authors, &mut seen, &mut checked, |b| {
                     got.push(b)
                 });
                 got.sort_unstable();

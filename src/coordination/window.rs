@@ -1,11 +1,12 @@
 //! Partners in time for one object kind: the posts of every object key sorted by time, so that
 //! the posts sharing a key with post p within τ are one contiguous run found by binary search —
-//! a sliding, inclusive window |t₁ − t₂| ≤ τ, never fixed bins. Keys used by a single account
-//! are dropped at build time (they can give no pair), and within a key, posts with the same
-//! time and account are kept once (they give the same partners). Keys used by more accounts
-//! than a limit are dropped too, and listed (see [`Capped`]): their pairs would grow with the
-//! square of their accounts. It answers "which other
-//! accounts shared an object with p inside τ"; weights and graphs are [`super::graph`]'s.
+//! a sliding, inclusive window |t₁ − t₂| ≤ τ, never fixed bins. The index is built for one τ:
+//! a key's posts with no other account's post of the key within τ are dropped at build time
+//! (they can give no pair, and most posts of most keys are such), and within a key, posts with
+//! the same time and account are kept once (they give the same partners). Keys used by more
+//! accounts than a limit are dropped too, and listed (see [`Capped`]): their pairs would grow
+//! with the square of their accounts. It answers "which other accounts shared an object with p
+//! inside τ"; weights and graphs are [`super::graph`]'s.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -31,6 +32,46 @@ pub fn by_post(n_posts: usize, memberships: &[(u32, u32, u32)]) -> Csr<(u32, u32
         *slot += 1;
     }
     Csr { offsets, values }
+}
+
+/// Marks, in `reach`, the entries of one group (sorted by time; `entry(i)` is the time and
+/// account of entry `i`) that have an entry of another account within `tau`, inclusive: only
+/// those can give a partner or be one. Two passes, each keeping the latest time so far and the
+/// latest time of any other account than its own, so it costs one step an entry however
+/// crowded the window. Returns whether any entry is marked.
+pub fn within_reach(
+    n: usize,
+    entry: impl Fn(usize) -> (i64, u32),
+    tau: i64,
+    reach: &mut Vec<bool>,
+) -> bool {
+    reach.clear();
+    reach.resize(n, false);
+    let mut any = false;
+    let mut pass = |order: &mut dyn Iterator<Item = usize>| {
+        // (account, time) of the latest entry seen, and the latest time of another account.
+        let mut last: Option<(u32, i64)> = None;
+        let mut other: Option<i64> = None;
+        for i in order {
+            let (t, a) = entry(i);
+            let near = match last {
+                Some((la, lt)) if la != a => Some(lt),
+                _ => other,
+            };
+            if near.is_some_and(|u| t.abs_diff(u) <= tau.unsigned_abs()) {
+                reach[i] = true;
+                any = true;
+            }
+            match last {
+                Some((la, lt)) if la != a => other = Some(lt),
+                _ => {}
+            }
+            last = Some((a, t));
+        }
+    };
+    pass(&mut (0..n));
+    pass(&mut (0..n).rev());
+    any
 }
 
 /// One key's posts inside the sorted arrays.
@@ -62,6 +103,9 @@ pub struct Capped {
 /// used.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
+    /// The window the index was built for: posts with no other account's post of a key
+    /// within it are not kept in that key's group.
+    tau: i64,
     times: Vec<i64>,
     authors: Vec<u32>,
     /// The (first) post behind each entry.
@@ -125,11 +169,18 @@ pub(super) fn sketch_bits(n: usize) -> u32 {
 impl KeyIndex {
     /// Builds the index of `keys` (post → its distinct keys); keys of more than
     /// `max_accounts` accounts go to [`KeyIndex::capped`] instead.
-    pub fn build(keys: &Csr<Key>, times: &[i64], authors: &[u32], max_accounts: u32) -> KeyIndex {
+    pub fn build(
+        keys: &Csr<Key>,
+        times: &[i64],
+        authors: &[u32],
+        tau: i64,
+        max_accounts: u32,
+    ) -> KeyIndex {
         Self::build_with_sketch(
             keys,
             times,
             authors,
+            tau,
             max_accounts,
             sketch_bits(keys.values.len()),
         )
@@ -139,6 +190,7 @@ impl KeyIndex {
         keys: &Csr<Key>,
         times: &[i64],
         authors: &[u32],
+        tau: i64,
         max_accounts: u32,
         sketch_bits: u32,
     ) -> KeyIndex {
@@ -164,9 +216,13 @@ impl KeyIndex {
         }
         drop(sketch);
         entries.par_sort_unstable();
-        let mut index = KeyIndex::default();
+        let mut index = KeyIndex {
+            tau,
+            ..KeyIndex::default()
+        };
         let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
         let mut distinct: Vec<u32> = Vec::new();
+        let mut reach: Vec<bool> = Vec::new();
         // Accounts seen in the current group: `marks[a] == group + 1`.
         let mut marks: Vec<u32> = vec![0; authors.iter().max().map_or(0, |&a| a as usize + 1)];
         let mut i = 0;
@@ -194,21 +250,27 @@ impl KeyIndex {
                     continue;
                 }
             }
-            if two_accounts {
+            let run = &entries[i..j];
+            if two_accounts && within_reach(run.len(), |x| (run[x].1, run[x].2), tau, &mut reach) {
                 let g = index.groups.len() as u32;
                 let start = index.times.len() as u32;
                 let mut last: Option<(i64, u32)> = None;
                 let mut accounts = 0u32;
-                for e in &entries[i..j] {
+                for (e, &near) in run.iter().zip(&reach) {
+                    // Every account counts towards the key's rarity; only posts with another
+                    // account within τ are kept.
+                    if marks[e.2 as usize] != g + 1 {
+                        marks[e.2 as usize] = g + 1;
+                        accounts += 1;
+                    }
+                    if !near {
+                        continue;
+                    }
                     if last != Some((e.1, e.2)) {
                         index.times.push(e.1);
                         index.authors.push(e.2);
                         index.posts.push(e.3);
                         last = Some((e.1, e.2));
-                    }
-                    if marks[e.2 as usize] != g + 1 {
-                        marks[e.2 as usize] = g + 1;
-                        accounts += 1;
                     }
                     memberships.push((e.3, g, index.times.len() as u32 - 1));
                 }
@@ -249,7 +311,7 @@ impl KeyIndex {
         self.post_groups.row(p)
     }
 
-    /// Every post of another account than `author` in group `g` within `tau` of `t` (one per
+    /// Every post of another account than `author` in group `g` within τ of `t` (one per
     /// time and account), nearest first on each side, earlier side first: (account, post).
     pub fn partner_posts(
         &self,
@@ -257,12 +319,11 @@ impl KeyIndex {
         own: u32,
         t: i64,
         author: u32,
-        tau: i64,
         mut found: impl FnMut(u32, u32),
     ) {
         let grp = self.groups[g as usize];
         let (s, e, own) = (grp.start as usize, grp.end as usize, own as usize);
-        let (lo_t, hi_t) = (t.saturating_sub(tau), t.saturating_add(tau));
+        let (lo_t, hi_t) = (t.saturating_sub(self.tau), t.saturating_add(self.tau));
         let before = (s..own).rev().take_while(|&k| self.times[k] >= lo_t);
         let after = (own + 1..e).take_while(|&k| self.times[k] <= hi_t);
         for k in before.chain(after) {
@@ -272,24 +333,22 @@ impl KeyIndex {
         }
     }
 
-    /// Accounts other than `author` with a post in group `g` at a time within `tau` of `t`
+    /// Accounts other than `author` with a post in group `g` at a time within τ of `t`
     /// (inclusive), scanning both ways from position `own` (the post's own entry, at time
     /// `t`). Each is passed to `found` once per `seen` set; returns whether the window held
     /// any other account at all.
-    #[allow(clippy::too_many_arguments)]
     pub fn partners(
         &self,
         g: u32,
         own: u32,
         t: i64,
         author: u32,
-        tau: i64,
         seen: &mut Stamp,
         mut found: impl FnMut(u32),
     ) -> bool {
         let grp = self.groups[g as usize];
         let (s, e, own) = (grp.start as usize, grp.end as usize, own as usize);
-        let (lo_t, hi_t) = (t.saturating_sub(tau), t.saturating_add(tau));
+        let (lo_t, hi_t) = (t.saturating_sub(self.tau), t.saturating_add(self.tau));
         let mut any = false;
         let mut visit = |k: usize| {
             let b = self.authors[k];
@@ -326,12 +385,12 @@ mod tests {
         c
     }
 
-    fn partners_of(idx: &KeyIndex, p: usize, t: i64, a: u32, tau: i64) -> Vec<u32> {
+    fn partners_of(idx: &KeyIndex, p: usize, t: i64, a: u32) -> Vec<u32> {
         let mut seen = Stamp::new(10);
         seen.next();
         let mut out = Vec::new();
         for &(g, own) in idx.groups_of(p) {
-            idx.partners(g, own, t, a, tau, &mut seen, |b| out.push(b));
+            idx.partners(g, own, t, a, &mut seen, |b| out.push(b));
         }
         out.sort_unstable();
         out
@@ -343,17 +402,40 @@ mod tests {
         let keys = csr(&[&[1], &[1], &[1], &[2], &[2]]);
         let times = [0, 60, 121, 5, 6];
         let authors = [0, 1, 2, 3, 3];
-        let idx = KeyIndex::build(&keys, &times, &authors, u32::MAX);
+        let idx = KeyIndex::build(&keys, &times, &authors, 60, u32::MAX);
         assert_eq!(idx.groups.len(), 1, "a key of one account is no group");
-        assert_eq!(
-            partners_of(&idx, 0, 0, 0, 60),
-            [1],
-            "exactly τ apart: a pair"
+        assert_eq!(partners_of(&idx, 0, 0, 0), [1], "exactly τ apart: a pair");
+        assert_eq!(partners_of(&idx, 1, 60, 1), [0], "61 s apart: none");
+        assert_eq!(partners_of(&idx, 2, 121, 2), Vec::<u32>::new());
+        assert!(
+            idx.groups_of(2).is_empty(),
+            "no other account within τ: not kept"
         );
-        assert_eq!(partners_of(&idx, 1, 60, 1, 60), [0], "61 s apart: none");
-        assert_eq!(partners_of(&idx, 2, 121, 2, 60), Vec::<u32>::new());
-        assert_eq!(partners_of(&idx, 1, 60, 1, 61), [0, 2]);
         assert!(idx.groups_of(3).is_empty());
+        let wider = KeyIndex::build(&keys, &times, &authors, 61, u32::MAX);
+        assert_eq!(partners_of(&wider, 1, 60, 1), [0, 2]);
+        assert_eq!(partners_of(&wider, 2, 121, 2), [1]);
+    }
+
+    /// `within_reach` marks exactly the entries with another account's entry within τ.
+    #[test]
+    fn within_reach_against_all_pairs() {
+        let mut rng = crate::util::rng::SplitMix64::new(5);
+        let mut reach = Vec::new();
+        for round in 0..300 {
+            let n = rng.below(12);
+            let mut run: Vec<(i64, u32)> = (0..n)
+                .map(|_| (rng.below(200) as i64, rng.below(1 + round % 4) as u32))
+                .collect();
+            run.sort_unstable_by_key(|e| e.0);
+            let tau = rng.below(40) as i64;
+            let any = within_reach(n, |i| run[i], tau, &mut reach);
+            let want: Vec<bool> = (0..n)
+                .map(|i| (0..n).any(|j| run[j].1 != run[i].1 && (run[j].0 - run[i].0).abs() <= tau))
+                .collect();
+            assert_eq!(reach, want, "{run:?} τ {tau}");
+            assert_eq!(any, want.contains(&true));
+        }
     }
 
     #[test]
@@ -381,10 +463,10 @@ mod tests {
                 .map(|g| (g.key, g.start, g.end, g.example_post))
                 .collect()
         };
-        let big = KeyIndex::build_with_sketch(&keys, &times, &authors, u32::MAX, 22);
+        let big = KeyIndex::build_with_sketch(&keys, &times, &authors, 60, u32::MAX, 22);
         assert!(!big.groups.is_empty());
         for bits in [1, 4, sketch_bits(keys.values.len())] {
-            let small = KeyIndex::build_with_sketch(&keys, &times, &authors, u32::MAX, bits);
+            let small = KeyIndex::build_with_sketch(&keys, &times, &authors, 60, u32::MAX, bits);
             assert_eq!(groups(&small), groups(&big), "{bits} bits");
             assert_eq!((&small.times, &small.authors), (&big.times, &big.authors));
             assert_eq!(small.post_groups.values, big.post_groups.values);
@@ -395,8 +477,8 @@ mod tests {
     #[test]
     fn several_keys_give_each_account_once() {
         let keys = csr(&[&[1, 2], &[1, 2], &[2]]);
-        let idx = KeyIndex::build(&keys, &[0, 10, 20], &[0, 1, 1], u32::MAX);
-        assert_eq!(partners_of(&idx, 0, 0, 0, 60), [1]);
+        let idx = KeyIndex::build(&keys, &[0, 10, 20], &[0, 1, 1], 60, u32::MAX);
+        assert_eq!(partners_of(&idx, 0, 0, 0), [1]);
         assert_eq!(idx.groups_of(0).len(), 2);
     }
 
@@ -405,7 +487,7 @@ mod tests {
         // Key 1: accounts 0, 1, 2 (four posts); key 2: accounts 0, 1.
         let keys = csr(&[&[1, 2], &[1, 2], &[1], &[1]]);
         let (times, authors) = ([0, 1, 2, 3], [0, 1, 2, 2]);
-        let idx = KeyIndex::build(&keys, &times, &authors, 2);
+        let idx = KeyIndex::build(&keys, &times, &authors, 60, 2);
         assert_eq!(idx.groups.len(), 1);
         assert_eq!(idx.groups[0].key, 2);
         let want = Capped {
@@ -415,10 +497,10 @@ mod tests {
             example_post: 0,
         };
         assert_eq!(idx.capped, [want]);
-        assert_eq!(partners_of(&idx, 2, 2, 2, 60), Vec::<u32>::new());
-        assert_eq!(partners_of(&idx, 0, 0, 0, 60), [1], "through key 2 only");
-        let all = KeyIndex::build(&keys, &times, &authors, 3);
+        assert_eq!(partners_of(&idx, 2, 2, 2), Vec::<u32>::new());
+        assert_eq!(partners_of(&idx, 0, 0, 0), [1], "through key 2 only");
+        let all = KeyIndex::build(&keys, &times, &authors, 60, 3);
         assert!(all.capped.is_empty());
-        assert_eq!(partners_of(&all, 2, 2, 2, 60), [0, 1]);
+        assert_eq!(partners_of(&all, 2, 2, 2), [0, 1]);
     }
 }
