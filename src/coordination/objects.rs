@@ -4,6 +4,7 @@
 //! 64-bit hashes, so that two different objects share a key with probability ~2⁻¹²⁸ per pair).
 //! Finding partners in time is `window`'s business.
 
+use rayon::prelude::*;
 use unicode_segmentation::UnicodeSegmentation;
 
 /// A 128-bit object key.
@@ -51,6 +52,47 @@ impl<T> Csr<T> {
 struct KeyHasher {
     lo: ahash::RandomState,
     hi: ahash::RandomState,
+}
+
+/// What `each(row, push)` pushes for every row `0..n_rows`, in row order, into one vector of
+/// the exact size: rows are visited twice, in parallel chunks, first to count, then to fill
+/// (no growth by doubling, no second copy: on a large input both cost more than the work).
+pub fn gather<T, F>(n_rows: usize, zero: T, each: F) -> Vec<T>
+where
+    T: Copy + Send + Sync,
+    F: Fn(usize, &mut dyn FnMut(T)) + Sync,
+{
+    const CHUNK: usize = 1 << 14;
+    let chunk = |c: usize| c * CHUNK..((c + 1) * CHUNK).min(n_rows);
+    let lens: Vec<usize> = (0..n_rows.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut n = 0;
+            for r in chunk(c) {
+                each(r, &mut |_| n += 1);
+            }
+            n
+        })
+        .collect();
+    let mut out = vec![zero; lens.iter().sum()];
+    let mut parts: Vec<(usize, &mut [T])> = Vec::with_capacity(lens.len());
+    let mut rest: &mut [T] = &mut out;
+    for (c, &len) in lens.iter().enumerate() {
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        parts.push((c, part));
+        rest = tail;
+    }
+    parts.into_par_iter().for_each(|(c, part)| {
+        let mut slots = part.iter_mut();
+        for r in chunk(c) {
+            each(r, &mut |x| {
+                if let Some(slot) = slots.next() {
+                    *slot = x;
+                }
+            });
+        }
+    });
+    out
 }
 
 fn hasher() -> &'static KeyHasher {
@@ -488,6 +530,23 @@ pub fn describe(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gather_keeps_row_order_and_size() {
+        for n in [0usize, 1, 5, 16_384, 16_385, 70_000] {
+            let each = |r: usize, push: &mut dyn FnMut((u32, u32))| {
+                for j in 0..(r * 7 + 3) % 4 {
+                    push((r as u32, j as u32));
+                }
+            };
+            let got = gather(n, (0, 0), each);
+            let mut want = Vec::new();
+            for r in 0..n {
+                each(r, &mut |x| want.push(x));
+            }
+            assert_eq!(got, want, "{n} rows");
+        }
+    }
 
     fn norm(s: &str) -> String {
         let mut out = String::new();

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
-use super::objects::Csr;
+use super::objects::{gather, Csr};
 use super::window::{by_post, within_reach, Stamp};
 
 /// The smallest overlap `o` with `o / s >= t`: a set of `s` tokens needs at least this many
@@ -95,7 +95,7 @@ pub struct SimilarIndex {
     /// post of the token within it are not kept in its group.
     tau: i64,
     /// Post → its tokens as ordering keys, rarest first (empty: not eligible): an approximate
-    /// count in the top 12 bits, then the top 52 bits of the token's hash.
+    /// count in the top 12 bits ([`count_code`]), then the top 52 bits of the token's hash.
     ids: Csr<u64>,
     /// Per group (a prefix token used by two or more accounts): its posts by time, with
     /// their account and token count inline so that most candidates are ruled out without
@@ -109,6 +109,18 @@ pub struct SimilarIndex {
     crowded: Vec<bool>,
     /// Those posts, ascending.
     pub capped_posts: Vec<u32>,
+}
+
+/// A token count in 12 bits, order kept: exact under 256, then on a log scale (240 steps per
+/// doubling, up to 2²⁴), so that counts keep their order however large the input (a plain cap
+/// would tie every common token of a large input and lengthen its prefixes).
+fn count_code(count: u32) -> u64 {
+    if count < 256 {
+        u64::from(count)
+    } else {
+        let steps = ((f64::from(count).log2() - 8.0) * 240.0) as u64;
+        (256 + steps).min(4095)
+    }
 }
 
 /// Each post's token hashes turned, in place, into ordering keys, rarest first, and sorted;
@@ -151,7 +163,7 @@ fn ordering_keys(tokens: Csr<u64>, sketch_bits: u32) -> Csr<u64> {
             for r in r0..r1 {
                 let row = &mut part[offsets[r] as usize - base..offsets[r + 1] as usize - base];
                 for h in row.iter_mut() {
-                    let count = u64::from(sketch[slot(*h)].load(Ordering::Relaxed).min(4095));
+                    let count = count_code(sketch[slot(*h)].load(Ordering::Relaxed));
                     *h = (count << 52) | (*h >> 12);
                 }
                 row.sort_unstable();
@@ -174,6 +186,26 @@ fn ordering_keys(tokens: Csr<u64>, sketch_bits: u32) -> Csr<u64> {
         deduped.push_row(row.iter().copied());
     }
     deduped
+}
+
+/// Every post's prefix tokens (see [`prefix_len`]) as (token key, time, post, account),
+/// sorted; tokens counted once (the sketch never undercounts: in no other post) left out.
+fn prefix_entries(
+    ids: &Csr<u64>,
+    times: &[i64],
+    authors: &[u32],
+    threshold: f64,
+) -> Vec<(u64, i64, u32, u32)> {
+    let mut entries = gather(ids.rows(), (0, 0, 0, 0), |p, push| {
+        let row = ids.row(p);
+        for &tok in &row[..prefix_len(row.len(), threshold).min(row.len())] {
+            if tok >> 52 >= 2 {
+                push((tok, times[p], p as u32, authors[p]));
+            }
+        }
+    });
+    entries.par_sort_unstable();
+    entries
 }
 
 impl SimilarIndex {
@@ -201,35 +233,33 @@ impl SimilarIndex {
     ) -> Self {
         let n_posts = tokens.rows();
         let ids = ordering_keys(tokens, sketch_bits);
-        let mut entries: Vec<(u64, i64, u32)> = Vec::new();
-        for (p, &t) in times.iter().enumerate().take(n_posts) {
-            let row = ids.row(p);
-            for &tok in &row[..prefix_len(row.len(), threshold).min(row.len())] {
-                // A token counted once (the sketch never undercounts) is in no other post.
-                if tok >> 52 >= 2 {
-                    entries.push((tok, t, p as u32));
-                }
-            }
-        }
-        entries.par_sort_unstable();
+        let entries = prefix_entries(&ids, times, authors, threshold);
         let mut index = SimilarIndex {
             threshold,
             tau,
             ids,
             ..SimilarIndex::default()
         };
-        index.fill_groups(&entries, authors, n_posts);
+        index.fill_groups(&entries, n_posts);
         index
     }
 
     /// The groups from the prefix entries (token key, time, post), sorted: each token used by
     /// two accounts or more becomes a group of its posts by time.
-    fn fill_groups(&mut self, entries: &[(u64, i64, u32)], authors: &[u32], n_posts: usize) {
+    fn fill_groups(&mut self, entries: &[(u64, i64, u32, u32)], n_posts: usize) {
         let tau = self.tau;
+        // Each post's size and token mask, read in post order rather than at random below.
+        let meta: Vec<(u32, u32)> = (0..n_posts)
+            .into_par_iter()
+            .map(|p| {
+                let row = self.ids.row(p);
+                (row.len() as u32, token_mask(row))
+            })
+            .collect();
         let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
         let mut reach = Vec::new();
         for run in entries.chunk_by(|a, b| a.0 == b.0) {
-            let entry = |i: usize| (run[i].1, authors[run[i].2 as usize]);
+            let entry = |i: usize| (run[i].1, run[i].3);
             if run.len() < 2 || !within_reach(run.len(), entry, tau, &mut reach) {
                 continue;
             }
@@ -237,12 +267,12 @@ impl SimilarIndex {
             let start = self.times.len() as u32;
             for (e, _) in run.iter().zip(&reach).filter(|(_, &near)| near) {
                 self.times.push(e.1);
-                let row = self.ids.row(e.2 as usize);
+                let (size, mask) = meta[e.2 as usize];
                 self.entries.push(Candidate {
                     post: e.2,
-                    author: authors[e.2 as usize],
-                    size: row.len() as u32,
-                    mask: token_mask(row),
+                    author: e.3,
+                    size,
+                    mask,
                 });
                 memberships.push((e.2, g, self.times.len() as u32 - 1));
             }
@@ -415,6 +445,15 @@ mod tests {
         assert_eq!(prefix_len(10, 1.0), 1);
         assert_eq!(prefix_len(10, 0.0), 10);
         assert_eq!(prefix_len(1, 0.5), 1);
+    }
+
+    #[test]
+    fn count_codes_keep_order() {
+        assert_eq!((count_code(0), count_code(1), count_code(255)), (0, 1, 255));
+        let codes: Vec<u64> = (0..25).map(|b| count_code(1 << b)).collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "{codes:?}");
+        assert_eq!(count_code(u32::MAX), 4095);
+        assert!((1..100_000).all(|c| count_code(c) <= count_code(c + 1)));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
-use super::objects::{Csr, Key};
+use super::objects::{gather, Csr, Key};
 
 /// Post → its (group, position) memberships, by a counting sort of `(post, group, position)`
 /// triples (stable: each post's memberships keep their order).
@@ -206,14 +206,13 @@ impl KeyIndex {
                 sketch[slot(k)].fetch_add(1, Ordering::Relaxed);
             }
         });
-        let mut entries: Vec<(Key, i64, u32, u32)> = Vec::new();
-        for p in 0..n_posts {
+        let mut entries = gather(n_posts, (0, 0, 0, 0), |p, push| {
             for &k in keys.row(p) {
                 if sketch[slot(k)].load(Ordering::Relaxed) >= 2 {
-                    entries.push((k, times[p], authors[p], p as u32));
+                    push((k, times[p], authors[p], p as u32));
                 }
             }
-        }
+        });
         drop(sketch);
         entries.par_sort_unstable();
         let mut index = KeyIndex {
