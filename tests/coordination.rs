@@ -817,6 +817,74 @@ fn command_writes_all_files_deterministically() {
 }
 
 #[test]
+fn report_page_shows_the_communities_and_is_deterministic() {
+    let wd = Workdir::new();
+    wd.demo_csv("demo.csv", 3000, 42);
+    let run_with = |threads: &str, dir: &str| {
+        let o = wd
+            .cmd("trollwatch")
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "coordination",
+                "demo.csv",
+                "--out",
+                dir,
+                "--report",
+                dir,
+                "-q",
+            ])
+            .output()
+            .expect("run");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(wd.path(dir).join("report.html")).expect("report.html")
+    };
+    let page = run_with("1", "one");
+    assert_eq!(
+        page,
+        run_with("2", "two"),
+        "report differs between 1 and 2 threads"
+    );
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+    assert!(!page.contains("<script") && !page.contains("<img") && !page.contains("<link"));
+    // Every community the page shows is one of communities.csv, with its size.
+    let communities =
+        std::fs::read_to_string(wd.path("one/communities.csv")).expect("communities.csv");
+    let rows: Vec<Vec<String>> = communities
+        .lines()
+        .skip(1)
+        .take(10)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    assert!(!rows.is_empty(), "the demo has communities");
+    for r in &rows {
+        assert!(
+            page.contains(&format!("<h2>Community {}: {} accounts</h2>", r[0], r[1])),
+            "community {} of {} accounts is not on the page",
+            r[0],
+            r[1]
+        );
+    }
+    assert_eq!(
+        page.matches("<svg class=\"plot timeline\"").count(),
+        rows.len()
+    );
+    // Kept edges by weight add up to the total edges of edges.csv.
+    let edges = std::fs::read_to_string(wd.path("one/edges.csv")).expect("edges.csv");
+    let total = edges.lines().filter(|l| l.contains(",total,")).count();
+    let binned: usize = page
+        .match_indices(" edges</title>")
+        .map(|(at, _)| {
+            let start = page[..at].rfind(": ").expect("count") + 2;
+            page[start..at].parse::<usize>().expect("a count")
+        })
+        .sum();
+    assert_eq!(
+        binned, total,
+        "the weight histogram holds every kept total edge"
+    );
+}
+
+#[test]
 fn demo_pairs_at_tau_and_past_it() {
     // The demo's campaigns c01 and c02 post one text at 0 s, 60 s (c01) or 61 s (c02), 240 s.
     let wd = Workdir::new();

@@ -208,3 +208,46 @@ fn multiclass_report_html_renders_its_heat_map_in_chromium() {
     let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
     assert!(size > 20_000, "screenshot is only {size} bytes");
 }
+
+#[test]
+fn coordination_report_renders_in_chromium() {
+    let Some(bin) = find_chromium() else {
+        eprintln!("skipped: no Chromium found (install Debian's chromium package)");
+        return;
+    };
+    let w = crate::workdir::Workdir::new();
+    w.demo_csv("demo.csv", 3000, 42);
+    w.ok(&["coordination", "demo.csv", "--report", "rep", "-q"]);
+    let page = w.path("rep/report.html");
+    let dump = chromium(&bin, &page, w.dir(), &["--dump-dom".to_string()]);
+    assert!(
+        dump.status.success(),
+        "chromium --dump-dom failed: {}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dump.stdout);
+    // The weights plot: an axis and at least one bar (the demo's edges may all weigh 1).
+    for (class, least) in [
+        ("overview", 3),
+        ("timeline", 3),
+        ("ties", 3),
+        ("weights", 2),
+    ] {
+        let svg = svg_with_class(&dom, class)
+            .unwrap_or_else(|| panic!("no <svg class=\"… {class}\"> in the rendered DOM"));
+        assert!(svg.contains("<title"), "{class} has no <title>");
+        let marks = ["<path", "<line", "<circle", "<rect"]
+            .iter()
+            .map(|m| svg.matches(m).count())
+            .sum::<usize>();
+        assert!(marks >= least, "{class} holds only {marks} marks");
+    }
+    for heading in [
+        "How the largest communities connect",
+        "Community 1:",
+        "Edge weights",
+        "Settings and what they did",
+    ] {
+        assert!(dom.contains(heading), "no {heading:?} in the page");
+    }
+}

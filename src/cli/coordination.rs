@@ -59,6 +59,11 @@ pub struct Args {
     /// graph.graphml and summary.json here.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write report.html here: one self-contained page with the summary, the largest
+    /// communities (members, main objects, a timeline of their coordinated posts, a drawing
+    /// of their ties), the edge weights and the settings.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     /// No progress bars.
     #[arg(long, short)]
     pub quiet: bool,
@@ -67,6 +72,9 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(dir) = &args.out {
         super::check_output(dir, std::slice::from_ref(&args.input), "out", true)?;
+    }
+    if let Some(dir) = &args.report {
+        super::check_output(dir, std::slice::from_ref(&args.input), "report", true)?;
     }
     let c = &args.settings;
     let params = CoordParams::default()
@@ -120,6 +128,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(dir) = &args.out {
         output::write_all(dir, &posts, &ix, &graph, &params, args.evidence_per_edge)?;
         eprintln!("wrote {}/{{{}}}", dir.display(), output::FILES.join(","));
+    }
+    if let Some(dir) = &args.report {
+        let page = crate::report::coordination_html(&args.input, &posts, &ix, &graph, &params);
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::error::Error::io(dir.display().to_string(), e))?;
+        let path = dir.join("report.html");
+        crate::util::atomic::write_atomic(&path, page.as_bytes())?;
+        eprintln!("wrote {}", path.display());
     }
     eprintln!(
         "time: read and extract {read_s:.2} s, find {found_s:.2} s, write {:.2} s, total {:.2} s",

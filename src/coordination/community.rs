@@ -187,6 +187,16 @@ pub enum Quality {
     Cpm,
 }
 
+impl Quality {
+    /// As summaries name it: `CPM` or `modularity`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quality::Cpm => "CPM",
+            Quality::Modularity => "modularity",
+        }
+    }
+}
+
 /// Settings of the community search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LeidenParams {

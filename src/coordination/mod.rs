@@ -139,6 +139,17 @@ pub enum CommunityWeights {
     Pairs,
 }
 
+impl CommunityWeights {
+    /// As summaries name it: `pair`, `post` or `rarity` (weights).
+    pub fn name(self) -> &'static str {
+        match self {
+            CommunityWeights::Pairs => "pair",
+            CommunityWeights::Posts => "post",
+            CommunityWeights::Rarity => "rarity",
+        }
+    }
+}
+
 /// Default of [`CoordParams::max_object_accounts`]: an object shared by more accounts than
 /// this is left out (reported), so that one object's pairs cannot grow past about a million.
 pub const DEFAULT_MAX_OBJECT_ACCOUNTS: u32 = 1000;

@@ -118,7 +118,7 @@ pub fn clusters_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>> {
 }
 
 /// `kind:value (M accounts, P posts)` for each of a community's main objects.
-fn shared_labels(posts: &Posts, ix: &Indexes, c: &Community) -> Vec<String> {
+pub fn shared_labels(posts: &Posts, ix: &Indexes, c: &Community) -> Vec<String> {
     c.dominant
         .iter()
         .map(|&(k, grp, members, n)| {
@@ -538,7 +538,7 @@ pub fn capped_similar(posts: &Posts, ix: &Indexes) -> Option<CappedSimilar> {
 }
 
 /// Per kind (and `total`): posts with a partner, kept directed edges, account pairs.
-fn kind_rows(g: &Graph, params: &CoordValidParams) -> Vec<(&'static str, usize, usize, usize)> {
+pub fn kind_rows(g: &Graph, params: &CoordValidParams) -> Vec<(&'static str, usize, usize, usize)> {
     let mut kinds: Vec<(&'static str, usize)> =
         params.kinds.iter().map(|k| (k.name(), k.index())).collect();
     kinds.push(("total", ANY));
@@ -742,16 +742,9 @@ pub fn summary(posts: &Posts, ix: &Indexes, g: &Graph, params: &CoordValidParams
          {} on {} weights; modularity {:.4}); largest, with the object most members shared:",
         g.communities.len(),
         in_communities,
-        match params.quality {
-            super::community::Quality::Cpm => "CPM",
-            super::community::Quality::Modularity => "modularity",
-        },
+        params.quality.name(),
         params.resolution,
-        match params.community_weights {
-            super::CommunityWeights::Pairs => "pair",
-            super::CommunityWeights::Posts => "post",
-            super::CommunityWeights::Rarity => "rarity",
-        },
+        params.community_weights.name(),
         g.modularity
     );
     for c in g.communities.iter().take(COMMUNITIES_SHOWN) {

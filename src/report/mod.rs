@@ -13,6 +13,7 @@
 //! NaN or inf.
 
 mod classes;
+mod coordination;
 mod html;
 mod markdown;
 mod svg;
@@ -21,6 +22,7 @@ mod terminal;
 mod tests;
 mod tune;
 
+pub use coordination::coordination_html;
 pub use html::html;
 pub use markdown::markdown;
 pub use terminal::terminal_table;
