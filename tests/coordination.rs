@@ -882,6 +882,17 @@ fn report_page_shows_the_communities_and_is_deterministic() {
         binned, total,
         "the weight histogram holds every kept total edge"
     );
+    // Nothing coordinated: the page says so rather than drawing empty plots.
+    wd.write(
+        "none.csv",
+        "id,author,timestamp,text\n1,a,2020-01-01T00:00:00Z,hello <world>\n\
+         2,b,2020-01-02T00:00:00Z,hello <world>\n",
+    );
+    wd.ok(&["coordination", "none.csv", "--report", "none", "-q"]);
+    let empty = std::fs::read_to_string(wd.path("none/report.html")).expect("report.html");
+    assert!(empty.contains("<strong>No</strong> community"));
+    assert!(empty.contains("no kept edges"));
+    assert!(!empty.contains("Community 1:"));
 }
 
 #[test]

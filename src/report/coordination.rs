@@ -72,14 +72,21 @@ fn headline(source: &str, posts: &Posts, g: &Graph, params: &CoordValidParams) -
     let in_comm: usize = g.communities.iter().map(|c| c.accounts.len()).sum();
     let coordinated = g.post_counts.iter().filter(|c| c[ANY] > 0).count();
     let largest = g.communities.first().map_or(0, |c| c.accounts.len());
+    let found = if g.communities.is_empty() {
+        "<strong>No</strong> community: no two accounts are tied by a kept edge.".to_string()
+    } else {
+        format!(
+            "<strong>{}</strong> communities of 2 or more accounts ({in_comm} accounts), the \
+             largest of {largest}.",
+            g.communities.len()
+        )
+    };
     let mut o = format!(
         "<p class=\"kicker\">trollwatch coordination</p>\n<h1>{}</h1>\n\
-         <p class=\"headline\"><strong>{}</strong> communities of 2 or more accounts \
-         ({in_comm} accounts), the largest of {largest}.</p>\n\
+         <p class=\"headline\">{found}</p>\n\
          <p class=\"split\">Two posts by different accounts are coordinated when they share an \
          object ({}) and their times differ by at most {}.</p>\n<div class=\"cards\">\n",
         esc(source),
-        g.communities.len(),
         esc(&params
             .kinds
             .iter()
@@ -478,6 +485,12 @@ fn weights(g: &Graph) -> String {
          (posts)</text>\n<line class=\"axis\" x1=\"{left}\" y1=\"{bottom}\" x2=\"{right}\" \
          y2=\"{bottom}\"/>\n"
     ));
+    if bins.is_empty() {
+        o.push_str(&format!(
+            "<text class=\"empty\" x=\"{left}\" y=\"{}\">no kept edges</text>\n",
+            top_y + 40.0
+        ));
+    }
     // Bar heights on a log scale: the lightest edges outnumber the heavy ones by orders of
     // magnitude.
     let scale = (top + 1.0).ln();
