@@ -442,11 +442,14 @@ pub fn write_all(
     pairs_per_edge: usize,
 ) -> Result<()> {
     let staging = crate::util::outdir::Staging::new(dir, &FILES)?;
-    let pairs = super::evidence::post_pairs(posts, ix, g, params, pairs_per_edge);
-    // Formatted and written (each with its fsync) in parallel; the largest, posts.csv, first.
+    // Formatted and written (each with its fsync) in parallel; the largest, posts.csv, first;
+    // the evidence pairs are found inside their own file's job.
     let jobs: [(&str, MakeFile); 8] = [
         ("posts.csv", &|| posts_csv(posts, g, params)),
-        ("evidence.csv", &|| evidence_csv(posts, ix, g, &pairs)),
+        ("evidence.csv", &|| {
+            let pairs = super::evidence::post_pairs(posts, ix, g, params, pairs_per_edge);
+            evidence_csv(posts, ix, g, &pairs)
+        }),
         ("edges.csv", &|| edges_csv(posts, g)),
         ("clusters.csv", &|| clusters_csv(posts, ix, g)),
         ("communities.csv", &|| communities_csv(posts, ix, g)),
