@@ -292,14 +292,18 @@ fn bin_words(seconds: f64) -> String {
 
 /// The undirected pairs of `accounts` (indexes into it) joined by a kept total edge.
 fn inner_pairs(g: &Graph, accounts: &[u32]) -> Vec<(usize, usize)> {
-    let member: HashMap<u32, usize> = accounts.iter().enumerate().map(|(i, &a)| (a, i)).collect();
-    let mut pairs: Vec<(usize, usize)> = g
-        .edges
-        .iter()
-        .filter(|e| e.kind as usize == ANY)
-        .filter_map(|e| Some((*member.get(&e.a)?, *member.get(&e.b)?)))
-        .map(|(x, y)| (x.min(y), x.max(y)))
-        .collect();
+    // Edges are sorted by (a, b, kind) and members ascending: each member's own edges are one
+    // run, and a partner's place among the members one binary search.
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (i, &a) in accounts.iter().enumerate() {
+        let from = g.edges.partition_point(|e| e.a < a);
+        let to = g.edges.partition_point(|e| e.a <= a);
+        for e in g.edges[from..to].iter().filter(|e| e.kind as usize == ANY) {
+            if let Ok(j) = accounts.binary_search(&e.b) {
+                pairs.push((i.min(j), i.max(j)));
+            }
+        }
+    }
     pairs.sort_unstable();
     pairs.dedup();
     pairs
