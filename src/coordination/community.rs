@@ -94,12 +94,9 @@ impl UGraph {
         self.strength.iter().sum()
     }
 
-    /// The modularity of `membership` (one community id per node) at resolution `gamma`.
-    pub fn modularity(&self, membership: &[u32], gamma: f64) -> f64 {
-        let two_m = self.two_m();
-        if two_m <= 0.0 {
-            return 0.0;
-        }
+    /// Per community of `membership` (one id per node): the weight of the edges inside,
+    /// counted from both ends, and the sum of `per_node` over its nodes.
+    fn community_sums(&self, membership: &[u32], per_node: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let n_comm = membership
             .iter()
             .map(|&c| c as usize + 1)
@@ -109,13 +106,23 @@ impl UGraph {
         let mut total = vec![0.0; n_comm];
         for v in 0..self.n() {
             let c = membership[v] as usize;
-            total[c] += self.strength[v];
+            total[c] += per_node[v];
             for (u, w) in self.neighbours(v) {
                 if membership[u] as usize == c {
                     inside[c] += w;
                 }
             }
         }
+        (inside, total)
+    }
+
+    /// The modularity of `membership` (one community id per node) at resolution `gamma`.
+    pub fn modularity(&self, membership: &[u32], gamma: f64) -> f64 {
+        let two_m = self.two_m();
+        if two_m <= 0.0 {
+            return 0.0;
+        }
+        let (inside, total) = self.community_sums(membership, &self.strength);
         inside
             .iter()
             .zip(&total)
@@ -127,26 +134,12 @@ impl UGraph {
     /// inside communities less γ for each pair of nodes in one community.
     #[cfg(test)]
     pub fn cpm(&self, membership: &[u32], gamma: f64) -> f64 {
-        let n_comm = membership
-            .iter()
-            .map(|&c| c as usize + 1)
-            .max()
-            .unwrap_or(0);
-        let mut inside = vec![0.0; n_comm];
-        let mut size = vec![0.0; n_comm];
-        for v in 0..self.n() {
-            let c = membership[v] as usize;
-            size[c] += self.size[v];
-            for (u, w) in self.neighbours(v) {
-                if membership[u] as usize == c {
-                    inside[c] += w / 2.0;
-                }
-            }
-        }
+        // Halving is exact in binary floating point: the sum of halves is half the sum.
+        let (inside, size) = self.community_sums(membership, &self.size);
         inside
             .iter()
             .zip(&size)
-            .map(|(&e, &n)| e - gamma * n * (n - 1.0) / 2.0)
+            .map(|(&e, &n)| e / 2.0 - gamma * n * (n - 1.0) / 2.0)
             .sum()
     }
 
