@@ -4,7 +4,7 @@ Run from the repository root:
     python3 -m venv .venv && .venv/bin/pip install scikit-learn numpy scipy
     .venv/bin/python benches/calibration_oracle.py
 
-The score sets are made with SplitMix64 (as src/rng.rs) and plain float arithmetic in the
+The score sets are made with SplitMix64 (as src/util/rng.rs, in benches/splitmix.py) and plain float arithmetic in the
 same order as the Rust test, so that the test rebuilds the same numbers bit for bit. On them:
 (a) scikit-learn's Platt scaling, both `_sigmoid_calibration` and CalibratedClassifierCV
 (method "sigmoid") on a frozen estimator whose decision function returns the scores, checked
@@ -23,26 +23,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV, _sigmoid_calibration, _TemperatureScaling
 from sklearn.isotonic import IsotonicRegression
 
-M = (1 << 64) - 1
+from splitmix import SplitMix64
 
 # The constant sets have 3 positives; CalibratedClassifierCV warns that 5 folds cannot each
 # hold one, though with a frozen estimator it fits a single calibrator on all rows anyway.
 warnings.filterwarnings("ignore", message="The least populated class")
-
-
-class SplitMix64:
-    def __init__(self, seed):
-        self.s = seed & M
-
-    def next_u64(self):
-        self.s = (self.s + 0x9E3779B97F4A7C15) & M
-        z = self.s
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-        return z ^ (z >> 31)
-
-    def next_f64(self):
-        return (self.next_u64() >> 11) / float(1 << 53)
 
 
 def score_set(seed, n, spread):

@@ -4,7 +4,7 @@ Run from the repository root:
     python3 -m venv .venv && .venv/bin/pip install igraph leidenalg networkx
     .venv/bin/python benches/leiden_oracle.py
 
-The graphs are made with SplitMix64 (as src/util/rng.rs) in the same order as the Rust test,
+The graphs are made with SplitMix64 (as src/util/rng.rs, in benches/splitmix.py) in the same order as the Rust test,
 so that the test rebuilds the same graphs. On each: the best and the median modularity that
 leidenalg's Leiden (ModularityVertexPartition, iterated until stable) reaches over ten seeds,
 and the best of networkx's Louvain (louvain_communities, ten seeds); and the best and median
@@ -15,26 +15,9 @@ import igraph as ig
 import leidenalg
 import networkx as nx
 
-M = (1 << 64) - 1
+from splitmix import SplitMix64
+
 CPM_GAMMA = 0.05
-
-
-class SplitMix64:
-    def __init__(self, seed):
-        self.s = seed & M
-
-    def next_u64(self):
-        self.s = (self.s + 0x9E3779B97F4A7C15) & M
-        z = self.s
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-        return z ^ (z >> 31)
-
-    def next_f64(self):
-        return (self.next_u64() >> 11) / float(1 << 53)
-
-    def below(self, n):
-        return ((self.next_u64() >> 32) * n) >> 32
 
 
 def planted(seed, groups, size, p_in, p_out):
