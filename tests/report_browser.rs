@@ -77,6 +77,30 @@ fn chromium(bin: &Path, page: &Path, work: &Path, extra: &[String]) -> Output {
     }
 }
 
+/// Asserts that the rendered DOM holds an `<svg>` of `class` with a `<title>` and at least
+/// `least` elements of the kinds `marks` (e.g. `"<path"`).
+fn assert_plot(dom: &str, class: &str, marks: &[&str], least: usize) {
+    let svg = svg_with_class(dom, class)
+        .unwrap_or_else(|| panic!("no <svg class=\"… {class}\"> in the rendered DOM"));
+    assert!(svg.contains("<title"), "{class} has no <title>");
+    let n: usize = marks.iter().map(|m| svg.matches(m).count()).sum();
+    assert!(
+        n >= least,
+        "{class} holds only {n} of {marks:?}, fewer than {least}"
+    );
+}
+
+/// The page's DOM as headless Chromium renders it (`--dump-dom`), which must succeed.
+fn dump_dom(bin: &Path, page: &Path, work: &Path) -> String {
+    let dump = chromium(bin, page, work, &["--dump-dom".to_string()]);
+    assert!(
+        dump.status.success(),
+        "chromium --dump-dom failed: {}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    String::from_utf8_lossy(&dump.stdout).into_owned()
+}
+
 /// The text of the `<svg …>` element whose class list holds `class`.
 fn svg_with_class<'a>(dom: &'a str, class: &str) -> Option<&'a str> {
     dom.match_indices("<svg").find_map(|(at, _)| {
@@ -140,25 +164,9 @@ fn report_html_renders_in_chromium() {
         eprintln!("screenshot: {}", keep.display());
     }
 
-    let dump = chromium(&bin, &page, work, &["--dump-dom".to_string()]);
-    assert!(
-        dump.status.success(),
-        "chromium --dump-dom failed: {}",
-        String::from_utf8_lossy(&dump.stderr)
-    );
-    let dom = String::from_utf8_lossy(&dump.stdout);
+    let dom = dump_dom(&bin, &page, work);
     for class in ["plot-roc", "plot-pr", "plot-calibration", "plot-histogram"] {
-        let svg = svg_with_class(&dom, class)
-            .unwrap_or_else(|| panic!("no <svg class=\"… {class}\"> in the rendered DOM"));
-        assert!(svg.contains("<title"), "{class} has no <title>");
-        let marks = ["<path", "<polyline", "<circle", "<rect"]
-            .iter()
-            .map(|m| svg.matches(m).count())
-            .sum::<usize>();
-        assert!(
-            marks >= 3,
-            "{class} holds only {marks} path/polyline/circle/rect elements"
-        );
+        assert_plot(&dom, class, &["<path", "<polyline", "<circle", "<rect"], 3);
     }
     assert!(
         dom.contains("Where it fails"),
@@ -186,13 +194,7 @@ fn multiclass_report_html_renders_its_heat_map_in_chromium() {
         "-q",
     ]);
     let page = w.path("rep/report.html");
-    let dump = chromium(&bin, &page, w.dir(), &["--dump-dom".to_string()]);
-    assert!(
-        dump.status.success(),
-        "chromium --dump-dom failed: {}",
-        String::from_utf8_lossy(&dump.stderr)
-    );
-    let dom = String::from_utf8_lossy(&dump.stdout);
+    let dom = dump_dom(&bin, &page, w.dir());
     let svg = svg_with_class(&dom, "heatmap").expect("no heat map <svg> in the rendered DOM");
     assert_eq!(svg.matches("<rect").count(), 36, "6 × 6 cells");
     assert_eq!(svg.matches("<title").count(), 36);
@@ -219,13 +221,7 @@ fn coordination_report_renders_in_chromium() {
     w.demo_csv("demo.csv", 3000, 42);
     w.ok(&["coordination", "demo.csv", "--report", "rep", "-q"]);
     let page = w.path("rep/report.html");
-    let dump = chromium(&bin, &page, w.dir(), &["--dump-dom".to_string()]);
-    assert!(
-        dump.status.success(),
-        "chromium --dump-dom failed: {}",
-        String::from_utf8_lossy(&dump.stderr)
-    );
-    let dom = String::from_utf8_lossy(&dump.stdout);
+    let dom = dump_dom(&bin, &page, w.dir());
     // The weights plot: an axis and at least one bar (the demo's edges may all weigh 1).
     for (class, least) in [
         ("overview", 3),
@@ -233,14 +229,7 @@ fn coordination_report_renders_in_chromium() {
         ("ties", 3),
         ("weights", 2),
     ] {
-        let svg = svg_with_class(&dom, class)
-            .unwrap_or_else(|| panic!("no <svg class=\"… {class}\"> in the rendered DOM"));
-        assert!(svg.contains("<title"), "{class} has no <title>");
-        let marks = ["<path", "<line", "<circle", "<rect"]
-            .iter()
-            .map(|m| svg.matches(m).count())
-            .sum::<usize>();
-        assert!(marks >= least, "{class} holds only {marks} marks");
+        assert_plot(&dom, class, &["<path", "<line", "<circle", "<rect"], least);
     }
     for heading in [
         "How the largest communities connect",
