@@ -268,19 +268,22 @@ fn accounts_are_scored_and_the_account_model_ranks_campaign_accounts_first() {
     );
     // Without --by, the model without an account model still scores by author.
     w.ok(&["train", data, "--out", "plain.model", "-q"]);
-    let j = jsonl(&w.ok(&[
-        "score",
-        "-m",
-        "plain.model",
-        "--input",
-        data,
-        "--by",
-        "author",
-        "--format",
-        "jsonl",
-        "--time-col",
-        "timestamp",
-    ]));
+    // The arguments of `score --by author` with the plain model, JSON lines, and `extra`.
+    let by_author = |extra: &[&'static str]| -> Vec<&str> {
+        let base = [
+            "score",
+            "-m",
+            "plain.model",
+            "--input",
+            data,
+            "--by",
+            "author",
+            "--format",
+            "jsonl",
+        ];
+        base.iter().chain(extra).copied().collect()
+    };
+    let j = jsonl(&w.ok(&by_author(&["--time-col", "timestamp"])));
     assert_eq!(j.len(), truth.len());
     assert!(j[0].get("degree").is_some() && j[0].get("account_score").is_none());
     // Without an account model, accounts rank by the shrunk mean: (Σ + m·μ) / (n + m), μ the
@@ -307,19 +310,7 @@ fn accounts_are_scored_and_the_account_model_ranks_campaign_accounts_first() {
         );
     }
     // --shrinkage 0 ranks by the plain mean; --min-posts leaves accounts out and says so.
-    let plain = jsonl(&w.ok(&[
-        "score",
-        "-m",
-        "plain.model",
-        "--input",
-        data,
-        "--by",
-        "author",
-        "--format",
-        "jsonl",
-        "--shrinkage",
-        "0",
-    ]));
+    let plain = jsonl(&w.ok(&by_author(&["--shrinkage", "0"])));
     let mean = |v: &serde_json::Value| v["mean_score"].as_f64().unwrap();
     assert!(plain.windows(2).all(|p| mean(&p[0]) >= mean(&p[1])));
     let min_posts = j
@@ -327,23 +318,10 @@ fn accounts_are_scored_and_the_account_model_ranks_campaign_accounts_first() {
         .map(|v| v["posts"].as_u64().unwrap())
         .max()
         .unwrap();
-    let out = w
-        .cmd("trollwatch")
-        .args([
-            "score",
-            "-m",
-            "plain.model",
-            "--input",
-            data,
-            "--by",
-            "author",
-            "--format",
-            "jsonl",
-            "--min-posts",
-            &min_posts.to_string(),
-        ])
-        .output()
-        .unwrap();
+    let min_arg = min_posts.to_string();
+    let mut args = by_author(&["--min-posts"]);
+    args.push(&min_arg);
+    let out = w.run(&args);
     let kept = jsonl(&String::from_utf8(out.stdout).unwrap());
     let stderr = String::from_utf8(out.stderr).unwrap();
     let few = j
