@@ -326,9 +326,7 @@ fn find_communities(g: &mut Graph, hits: &[Vec<(u8, u32)>], params: &CoordValidP
     for (i, &c) in membership.iter().enumerate() {
         groups[c as usize].push(members[i]);
     }
-    let mut groups: Vec<Vec<u32>> = groups.into_iter().filter(|m| m.len() >= 2).collect();
-    groups.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
-    for (i, accounts) in groups.into_iter().enumerate() {
+    for (i, accounts) in largest_first(groups).into_iter().enumerate() {
         let id = i as u32 + 1;
         for &a in &accounts {
             g.accounts[a as usize].community = id;
@@ -363,6 +361,14 @@ fn find_communities(g: &mut Graph, hits: &[Vec<(u8, u32)>], params: &CoordValidP
         let n = cm.accounts.len() as f64;
         cm.density = p as f64 / (n * (n - 1.0) / 2.0);
     }
+}
+
+/// The groups of two accounts or more (each ascending), largest first, then by first account:
+/// the order clusters and communities are numbered in, from 1.
+fn largest_first(groups: Vec<Vec<u32>>) -> Vec<Vec<u32>> {
+    let mut groups: Vec<Vec<u32>> = groups.into_iter().filter(|m| m.len() >= 2).collect();
+    groups.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
+    groups
 }
 
 /// Whether the kept edges (sorted by a, b, kind) hold a total edge a→b.
@@ -498,9 +504,7 @@ fn number_clusters(g: &mut Graph, mut uf: UnionFind) {
             members[uf.find(a) as usize].push(a);
         }
     }
-    let mut comps: Vec<Vec<u32>> = members.into_iter().filter(|m| m.len() >= 2).collect();
-    comps.sort_by(|x, y| y.len().cmp(&x.len()).then(x[0].cmp(&y[0])));
-    for (i, accounts) in comps.into_iter().enumerate() {
+    for (i, accounts) in largest_first(members).into_iter().enumerate() {
         let id = i as u32 + 1;
         for &a in &accounts {
             g.accounts[a as usize].cluster = id;
