@@ -347,7 +347,6 @@ impl SimilarIndex {
     /// Accounts other than `authors[p]` with a post within τ of `times[p]` whose Jaccard
     /// similarity with post `p` reaches the threshold; each passed to `found` once per `seen`
     /// set. `checked` is a per-post stamp (started anew by the caller for each `p`).
-    #[allow(clippy::too_many_arguments)]
     pub fn partners(
         &self,
         p: usize,
@@ -362,7 +361,6 @@ impl SimilarIndex {
 
     /// As [`SimilarIndex::partners`], with the post of each partner account that was found
     /// (the first near-duplicate met, scanning outwards in time from `p`).
-    #[allow(clippy::too_many_arguments)]
     pub fn partner_posts(
         &self,
         p: usize,
@@ -383,7 +381,6 @@ impl SimilarIndex {
 
     /// As [`SimilarIndex::partners`], skipping crowded posts, until `found` returns false;
     /// without `checked`, a candidate in several groups may be compared more than once.
-    #[allow(clippy::too_many_arguments)]
     fn scan(
         &self,
         p: usize,
