@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use rayon::prelude::*;
 
 use super::objects::{gather, Csr};
-use super::window::{by_post, within_reach, Stamp};
+use super::window::{within_reach, Stamp};
 
 /// The smallest overlap `o` with `o / s >= t`: a set of `s` tokens needs at least this many
 /// shared tokens to reach J ≥ t with any other set (|a ∩ b| / s ≥ |a ∩ b| / |a ∪ b|).
@@ -61,7 +61,7 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Candidate {
     post: u32,
     author: u32,
@@ -74,6 +74,51 @@ struct Candidate {
 /// lacks is not in the other post, so `popcount(a & !b)` bounds `|A \ B|` from below.
 fn token_mask(ids: &[u64]) -> u32 {
     ids.iter().fold(0, |m, &k| m | 1 << (k & 31))
+}
+
+/// What `f` makes of each kept run's entries within reach of another account (see
+/// [`within_reach`]), in order, in one vector of the exact size; `kept` holds the runs.
+fn kept_entries<T: Copy + Default + Send + Sync>(
+    entries: &[(u64, i64, u32, u32)],
+    kept: &[((u32, u32), u32)],
+    tau: i64,
+    f: impl Fn(&(u64, i64, u32, u32)) -> T + Sync,
+) -> Vec<T> {
+    thread_local! {
+        static REACH: std::cell::RefCell<Vec<bool>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    gather(kept.len(), T::default(), |g, push| {
+        let ((s, e), _) = kept[g];
+        let run = &entries[s as usize..e as usize];
+        REACH.with_borrow_mut(|reach| {
+            within_reach(run.len(), |i| (run[i].1, run[i].3), tau, reach);
+            for (x, _) in run.iter().zip(reach.iter()).filter(|(_, &near)| near) {
+                push(f(x));
+            }
+        });
+    })
+}
+
+/// `csr` with the rows `keep` refuses emptied, in an exact-size copy.
+fn keep_rows(csr: &Csr<u64>, keep: impl Fn(usize) -> bool + Sync) -> Csr<u64> {
+    let n = csr.rows();
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0u32);
+    let mut end = 0u32;
+    for p in 0..n {
+        if keep(p) {
+            end += csr.offsets[p + 1] - csr.offsets[p];
+        }
+        offsets.push(end);
+    }
+    let values = gather(n, 0u64, |p, push| {
+        if keep(p) {
+            for &v in csr.row(p) {
+                push(v);
+            }
+        }
+    });
+    Csr { offsets, values }
 }
 
 /// Whether post sets of `na` and `nb` tokens with masks `ma` and `mb` could reach Jaccard
@@ -240,14 +285,52 @@ impl SimilarIndex {
             ids,
             ..SimilarIndex::default()
         };
-        index.fill_groups(&entries, n_posts);
+        index.fill_groups(entries, n_posts);
         index
     }
 
     /// The groups from the prefix entries (token key, time, post), sorted: each token used by
-    /// two accounts or more becomes a group of its posts by time.
-    fn fill_groups(&mut self, entries: &[(u64, i64, u32, u32)], n_posts: usize) {
+    /// two accounts or more becomes a group of its posts by time, keeping only the posts with
+    /// another account's post within τ. Then the token lists of posts in no group are given
+    /// up: such a post has no near-duplicate within τ and is no one's candidate.
+    fn fill_groups(&mut self, entries: Vec<(u64, i64, u32, u32)>, n_posts: usize) {
         let tau = self.tau;
+        // Each token's run of entries.
+        let runs: Vec<(u32, u32)> = {
+            let mut runs = Vec::new();
+            let mut start = 0usize;
+            for run in entries.chunk_by(|a, b| a.0 == b.0) {
+                if run.len() >= 2 {
+                    runs.push((start as u32, (start + run.len()) as u32));
+                }
+                start += run.len();
+            }
+            runs
+        };
+        // The runs that become groups, and their sizes.
+        let kept: Vec<((u32, u32), u32)> = runs
+            .par_iter()
+            .map_init(Vec::new, |reach, &(s, e)| {
+                let run = &entries[s as usize..e as usize];
+                let any = within_reach(run.len(), |i| (run[i].1, run[i].3), tau, reach);
+                let n = if any {
+                    reach.iter().filter(|&&x| x).count() as u32
+                } else {
+                    0
+                };
+                ((s, e), n)
+            })
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        drop(runs);
+        let mut end = 0u32;
+        self.groups = kept
+            .iter()
+            .map(|&(_, n)| {
+                end += n;
+                (end - n, end)
+            })
+            .collect();
         // Each post's size and token mask, read in post order rather than at random below.
         let meta: Vec<(u32, u32)> = (0..n_posts)
             .into_par_iter()
@@ -256,29 +339,42 @@ impl SimilarIndex {
                 (row.len() as u32, token_mask(row))
             })
             .collect();
-        let mut memberships: Vec<(u32, u32, u32)> = Vec::new();
-        let mut reach = Vec::new();
-        for run in entries.chunk_by(|a, b| a.0 == b.0) {
-            let entry = |i: usize| (run[i].1, run[i].3);
-            if run.len() < 2 || !within_reach(run.len(), entry, tau, &mut reach) {
-                continue;
+        self.entries = kept_entries(&entries, &kept, tau, |e| {
+            let (size, mask) = meta[e.2 as usize];
+            Candidate {
+                post: e.2,
+                author: e.3,
+                size,
+                mask,
             }
-            let g = self.groups.len() as u32;
-            let start = self.times.len() as u32;
-            for (e, _) in run.iter().zip(&reach).filter(|(_, &near)| near) {
-                self.times.push(e.1);
-                let (size, mask) = meta[e.2 as usize];
-                self.entries.push(Candidate {
-                    post: e.2,
-                    author: e.3,
-                    size,
-                    mask,
-                });
-                memberships.push((e.2, g, self.times.len() as u32 - 1));
-            }
-            self.groups.push((start, self.times.len() as u32));
+        });
+        drop(meta);
+        self.times = kept_entries(&entries, &kept, tau, |e| e.1);
+        drop(kept);
+        drop(entries);
+        self.post_groups = self.memberships(n_posts);
+        self.ids = keep_rows(&self.ids, |p| !self.post_groups.row(p).is_empty());
+    }
+
+    /// Post → (group, position of its own entry), from the groups.
+    fn memberships(&self, n_posts: usize) -> Csr<(u32, u32)> {
+        let mut offsets = vec![0u32; n_posts + 1];
+        for c in &self.entries {
+            offsets[c.post as usize + 1] += 1;
         }
-        self.post_groups = by_post(n_posts, &memberships);
+        for p in 0..n_posts {
+            offsets[p + 1] += offsets[p];
+        }
+        let mut next = offsets.clone();
+        let mut values = vec![(0u32, 0u32); self.entries.len()];
+        for (g, &(s, e)) in self.groups.iter().enumerate() {
+            for k in s..e {
+                let slot = &mut next[self.entries[k as usize].post as usize];
+                values[*slot as usize] = (g as u32, k);
+                *slot += 1;
+            }
+        }
+        Csr { offsets, values }
     }
 
     /// Leaves out the posts with near-duplicates from more than `max_accounts` other
