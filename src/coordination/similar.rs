@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use rayon::prelude::*;
 
 use super::objects::{gather, Csr};
-use super::window::{within_reach, Stamp};
+use super::window::{by_post, within_reach, Stamp};
 
 /// The smallest overlap `o` with `o / s >= t`: a set of `s` tokens needs at least this many
 /// shared tokens to reach J ≥ t with any other set (|a ∩ b| / s ≥ |a ∩ b| / |a ∪ b|).
@@ -352,29 +352,13 @@ impl SimilarIndex {
         self.times = kept_entries(&entries, &kept, tau, |e| e.1);
         drop(kept);
         drop(entries);
-        self.post_groups = self.memberships(n_posts);
+        let (groups, entries) = (&self.groups, &self.entries);
+        self.post_groups = by_post(n_posts, || {
+            groups.iter().enumerate().flat_map(move |(g, &(s, e))| {
+                (s..e).map(move |k| (entries[k as usize].post, g as u32, k))
+            })
+        });
         self.ids = keep_rows(&self.ids, |p| !self.post_groups.row(p).is_empty());
-    }
-
-    /// Post → (group, position of its own entry), from the groups.
-    fn memberships(&self, n_posts: usize) -> Csr<(u32, u32)> {
-        let mut offsets = vec![0u32; n_posts + 1];
-        for c in &self.entries {
-            offsets[c.post as usize + 1] += 1;
-        }
-        for p in 0..n_posts {
-            offsets[p + 1] += offsets[p];
-        }
-        let mut next = offsets.clone();
-        let mut values = vec![(0u32, 0u32); self.entries.len()];
-        for (g, &(s, e)) in self.groups.iter().enumerate() {
-            for k in s..e {
-                let slot = &mut next[self.entries[k as usize].post as usize];
-                values[*slot as usize] = (g as u32, k);
-                *slot += 1;
-            }
-        }
-        Csr { offsets, values }
     }
 
     /// Leaves out the posts with near-duplicates from more than `max_accounts` other

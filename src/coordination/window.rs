@@ -14,19 +14,22 @@ use rayon::prelude::*;
 
 use super::objects::{gather, Csr, Key};
 
-/// Post → its (group, position) memberships, by a counting sort of `(post, group, position)`
-/// triples (stable: each post's memberships keep their order).
-pub fn by_post(n_posts: usize, memberships: &[(u32, u32, u32)]) -> Csr<(u32, u32)> {
+/// Post → its (group, position) memberships, by a counting sort of the `(post, group, position)`
+/// triples `memberships` lists (called twice) (stable: each post's memberships keep their order).
+pub fn by_post<I>(n_posts: usize, memberships: impl Fn() -> I) -> Csr<(u32, u32)>
+where
+    I: Iterator<Item = (u32, u32, u32)>,
+{
     let mut offsets = vec![0u32; n_posts + 1];
-    for &(p, _, _) in memberships {
+    for (p, _, _) in memberships() {
         offsets[p as usize + 1] += 1;
     }
     for p in 0..n_posts {
         offsets[p + 1] += offsets[p];
     }
     let mut next = offsets.clone();
-    let mut values = vec![(0u32, 0u32); memberships.len()];
-    for &(p, g, k) in memberships {
+    let mut values = vec![(0u32, 0u32); offsets[n_posts] as usize];
+    for (p, g, k) in memberships() {
         let slot = &mut next[p as usize];
         values[*slot as usize] = (g, k);
         *slot += 1;
@@ -283,7 +286,7 @@ impl KeyIndex {
             }
             i = j;
         }
-        index.post_groups = by_post(n_posts, &memberships);
+        index.post_groups = by_post(n_posts, || memberships.iter().copied());
         let groups = &index.groups;
         let Csr { offsets, values } = &mut index.post_groups;
         for w in offsets.windows(2) {
