@@ -54,8 +54,8 @@ pub use util::progress::Progress;
 
 // Reading posts.
 pub use text::dataset::{
-    read_labeled, read_labeled_classes, read_labeled_files, ClassSpec, Classes, InputFormat,
-    Labeled, PostReader, ReadOptions, Record, SkipReport,
+    read_labeled, read_labeled_classes, read_labeled_files, read_labeled_stream, ClassSpec,
+    Classes, InputFormat, Inputs, Labeled, PostReader, ReadOptions, Record, SkipReport,
 };
 // Tokenizing.
 pub use text::tokenize::{Analyzer, Language, Token, TokenKind, TokenizerConfig};

@@ -7,6 +7,25 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use trollwatch::Error;
 
+/// The package's exception class `name` with `message`.
+fn raise(name: &str, message: String) -> PyErr {
+    Python::attach(|py| {
+        match py
+            .import("trollwatch.errors")
+            .and_then(|m| m.getattr(name))
+            .and_then(|cls| cls.call1((message.clone(),)))
+        {
+            Ok(exc) => PyErr::from_value(exc),
+            Err(_) => PyRuntimeError::new_err(message),
+        }
+    })
+}
+
+/// A `ParameterError` of the binding's own (an option the command line's parser refused).
+pub fn parameter_error(message: &str) -> PyErr {
+    raise("ParameterError", message.to_string())
+}
+
 /// A library error as the exception of its kind.
 pub fn to_py(e: Error) -> PyErr {
     Python::attach(|py| {
@@ -41,4 +60,13 @@ pub fn to_py(e: Error) -> PyErr {
             Err(_) => PyRuntimeError::new_err(message),
         }
     })
+}
+
+/// An error of a command run from Python: the library's typed error when it is one, else a
+/// `TrollwatchError` with the whole chain of causes.
+pub fn from_anyhow(e: anyhow::Error) -> PyErr {
+    match e.downcast::<Error>() {
+        Ok(e) => to_py(e),
+        Err(e) => raise("TrollwatchError", format!("{e:#}")),
+    }
 }

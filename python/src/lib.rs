@@ -17,6 +17,7 @@ use pyo3::types::PyBytes;
 use sha2::{Digest, Sha256};
 use trollwatch::{Error, ScoreOptions, Scored};
 
+mod commands;
 mod errors;
 mod texts;
 
@@ -64,6 +65,12 @@ fn score_options(threshold: Option<f64>, prior: Option<f64>) -> PyResult<ScoreOp
 }
 
 impl PyModel {
+    /// A model fitted in this process (its SHA-256 is that of the bytes it would be saved as).
+    fn trained(model: trollwatch::Model) -> PyResult<PyModel> {
+        let bytes = model.to_bytes().map_err(to_py)?;
+        Ok(PyModel::from_model(model, sha256_hex(&bytes), None))
+    }
+
     fn from_model(model: trollwatch::Model, sha256: String, path: Option<PathBuf>) -> PyModel {
         PyModel {
             model: Arc::new(model),
@@ -418,5 +425,7 @@ fn version() -> &'static str {
 fn _trollwatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyModel>()?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(commands::train, m)?)?;
+    m.add_function(wrap_pyfunction!(commands::evaluate, m)?)?;
     Ok(())
 }

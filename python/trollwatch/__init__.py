@@ -12,7 +12,9 @@ array([0.12, 0.87])
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -198,6 +200,153 @@ class Model:
         return _attach(frame, kind, result, names)
 
 
+def _data(data: Any) -> Any:
+    """Paths as a list of str, or a table the native side reads through the Arrow C stream
+    interface (pandas is converted to Arrow first)."""
+    if isinstance(data, (str, os.PathLike)):
+        return [os.fspath(data)]
+    if (
+        isinstance(data, (list, tuple))
+        and data
+        and all(isinstance(d, (str, os.PathLike)) for d in data)
+    ):
+        return [os.fspath(d) for d in data]
+    kind = _module_of(data)
+    if kind == "pandas":
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if kind == "polars":
+        return data.to_arrow()
+    if hasattr(data, "__arrow_c_stream__"):
+        return data
+    raise TypeError(
+        "data must be a path, a list of paths, a pandas or polars DataFrame, or an Arrow "
+        f"table, not {type(data).__name__}"
+    )
+
+
+def _check_columns(table: Any, wanted: Sequence[str]) -> None:
+    """A missing column of an in-memory table, named with the columns it has."""
+    if isinstance(table, list) or not hasattr(table, "schema"):
+        return
+    have = list(table.schema.names)
+    for col in wanted:
+        if col not in have:
+            raise InputError(
+                f"the table has no column {col!r}; its columns are "
+                f"{', '.join(map(repr, have))}"
+            )
+
+
+def _name(data: Any) -> str:
+    """What messages call an in-memory table."""
+    return f"<{type(data).__name__}>"
+
+
+def _argv(options: dict) -> list:
+    """Keyword arguments as the command's flags: ``max_features=50000`` is
+    ``--max-features=50000``, ``True`` a bare flag, ``False`` and ``None`` left out, a list or
+    tuple comma-separated (``ngrams=(1, 3)`` is ``--ngrams 1-3``)."""
+    argv: list = []
+    for key, value in options.items():
+        if value is None or value is False:
+            continue
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            argv.append(flag)
+            continue
+        if isinstance(value, (list, tuple)):
+            sep = "-" if key == "ngrams" else ","
+            value = sep.join(str(v) for v in value)
+        # `--flag=value`, so that a value starting with `-` is not read as a flag.
+        argv.append(f"{flag}={value}")
+    return argv
+
+
+def train(
+    data: Any,
+    text: str = "text",
+    label: str = "label",
+    *,
+    out: Any = None,
+    progress: bool = False,
+    **options: Any,
+) -> Model:
+    """Trains a model as ``trollwatch train`` does, on a file (or list of files) or on a
+    pandas or polars DataFrame or Arrow table, and returns it (also written to ``out`` when
+    given). Other keyword arguments are the command's options: ``c=0.5``,
+    ``max_features=50000``, ``ngrams=(1, 3)``, ``positive="troll"``, ``target_fpr=0.05``,
+    ``group_by="author"``, ``multiclass="softmax"`` ... with the command's defaults. Rows of a
+    table are checked as a file's lines are: a message's "line N" is row N, from 1."""
+    argv = ["--text-col", text, "--label-col", label] + _argv(options)
+    table = _data(data)
+    _check_columns(table, [text, label])
+    native = _trollwatch.train(
+        table, _name(data), argv, None if out is None else os.fspath(out), progress
+    )
+    return Model(native)
+
+
+class EvalReport(dict):
+    """The cross-validation report (``report.json`` of ``trollwatch evaluate --report``) as
+    a dict, with the Markdown and HTML pages and the out-of-fold predictions."""
+
+    def __init__(self, report_json: str, markdown: str, html: str, oof_csv: bytes) -> None:
+        super().__init__(json.loads(report_json))
+        self._markdown = markdown
+        self._html = html
+        self._oof_csv = oof_csv
+
+    def to_html(self) -> str:
+        """The self-contained HTML report page."""
+        return self._html
+
+    def to_markdown(self) -> str:
+        return self._markdown
+
+    def metrics(self) -> dict:
+        """Mean and standard deviation of each metric over the folds."""
+        return {m["metric"]: (m["mean"], m["sd"]) for m in self["summary"]}
+
+    def oof(self) -> Any:
+        """The out-of-fold predictions as a pyarrow Table (``--oof``'s columns)."""
+        import pyarrow.csv as pacsv
+
+        return pacsv.read_csv(
+            io.BytesIO(self._oof_csv),
+            convert_options=pacsv.ConvertOptions(
+                column_types={"id": "string", "label": "string"}
+            ),
+        )
+
+    def write(self, folder: Any) -> None:
+        """Writes report.json, report.md and report.html into ``folder``."""
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "report.json"), "w", encoding="utf-8") as f:
+            json.dump(dict(self), f, indent=2)
+        for name, text in (("report.md", self._markdown), ("report.html", self._html)):
+            with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+                f.write(text)
+
+
+def evaluate(
+    data: Any,
+    text: str = "text",
+    label: str = "label",
+    *,
+    progress: bool = False,
+    **options: Any,
+) -> EvalReport:
+    """Cross-validates as ``trollwatch evaluate`` does (``folds=5``, ``group_by="author"``,
+    ``split="time"``, and the training options of :func:`train`), on files or a table, and
+    returns the report."""
+    argv = ["--text-col", text, "--label-col", label] + _argv(options)
+    table = _data(data)
+    _check_columns(table, [text, label])
+    return EvalReport(*_trollwatch.evaluate(table, _name(data), argv, progress))
+
+
 def _column_names(frame: Any, kind: str) -> list[str]:
     if kind == "pyarrow":
         return list(frame.schema.names)
@@ -236,6 +385,9 @@ def _attach(frame: Any, kind: str, result: Any, names: Sequence[str]) -> Any:
 
 __all__ = [
     "Model",
+    "EvalReport",
+    "train",
+    "evaluate",
     "TrollwatchError",
     "InputError",
     "ParameterError",

@@ -77,70 +77,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(p) = &args.report {
         crate::cli::check_output(p, &args.inputs, "report", true)?;
     }
-    let (tokenizer, vectorizer) = args.features.configs();
-    let time_col = match (args.split, &args.time_col) {
-        (SplitKind::Time, None) => Some("timestamp".to_string()),
-        (_, None) if args.coord.features.coordination => Some("timestamp".to_string()),
-        (_, t) => t.clone(),
-    };
-    let coordination = args
-        .coord
-        .spec(time_col.as_deref().unwrap_or("timestamp"))?;
-    let mut opts = EvalOptions {
-        folds: args.cv.folds,
-        split: args.split,
-        group_by: args.cv.group_by.clone(),
-        time_col: time_col.clone(),
-        repeats: args.repeats,
-        seed: args.cv.seed,
-        target_precision: args.target_precision,
-        category_col: args.category_col.clone(),
-        threshold: args.threshold,
-        target_fpr: args.trust.target_fpr.0,
-        calibration: args.trust.calibration,
-        train: TrainConfig {
-            tokenizer,
-            vectorizer,
-            logistic: args.fit.params()?,
-            threshold: Some(args.threshold),
-            coordination: coordination.clone(),
-        },
-    };
-    opts.check()?;
     let progress = Progress::new(!args.quiet);
-    if coordination.is_some() && args.fit.multiclass.is_some() {
-        return Err(crate::pipeline::load::two_class_only("features", "text,coordination").into());
-    }
-    if args.fit.multiclass.is_some() {
-        two_class_options(&args)?;
-    }
-    let cols = RowColumns {
-        group_by: args.cv.group_by.as_deref(),
-        source_col: Some(&args.source.source_col),
-        time_col: time_col.as_deref(),
-        category_col: args.category_col.as_deref(),
-        coordination: coordination.as_ref(),
-        keep_analysis: false,
-    };
     let input = args.inputs.join(" + ");
-    let (data, info) = crate::cli::read_labeled(
-        &args.inputs,
-        &args.input_args,
-        &args.label,
-        args.fit.multiclass.is_some(),
-        cols,
+    let Evaluated {
+        report,
+        oof,
+        timings,
+        data,
+    } = evaluate_inputs(
+        &args,
+        crate::text::dataset::Inputs::Files(&args.inputs),
+        &input,
         &progress,
     )?;
-    args.fit
-        .for_classes(&mut opts.train.logistic, !data.is_binary());
-    if let Some(s) = data.skipped.summary(&input) {
-        eprintln!("{s}");
-    }
-    if !data.is_binary() {
-        two_class_options(&args)?;
-        crate::cli::show::print_dropped(&data.classes, &args.label.label_col);
-    }
-    let (report, oof, timings) = evaluate::evaluate(&data, &info, &opts, &input, &progress)?;
     crate::cli::print_out(&crate::report::terminal_table(&report))?;
     if !args.quiet {
         // Times go to the terminal only: the report files stay byte-identical between runs.
@@ -172,6 +121,93 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A cross-validation as `trollwatch evaluate` runs it, with the set it ran on.
+pub struct Evaluated {
+    pub report: crate::pipeline::evaluate::EvalReport,
+    pub oof: Vec<crate::pipeline::evaluate::OofRow>,
+    pub timings: crate::pipeline::evaluate::EvalTimings,
+    pub data: crate::text::dataset::Labeled,
+}
+
+/// Reads `inputs` (`input`: what messages call them) and cross-validates as `args` say;
+/// everything but the input files, `--report` and `--oof` comes from `args`, and nothing is
+/// written.
+pub fn evaluate_inputs(
+    args: &Args,
+    inputs: crate::text::dataset::Inputs,
+    input: &str,
+    progress: &Progress,
+) -> anyhow::Result<Evaluated> {
+    let (tokenizer, vectorizer) = args.features.configs();
+    let time_col = match (args.split, &args.time_col) {
+        (SplitKind::Time, None) => Some("timestamp".to_string()),
+        (_, None) if args.coord.features.coordination => Some("timestamp".to_string()),
+        (_, t) => t.clone(),
+    };
+    let coordination = args
+        .coord
+        .spec(time_col.as_deref().unwrap_or("timestamp"))?;
+    let mut opts = EvalOptions {
+        folds: args.cv.folds,
+        split: args.split,
+        group_by: args.cv.group_by.clone(),
+        time_col: time_col.clone(),
+        repeats: args.repeats,
+        seed: args.cv.seed,
+        target_precision: args.target_precision,
+        category_col: args.category_col.clone(),
+        threshold: args.threshold,
+        target_fpr: args.trust.target_fpr.0,
+        calibration: args.trust.calibration,
+        train: TrainConfig {
+            tokenizer,
+            vectorizer,
+            logistic: args.fit.params()?,
+            threshold: Some(args.threshold),
+            coordination: coordination.clone(),
+        },
+    };
+    opts.check()?;
+    if coordination.is_some() && args.fit.multiclass.is_some() {
+        return Err(crate::pipeline::load::two_class_only("features", "text,coordination").into());
+    }
+    if args.fit.multiclass.is_some() {
+        two_class_options(args)?;
+    }
+    let cols = RowColumns {
+        group_by: args.cv.group_by.as_deref(),
+        source_col: Some(&args.source.source_col),
+        time_col: time_col.as_deref(),
+        category_col: args.category_col.as_deref(),
+        coordination: coordination.as_ref(),
+        keep_analysis: false,
+    };
+    let (data, info) = crate::cli::read_labeled(
+        inputs,
+        &args.input_args,
+        &args.label,
+        args.fit.multiclass.is_some(),
+        cols,
+        progress,
+    )?;
+    args.fit
+        .for_classes(&mut opts.train.logistic, !data.is_binary());
+    if let Some(s) = data.skipped.summary(input) {
+        eprintln!("{s}");
+    }
+    if !data.is_binary() {
+        two_class_options(args)?;
+        crate::cli::show::print_dropped(&data.classes, &args.label.label_col);
+    }
+    let (report, oof, timings) = evaluate::evaluate(&data, &info, &opts, input, progress)?;
+    Ok(Evaluated {
+        report,
+        oof,
+        timings,
+        data,
+    })
 }
 
 /// Options that only a two-class evaluation has, refused for K classes.

@@ -156,7 +156,7 @@ impl CoordFeatureArgs {
 /// Reads labeled inputs with the per-row columns `cols` (`pipeline::load`);
 /// `multiclass`: `--multiclass` was given (a multi-class set even for two label values).
 pub fn read_labeled(
-    inputs: &[String],
+    inputs: crate::text::dataset::Inputs,
     input: &InputArgs,
     label: &LabelArgs,
     multiclass: bool,

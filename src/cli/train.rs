@@ -13,6 +13,7 @@ use crate::pipeline::evaluate;
 use crate::pipeline::folds::EvalOptions;
 use crate::pipeline::model::{CvSummary, InputColumns};
 use crate::pipeline::train;
+use crate::text::dataset::Inputs;
 use crate::util::progress::Progress;
 
 #[derive(Debug, clap::Args)]
@@ -86,96 +87,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let (tokenizer, vectorizer) = args.features.configs();
     super::check_output(&args.out, &args.inputs, "out", false)?;
-    let threshold = args.threshold.unwrap_or(0.5);
-    let mut config = TrainConfig {
-        tokenizer,
-        vectorizer,
-        logistic: args.fit.params()?,
-        threshold: Some(threshold),
-        coordination: args.coord.spec(&args.time_col)?,
-    };
-    config.check()?;
-    let (cal, calibrating) = calibration_settings(&args);
-    cal.check()?;
-    // Options only two-class models take, refused before any data is read when --multiclass
-    // asks for a multi-class model, else as soon as the labels are read.
-    let two_class_only = two_class_option(&args, &config);
-    if let (Some((option, value)), Some(_)) = (two_class_only, args.fit.multiclass) {
-        return Err(crate::pipeline::load::two_class_only(option, value).into());
-    }
     let progress = Progress::new(!args.quiet);
     let started = std::time::Instant::now();
-    let cols = row_columns(&args, &config, &cal, calibrating)?;
     let input_name = args.inputs.join(" + ");
-    let (data, mut info) = super::read_labeled(
-        &args.inputs,
-        &args.input_args,
-        &args.label,
-        args.fit.multiclass.is_some(),
-        cols,
-        &progress,
-    )?;
-    args.fit
-        .for_classes(&mut config.logistic, !data.is_binary());
-    let read_s = started.elapsed().as_secs_f64();
-    if !data.is_binary() {
-        super::show::print_dropped(&data.classes, &args.label.label_col);
-        if let Some((option, value)) = two_class_only {
-            return Err(crate::pipeline::load::two_class_only(option, value).into());
-        }
-    }
-    let cv = match args.cv {
-        Some(folds) => Some(cross_validate(
-            &args,
-            folds,
-            &data,
-            &info,
-            &config,
-            &input_name,
-            &progress,
-        )?),
-        None => None,
-    };
-    let input = InputColumns {
-        text_col: args.input_args.text_col.clone(),
-        label_col: args.label.label_col.clone(),
-    };
-    let account = args
-        .account_model
-        .then(|| {
-            let (folds, seed) = (args.account_folds, args.seed);
-            crate::pipeline::account::fit_out_of_fold(
-                &data,
-                &info,
-                &config,
-                folds,
-                seed,
-                &input_name,
-                &progress,
-            )
-        })
-        .transpose()?;
-    let (mut model, timings) = if calibrating && data.is_binary() {
-        train::train_calibrated(data, info, &input_name, input, &config, &cal, &progress)
-    } else {
-        let dense = info.dense.take();
-        let sources = std::mem::take(&mut info.sources);
-        drop(info);
-        let dense = dense.as_ref();
-        train::train(
-            data,
-            &input_name,
-            input,
-            &config,
-            dense,
-            &sources,
-            &progress,
-        )
-    }
-    .map_err(|e| e.for_input(&input_name, ""))?;
-    finish_model(&mut model, &args, cv, account, &input_name);
+    let Trained {
+        model,
+        timings,
+        read_s,
+    } = train_model(&args, Inputs::Files(&args.inputs), &input_name, &progress)?;
     let t = std::time::Instant::now();
     model
         .save(&args.out)
@@ -192,6 +112,97 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A model fitted as `trollwatch train` fits it, not yet written.
+pub struct Trained {
+    pub model: crate::pipeline::model::Model,
+    pub timings: train::Timings,
+    /// Seconds spent reading the input.
+    pub read_s: f64,
+}
+
+/// Reads `inputs` (`input_name`: what messages call them) and fits the model `args` ask for:
+/// cross-validation, the account model and calibration included. Everything but the input
+/// files and `--out` comes from `args`; nothing is written.
+pub fn train_model(
+    args: &Args,
+    inputs: Inputs,
+    input_name: &str,
+    progress: &Progress,
+) -> anyhow::Result<Trained> {
+    let (tokenizer, vectorizer) = args.features.configs();
+    let threshold = args.threshold.unwrap_or(0.5);
+    let mut config = TrainConfig {
+        tokenizer,
+        vectorizer,
+        logistic: args.fit.params()?,
+        threshold: Some(threshold),
+        coordination: args.coord.spec(&args.time_col)?,
+    };
+    config.check()?;
+    let (cal, calibrating) = calibration_settings(args);
+    cal.check()?;
+    // Options only two-class models take, refused before any data is read when --multiclass
+    // asks for a multi-class model, else as soon as the labels are read.
+    let two_class_only = two_class_option(args, &config);
+    if let (Some((option, value)), Some(_)) = (two_class_only, args.fit.multiclass) {
+        return Err(crate::pipeline::load::two_class_only(option, value).into());
+    }
+    let started = std::time::Instant::now();
+    let cols = row_columns(args, &config, &cal, calibrating)?;
+    let (data, mut info) = super::read_labeled(
+        inputs,
+        &args.input_args,
+        &args.label,
+        args.fit.multiclass.is_some(),
+        cols,
+        progress,
+    )?;
+    args.fit
+        .for_classes(&mut config.logistic, !data.is_binary());
+    let read_s = started.elapsed().as_secs_f64();
+    if !data.is_binary() {
+        super::show::print_dropped(&data.classes, &args.label.label_col);
+        if let Some((option, value)) = two_class_only {
+            return Err(crate::pipeline::load::two_class_only(option, value).into());
+        }
+    }
+    let cv = match args.cv {
+        Some(folds) => Some(cross_validate(
+            args, folds, &data, &info, &config, input_name, progress,
+        )?),
+        None => None,
+    };
+    let input = InputColumns {
+        text_col: args.input_args.text_col.clone(),
+        label_col: args.label.label_col.clone(),
+    };
+    let account = args
+        .account_model
+        .then(|| {
+            let (folds, seed) = (args.account_folds, args.seed);
+            crate::pipeline::account::fit_out_of_fold(
+                &data, &info, &config, folds, seed, input_name, progress,
+            )
+        })
+        .transpose()?;
+    let (mut model, timings) = if calibrating && data.is_binary() {
+        train::train_calibrated(data, info, input_name, input, &config, &cal, progress)
+    } else {
+        let dense = info.dense.take();
+        let sources = std::mem::take(&mut info.sources);
+        drop(info);
+        let dense = dense.as_ref();
+        train::train(data, input_name, input, &config, dense, &sources, progress)
+    }
+    .map_err(|e| e.for_input(input_name, ""))?;
+    finish_model(&mut model, args, cv, account, input_name);
+    Ok(Trained {
+        model,
+        timings,
+        read_s,
+    })
 }
 
 /// The cross-validation `--cv` runs before the final fit, printed unless quiet, as the model

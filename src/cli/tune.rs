@@ -119,7 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let input = args.inputs.join(" + ");
     let (data, mut info) = super::read_labeled(
-        &args.inputs,
+        crate::text::dataset::Inputs::Files(&args.inputs),
         &args.input_args,
         &args.label,
         false,

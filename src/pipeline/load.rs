@@ -35,7 +35,7 @@ pub struct RowColumns<'a> {
 /// Reads the labeled file with the columns an evaluation needs, parsing times; rows whose
 /// time cannot be parsed are errors, or skipped and counted with --skip-bad-rows.
 pub fn read_for_eval(
-    inputs: &[String],
+    inputs: dataset::Inputs,
     mut opts: ReadOptions,
     label_col: &str,
     classes: &ClassSpec,
@@ -55,8 +55,7 @@ pub fn read_for_eval(
     opts.extra_cols = extra.wanted.iter().map(|s| s.to_string()).collect();
     opts.optional_cols = extra.optional.iter().map(|s| s.to_string()).collect();
     let bar = progress.bar(0, "reading");
-    let mut data =
-        dataset::read_labeled_files(inputs, opts, label_col, classes, |n| bar.set_position(n))?;
+    let mut data = inputs.read(opts, label_col, classes, |n| bar.set_position(n))?;
     bar.finish_and_clear();
     if cols.coordination.is_some() && !data.is_binary() {
         // Refused before the coordination analysis, the longest step of the reading.

@@ -1627,18 +1627,62 @@ pub fn read_labeled_from(
     positive: &str,
     progress: impl FnMut(u64),
 ) -> Result<Labeled> {
-    let mut raw = Some(raw);
-    read_labeled_with(
+    read_labeled_stream(
+        name,
+        raw,
         opts,
         label_col,
         &ClassSpec::binary(positive),
         progress,
-        1,
-        |_, opts| match raw.take() {
+    )
+}
+
+/// As [`read_labeled_classes`], over bytes from anywhere (a caller's data in memory, say);
+/// `name` is what messages call the input and, unless `opts.format` says, decides its layout.
+pub fn read_labeled_stream(
+    name: &str,
+    raw: Box<dyn Read + Send>,
+    opts: ReadOptions,
+    label_col: &str,
+    spec: &ClassSpec,
+    progress: impl FnMut(u64),
+) -> Result<Labeled> {
+    let mut raw = Some(raw);
+    read_labeled_with(opts, label_col, spec, progress, 1, |_, opts| {
+        match raw.take() {
             Some(raw) => PostReader::from_reader(name, raw, opts),
             None => Err(Error::bad_input(name, "read twice")),
-        },
-    )
+        }
+    })
+}
+
+/// Where a labeled set is read from.
+pub enum Inputs<'a> {
+    /// Files (`-`: stdin), read as one set with the same column options.
+    Files(&'a [String]),
+    /// One stream of bytes in a format the reader knows; `name` is what messages call it.
+    Stream {
+        name: String,
+        raw: Box<dyn Read + Send>,
+    },
+}
+
+impl Inputs<'_> {
+    /// Reads the set, as [`read_labeled_files`] or [`read_labeled_stream`].
+    pub fn read(
+        self,
+        opts: ReadOptions,
+        label_col: &str,
+        spec: &ClassSpec,
+        progress: impl FnMut(u64),
+    ) -> Result<Labeled> {
+        match self {
+            Inputs::Files(paths) => read_labeled_files(paths, opts, label_col, spec, progress),
+            Inputs::Stream { name, raw } => {
+                read_labeled_stream(&name, raw, opts, label_col, spec, progress)
+            }
+        }
+    }
 }
 
 fn read_labeled_with(
