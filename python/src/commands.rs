@@ -181,3 +181,42 @@ pub fn evaluate(
     })
     .map_err(from_anyhow)
 }
+
+/// Finds coordinated accounts as `trollwatch coordination` does: the summary it prints, and
+/// every file of `--out` and `--report` as bytes, by name.
+#[pyfunction]
+#[pyo3(signature = (data, name, argv, progress=false))]
+pub fn coordination(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    name: &str,
+    argv: Vec<String>,
+    progress: bool,
+) -> PyResult<(String, Vec<(String, Vec<u8>)>)> {
+    let mut data = Data::extract(py, data, name)?;
+    let mut argv = argv;
+    if !progress {
+        argv.push("--quiet".into());
+    }
+    let Command::Coordination(args) = parse(&data.command_line("coordination", &argv))? else {
+        return Err(PyRuntimeError::new_err("not the coordination command"));
+    };
+    if let Data::Files(paths) = &data {
+        if paths.len() != 1 {
+            return Err(parameter_error("coordination reads one file"));
+        }
+    }
+    let input_name = data.name();
+    py.detach(|| -> anyhow::Result<(String, Vec<(String, Vec<u8>)>)> {
+        let progress = Progress::new(progress);
+        let analysis =
+            trollwatch::cli::coordination::analyze_input(&args, data.inputs(), &progress)?;
+        let files = analysis
+            .files(args.evidence_per_edge, &input_name)?
+            .into_iter()
+            .map(|(n, b)| (n.to_string(), b))
+            .collect();
+        Ok((analysis.summary(), files))
+    })
+    .map_err(from_anyhow)
+}

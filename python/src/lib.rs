@@ -427,5 +427,6 @@ fn _trollwatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(commands::train, m)?)?;
     m.add_function(wrap_pyfunction!(commands::evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(commands::coordination, m)?)?;
     Ok(())
 }

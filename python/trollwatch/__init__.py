@@ -347,6 +347,115 @@ def evaluate(
     return EvalReport(*_trollwatch.evaluate(table, _name(data), argv, progress))
 
 
+# Columns of the coordination files that name things (kept as text, never parsed as numbers).
+_NAME_COLUMNS = {
+    "edges.csv": ("account_a", "account_b"),
+    "evidence.csv": ("account_a", "account_b", "object", "post_a", "post_b"),
+    "accounts.csv": ("account",),
+    "posts.csv": ("id", "account"),
+    "clusters.csv": ("accounts", "dominant_objects"),
+    "communities.csv": ("accounts", "main_objects"),
+}
+
+
+class Coordination:
+    """What ``trollwatch coordination`` finds: its tables as pyarrow Tables (``edges``,
+    ``evidence``, ``clusters``, ``communities``, ``accounts``, ``posts``; call
+    ``.to_pandas()`` for pandas), the summary (``stats``, and ``summary`` as the command
+    prints it), the GraphML graph and the HTML report."""
+
+    def __init__(self, summary: str, files: list) -> None:
+        self.summary = summary
+        self._files = dict(files)
+
+    def _table(self, name: str) -> Any:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        types = {c: pa.string() for c in _NAME_COLUMNS.get(name, ())}
+        return pacsv.read_csv(
+            io.BytesIO(self._files[name]),
+            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False),
+        )
+
+    @property
+    def edges(self) -> Any:
+        """Account pairs A→B by kind with their weights and time span."""
+        return self._table("edges.csv")
+
+    @property
+    def evidence(self) -> Any:
+        """The post pairs behind each edge (capped per edge: ``evidence_per_edge``)."""
+        return self._table("evidence.csv")
+
+    @property
+    def clusters(self) -> Any:
+        return self._table("clusters.csv")
+
+    @property
+    def communities(self) -> Any:
+        return self._table("communities.csv")
+
+    @property
+    def accounts(self) -> Any:
+        return self._table("accounts.csv")
+
+    @property
+    def posts(self) -> Any:
+        return self._table("posts.csv")
+
+    @property
+    def stats(self) -> dict:
+        """summary.json: counts by kind, settings, what was left out."""
+        return json.loads(self._files["summary.json"])
+
+    @property
+    def graphml(self) -> str:
+        return self._files["graph.graphml"].decode("utf-8")
+
+    def to_html(self) -> str:
+        """The self-contained report page (``--report``)."""
+        return self._files["report.html"].decode("utf-8")
+
+    def write(self, folder: Any) -> None:
+        """Writes every file of ``--out`` and ``report.html`` into ``folder``."""
+        os.makedirs(folder, exist_ok=True)
+        for name, data in self._files.items():
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(data)
+
+    def __repr__(self) -> str:
+        return self.summary
+
+
+def coordination(
+    data: Any,
+    author: str = "author",
+    time: str = "timestamp",
+    window: Any = "60s",
+    *,
+    text: str = "text",
+    progress: bool = False,
+    **options: Any,
+) -> Coordination:
+    """Finds accounts that post the same objects within ``window`` of each other, as
+    ``trollwatch coordination`` does, on a file or a pandas or polars DataFrame or Arrow
+    table. ``window``: ``"60s"``, ``"1h"``, seconds, or a ``datetime.timedelta``. Other
+    keyword arguments are the command's options (``kinds="text,link"``, ``min_weight=2``,
+    ``repost_col="post_type"``, ``repost_value="retweet"``, ``url_col="urls"`` ...)."""
+    import datetime
+
+    if isinstance(window, datetime.timedelta):
+        window = int(window.total_seconds())
+    argv = ["--text-col", text, "--author-col", author, "--time-col", time,
+            f"--window={window}"] + _argv(options)
+    table = _data(data)
+    if isinstance(table, list) and len(table) != 1:
+        raise ParameterError("coordination reads one file")
+    _check_columns(table, [text, author, time])
+    return Coordination(*_trollwatch.coordination(table, _name(data), argv, progress))
+
+
 def _column_names(frame: Any, kind: str) -> list[str]:
     if kind == "pyarrow":
         return list(frame.schema.names)
@@ -386,6 +495,8 @@ def _attach(frame: Any, kind: str, result: Any, names: Sequence[str]) -> Any:
 __all__ = [
     "Model",
     "EvalReport",
+    "Coordination",
+    "coordination",
     "train",
     "evaluate",
     "TrollwatchError",

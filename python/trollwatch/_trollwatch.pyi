@@ -61,3 +61,6 @@ def train(
 def evaluate(
     data: _Data, name: str, argv: list[str], progress: bool = False
 ) -> tuple[str, str, str, bytes]: ...
+def coordination(
+    data: _Data, name: str, argv: list[str], progress: bool = False
+) -> tuple[str, list[tuple[str, bytes]]]: ...

@@ -9,6 +9,7 @@ use std::time::Instant;
 use super::{CoordSettingsArgs, InputArgs};
 use crate::coordination::input::{self, InputSpec};
 use crate::coordination::{self, output, CoordParams};
+use crate::text::dataset::Inputs;
 use crate::util::progress::Progress;
 
 #[derive(Debug, clap::Args)]
@@ -76,6 +77,77 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(dir) = &args.report {
         super::check_output(dir, std::slice::from_ref(&args.input), "report", true)?;
     }
+    let progress = Progress::new(!args.quiet);
+    let started = Instant::now();
+    let Analysis {
+        posts,
+        ix,
+        graph,
+        params,
+        read_s,
+        found_s,
+    } = analyze_input(
+        &args,
+        Inputs::Files(std::slice::from_ref(&args.input)),
+        &progress,
+    )?;
+    super::print_out(&output::summary(&posts, &ix, &graph, &params))?;
+    let written = Instant::now();
+    if let Some(dir) = &args.out {
+        output::write_all(dir, &posts, &ix, &graph, &params, args.evidence_per_edge)?;
+        eprintln!("wrote {}/{{{}}}", dir.display(), output::FILES.join(","));
+    }
+    if let Some(dir) = &args.report {
+        let page = crate::report::coordination_html(&args.input, &posts, &ix, &graph, &params);
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::error::Error::io(dir.display().to_string(), e))?;
+        let path = dir.join("report.html");
+        crate::util::atomic::write_atomic(&path, page.as_bytes())?;
+        eprintln!("wrote {}", path.display());
+    }
+    eprintln!(
+        "time: read and extract {read_s:.2} s, find {found_s:.2} s, write {:.2} s, total {:.2} s",
+        written.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A coordination analysis as `trollwatch coordination` runs it, before anything is written.
+pub struct Analysis {
+    pub posts: input::Posts,
+    pub ix: coordination::graph::Indexes,
+    pub graph: coordination::graph::Graph,
+    pub params: coordination::CoordValidParams,
+    /// Seconds reading (and extracting objects), and finding.
+    pub read_s: f64,
+    pub found_s: f64,
+}
+
+impl Analysis {
+    /// Every output file as bytes, by name: those of `--out` (in `output::FILES` order) and
+    /// `report.html` (naming the input `input_name`).
+    pub fn files(
+        &self,
+        evidence_per_edge: usize,
+        input_name: &str,
+    ) -> crate::error::Result<Vec<(&'static str, Vec<u8>)>> {
+        let (posts, ix, graph, params) = (&self.posts, &self.ix, &self.graph, &self.params);
+        let mut files = output::render_all(posts, ix, graph, params, evidence_per_edge)?;
+        let page = crate::report::coordination_html(input_name, posts, ix, graph, params);
+        files.push(("report.html", page.into_bytes()));
+        Ok(files)
+    }
+
+    /// The summary the command prints.
+    pub fn summary(&self) -> String {
+        output::summary(&self.posts, &self.ix, &self.graph, &self.params)
+    }
+}
+
+/// Reads `input` and finds the coordinated accounts as `args` say (everything but the input
+/// file, `--out` and `--report` comes from `args`); writes nothing.
+pub fn analyze_input(args: &Args, input: Inputs, progress: &Progress) -> anyhow::Result<Analysis> {
     let c = &args.settings;
     let params = CoordParams::default()
         .window(c.window)
@@ -106,13 +178,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         repost: c.repost_col.clone().zip(c.repost_value.clone()),
         url_col: c.url_col.clone(),
     };
-    let progress = Progress::new(!args.quiet);
     let started = Instant::now();
     let bar = progress.bar(0, "reading posts");
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let (posts, objects) = input::read(&args.input, &spec, &params.extract(), |n| {
-        bar.set_position(n)
-    })?;
+    let (posts, objects) =
+        input::read_input(input, &spec, &params.extract(), |n| bar.set_position(n))?;
     bar.finish_and_clear();
     let read_s = started.elapsed().as_secs_f64();
     if let Some(s) = posts.skipped.summary(&args.input) {
@@ -123,24 +193,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (ix, graph) = coordination::analyze(&posts, objects, &params);
     spinner.finish_and_clear();
     let found_s = started.elapsed().as_secs_f64() - read_s;
-    super::print_out(&output::summary(&posts, &ix, &graph, &params))?;
-    let written = Instant::now();
-    if let Some(dir) = &args.out {
-        output::write_all(dir, &posts, &ix, &graph, &params, args.evidence_per_edge)?;
-        eprintln!("wrote {}/{{{}}}", dir.display(), output::FILES.join(","));
-    }
-    if let Some(dir) = &args.report {
-        let page = crate::report::coordination_html(&args.input, &posts, &ix, &graph, &params);
-        std::fs::create_dir_all(dir)
-            .map_err(|e| crate::error::Error::io(dir.display().to_string(), e))?;
-        let path = dir.join("report.html");
-        crate::util::atomic::write_atomic(&path, page.as_bytes())?;
-        eprintln!("wrote {}", path.display());
-    }
-    eprintln!(
-        "time: read and extract {read_s:.2} s, find {found_s:.2} s, write {:.2} s, total {:.2} s",
-        written.elapsed().as_secs_f64(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
+    Ok(Analysis {
+        posts,
+        ix,
+        graph,
+        params,
+        read_s,
+        found_s,
+    })
 }

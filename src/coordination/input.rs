@@ -15,7 +15,7 @@ use super::objects::{self, Extract, Objects};
 use crate::error::{Error, Result};
 pub use crate::text::dataset::columns::Texts;
 use crate::text::dataset::columns::{ColumnBatch, ColumnReader};
-use crate::text::dataset::{ReadOptions, SkipReport};
+use crate::text::dataset::{Inputs, ReadOptions, SkipReport};
 
 /// Where the columns are.
 #[derive(Debug, Clone)]
@@ -170,12 +170,56 @@ pub fn read(
     path: &str,
     spec: &InputSpec,
     extract: &Extract,
+    progress: impl FnMut(u64),
+) -> Result<(Posts, Objects)> {
+    read_input(
+        Inputs::Files(std::slice::from_ref(&path.to_string())),
+        spec,
+        extract,
+        progress,
+    )
+}
+
+/// As [`read`], from one file or a stream of bytes (a caller's table in memory, say).
+pub fn read_input(
+    input: Inputs,
+    spec: &InputSpec,
+    extract: &Extract,
     mut progress: impl FnMut(u64),
 ) -> Result<(Posts, Objects)> {
+    let (name, open): (
+        String,
+        Box<dyn FnOnce(&[String]) -> Result<ColumnReader> + Send>,
+    ) = match input {
+        Inputs::Files([path]) => {
+            let path = path.clone();
+            let read = spec.read.clone();
+            (
+                path.clone(),
+                Box::new(move |cols| ColumnReader::open(&path, &read, cols)),
+            )
+        }
+        Inputs::Files(paths) => {
+            return Err(Error::param(
+                "input",
+                paths.join(" "),
+                "coordination reads one input",
+            ))
+        }
+        Inputs::Stream { name, raw } => {
+            let read = spec.read.clone();
+            let shown = name.clone();
+            (
+                name,
+                Box::new(move |cols| ColumnReader::from_reader(&shown, raw, &read, cols)),
+            )
+        }
+    };
+    let path = name.as_str();
     let (tx, rx) = mpsc::sync_channel::<Result<Batch>>(4);
     std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
-            let read = read_rows(path, spec, &tx);
+            let read = read_rows(path, open, spec, &tx);
             // The consumer reports the error; the producer's result only says it failed.
             read.map_err(|e| {
                 let shown = e.to_string();
@@ -299,6 +343,7 @@ impl RowCheck<'_> {
 /// checks each row's author and time, and sends the rows as batches.
 fn read_rows(
     path: &str,
+    open: Box<dyn FnOnce(&[String]) -> Result<ColumnReader> + Send>,
     spec: &InputSpec,
     tx: &mpsc::SyncSender<Result<Batch>>,
 ) -> Result<SkipReport> {
@@ -311,7 +356,7 @@ fn read_rows(
         cols.push(c.clone());
         cols.len() - 1
     });
-    let mut reader = ColumnReader::open(path, &spec.read, &cols)?;
+    let mut reader = open(&cols)?;
     let mut check = RowCheck {
         path,
         spec,

@@ -442,9 +442,46 @@ pub fn write_all(
     pairs_per_edge: usize,
 ) -> Result<()> {
     let staging = crate::util::outdir::Staging::new(dir, &FILES)?;
-    // Formatted and written (each with its fsync) in parallel; the largest, posts.csv, first;
-    // the evidence pairs are found inside their own file's job.
-    let jobs: [(&str, MakeFile); 8] = [
+    use rayon::prelude::*;
+    with_files(posts, ix, g, params, pairs_per_edge, |jobs| {
+        jobs.par_iter()
+            .map(|(name, make)| staging.write(name, &make()?))
+            .collect::<Result<Vec<()>>>()
+    })?;
+    staging.commit()
+}
+
+/// The files of [`write_all`] as bytes, by name, in [`FILES`] order, for callers that keep
+/// them in memory.
+pub fn render_all(
+    posts: &Posts,
+    ix: &Indexes,
+    g: &Graph,
+    params: &CoordValidParams,
+    pairs_per_edge: usize,
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    use rayon::prelude::*;
+    let mut files = with_files(posts, ix, g, params, pairs_per_edge, |jobs| {
+        jobs.par_iter()
+            .map(|(name, make)| Ok((*name, make()?)))
+            .collect::<Result<Vec<_>>>()
+    })?;
+    files.sort_by_key(|(name, _)| FILES.iter().position(|f| f == name));
+    Ok(files)
+}
+
+/// Calls `f` with a job making each output file. Formatted (and written, each with its
+/// fsync) in parallel; the largest, posts.csv, first; the evidence pairs are found inside
+/// their own file's job.
+fn with_files<R>(
+    posts: &Posts,
+    ix: &Indexes,
+    g: &Graph,
+    params: &CoordValidParams,
+    pairs_per_edge: usize,
+    f: impl FnOnce(&[(&'static str, MakeFile)]) -> R,
+) -> R {
+    let jobs: [(&'static str, MakeFile); 8] = [
         ("posts.csv", &|| posts_csv(posts, g, params)),
         ("evidence.csv", &|| {
             let pairs = super::evidence::post_pairs(posts, ix, g, params, pairs_per_edge);
@@ -457,11 +494,7 @@ pub fn write_all(
         ("graph.graphml", &|| Ok(graphml(posts, g).into_bytes())),
         ("summary.json", &|| summary_json(posts, ix, g, params)),
     ];
-    use rayon::prelude::*;
-    jobs.par_iter()
-        .map(|(name, make)| staging.write(name, &make()?))
-        .collect::<Result<Vec<()>>>()?;
-    staging.commit()
+    f(&jobs)
 }
 
 /// Undirected account pairs with a kept edge of `kind` (index as [`KINDS`], 6 = total).

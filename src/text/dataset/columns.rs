@@ -121,6 +121,28 @@ impl ColumnReader {
         })
     }
 
+    /// As [`ColumnReader::open`], over bytes from anywhere (any format [`PostReader`] reads;
+    /// `name` is what messages call the input and, unless `opts.format` says, decides its
+    /// layout).
+    pub fn from_reader(
+        name: &str,
+        raw: Box<dyn Read + Send>,
+        opts: &ReadOptions,
+        columns: &[String],
+    ) -> Result<ColumnReader> {
+        let mut opts = opts.clone();
+        opts.extra_cols = columns.to_vec();
+        opts.allow_empty_text = true;
+        Ok(ColumnReader {
+            path: name.to_string(),
+            source: Source::Posts(
+                Box::new(PostReader::from_reader(name, raw, opts)?),
+                columns.len(),
+            ),
+            skipped: SkipReport::default(),
+        })
+    }
+
     /// Up to `rows` rows; an empty batch at the end.
     pub fn next_batch(&mut self, rows: usize) -> Result<ColumnBatch> {
         match &mut self.source {
