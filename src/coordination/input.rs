@@ -165,6 +165,9 @@ pub fn extract_range(posts: &Posts, range: std::ops::Range<usize>, extract: &Ext
 
 const BATCH_ROWS: usize = 32_768;
 
+/// Opens the input for the columns asked for (author, time, ...), on the reading thread.
+type OpenColumns = Box<dyn FnOnce(&[String]) -> Result<ColumnReader> + Send>;
+
 /// Reads every post of `path` and extracts its objects. `progress` gets the rows read so far.
 pub fn read(
     path: &str,
@@ -187,10 +190,7 @@ pub fn read_input(
     extract: &Extract,
     mut progress: impl FnMut(u64),
 ) -> Result<(Posts, Objects)> {
-    let (name, open): (
-        String,
-        Box<dyn FnOnce(&[String]) -> Result<ColumnReader> + Send>,
-    ) = match input {
+    let (name, open): (String, OpenColumns) = match input {
         Inputs::Files([path]) => {
             let path = path.clone();
             let read = spec.read.clone();
@@ -343,7 +343,7 @@ impl RowCheck<'_> {
 /// checks each row's author and time, and sends the rows as batches.
 fn read_rows(
     path: &str,
-    open: Box<dyn FnOnce(&[String]) -> Result<ColumnReader> + Send>,
+    open: OpenColumns,
     spec: &InputSpec,
     tx: &mpsc::SyncSender<Result<Batch>>,
 ) -> Result<SkipReport> {
