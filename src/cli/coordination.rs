@@ -23,7 +23,8 @@ use crate::util::progress::Progress;
     posts of 5+ tokens), link (same URL), domain (same web domain, shorteners excepted), hashtag,\n\
     repost (reposts of the same text). Reposts count only as reposts.")]
 pub struct Args {
-    /// Posts: CSV, TSV or JSONL, plain or gzip; `-` reads stdin.
+    /// Posts: CSV, TSV, JSONL (twarc2's too), plain or gzip, Parquet or Arrow IPC; `-` reads
+    /// stdin.
     pub input: String,
     #[command(flatten)]
     pub input_args: InputArgs,

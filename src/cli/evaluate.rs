@@ -21,8 +21,8 @@ use crate::util::progress::Progress;
     trollwatch evaluate posts.csv --split time --time-col timestamp --folds 4\n  \
     trollwatch evaluate posts.csv --repeats 3 --seed 7 --oof out/oof.csv")]
 pub struct Args {
-    /// Labeled posts: CSV, TSV or JSONL, plain or gzip; `-` reads stdin. Several files are
-    /// read as one set with the same column options.
+    /// Labeled posts: CSV, TSV or JSONL, plain or gzip, Parquet or Arrow IPC; `-` reads stdin.
+    /// Several files are read as one set with the same column options.
     #[arg(required = true, num_args = 1..)]
     pub inputs: Vec<String>,
     #[command(flatten)]

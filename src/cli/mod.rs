@@ -35,7 +35,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train a model from a labeled CSV/TSV file of posts.
+    /// Train a model from labeled posts (CSV/TSV, JSONL, Parquet or Arrow).
     Train(train::Args),
     /// Score posts with a saved model.
     Score(score::Args),
@@ -192,8 +192,15 @@ pub struct InputArgs {
     /// name: tab for .tsv, else comma].
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
-    /// Input layout [default: from the file name; stdin: JSONL if it starts with `{`, else CSV].
-    #[arg(long, value_name = "csv|tsv|jsonl|text", value_parser = parse_format)]
+    /// Input layout [default: from the file name (.csv, .tsv, .jsonl, .txt, .parquet/.pq,
+    /// .arrow/.feather/.ipc for the Arrow IPC file format, .arrows for its stream format),
+    /// else from the first bytes: Parquet, Arrow, JSONL if it starts with `{`, else CSV]. JSON
+    /// lines whose first object is a twarc2 response page (a `data` array beside `includes`
+    /// or `__twarc`) or a flattened tweet are read as `twarc2`: a row per tweet with columns
+    /// id, text, author (username), timestamp (created_at), post_type
+    /// (retweet/quote/reply/tweet) and urls (expanded, space-separated), beside the tweet's
+    /// own string and number fields; `jsonl` forces plain JSON lines.
+    #[arg(long, value_name = "csv|tsv|jsonl|text|parquet|arrow|arrows|twarc2", value_parser = parse_format)]
     pub input_format: Option<InputFormat>,
     /// Skip rows with a wrong field count, invalid UTF-8 or an empty text (counted and
     /// reported at the end) instead of stopping at the first.
@@ -298,7 +305,9 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
 }
 
 fn parse_format(s: &str) -> Result<InputFormat, String> {
-    InputFormat::parse(s).ok_or_else(|| format!("{s:?} is not one of csv, tsv, jsonl, text"))
+    InputFormat::parse(s).ok_or_else(|| {
+        format!("{s:?} is not one of csv, tsv, jsonl, text, parquet, arrow, arrows, twarc2")
+    })
 }
 
 /// Checks an output path before any work is done: it is not one of the inputs (that would

@@ -22,8 +22,8 @@ use crate::util::progress::Progress;
     trollwatch train posts.tsv.gz --label-col is_troll --positive yes --ngrams 1-3 --max-features 200000 --out m.model"
 )]
 pub struct Args {
-    /// Labeled posts: CSV, TSV or JSONL, plain or gzip; `-` reads stdin. Several files are
-    /// read as one set with the same column options.
+    /// Labeled posts: CSV, TSV or JSONL, plain or gzip, Parquet or Arrow IPC; `-` reads stdin.
+    /// Several files are read as one set with the same column options.
     #[arg(required = true, num_args = 1..)]
     pub inputs: Vec<String>,
     #[command(flatten)]

@@ -25,7 +25,7 @@ use crate::util::progress::Progress;
     trollwatch tune bench.csv.gz ordinary.csv.gz --c 0.01,0.1,1,4 --class-weight balanced,source --report tune/ --out m.model\n  \
     trollwatch tune posts.csv --ngrams 1-1,1-2 --max-features 50000,100000,none --select recall")]
 pub struct Args {
-    /// Labeled posts: CSV, TSV or JSONL, plain or gzip; several files are read as one set.
+    /// Labeled posts: CSV, TSV or JSONL, plain or gzip, Parquet or Arrow IPC; several files are read as one set.
     #[arg(required = true, num_args = 1..)]
     pub inputs: Vec<String>,
     #[command(flatten)]

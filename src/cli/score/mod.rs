@@ -44,7 +44,8 @@ pub struct Args {
     /// Posts to score, given as arguments (ids 1, 2, ...).
     #[arg(value_name = "POST", conflicts_with = "input")]
     pub posts: Vec<String>,
-    /// Read posts from a CSV/TSV, JSONL or text file (plain or gzip); `-` reads stdin.
+    /// Read posts from a CSV/TSV, JSONL (twarc2's too) or text file (plain or gzip), or from
+    /// Parquet or Arrow IPC; `-` reads stdin.
     #[arg(long, short, value_name = "FILE")]
     pub input: Option<String>,
     #[command(flatten)]

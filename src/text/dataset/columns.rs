@@ -99,6 +99,7 @@ impl ColumnReader {
         let format = opts
             .format
             .or_else(|| InputFormat::from_name(path))
+            .or_else(|| super::arrow::sniff_path(path))
             .or((path != STDIN).then_some(InputFormat::Csv));
         let delimiter = match format {
             Some(InputFormat::Csv) => Some(opts.delimiter.unwrap_or(b',')),

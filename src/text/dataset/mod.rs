@@ -3,8 +3,10 @@
 //! file, line and problem, or — with `skip_bad_rows` — a skip counted by reason.
 //! It owns the input formats; what the text means (tokens, labels as classes) lives elsewhere.
 
+pub mod arrow;
 pub mod columns;
 pub mod rowcheck;
+pub mod twarc;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -31,6 +33,16 @@ pub enum InputFormat {
     Jsonl,
     /// One post a line, no header.
     Text,
+    /// Apache Parquet: columns by name, read a row group's batch at a time.
+    Parquet,
+    /// The Arrow IPC file format (Feather v2).
+    Arrow,
+    /// The Arrow IPC stream format.
+    #[serde(rename = "arrows")]
+    ArrowStream,
+    /// JSON lines as twarc2 writes Twitter API v2 results: response pages of tweets with their
+    /// `includes`, or one tweet a line as `twarc2 flatten` writes them.
+    Twarc2,
 }
 
 impl InputFormat {
@@ -40,8 +52,34 @@ impl InputFormat {
             "tsv" | "tab" => Some(InputFormat::Tsv),
             "jsonl" | "ndjson" | "json" => Some(InputFormat::Jsonl),
             "text" | "txt" | "lines" => Some(InputFormat::Text),
+            "parquet" | "pq" => Some(InputFormat::Parquet),
+            "arrow" | "feather" | "ipc" => Some(InputFormat::Arrow),
+            "arrows" | "arrow-stream" | "ipc-stream" => Some(InputFormat::ArrowStream),
+            "twarc2" | "twarc" => Some(InputFormat::Twarc2),
             _ => None,
         }
+    }
+
+    /// The name `--input-format` takes for this layout.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Csv => "csv",
+            InputFormat::Tsv => "tsv",
+            InputFormat::Jsonl => "jsonl",
+            InputFormat::Text => "text",
+            InputFormat::Parquet => "parquet",
+            InputFormat::Arrow => "arrow",
+            InputFormat::ArrowStream => "arrows",
+            InputFormat::Twarc2 => "twarc2",
+        }
+    }
+
+    /// Parquet or Arrow IPC: binary, with typed columns.
+    pub fn is_columnar(self) -> bool {
+        matches!(
+            self,
+            InputFormat::Parquet | InputFormat::Arrow | InputFormat::ArrowStream
+        )
     }
 
     /// The format a file name implies (`.gz` looked through), if any.
@@ -54,6 +92,9 @@ impl InputFormat {
             "tsv" | "tab" => Some(InputFormat::Tsv),
             "jsonl" | "ndjson" | "json" => Some(InputFormat::Jsonl),
             "txt" => Some(InputFormat::Text),
+            "parquet" | "pq" => Some(InputFormat::Parquet),
+            "arrow" | "feather" | "ipc" => Some(InputFormat::Arrow),
+            "arrows" => Some(InputFormat::ArrowStream),
             _ => None,
         }
     }
@@ -100,7 +141,7 @@ pub fn open(path: &str) -> Result<Opened> {
         if meta.is_dir() {
             return Err(Error::bad_input(
                 path,
-                "is a directory; give the path of a CSV, TSV, JSONL or text file",
+                "is a directory; give the path of a CSV, TSV, JSONL, text, Parquet or Arrow file",
             ));
         }
         Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
@@ -503,6 +544,7 @@ impl<R: Read> Read for LineCounting<R> {
 enum Kind {
     Delimited(Delimited),
     Lines(Lines),
+    Columnar(Box<arrow::Columnar>),
 }
 
 /// A CSV or TSV file being read.
@@ -529,6 +571,10 @@ struct Lines {
     buf: Vec<u8>,
     /// The last line ended with `\r`: a `\n` right after it belongs to that line end.
     after_cr: bool,
+    /// The first object decides whether the lines are twarc2's.
+    detect_twarc: bool,
+    /// Reading twarc2 lines: the tweets of the last line not yet returned.
+    twarc: Option<twarc::Twarc>,
 }
 
 /// What reading a row needs besides the file's own state.
@@ -550,22 +596,59 @@ type NextRow = Result<Option<std::result::Result<Record, BadRow>>>;
 type BadRow = (u64, &'static str, String);
 
 impl PostReader {
+    /// Opens `path` (`-`: stdin) in the layout `opts.format` names, else the one its name
+    /// implies, else the one its first bytes show (Parquet, Arrow IPC, JSON lines), else CSV.
     pub fn open(path: &str, opts: ReadOptions) -> Result<PostReader> {
+        let name = shown_name(path);
+        let format = opts.format.or_else(|| InputFormat::from_name(path));
+        match format {
+            Some(f) if f.is_columnar() => {
+                return Self::columnar(name, arrow::Source::Path(path.to_string()), f, opts)
+            }
+            None if path == STDIN => return Self::from_reader(name, Box::new(io::stdin()), opts),
+            None => {
+                if let Some(f) = arrow::sniff_path(path) {
+                    return Self::columnar(name, arrow::Source::Path(path.to_string()), f, opts);
+                }
+            }
+            Some(_) => {}
+        }
         let opened = open(path)?;
-        Self::from_opened(shown_name(path), opened, opts)
+        Self::from_opened(name, opened, opts)
     }
 
-    /// Reads posts from any byte source (plain or gzip); `name` is what messages call it and
-    /// decides the layout when `opts.format` does not.
+    /// Reads posts from any byte source (plain or gzip, or Parquet and Arrow IPC, held in
+    /// memory whole when they need seeking); `name` is what messages call it and decides the
+    /// layout when `opts.format` does not.
     pub fn from_reader(
         name: &str,
         raw: Box<dyn Read + Send>,
         opts: ReadOptions,
     ) -> Result<PostReader> {
-        Self::from_opened(name, open_reader(name, raw)?, opts)
+        let format = opts.format.or_else(|| InputFormat::from_name(name));
+        let mut buffered = BufReader::with_capacity(1 << 16, raw);
+        let format = match format {
+            Some(f) => Some(f),
+            None => {
+                let head = loop {
+                    match buffered.fill_buf() {
+                        Ok(h) => break h,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(Error::io(name, e)),
+                    }
+                };
+                arrow::sniff(head)
+            }
+        };
+        match format {
+            Some(f) if f.is_columnar() => {
+                Self::columnar(name, arrow::Source::Stream(Box::new(buffered)), f, opts)
+            }
+            _ => Self::from_opened(name, open_reader(name, Box::new(buffered))?, opts),
+        }
     }
 
-    fn from_opened(path: &str, mut opened: Opened, opts: ReadOptions) -> Result<PostReader> {
+    fn check_options(opts: &ReadOptions) -> Result<()> {
         if opts.max_field_bytes == 0 {
             return Err(Error::param(
                 "max-field-bytes",
@@ -573,6 +656,34 @@ impl PostReader {
                 "must be at least 1 byte",
             ));
         }
+        Ok(())
+    }
+
+    /// A reader of Parquet or Arrow IPC input.
+    fn columnar(
+        name: &str,
+        source: arrow::Source,
+        format: InputFormat,
+        opts: ReadOptions,
+    ) -> Result<PostReader> {
+        Self::check_options(&opts)?;
+        let (reader, checksum) = arrow::Columnar::open(name, source, format, &opts)?;
+        let seen_ids = opts.warn_repeated_ids.then(Default::default);
+        Ok(PostReader {
+            path: name.to_string(),
+            opts,
+            kind: Kind::Columnar(Box::new(reader)),
+            skipped: SkipReport::default(),
+            warnings: SkipReport::default(),
+            checksum,
+            rows: 0,
+            seen_ids,
+            gzip: false,
+        })
+    }
+
+    fn from_opened(path: &str, mut opened: Opened, opts: ReadOptions) -> Result<PostReader> {
+        Self::check_options(&opts)?;
         let format = match opts.format.or_else(|| InputFormat::from_name(path)) {
             Some(f) => f,
             None => {
@@ -610,7 +721,10 @@ impl PostReader {
                 });
                 Self::delimited(path, &opts, opened.reader, delimiter, opened.gzip)?
             }
-            InputFormat::Jsonl | InputFormat::Text => {
+            InputFormat::Parquet | InputFormat::Arrow | InputFormat::ArrowStream => {
+                return Self::columnar(path, arrow::Source::Stream(opened.reader), format, opts)
+            }
+            InputFormat::Jsonl | InputFormat::Text | InputFormat::Twarc2 => {
                 if format == InputFormat::Text && !opts.extra_cols.is_empty() {
                     return Err(Error::bad_input(
                         path,
@@ -623,10 +737,15 @@ impl PostReader {
                 }
                 Kind::Lines(Lines {
                     reader: opened.reader,
-                    jsonl: format == InputFormat::Jsonl,
+                    jsonl: format != InputFormat::Text,
                     line_no: 0,
                     buf: Vec::new(),
                     after_cr: false,
+                    // JSON lines named or recognized as such may be twarc2's; forced
+                    // `--input-format jsonl` reads them as they are.
+                    detect_twarc: format == InputFormat::Jsonl
+                        && opts.format != Some(InputFormat::Jsonl),
+                    twarc: (format == InputFormat::Twarc2).then(Default::default),
                 })
             }
         };
@@ -788,6 +907,7 @@ impl PostReader {
         match &mut self.kind {
             Kind::Delimited(file) => file.next_row(&mut cx),
             Kind::Lines(file) => file.next_row(&mut cx),
+            Kind::Columnar(file) => file.next_row(&mut cx),
         }
     }
 }
@@ -940,6 +1060,9 @@ impl Lines {
             cx.opts.max_field_bytes
         };
         loop {
+            if let Some(row) = self.twarc.as_mut().and_then(twarc::Twarc::pop) {
+                return Ok(Some(row));
+            }
             let (n, len) = read_line(
                 self.reader.as_mut(),
                 &mut self.buf,
@@ -979,6 +1102,16 @@ impl Lines {
             if s.trim().is_empty() {
                 // A blank line between posts is no post (ids stay line numbers); JSONL allows
                 // blank lines between objects.
+                continue;
+            }
+            if self.detect_twarc {
+                self.detect_twarc = false;
+                if twarc::is_twarc(s) {
+                    self.twarc = Some(twarc::Twarc::default());
+                }
+            }
+            if let Some(t) = self.twarc.as_mut() {
+                t.read_line(s, line, cx)?;
                 continue;
             }
             if self.jsonl {
