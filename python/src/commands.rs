@@ -1,12 +1,14 @@
 //! `train` and `evaluate` from Python: the command line's own options (keyword arguments
 //! become `--flags`, parsed by the same parser, so defaults, checks and messages are the
 //! command's) over files, or over a table in memory handed in through the Arrow C stream
-//! interface. A table is read by the library's JSON-lines reader, so every row is checked as
-//! a file's would be; a message's "line N" is the table's row N, counting from 1.
+//! interface. A table is handed to the library's reader as an Arrow IPC stream (typed columns:
+//! times stay times), so every row is checked as a file's would be; a message's "line N" is
+//! the table's row N, counting from 1.
 
 use std::path::PathBuf;
 
 use arrow::ffi_stream::RecordBatchStreamReader;
+use arrow::array::RecordBatchReader;
 use arrow::pyarrow::FromPyArrow;
 use clap::Parser;
 use pyo3::exceptions::PyRuntimeError;
@@ -18,10 +20,10 @@ use trollwatch::{Inputs, Progress};
 use crate::errors::{from_anyhow, parameter_error};
 use crate::PyModel;
 
-/// Where a command reads its posts: files, or a table serialized as JSON lines.
+/// Where a command reads its posts: files, or a table as Arrow IPC stream bytes.
 enum Data {
     Files(Vec<String>),
-    Table { name: String, jsonl: Vec<u8> },
+    Table { name: String, ipc: Vec<u8> },
 }
 
 impl Data {
@@ -33,20 +35,21 @@ impl Data {
                 return Ok(Data::Files(paths));
             }
         }
-        let mut reader = RecordBatchStreamReader::from_pyarrow_bound(data)?;
-        let jsonl = py
+        let reader = RecordBatchStreamReader::from_pyarrow_bound(data)?;
+        let ipc = py
             .detach(|| -> Result<Vec<u8>, arrow::error::ArrowError> {
-                let mut writer = arrow::json::LineDelimitedWriter::new(Vec::new());
-                for batch in reader.by_ref() {
+                let schema = reader.schema();
+                let mut writer = arrow::ipc::writer::StreamWriter::try_new(Vec::new(), &schema)?;
+                for batch in reader {
                     writer.write(&batch?)?;
                 }
                 writer.finish()?;
-                Ok(writer.into_inner())
+                writer.into_inner()
             })
             .map_err(|e| PyRuntimeError::new_err(format!("reading the table: {e}")))?;
         Ok(Data::Table {
             name: name.to_string(),
-            jsonl,
+            ipc,
         })
     }
 
@@ -57,7 +60,7 @@ impl Data {
             Data::Files(paths) => line.extend(paths.iter().cloned()),
             Data::Table { name, .. } => {
                 line.push(name.clone());
-                line.extend(["--input-format".into(), "jsonl".into()]);
+                line.extend(["--input-format".into(), "arrows".into()]);
             }
         }
         line.extend(argv.iter().cloned());
@@ -68,9 +71,9 @@ impl Data {
     fn inputs(&mut self) -> Inputs<'_> {
         match self {
             Data::Files(paths) => Inputs::Files(paths),
-            Data::Table { name, jsonl } => Inputs::Stream {
+            Data::Table { name, ipc } => Inputs::Stream {
                 name: name.clone(),
-                raw: Box::new(std::io::Cursor::new(std::mem::take(jsonl))),
+                raw: Box::new(std::io::Cursor::new(std::mem::take(ipc))),
             },
         }
     }

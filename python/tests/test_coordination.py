@@ -48,6 +48,12 @@ def test_windows_times_and_frames(demo):
     assert tw.coordination(demo, window=datetime.timedelta(seconds=60)).edges.equals(base)
     assert tw.coordination(demo, window=60).edges.equals(base)
     assert tw.coordination(pl.from_pandas(demo)).edges.equals(base)
+    # Times as datetimes (with a zone, or naive as UTC) give the same analysis as the text.
+    pd = pytest.importorskip("pandas")
+    aware = demo.assign(timestamp=pd.to_datetime(demo["timestamp"], utc=True))
+    assert tw.coordination(aware).edges.equals(base)
+    naive = aware.assign(timestamp=aware["timestamp"].dt.tz_localize(None))
+    assert tw.coordination(pl.from_pandas(naive)).edges.equals(base)
     wider = tw.coordination(demo, window="1h").edges
     assert wider.num_rows >= base.num_rows
 
