@@ -7,8 +7,8 @@
 
 use std::path::PathBuf;
 
-use arrow::ffi_stream::RecordBatchStreamReader;
 use arrow::array::RecordBatchReader;
+use arrow::ffi_stream::RecordBatchStreamReader;
 use arrow::pyarrow::FromPyArrow;
 use clap::Parser;
 use pyo3::exceptions::PyRuntimeError;

@@ -120,16 +120,6 @@ fn score_present(
     rows.iter().map(|r| r.and_then(|_| scored.next())).collect()
 }
 
-/// The terms behind a score with their contributions, `term (+0.123); …`, as the command
-/// line's CSV output writes them.
-fn explanation(s: &Scored) -> String {
-    s.explain
-        .iter()
-        .map(|c| format!("{} ({:+.3})", c.term, c.contribution))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 #[pymethods]
 impl PyModel {
     /// Loads a model file written by `trollwatch train` (any format version this build reads).
@@ -407,7 +397,7 @@ impl PyModel {
         if explain > 0 {
             let text: StringArray = rows
                 .iter()
-                .map(|s| Some(s.as_ref().map(explanation).unwrap_or_default()))
+                .map(|s| Some(s.as_ref().map(Scored::explanation).unwrap_or_default()))
                 .collect();
             push("explanation", DataType::Utf8, false, Arc::new(text));
         }

@@ -64,6 +64,15 @@ impl Scored {
     pub fn probability(&self) -> Option<f64> {
         self.probabilities.as_ref().map(|p| p[self.class])
     }
+
+    /// The terms behind the score with their contributions, `term (+0.123); …`.
+    pub fn explanation(&self) -> String {
+        self.explain
+            .iter()
+            .map(|c| format!("{} ({:+.3})", c.term, c.contribution))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// How scores are reported and flagged.

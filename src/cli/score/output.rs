@@ -67,7 +67,7 @@ impl<W: Write> Output<W> {
         if self.classes.is_some() {
             return self.class_row(id, s, label);
         }
-        let terms = || explain_text(s);
+        let terms = || s.explanation();
         match self.format {
             OutputFormat::Table => {
                 let id = clip(id, 16);
@@ -150,7 +150,7 @@ impl<W: Write> Output<W> {
     fn class_row(&mut self, id: &str, s: &Scored, label: &str) -> anyhow::Result<()> {
         let probabilities = s.probabilities.as_deref().unwrap_or(&[]);
         let probability = s.probability().unwrap_or(f64::NAN);
-        let terms = || explain_text(s);
+        let terms = || s.explanation();
         match self.format {
             OutputFormat::Table => {
                 write!(
@@ -207,15 +207,6 @@ impl<W: Write> Output<W> {
         }
         Ok(())
     }
-}
-
-/// The terms behind a score with their contributions, `term (+0.123); …`.
-fn explain_text(s: &Scored) -> String {
-    s.explain
-        .iter()
-        .map(|c| format!("{} ({:+.3})", c.term, c.contribution))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Every class's probability as a JSON object in class order.
