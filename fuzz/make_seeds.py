@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Seeds for the `reader` and `coordination` fuzz targets, made from the first rows of
 datasets/demo.csv: fuzz/corpus/reader (CSV, CRLF, BOM, TSV, JSONL, plain text, an unbalanced
-quote, ragged rows, Latin-1, each behind several first bytes that choose the reading
-settings) and fuzz/corpus/coordination (id,text,author,time,type,urls as CSV, TSV, JSONL and
-`;`-CSV, behind several two-byte settings, with copied texts, reposts and shared links so
-that the analysis finds edges).
+quote, ragged rows, Latin-1, tab-separated lines that the target makes into Parquet, each
+behind several first bytes that choose the reading settings) and fuzz/corpus/coordination
+(id,text,author,time,type,urls as CSV, TSV, JSONL and `;`-CSV, behind several two-byte
+settings, with copied texts, reposts and shared links so that the analysis finds edges).
 
     python3 fuzz/make_seeds.py   # from the repository root
 """
@@ -53,6 +53,11 @@ reader = {
     "ragged": (b"id,text,label,author\n41,too,many,fields,x\r42,fine,1,a\r", [0x20, 0x28, 0xA8]),
     "latin1": (b"id,text,label,author\n41,caf\xe9 au lait,1,a\n42,ok,0,b\n", [0x20, 0xA8]),
 }
+# Plain text's selector with the columns bit (0x1C, 0x94) reads Parquet made from the lines.
+reader["parquet"] = (
+    table(head, flat(small), delim="\t"),
+    [0x1C, 0x94],
+)
 for name, (data, selectors) in reader.items():
     for s in selectors:
         write("reader", f"{name}-{s:02x}", bytes([s]) + data)

@@ -36,5 +36,7 @@ mod real_data;
 mod outputs;
 // The crate's layers: imports only downward, no module cycles.
 mod layers;
+// Parquet, Arrow IPC and twarc2 input, and Parquet score output, against the same posts as CSV.
+mod formats;
 // README: every command in its sh blocks runs as written on the bundled data; links resolve.
 mod readme;

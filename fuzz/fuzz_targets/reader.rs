@@ -1,14 +1,22 @@
 //! Arbitrary bytes through the public reading API. The first byte chooses one combination per
 //! input (so one execution is one read, not every combination): the layout (CSV, TSV, JSONL,
-//! plain text or detected), `--skip-bad-rows`, the field limit (16 bytes, 64 bytes or the
-//! default), plain or gzip-compressed input (the rest compressed here, so the decoder sees
+//! plain text, Parquet or detected), `--skip-bad-rows`, the field limit (16 bytes, 64 bytes or
+//! the default), plain or gzip-compressed input (the rest compressed here, so the decoder sees
 //! real streams), and the reader: `PostReader` for posts (with an extra and an optional
 //! column half the time) or `read_labeled_from` for a labeled training set.
 //!
+//! Parquet is chosen by plain text's selector with the columns bit set (plain text has no
+//! columns): the rest is read as a Parquet file when it starts with `PAR1`, else it is made
+//! into one here, a column per tab-separated field of its lines, the first line naming them,
+//! an empty field a null and a field that is not UTF-8 a binary value, so that the reader
+//! meets real files with nulls, bad bytes and long values as well as broken ones. Detected
+//! input starting with `PAR1` or `ARROW1` is read as Parquet or Arrow too.
+//!
 //! No panic. An error names the input and is bad input (exit code 2). Every record returned
 //! has a non-empty text without NUL within the field limit, as many fields as columns were
-//! asked for, and lines that start at 1 and never go back. A labeled set has both classes,
-//! one label, id, line and text per row, lines in order, nothing skipped without
+//! asked for, and lines that start at 1 and never go back (twarc2 response pages, which
+//! detected JSON lines may be, give several rows a line). A labeled set has both classes, one
+//! label, id, line and text per row, lines in order, nothing skipped without
 //! `--skip-bad-rows`, and the checksum of the bytes it read.
 #![no_main]
 
@@ -30,9 +38,19 @@ fuzz_target!(|data: &[u8]| {
         0 => Some(InputFormat::Csv),
         1 => Some(InputFormat::Tsv),
         2 => Some(InputFormat::Jsonl),
+        3 if selector & 0x04 != 0 => Some(InputFormat::Parquet),
         3 => Some(InputFormat::Text),
         _ => None,
     };
+    let built;
+    let rest = if format == Some(InputFormat::Parquet) && !rest.starts_with(b"PAR1") {
+        built = parquet_of(rest);
+        &built[..]
+    } else {
+        rest
+    };
+    // Rows of a twarc2 page share its line.
+    let strictly_increasing = format.is_some();
     let skip_bad_rows = selector & 0x08 != 0;
     // Small limits so the fuzzer reaches them.
     let max_field_bytes = match (selector >> 4) & 3 {
@@ -79,7 +97,10 @@ fuzz_target!(|data: &[u8]| {
                 assert!(data.label_names().iter().all(|l| !l.trim().is_empty()));
                 assert!(
                     data.lines.first().is_some_and(|&l| l >= 1)
-                        && data.lines.windows(2).all(|w| w[0] < w[1]),
+                        && data
+                            .lines
+                            .windows(2)
+                            .all(|w| w[0] < w[1] || (!strictly_increasing && w[0] == w[1])),
                     "row lines out of order: {:?}",
                     data.lines
                 );
@@ -103,7 +124,7 @@ fuzz_target!(|data: &[u8]| {
         }
         return;
     }
-    let with_columns = selector & 0x04 != 0 && format != Some(InputFormat::Text);
+    let with_columns = selector & 0x04 != 0;
     let (extra_cols, optional_cols) = if with_columns {
         (vec!["author".to_string()], vec!["label".to_string()])
     } else {
@@ -129,7 +150,9 @@ fuzz_target!(|data: &[u8]| {
                 check_text(&rec.text, max_field_bytes);
                 assert_eq!(rec.fields.len(), n_fields, "fields of {rec:?}");
                 assert!(
-                    rec.line >= 1 && rec.line > last_line,
+                    rec.line >= 1
+                        && (rec.line > last_line
+                            || (!strictly_increasing && rec.line == last_line)),
                     "line went from {last_line} to {}",
                     rec.line
                 );
@@ -169,4 +192,49 @@ fn check_error(e: &Error) {
     if let Error::BadRow { line, .. } = e {
         assert!(*line >= 1, "a bad row at line 0: {shown}");
     }
+}
+
+/// A Parquet file of `bytes`: a column per tab-separated field of its lines, the first line
+/// naming them (`text` when it names none); an empty field is a null, and a column whose
+/// values are not all UTF-8 holds them as binary.
+fn parquet_of(bytes: &[u8]) -> Vec<u8> {
+    use std::sync::Arc;
+    use arrow_array::{ArrayRef, BinaryArray, RecordBatch, StringArray};
+    let mut lines = bytes.split(|&b| b == b'\n');
+    let header: Vec<String> = lines
+        .next()
+        .unwrap_or_default()
+        .split(|&b| b == b'\t')
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    let rows: Vec<Vec<&[u8]>> = lines.map(|l| l.split(|&b| b == b'\t').collect()).collect();
+    let mut columns: Vec<(String, ArrayRef)> = Vec::new();
+    for (k, name) in header.iter().enumerate() {
+        let values: Vec<Option<&[u8]>> = rows
+            .iter()
+            .map(|r| r.get(k).copied().filter(|v| !v.is_empty()))
+            .collect();
+        let array: ArrayRef = if values.iter().flatten().all(|v| std::str::from_utf8(v).is_ok()) {
+            Arc::new(StringArray::from(
+                values
+                    .iter()
+                    .map(|v| v.map(|v| std::str::from_utf8(v).unwrap_or_default()))
+                    .collect::<Vec<_>>(),
+            ))
+        } else {
+            Arc::new(BinaryArray::from(values))
+        };
+        columns.push((name.clone(), array));
+    }
+    let mut out = Vec::new();
+    let Ok(batch) = RecordBatch::try_from_iter(columns) else {
+        return out;
+    };
+    let Ok(mut w) = parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), None) else {
+        return Vec::new();
+    };
+    if w.write(&batch).is_err() || w.close().is_err() {
+        return Vec::new();
+    }
+    out
 }

@@ -24,7 +24,7 @@ pub fn run(
     model: &Model,
     score_opts: crate::pipeline::score::ScoreOptions,
     format: OutputFormat,
-    mut out: impl Write,
+    mut out: impl Write + Send,
 ) -> anyhow::Result<()> {
     let by_author = args.by.is_some();
     if !(args.shrinkage.is_finite() && args.shrinkage >= 0.0) {
@@ -94,7 +94,7 @@ pub fn run(
             &mut accounts,
         )?;
         if let Some(mut w) = w {
-            w.flush()?;
+            w.finish()?;
             summary(format!(
                 "scored {kept} posts with coordination features, {flagged} labeled {:?} at \
                  threshold {threshold}",
@@ -288,7 +288,7 @@ fn ranked_accounts(
 
 /// Scores the posts that waited for the coordination analysis of the whole input: as post
 /// rows into `out`, or (without it) into the accounts' sums. The posts flagged.
-fn score_waiting<W: Write>(
+fn score_waiting<W: Write + Send>(
     waiting: &Waiting,
     dense: Option<&features::Dense>,
     model: &Model,
@@ -480,7 +480,7 @@ fn write_accounts(
     accounts: &[AccountScore],
     format: OutputFormat,
     (negative, positive): (&str, &str),
-    mut w: impl Write,
+    mut w: impl Write + Send,
 ) -> anyhow::Result<()> {
     let columns = AccountColumns {
         coordination: accounts.first().is_some_and(|a| a.coordination.is_some()),
@@ -501,6 +501,7 @@ fn write_accounts(
         }
         OutputFormat::Csv => accounts_csv(accounts, &columns, &mut w)?,
         OutputFormat::Table => accounts_table(accounts, &columns, &mut w)?,
+        OutputFormat::Parquet => return Ok(accounts_parquet(accounts, &columns, w)?),
     }
     w.flush()?;
     Ok(())
@@ -573,6 +574,66 @@ fn accounts_csv(
         writeln!(w)?;
     }
     Ok(())
+}
+
+/// The columns of [`accounts_csv`], typed.
+fn accounts_parquet(
+    accounts: &[AccountScore],
+    columns: &AccountColumns,
+    w: impl Write + Send,
+) -> std::io::Result<()> {
+    use super::parquet::{Kind, Table, Value};
+    let mut names: Vec<(&str, Kind)> = vec![
+        ("account", Kind::Text),
+        ("posts", Kind::UInt),
+        ("mean_score", Kind::Float),
+        ("shrunk_score", Kind::Float),
+        ("max_score", Kind::Float),
+        ("share_flagged", Kind::Float),
+    ];
+    if columns.coordination {
+        names.extend([
+            ("coordinated_posts", Kind::UInt),
+            ("share_coordinated", Kind::Float),
+            ("degree", Kind::UInt),
+            ("max_edge_weight", Kind::UInt),
+            ("cluster", Kind::UInt),
+            ("cluster_size", Kind::UInt),
+        ]);
+    }
+    if columns.model {
+        names.extend([("account_score", Kind::Float), ("label", Kind::Text)]);
+    }
+    let names: Vec<(String, Kind)> = names.into_iter().map(|(n, k)| (n.into(), k)).collect();
+    let mut table = Table::new(w, &names)?;
+    for a in accounts {
+        let mut row = vec![
+            Value::Text(&a.account),
+            Value::UInt(a.posts),
+            Value::Float(Some(a.mean_score)),
+            Value::Float(Some(a.shrunk_score)),
+            Value::Float(Some(a.max_score)),
+            Value::Float(Some(a.share_flagged)),
+        ];
+        if columns.coordination {
+            match &a.coordination {
+                Some(c) => row.extend([
+                    Value::UInt(c.coordinated_posts),
+                    Value::Float(Some(c.share_coordinated)),
+                    Value::UInt(c.degree),
+                    Value::UInt(c.max_edge_weight),
+                    Value::UInt(c.cluster),
+                    Value::UInt(c.cluster_size),
+                ]),
+                None => row.extend([Value::Float(None); 6]),
+            }
+        }
+        if columns.model {
+            row.extend([Value::Float(a.account_score), Value::Text(columns.label(a))]);
+        }
+        table.push(&row)?;
+    }
+    table.finish()
 }
 
 fn accounts_table(

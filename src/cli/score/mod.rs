@@ -5,6 +5,7 @@
 
 mod batch;
 mod output;
+mod parquet;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -22,6 +23,8 @@ pub enum OutputFormat {
     Table,
     Csv,
     Jsonl,
+    /// CSV's columns, typed, as a Parquet file on standard output (redirect it to a file).
+    Parquet,
 }
 
 /// What `--by` aggregates over.
@@ -50,7 +53,9 @@ pub struct Args {
     pub input: Option<String>,
     #[command(flatten)]
     pub input_args: InputArgs,
-    /// Output format [default: table on a terminal, else jsonl].
+    /// Output format [default: table on a terminal, else jsonl]. `parquet` writes CSV's
+    /// columns typed (score a nullable float64, flagged a boolean) to standard output, which
+    /// must then not be a terminal: redirect it to a file.
     #[arg(long, short, value_enum)]
     pub format: Option<OutputFormat>,
     /// Flag posts whose probability (at --prior) reaches this [default: the model's
@@ -117,6 +122,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             return Err(Error::param("prior", p, "must be in (0, 1)").into());
         }
     }
+    if args.format == Some(OutputFormat::Parquet) && std::io::stdout().is_terminal() {
+        return Err(Error::param(
+            "format",
+            "parquet",
+            "writes a binary file to standard output, which is a terminal here: redirect it, \
+             e.g. `> scores.parquet`",
+        )
+        .into());
+    }
     if args.posts.is_empty() && args.input.is_none() {
         return Err(Error::param(
             "input",
@@ -140,16 +154,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         OutputFormat::Jsonl
     });
+    // Unlocked: the Parquet writer needs an output it may move across threads.
+    let w = std::io::BufWriter::with_capacity(1 << 16, stdout);
     if args.by.is_some() || model.needs_batch_columns().is_some() {
-        let w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
         return batch::run(&args, &model, opts, format, w);
     }
-    let mut out = Output::for_model(
-        format,
-        args.explain,
-        &model,
-        std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
-    );
+    let mut out = Output::for_model(format, args.explain, &model, w);
     out.header()?;
     let started = std::time::Instant::now();
     let mut tally = Tally::new(&model);
@@ -179,7 +189,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             batch = next?;
         }
         bar.finish_and_clear();
-        out.flush()?;
+        out.finish()?;
         for w in reader.warnings.warning_lines(input) {
             eprintln!("warning: {w}");
         }
@@ -201,7 +211,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for (i, s) in scored.iter().enumerate() {
             out.row(&(i + 1).to_string(), s, model.label_of(s))?;
         }
-        out.flush()?;
+        out.finish()?;
     }
     Ok(())
 }

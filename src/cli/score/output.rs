@@ -1,9 +1,10 @@
-//! The rows `score` writes, as a table, CSV or JSON lines, for two classes or K.
+//! The rows `score` writes, as a table, CSV, JSON lines or Parquet, for two classes or K.
 
 use std::io::Write;
 
 use anyhow::Context;
 
+use super::parquet::{Kind, Table, Value};
 use super::OutputFormat;
 use crate::pipeline::model::Model;
 use crate::pipeline::score::Scored;
@@ -11,23 +12,27 @@ use crate::report::clip;
 
 /// Writes scored rows in one of the output formats: for a two-class model the probability
 /// of the positive class and the label given; for K classes the class given, its
-/// probability and (CSV, JSONL) every class's.
-pub struct Output<W: Write> {
+/// probability and (CSV, JSONL, Parquet) every class's.
+pub struct Output<W: Write + Send> {
     format: OutputFormat,
     explain: usize,
     /// The class names of a K-class model; `None` for two classes.
     classes: Option<Vec<String>>,
-    w: W,
+    /// The writer of the text formats, and of Parquet until [`Output::header`] hands it to
+    /// the table.
+    text: Option<W>,
+    table: Option<Table<W>>,
 }
 
-impl<W: Write> Output<W> {
+impl<W: Write + Send> Output<W> {
     /// Rows of a two-class model.
     pub fn new(format: OutputFormat, explain: usize, w: W) -> Output<W> {
         Output {
             format,
             explain,
             classes: None,
-            w,
+            text: Some(w),
+            table: None,
         }
     }
 
@@ -39,59 +44,73 @@ impl<W: Write> Output<W> {
         }
     }
 
+    /// The header row (text formats), or the Parquet table with the columns CSV has
+    /// (beside `flagged` and `known_terms` for two classes).
     pub fn header(&mut self) -> std::io::Result<()> {
+        if self.format == OutputFormat::Parquet {
+            return self.start_table();
+        }
         if self.classes.is_some() {
             return self.class_header();
         }
+        let Some(w) = self.text.as_mut() else {
+            return Ok(());
+        };
         match self.format {
             OutputFormat::Table => {
-                write!(self.w, "{:<16} {:>7}  {:<10}", "id", "score", "label")?;
+                write!(w, "{:<16} {:>7}  {:<10}", "id", "score", "label")?;
                 if self.explain > 0 {
-                    write!(self.w, "  terms (contribution)")?;
+                    write!(w, "  terms (contribution)")?;
                 }
-                writeln!(self.w)
+                writeln!(w)
             }
             OutputFormat::Csv => {
-                write!(self.w, "id,score,label")?;
+                write!(w, "id,score,label")?;
                 if self.explain > 0 {
-                    write!(self.w, ",explain")?;
+                    write!(w, ",explain")?;
                 }
-                writeln!(self.w)
+                writeln!(w)
             }
-            OutputFormat::Jsonl => Ok(()),
+            OutputFormat::Jsonl | OutputFormat::Parquet => Ok(()),
         }
     }
 
     /// One scored post; `label` is the class it is given ([`Model::label_of`]).
     pub fn row(&mut self, id: &str, s: &Scored, label: &str) -> anyhow::Result<()> {
+        if self.format == OutputFormat::Parquet {
+            return Ok(self.table_row(id, s, label)?);
+        }
         if self.classes.is_some() {
             return self.class_row(id, s, label);
         }
         let terms = || s.explanation();
+        let Some(w) = self.text.as_mut() else {
+            return Ok(());
+        };
         match self.format {
             OutputFormat::Table => {
                 let id = clip(id, 16);
                 match s.score() {
-                    Some(p) => write!(self.w, "{id:<16} {p:>7.4}  {label:<10}")?,
-                    None => write!(self.w, "{id:<16} {:>7}  {:<10}", "—", "no known term")?,
+                    Some(p) => write!(w, "{id:<16} {p:>7.4}  {label:<10}")?,
+                    None => write!(w, "{id:<16} {:>7}  {:<10}", "—", "no known term")?,
                 }
                 if self.explain > 0 {
-                    write!(self.w, "  {}", terms())?;
+                    write!(w, "  {}", terms())?;
                 }
-                writeln!(self.w)?;
+                writeln!(w)?;
             }
             OutputFormat::Csv => {
                 write!(
-                    self.w,
+                    w,
                     "{},{},{}",
                     csv_field(id),
                     s.score().map_or(String::new(), |p| format!("{p:.6}")),
                     csv_field(label)
                 )?;
                 if self.explain > 0 {
-                    write!(self.w, ",{}", csv_field(&terms()))?;
+                    write!(w, ",{}", csv_field(&terms()))?;
                 }
-                writeln!(self.w)?;
+                writeln!(w)?;
             }
             OutputFormat::Jsonl => {
                 #[derive(serde::Serialize)]
@@ -112,38 +131,104 @@ impl<W: Write> Output<W> {
                     known_terms: s.known_terms,
                     explain: (self.explain > 0).then_some(&s.explain[..]),
                 };
-                serde_json::to_writer(&mut self.w, &row).context("writing JSON")?;
-                writeln!(self.w)?;
+                serde_json::to_writer(&mut *w, &row).context("writing JSON")?;
+                writeln!(w)?;
             }
+            OutputFormat::Parquet => {}
         }
         Ok(())
     }
 
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.w.flush()
+    /// Writes what is left (a Parquet file's last rows and footer) and flushes.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        if let Some(t) = self.table.take() {
+            t.finish()?;
+        }
+        match self.text.as_mut() {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// The Parquet table's columns: CSV's, typed.
+    fn start_table(&mut self) -> std::io::Result<()> {
+        let Some(w) = self.text.take() else {
+            return Ok(());
+        };
+        let mut columns: Vec<(String, Kind)> = vec![("id".into(), Kind::Text)];
+        match &self.classes {
+            None => columns.extend([
+                ("score".into(), Kind::Float),
+                ("label".into(), Kind::Text),
+                ("flagged".into(), Kind::Bool),
+                ("known_terms".into(), Kind::UInt),
+            ]),
+            Some(names) => {
+                columns.push(("label".into(), Kind::Text));
+                columns.push(("probability".into(), Kind::Float));
+                columns.extend(names.iter().map(|n| (format!("p_{n}"), Kind::Float)));
+            }
+        }
+        if self.explain > 0 {
+            columns.push(("explain".into(), Kind::Text));
+        }
+        self.table = Some(Table::new(w, &columns)?);
+        Ok(())
+    }
+
+    fn table_row(&mut self, id: &str, s: &Scored, label: &str) -> std::io::Result<()> {
+        if self.table.is_none() {
+            self.start_table()?;
+        }
+        let Some(table) = self.table.as_mut() else {
+            return Ok(());
+        };
+        let terms = (self.explain > 0).then(|| s.explanation());
+        let mut row = vec![Value::Text(id)];
+        match &self.classes {
+            None => row.extend([
+                Value::Float(s.score()),
+                Value::Text(label),
+                Value::Bool(s.positive()),
+                Value::UInt(s.known_terms),
+            ]),
+            Some(names) => {
+                row.push(Value::Text(label));
+                row.push(Value::Float(s.probability()));
+                let p = s.probabilities.as_deref().unwrap_or(&[]);
+                row.extend((0..names.len()).map(|k| Value::Float(p.get(k).copied())));
+            }
+        }
+        if let Some(t) = &terms {
+            row.push(Value::Text(t));
+        }
+        table.push(&row)
     }
 
     fn class_header(&mut self) -> std::io::Result<()> {
         let names = self.classes.as_deref().unwrap_or(&[]);
+        let Some(w) = self.text.as_mut() else {
+            return Ok(());
+        };
         match self.format {
             OutputFormat::Table => {
-                write!(self.w, "{:<16} {:<16} {:>11}", "id", "class", "probability")?;
+                write!(w, "{:<16} {:<16} {:>11}", "id", "class", "probability")?;
                 if self.explain > 0 {
-                    write!(self.w, "  terms toward the class (contribution)")?;
+                    write!(w, "  terms toward the class (contribution)")?;
                 }
-                writeln!(self.w)
+                writeln!(w)
             }
             OutputFormat::Csv => {
-                write!(self.w, "id,label,probability")?;
+                write!(w, "id,label,probability")?;
                 for n in names {
-                    write!(self.w, ",{}", csv_field(&format!("p_{n}")))?;
+                    write!(w, ",{}", csv_field(&format!("p_{n}")))?;
                 }
                 if self.explain > 0 {
-                    write!(self.w, ",explain")?;
+                    write!(w, ",explain")?;
                 }
-                writeln!(self.w)
+                writeln!(w)
             }
-            OutputFormat::Jsonl => Ok(()),
+            OutputFormat::Jsonl | OutputFormat::Parquet => Ok(()),
         }
     }
 
@@ -151,35 +236,38 @@ impl<W: Write> Output<W> {
         let probabilities = s.probabilities.as_deref().unwrap_or(&[]);
         let probability = s.probability().unwrap_or(f64::NAN);
         let terms = || s.explanation();
+        let Some(w) = self.text.as_mut() else {
+            return Ok(());
+        };
         match self.format {
             OutputFormat::Table => {
                 write!(
-                    self.w,
+                    w,
                     "{:<16} {:<16} {:>11.4}",
                     clip(id, 16),
                     clip(label, 16),
                     probability
                 )?;
                 if self.explain > 0 {
-                    write!(self.w, "  {}", terms())?;
+                    write!(w, "  {}", terms())?;
                 }
-                writeln!(self.w)?;
+                writeln!(w)?;
             }
             OutputFormat::Csv => {
                 write!(
-                    self.w,
+                    w,
                     "{},{},{:.6}",
                     csv_field(id),
                     csv_field(label),
                     probability
                 )?;
                 for p in probabilities {
-                    write!(self.w, ",{p:.6}")?;
+                    write!(w, ",{p:.6}")?;
                 }
                 if self.explain > 0 {
-                    write!(self.w, ",{}", csv_field(&terms()))?;
+                    write!(w, ",{}", csv_field(&terms()))?;
                 }
-                writeln!(self.w)?;
+                writeln!(w)?;
             }
             OutputFormat::Jsonl => {
                 #[derive(serde::Serialize)]
@@ -201,9 +289,10 @@ impl<W: Write> Output<W> {
                     ),
                     explain: (self.explain > 0).then_some(&s.explain[..]),
                 };
-                serde_json::to_writer(&mut self.w, &row).context("writing JSON")?;
-                writeln!(self.w)?;
+                serde_json::to_writer(&mut *w, &row).context("writing JSON")?;
+                writeln!(w)?;
             }
+            OutputFormat::Parquet => {}
         }
         Ok(())
     }

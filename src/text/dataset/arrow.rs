@@ -83,12 +83,12 @@ pub enum Source {
     Stream(Box<dyn BufRead + Send>),
 }
 
-/// What messages call a format.
-fn format_name(format: InputFormat) -> &'static str {
+/// What messages call a format, with its article.
+pub(super) fn format_name(format: InputFormat) -> &'static str {
     match format {
-        InputFormat::Parquet => "Parquet",
-        InputFormat::Arrow => "Arrow IPC file",
-        _ => "Arrow IPC stream",
+        InputFormat::Parquet => "a Parquet file",
+        InputFormat::Arrow => "an Arrow IPC file",
+        _ => "an Arrow IPC stream",
     }
 }
 
@@ -109,21 +109,21 @@ fn check_magic(name: &str, format: InputFormat, head: &[u8]) -> Result<()> {
     }
     let what = format_name(format);
     let problem = if head.is_empty() {
-        format!("is empty: no {what} data")
+        format!("is empty, not {what}")
     } else if head.starts_with(&[0x1f, 0x8b]) {
         format!(
-            "is gzip-compressed; {what} data is read uncompressed (it compresses its own \
-             pages): decompress it first, e.g. `gunzip`"
+            "is gzip-compressed; {what} is read uncompressed (it compresses its own \
+             data): decompress it first, e.g. `gunzip`"
         )
     } else if let Some(other) = found {
         format!(
-            "is a {}, not a {what}: pass --input-format {}",
+            "is {}, not {what}: pass --input-format {}",
             format_name(other),
             other.name()
         )
     } else {
         format!(
-            "is not a {what}: it does not start with {}; if it is CSV, TSV or JSON lines, name \
+            "is not {what}: it does not start with {}; if it is CSV, TSV or JSON lines, name \
              it so or pass --input-format",
             magic_of(format)
         )
@@ -690,7 +690,7 @@ fn corrupt(path: &str, format: InputFormat, row: u64, what: &str) -> Error {
     Error::bad_input(
         path,
         format!(
-            "cannot read the {} data{at} ({}); the file may be truncated or corrupt",
+            "cannot be read as {}{at} ({}); the file may be truncated or corrupt",
             format_name(format),
             crate::error::shown(what).trim_matches('"')
         ),

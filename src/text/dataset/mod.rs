@@ -183,6 +183,22 @@ pub fn open_reader(name: &str, raw: Box<dyn Read + Send>) -> Result<Opened> {
              convert it first, e.g. `iconv -f UTF-16 -t UTF-8`",
         ));
     }
+    if let Some(format) = arrow::sniff(head) {
+        // Binary columns where text was expected: a compressed file, or a forced layout.
+        return Err(Error::bad_input(
+            path,
+            format!(
+                "is {}{}, not text: {}",
+                arrow::format_name(format),
+                if gzip { " compressed with gzip" } else { "" },
+                if gzip {
+                    "decompress it first (`gunzip`)".to_string()
+                } else {
+                    format!("read it with --input-format {}", format.name())
+                }
+            ),
+        ));
+    }
     if let Some(problem) = not_text(head) {
         return Err(Error::bad_input(path, problem));
     }
@@ -602,10 +618,12 @@ impl PostReader {
         let name = shown_name(path);
         let format = opts.format.or_else(|| InputFormat::from_name(path));
         match format {
+            _ if path == STDIN && format.is_none_or(InputFormat::is_columnar) => {
+                return Self::from_reader(name, Box::new(io::stdin()), opts)
+            }
             Some(f) if f.is_columnar() => {
                 return Self::columnar(name, arrow::Source::Path(path.to_string()), f, opts)
             }
-            None if path == STDIN => return Self::from_reader(name, Box::new(io::stdin()), opts),
             None => {
                 if let Some(f) = arrow::sniff_path(path) {
                     return Self::columnar(name, arrow::Source::Path(path.to_string()), f, opts);
