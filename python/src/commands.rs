@@ -185,6 +185,9 @@ pub fn evaluate(
     .map_err(from_anyhow)
 }
 
+/// Output files by name, with their bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
 /// Finds coordinated accounts as `trollwatch coordination` does: the summary it prints, and
 /// every file of `--out` and `--report` as bytes, by name.
 #[pyfunction]
@@ -195,7 +198,7 @@ pub fn coordination(
     name: &str,
     argv: Vec<String>,
     progress: bool,
-) -> PyResult<(String, Vec<(String, Vec<u8>)>)> {
+) -> PyResult<(String, Files)> {
     let mut data = Data::extract(py, data, name)?;
     let mut argv = argv;
     if !progress {
@@ -210,7 +213,7 @@ pub fn coordination(
         }
     }
     let input_name = data.name();
-    py.detach(|| -> anyhow::Result<(String, Vec<(String, Vec<u8>)>)> {
+    py.detach(|| -> anyhow::Result<(String, Files)> {
         let progress = Progress::new(progress);
         let analysis =
             trollwatch::cli::coordination::analyze_input(&args, data.inputs(), &progress)?;

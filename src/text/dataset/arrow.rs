@@ -2,7 +2,7 @@
 //! format): record batches read one at a time, only the columns asked for, each value turned
 //! into the text a [`Record`] holds. Rows are numbered from 1 and messages call the number the
 //! row's line. It owns the binary formats' opening (magic bytes, seeking, checksum) and the
-//! conversion of Arrow values to strings; which columns are needed comes from [`ReadOptions`],
+//! conversion of Arrow values to strings; which columns are needed comes from [`ReadOptions`](super::ReadOptions),
 //! and what the strings mean (labels, times, URLs) is left to the stages that read them.
 //!
 //! A null value reads as an empty field, as an empty CSV field does, except in the text and id
