@@ -2,8 +2,9 @@
 //! format): record batches read one at a time, only the columns asked for, each value turned
 //! into the text a [`Record`] holds. Rows are numbered from 1 and messages call the number the
 //! row's line. It owns the binary formats' opening (magic bytes, seeking, checksum) and the
-//! conversion of Arrow values to strings; which columns are needed comes from [`ReadOptions`](super::ReadOptions),
-//! and what the strings mean (labels, times, URLs) is left to the stages that read them.
+//! conversion of Arrow values to strings; which columns are needed comes from
+//! [`ReadOptions`](super::ReadOptions), and what the strings mean (labels, times, URLs) is left
+//! to the stages that read them.
 //!
 //! A null value reads as an empty field, as an empty CSV field does, except in the text and id
 //! columns, where it is a bad row: a text, label, account or time that is empty is then a bad
@@ -575,8 +576,8 @@ impl Columnar {
                 check_field(self.buf.len(), name, line, cx.opts)?;
                 Ok(Some(self.buf.clone()))
             }
-            Err(CellError::TooLong) => {
-                check_field(limit.saturating_add(1), name, line, cx.opts)?;
+            Err(CellError::TooLong(len)) => {
+                check_field(len.max(limit.saturating_add(1)), name, line, cx.opts)?;
                 Ok(None)
             }
             Err(CellError::Utf8) => Err((
@@ -701,8 +702,9 @@ fn corrupt(path: &str, format: InputFormat, row: u64, what: &str) -> Error {
 #[derive(Debug)]
 enum CellError {
     Utf8,
-    /// Longer than the field limit (the rest not written).
-    TooLong,
+    /// Longer than the field limit: its length, or for a list the length reached when it
+    /// passed the limit (the rest not written).
+    TooLong(usize),
     Other(&'static str),
 }
 
@@ -725,14 +727,14 @@ fn write_value(
     }
     let utf8 = |b: &[u8], out: &mut String| -> std::result::Result<(), CellError> {
         if b.len() > limit {
-            return Err(CellError::TooLong);
+            return Err(CellError::TooLong(b.len()));
         }
         out.push_str(std::str::from_utf8(b).map_err(|_| CellError::Utf8)?);
         Ok(())
     };
     let text = |s: &str, out: &mut String| -> std::result::Result<(), CellError> {
         if s.len() > limit {
-            return Err(CellError::TooLong);
+            return Err(CellError::TooLong(s.len()));
         }
         out.push_str(s);
         Ok(())
@@ -846,7 +848,7 @@ fn write_value(
                     out.truncate(start);
                 }
                 if out.len() > limit {
-                    return Err(CellError::TooLong);
+                    return Err(CellError::TooLong(out.len()));
                 }
             }
         }
@@ -1112,6 +1114,18 @@ mod tests {
             vec![(1, "1", "one", vec!["ann"]), (2, "2", "two", vec!["bob"])]
         );
         assert!(recs.iter().all(|r| !r.id_given));
+        // A value over the field limit is a bad row naming its length and column.
+        let short = ReadOptions {
+            max_field_bytes: 2,
+            ..o.clone()
+        };
+        let err = read_all(&mut PostReader::open(path, short).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 1") && err.contains("\"text\" is 3 bytes long"),
+            "{err}"
+        );
         // A missing column names itself and the columns there are.
         let missing = ReadOptions {
             extra_cols: vec!["label".into()],
