@@ -25,8 +25,8 @@ use arrow_schema::{ArrowError, DataType, Schema, TimeUnit};
 use sha2::{Digest, Sha256};
 
 use super::{
-    check_field, check_text, find_column, BadRow, Checksum, HashingReader, InputFormat, NextRow,
-    Record, RowContext, STDIN,
+    check_field, check_text, BadRow, Checksum, HashingReader, InputFormat, NextRow, Record,
+    RowContext, STDIN,
 };
 use crate::error::{Error, Result};
 
@@ -192,23 +192,12 @@ impl Columns {
     /// columns the file has, and so is one whose values cannot be read as text.
     fn find(name: &str, schema: &Schema, opts: &super::ReadOptions) -> Result<Columns> {
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let find = |col: &str| find_column(name, &names, col, 0);
-        let text = find(&opts.text_col)?;
-        let id = if opts.id_col_explicit || names.contains(&opts.id_col) {
-            Some(find(&opts.id_col)?)
-        } else {
-            None
-        };
-        let extra = opts
-            .extra_cols
-            .iter()
-            .map(|c| find(c))
-            .collect::<Result<Vec<_>>>()?;
-        let optional: Vec<Option<usize>> = opts
-            .optional_cols
-            .iter()
-            .map(|c| names.iter().position(|n| n == c))
-            .collect();
+        let super::ColumnPositions {
+            text,
+            id,
+            extra,
+            optional,
+        } = super::ColumnPositions::find(name, &names, opts, 0)?;
         let mut decoded: Vec<usize> = std::iter::once(text)
             .chain(id)
             .chain(extra.iter().copied())

@@ -563,6 +563,49 @@ enum Kind {
     Columnar(Box<arrow::Columnar>),
 }
 
+/// Where the columns a [`ReadOptions`] asks for sit among a file's column names.
+pub(crate) struct ColumnPositions {
+    pub text: usize,
+    /// The id column, when it was named or a column has its default name.
+    pub id: Option<usize>,
+    /// `extra_cols`, each of which must exist.
+    pub extra: Vec<usize>,
+    /// `optional_cols`, where present.
+    pub optional: Vec<Option<usize>>,
+}
+
+impl ColumnPositions {
+    /// Finds them in `names`; a missing column is an error naming the file `path` and the
+    /// columns it has (`delimiter` shapes the hint, 0 for a format without one).
+    pub(crate) fn find(
+        path: &str,
+        names: &[String],
+        opts: &ReadOptions,
+        delimiter: u8,
+    ) -> Result<ColumnPositions> {
+        let find = |col: &str| find_column(path, names, col, delimiter);
+        let id = if opts.id_col_explicit || names.contains(&opts.id_col) {
+            Some(find(&opts.id_col)?)
+        } else {
+            None
+        };
+        Ok(ColumnPositions {
+            text: find(&opts.text_col)?,
+            id,
+            extra: opts
+                .extra_cols
+                .iter()
+                .map(|c| find(c))
+                .collect::<Result<Vec<_>>>()?,
+            optional: opts
+                .optional_cols
+                .iter()
+                .map(|c| names.iter().position(|n| n == c))
+                .collect(),
+        })
+    }
+}
+
 /// A CSV or TSV file being read.
 struct Delimited {
     reader: csv::Reader<LineCounting<Box<dyn BufRead + Send>>>,
@@ -824,32 +867,16 @@ impl PostReader {
             })?;
             names.push(name.trim().to_string());
         }
-        let find = |col: &str| find_column(path, &names, col, delimiter);
-        let text_idx = find(&opts.text_col)?;
-        let id_idx = if opts.id_col_explicit || names.contains(&opts.id_col) {
-            Some(find(&opts.id_col)?)
-        } else {
-            None
-        };
-        let extra_idx = opts
-            .extra_cols
-            .iter()
-            .map(|c| find(c))
-            .collect::<Result<Vec<_>>>()?;
-        let optional_idx = opts
-            .optional_cols
-            .iter()
-            .map(|c| names.iter().position(|n| n == c))
-            .collect();
+        let at = ColumnPositions::find(path, &names, opts, delimiter)?;
         Ok(Kind::Delimited(Delimited {
             reader,
             lines,
             record: csv::ByteRecord::new(),
             n_fields: names.len(),
-            text_idx,
-            id_idx,
-            extra_idx,
-            optional_idx,
+            text_idx: at.text,
+            id_idx: at.id,
+            extra_idx: at.extra,
+            optional_idx: at.optional,
             delimiter,
             header: names,
         }))
