@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use trollwatch::coordinated::{analyze, CoordParams, Kind, ANY, KINDS};
 use trollwatch::internals::evidence::post_pairs;
 use trollwatch::internals::graph::Graph;
-use trollwatch::internals::input::{extract_range, PostRow, Posts};
+use trollwatch::internals::input::{PostRow, Posts};
 use trollwatch::internals::objects;
 use trollwatch::internals::{CoordValidParams, SplitMix64};
 
@@ -40,16 +40,16 @@ fn run_all(
     CoordValidParams,
 ) {
     let ids: Vec<String> = (0..posts.len()).map(|i| format!("p{i}")).collect();
-    let table = Posts::from_columns(posts.iter().zip(&ids).map(|(p, id)| PostRow {
+    let params = params.check().expect("valid params");
+    let rows = posts.iter().zip(&ids).map(|(p, id)| PostRow {
         id,
         author: &p.author,
         time: p.time,
         text: &p.text,
         repost: p.repost,
         urls: None,
-    }));
-    let params = params.check().expect("valid params");
-    let objects = extract_range(&table, 0..table.len(), &params.extract());
+    });
+    let (table, objects) = Posts::with_objects(rows, &params.extract());
     let (ix, graph) = analyze(&table, objects, &params);
     (table, ix, graph, params)
 }
@@ -669,19 +669,19 @@ fn objects_under_the_cap_give_the_same_pairs() {
     let mut posts = random_timeline(1, 100);
     posts.extend(crowds());
     let ids: Vec<String> = (0..posts.len()).map(|i| format!("p{i}")).collect();
-    let table = Posts::from_columns(posts.iter().zip(&ids).map(|(p, id)| PostRow {
+    let params = CoordParams::default()
+        .max_object_accounts(20)
+        .check()
+        .expect("valid");
+    let rows = posts.iter().zip(&ids).map(|(p, id)| PostRow {
         id,
         author: &p.author,
         time: p.time,
         text: &p.text,
         repost: p.repost,
         urls: None,
-    }));
-    let params = CoordParams::default()
-        .max_object_accounts(20)
-        .check()
-        .expect("valid");
-    let objects = extract_range(&table, 0..table.len(), &params.extract());
+    });
+    let (table, objects) = Posts::with_objects(rows, &params.extract());
     let (ix, _) = analyze(&table, objects, &params);
     let capped = trollwatch::internals::output::capped_objects(&table, &ix);
     assert_eq!(capped.len(), 1, "{capped:?}");

@@ -12,8 +12,7 @@ use rayon::prelude::*;
 
 use super::community::{leiden, LeidenParams, UGraph};
 use super::input::Posts;
-use super::objects::Csr;
-use super::objects::{Key, Objects};
+use super::objects::{kind_index, Key, Objects};
 use super::similar::SimilarIndex;
 use super::window::{KeyIndex, Stamp};
 use super::{CommunityWeights, CoordValidParams, Kind, ANY, KINDS};
@@ -103,51 +102,41 @@ pub struct Indexes {
 
 impl Indexes {
     /// Builds the index of every enabled kind from the posts' objects, each kind's objects
-    /// given up once its index is built; the kinds are built side by side (each build has
-    /// sequential stretches) and the similar index beside them.
+    /// given up once its index is built: the similar index first, then the keyed kinds side
+    /// by side (each build has sequential stretches).
     pub fn build(posts: &Posts, objects: Objects, params: &CoordValidParams) -> Indexes {
         let t = &posts.times;
         let a = &posts.authors;
-        let Objects {
-            text,
-            repost,
-            link,
-            domain,
-            hashtag,
-            tokens,
-        } = objects;
-        let keyed_kinds: Vec<(Kind, Csr<Key>)> = [
-            (Kind::Text, text),
-            (Kind::Link, link),
-            (Kind::Domain, domain),
-            (Kind::Hashtag, hashtag),
-            (Kind::Repost, repost),
+        let Objects { keys, tokens, dict } = objects;
+        let keyed_kinds: Vec<Kind> = [
+            Kind::Text,
+            Kind::Link,
+            Kind::Domain,
+            Kind::Hashtag,
+            Kind::Repost,
         ]
         .into_iter()
-        .filter(|(k, _)| params.has(*k))
+        .filter(|&k| params.has(k))
         .collect();
         let max = params.max_object_accounts;
-        let (similar, keyed) = rayon::join(
-            || {
-                params.has(Kind::Similar).then(|| {
-                    let mut sim =
-                        SimilarIndex::build(tokens, t, a, params.similarity, params.window);
-                    sim.cap(t, a, posts.author_names.len(), max);
-                    sim
-                })
-            },
-            || {
-                keyed_kinds
-                    .into_par_iter()
-                    .map(|(kind, csr)| {
-                        (
-                            kind.index(),
-                            KeyIndex::build(&csr, t, a, params.window, max),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            },
-        );
+        // The similar index first, then the keyed kinds side by side: building both at once
+        // would hold the temporary entries of both.
+        let similar = params.has(Kind::Similar).then(|| {
+            let ranks = dict.ranks();
+            let mut sim =
+                SimilarIndex::build(tokens, &ranks, t, a, params.similarity, params.window);
+            sim.cap(t, a, posts.author_names.len(), max);
+            sim
+        });
+        let keyed: Vec<(usize, KeyIndex)> = keyed_kinds
+            .into_par_iter()
+            .map(|kind| {
+                let of_kind = |k: Key| kind_index(k) == kind.index();
+                let index = KeyIndex::build(&keys, of_kind, t, a, params.window, max);
+                (kind.index(), index)
+            })
+            .collect();
+        drop(keys);
         let mut ix = Indexes {
             similar,
             ..Indexes::default()
@@ -260,22 +249,34 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
     let n_accounts = posts.author_names.len();
     let n_posts = posts.len();
     let (by_account, starts) = posts_by_account(posts);
-    let passes = account_passes(posts, ix, params, &by_account, &starts);
     let mut g = Graph {
         post_counts: vec![[0; 7]; n_posts],
         accounts: vec![AccountStats::default(); n_accounts],
         ..Graph::default()
     };
     let mut hits: Vec<Vec<(u8, u32)>> = Vec::with_capacity(n_accounts);
-    for (a, pass) in passes.into_iter().enumerate() {
-        for (p, c) in pass.counts {
-            g.post_counts[p as usize] = c;
+    // Accounts a sixteenth of the posts at a time: each pass's per-post counts are copied
+    // into `post_counts` and given up before the next accounts', rather than all held at once.
+    let pool = Mutex::new(Vec::new());
+    let mut from = 0;
+    while from < n_accounts {
+        let mut to = from + 1;
+        while to < n_accounts && starts[to] - starts[from] < n_posts.div_ceil(16) {
+            to += 1;
         }
-        g.accounts[a].posts = (starts[a + 1] - starts[a]) as u32;
-        g.accounts[a].coordinated_posts = pass.coordinated_posts;
-        g.edges.extend(pass.edges);
-        hits.push(pass.hits);
+        let passes = account_passes(posts, ix, params, &by_account, &starts, from..to, &pool);
+        for (a, pass) in (from..to).zip(passes) {
+            for (p, c) in pass.counts {
+                g.post_counts[p as usize] = c;
+            }
+            g.accounts[a].posts = (starts[a + 1] - starts[a]) as u32;
+            g.accounts[a].coordinated_posts = pass.coordinated_posts;
+            g.edges.extend(pass.edges);
+            hits.push(pass.hits);
+        }
+        from = to;
     }
+    drop(pool);
     let uf = degrees_and_components(&mut g);
     number_clusters(&mut g, uf);
     for cl in &mut g.clusters {
@@ -430,12 +431,13 @@ fn account_passes(
     params: &CoordValidParams,
     by_account: &[u32],
     starts: &[usize],
+    accounts: std::ops::Range<usize>,
+    pool: &Mutex<Vec<Scratch>>,
 ) -> Vec<AccountPass> {
     let n_accounts = posts.author_names.len();
     let n_posts = posts.len();
     // Rayon may call `map_init`'s init once per job, not per thread: scratch (two arrays
     // the size of the accounts, one the size of the posts) is pooled rather than remade.
-    let pool: Mutex<Vec<Scratch>> = Mutex::new(Vec::new());
     let new_scratch = || Scratch {
         seen: Stamp::new(n_accounts),
         any: Stamp::new(n_accounts),
@@ -450,12 +452,12 @@ fn account_passes(
         pending: Vec::new(),
         pending_partners: Vec::new(),
     };
-    (0..n_accounts)
+    accounts
         .into_par_iter()
         .map_init(
             || Pooled {
                 scratch: pool.lock().ok().and_then(|mut p| p.pop()),
-                pool: &pool,
+                pool,
             },
             |pooled, a| {
                 let s = pooled.scratch.get_or_insert_with(new_scratch);

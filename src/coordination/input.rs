@@ -11,11 +11,12 @@ use std::sync::mpsc;
 
 use rayon::prelude::*;
 
-use super::objects::{self, Extract, Objects};
+use super::objects::{self, Extract, Extracted, Objects};
 use crate::error::{Error, Result};
 pub use crate::text::dataset::columns::Texts;
 use crate::text::dataset::columns::{ColumnBatch, ColumnReader};
 use crate::text::dataset::{Inputs, ReadOptions, SkipReport};
+use crate::util::packed::PackedTexts;
 
 /// Where the columns are.
 #[derive(Debug, Clone)]
@@ -38,7 +39,8 @@ pub struct Posts {
     pub authors: Vec<u32>,
     pub author_names: Vec<String>,
     pub times: Vec<i64>,
-    pub texts: Texts,
+    /// Kept compressed: only the objects an output names need their post's text back.
+    pub texts: PackedTexts,
     pub reposts: Vec<bool>,
     /// The URL column's values, when there is one.
     pub urls: Option<Texts>,
@@ -54,7 +56,8 @@ impl Posts {
         self.times.is_empty()
     }
 
-    pub fn text(&self, i: usize) -> &str {
+    /// The text of post `i` (decompressed: for many posts at once, `texts.fetch`).
+    pub fn text(&self, i: usize) -> String {
         self.texts.get(i)
     }
 
@@ -65,26 +68,28 @@ impl Posts {
     /// Builds posts from columns (account ids numbered by name); for tests and callers that
     /// hold posts in memory.
     pub fn from_columns<'a>(rows: impl IntoIterator<Item = PostRow<'a>>) -> Posts {
-        let mut b = Batch::default();
-        let mut with_urls = false;
-        for r in rows {
-            b.ids.push(r.id);
-            b.authors.push(r.author);
-            b.times.push(r.time);
-            b.texts.push(r.text);
-            b.reposts.push(r.repost);
-            with_urls |= r.urls.is_some();
-            b.urls.push(r.urls.unwrap_or(""));
-        }
-        if !with_urls {
-            b.urls = Texts::default();
-        }
+        Posts::from_batch(&Batch::of(rows))
+    }
+
+    /// As [`Posts::from_columns`], with the posts' objects.
+    pub fn with_objects<'a>(
+        rows: impl IntoIterator<Item = PostRow<'a>>,
+        extract: &Extract,
+    ) -> (Posts, Objects) {
+        let b = Batch::of(rows);
+        let mut objects = Objects::default();
+        let urls = b.with_urls.then_some(&b.urls);
+        extract_range(&b.texts, &b.reposts, urls, extract, &mut objects);
+        (Posts::from_batch(&b), objects)
+    }
+
+    fn from_batch(b: &Batch) -> Posts {
         let mut posts = Posts {
-            urls: with_urls.then(Texts::default),
+            urls: b.with_urls.then(Texts::default),
             ..Posts::default()
         };
         let mut names = Names::default();
-        posts.take(&b, &mut names);
+        posts.take(b, &mut names);
         number_accounts_by_name(&mut posts, names);
         posts
     }
@@ -104,7 +109,7 @@ impl Posts {
             self.authors.push(id);
         }
         self.ids.append(&b.ids);
-        self.texts.append(&b.texts);
+        self.texts.extend(b.texts.len(), |i| b.texts.get(i));
         if let Some(u) = &mut self.urls {
             u.append(&b.urls);
         }
@@ -133,34 +138,66 @@ struct Batch {
     texts: Texts,
     reposts: Vec<bool>,
     urls: Texts,
+    /// Whether `urls` holds a URL column (else it is empty).
+    with_urls: bool,
 }
 
-/// The objects of posts `range` (parallel in chunks, appended in order).
-pub fn extract_range(posts: &Posts, range: std::ops::Range<usize>, extract: &Extract) -> Objects {
+impl Batch {
+    fn of<'a>(rows: impl IntoIterator<Item = PostRow<'a>>) -> Batch {
+        let mut b = Batch::default();
+        for r in rows {
+            b.ids.push(r.id);
+            b.authors.push(r.author);
+            b.times.push(r.time);
+            b.texts.push(r.text);
+            b.reposts.push(r.repost);
+            b.with_urls |= r.urls.is_some();
+            b.urls.push(r.urls.unwrap_or(""));
+        }
+        if !b.with_urls {
+            b.urls = Texts::default();
+        }
+        b
+    }
+}
+
+/// Appends the objects of posts to `into`: post `i` has text `texts.get(i)`, is a repost when
+/// `reposts[i]`, and has URL column value `urls.get(i)` when there is one. Extracted in
+/// parallel chunks, each numbering its word tokens in `into`'s dictionary, then appended in
+/// order.
+pub fn extract_range(
+    texts: &Texts,
+    reposts: &[bool],
+    urls: Option<&Texts>,
+    extract: &Extract,
+    into: &mut Objects,
+) {
     const CHUNK: usize = 2048;
-    let (lo, hi) = (range.start, range.end);
-    let chunks: Vec<Objects> = (0..(hi - lo).div_ceil(CHUNK))
+    let n = reposts.len();
+    let dict = &into.dict;
+    let chunks: Vec<(Extracted, objects::Csr<u32>)> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
-            let mut out = Objects::default();
+            let mut out = Extracted::default();
             let mut scratch = objects::Scratch::default();
-            for i in lo + c * CHUNK..(lo + (c + 1) * CHUNK).min(hi) {
+            let from = c * CHUNK;
+            for (i, &repost) in reposts.iter().enumerate().skip(from).take(CHUNK) {
                 extract.push_objects(
-                    posts.text(i),
-                    posts.reposts[i],
-                    posts.url_field(i),
+                    texts.get(i),
+                    repost,
+                    urls.map(|u| u.get(i)),
                     &mut scratch,
                     &mut out,
                 );
             }
-            out
+            let hashes = std::mem::replace(&mut out.tokens, objects::Csr::new());
+            let ids = dict.intern(hashes);
+            (out, ids)
         })
         .collect();
-    let mut all = Objects::default();
-    for c in chunks {
-        all.append(c);
+    for (x, ids) in chunks {
+        into.append(x, ids);
     }
-    all
 }
 
 const BATCH_ROWS: usize = 32_768;
@@ -216,6 +253,9 @@ pub fn read_input(
         }
     };
     let path = name.as_str();
+    // Batches come and go while the posts' columns grow: large vectors in mappings of their
+    // own leave no holes behind (see `util::memory`).
+    crate::util::memory::map_large_allocations();
     let (tx, rx) = mpsc::sync_channel::<Result<Batch>>(4);
     std::thread::scope(|scope| {
         let producer = scope.spawn(move || {
@@ -244,9 +284,9 @@ pub fn read_input(
                 posts.urls = spec.url_col.as_ref().map(|_| Texts::default());
                 first = false;
             }
-            let start = posts.len();
+            let urls = spec.url_col.as_ref().map(|_| &batch.urls);
+            extract_range(&batch.texts, &batch.reposts, urls, extract, &mut objects);
             posts.take(&batch, &mut names);
-            objects.append(extract_range(&posts, start..posts.len(), extract));
             progress(posts.len() as u64);
         }
         drop(rx);
@@ -267,6 +307,8 @@ pub fn read_input(
             ));
         }
         number_accounts_by_name(&mut posts, names);
+        objects.shrink_to_fit();
+        crate::util::memory::release_free_memory();
         Ok((posts, objects))
     })
 }
@@ -374,7 +416,10 @@ fn read_rows(
             }
             continue;
         }
-        let mut batch = Batch::default();
+        let mut batch = Batch {
+            with_urls: url_pos.is_some(),
+            ..Batch::default()
+        };
         for i in 0..rows.len() {
             let column = |k: Option<usize>| k.map(|k| rows.columns[k].get(i));
             let line = |reason: &str, check: &RowCheck| {
@@ -434,6 +479,7 @@ fn whole_batch(
         texts: std::mem::take(&mut rows.texts),
         reposts,
         urls: url_pos.map(|k| take(k, rows)).unwrap_or_default(),
+        with_urls: url_pos.is_some(),
     })
 }
 

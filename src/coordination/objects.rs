@@ -1,14 +1,26 @@
 //! What two posts can share: the object keys of each kind, extracted from one post's text.
 //! It owns the definitions — text normalization, the word tokens of `similar`, URLs, domains,
-//! hashtags and the repost key — and turns each object into a 128-bit key (two independent
-//! 64-bit hashes, so that two different objects share a key with probability ~2⁻¹²⁸ per pair).
+//! hashtags and the repost key — and turns each object into a 64-bit key (for n distinct
+//! objects, about n²/2⁶⁵ pairs of them share a key: ~3·10⁻⁶ for ten million objects).
 //! Finding partners in time is `window`'s business.
 
 use rayon::prelude::*;
 use unicode_segmentation::UnicodeSegmentation;
 
-/// A 128-bit object key.
-pub type Key = u128;
+/// A 64-bit object key: the kind in the top 3 bits ([`tagged`]), a hash of the object in
+/// the other 61.
+pub type Key = u64;
+
+/// `k` as a key of `kind` (its top 3 bits the kind's index), so that one list holds the keys
+/// of every kind and equal objects of two kinds never share a key.
+pub fn tagged(kind: super::Kind, k: Key) -> Key {
+    (k & (u64::MAX >> 3)) | ((kind.index() as u64) << 61)
+}
+
+/// The index of the kind of a [`tagged`] key.
+pub fn kind_index(k: Key) -> usize {
+    (k >> 61) as usize
+}
 
 /// Post → its values, in compressed sparse rows.
 #[derive(Debug, Clone, Default)]
@@ -45,13 +57,6 @@ impl<T> Csr<T> {
             .extend(other.offsets[1..].iter().map(|o| o + base));
         self.values.extend(other.values);
     }
-}
-
-/// Two fixed-seed hashers: the keys only group equal objects, never decide an output order, so
-/// they need not be the same on every machine, only within one run.
-struct KeyHasher {
-    lo: ahash::RandomState,
-    hi: ahash::RandomState,
 }
 
 /// What `each(row, push)` pushes for every row `0..n_rows`, in row order, into one vector of
@@ -95,34 +100,29 @@ where
     out
 }
 
-fn hasher() -> &'static KeyHasher {
-    static H: std::sync::OnceLock<KeyHasher> = std::sync::OnceLock::new();
-    H.get_or_init(|| KeyHasher {
-        lo: ahash::RandomState::with_seeds(
+/// One fixed-seed hasher: keys only group equal objects, never decide an output order, so
+/// they need not be the same on every machine, only within one run.
+fn hasher() -> &'static ahash::RandomState {
+    static H: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
+    H.get_or_init(|| {
+        ahash::RandomState::with_seeds(
             0x243f_6a88_85a3_08d3,
             0x1319_8a2e_0370_7344,
             0xa409_3822_299f_31d0,
             0x082e_fa98_ec4e_6c89,
-        ),
-        hi: ahash::RandomState::with_seeds(
-            0x4528_21e6_38d0_1377,
-            0xbe54_66cf_34e9_0c6c,
-            0xc0ac_29b7_c97c_50dd,
-            0x3f84_d5b5_b547_0917,
-        ),
+        )
     })
 }
 
-/// The 128-bit key of an object's bytes.
+/// The 64-bit key of an object's bytes.
 pub fn key(bytes: &[u8]) -> Key {
-    let h = hasher();
-    (u128::from(h.hi.hash_one(bytes)) << 64) | u128::from(h.lo.hash_one(bytes))
+    hasher().hash_one(bytes)
 }
 
 /// A 64-bit hash of a word token (collisions between distinct tokens, ~n²/2⁶⁵ for n distinct
 /// tokens, could only make a Jaccard value slightly too high or too low).
 pub fn token_hash(token: &str) -> u64 {
-    hasher().lo.hash_one(token.as_bytes())
+    hasher().hash_one(token.as_bytes())
 }
 
 /// Whitespace as Python's `str.split()` sees it: Unicode White_Space and U+001C–U+001F.
@@ -352,43 +352,220 @@ pub fn repost_body(text: &str) -> &str {
     text[start..].trim()
 }
 
-/// Every post's objects, by kind (post → its distinct keys), and its word-token hashes.
+/// The objects of a run of posts as [`Extract::push_objects`] finds them: by kind (post → its
+/// distinct keys), and the hashes of its word tokens, not yet numbered.
 #[derive(Debug, Clone)]
-pub struct Objects {
-    pub text: Csr<Key>,
-    pub repost: Csr<Key>,
-    pub link: Csr<Key>,
-    pub domain: Csr<Key>,
-    pub hashtag: Csr<Key>,
+pub struct Extracted {
+    /// Distinct [`tagged`] keys of every kind but `similar`, sorted (so grouped by kind).
+    pub keys: Csr<Key>,
     /// Distinct word-token hashes, sorted; empty when the post has fewer than `min_tokens`.
     pub tokens: Csr<u64>,
 }
 
-impl Default for Objects {
+impl Default for Extracted {
     fn default() -> Self {
-        Objects {
-            text: Csr::new(),
-            repost: Csr::new(),
-            link: Csr::new(),
-            domain: Csr::new(),
-            hashtag: Csr::new(),
+        Extracted {
+            keys: Csr::new(),
             tokens: Csr::new(),
         }
     }
 }
 
+/// Every post's objects, by kind (post → its distinct keys), and its word tokens as numbers
+/// of [`Objects::dict`] (32 bits a token where a hash took 64).
+#[derive(Debug)]
+pub struct Objects {
+    /// Distinct [`tagged`] keys of every kind but `similar`, sorted: one list a post rather
+    /// than one a kind (most posts have one or two keys, and a list's offsets cost 4 bytes a
+    /// post).
+    pub keys: Csr<Key>,
+    /// Each post's distinct word tokens as the dictionary's provisional numbers (unsorted);
+    /// empty when the post has fewer than `min_tokens`.
+    pub tokens: Csr<u32>,
+    pub dict: TokenDict,
+}
+
+impl Default for Objects {
+    fn default() -> Self {
+        Objects {
+            keys: Csr::new(),
+            tokens: Csr::new(),
+            dict: TokenDict::default(),
+        }
+    }
+}
+
 impl Objects {
-    pub fn append(&mut self, other: Objects) {
-        self.text.append(other.text);
-        self.repost.append(other.repost);
-        self.link.append(other.link);
-        self.domain.append(other.domain);
-        self.hashtag.append(other.hashtag);
-        self.tokens.append(other.tokens);
+    /// Appends `x`, whose tokens `ids` numbered in this dictionary ([`TokenDict::intern`]).
+    pub fn append(&mut self, x: Extracted, ids: Csr<u32>) {
+        self.keys.append(x.keys);
+        self.tokens.append(ids);
     }
 
     pub fn rows(&self) -> usize {
-        self.text.rows()
+        self.keys.rows()
+    }
+
+    /// Gives back the memory that growing by appends left unused.
+    pub fn shrink_to_fit(&mut self) {
+        self.keys.values.shrink_to_fit();
+        self.keys.offsets.shrink_to_fit();
+        self.tokens.values.shrink_to_fit();
+        self.tokens.offsets.shrink_to_fit();
+    }
+}
+
+/// Shards of the token dictionary: 2⁶, so that extracting threads seldom wait for one another.
+const SHARD_BITS: u32 = 6;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+/// Hashes the token hashes a shard keeps: they are hashes already, only mixed so that the
+/// table's bits do not coincide with the shard's.
+#[derive(Default, Clone, Copy)]
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, h: u64) {
+        self.0 = (h >> SHARD_BITS).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct TokenShard {
+    ids: std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<Mix>>,
+    /// Local number → the token's hash and the posts it is in.
+    hashes: Vec<u64>,
+    counts: Vec<u32>,
+}
+
+/// The word tokens of `similar`, numbered as they are met, each with the number of posts it
+/// is in (exact: a post's tokens are distinct). Many extracting threads fill it at once: its
+/// shards each sit behind a lock, and a thread takes each shard once per run of posts. The
+/// numbers therefore depend on thread timing and are provisional; [`TokenDict::ranks`] turns
+/// them into an order that does not (fewest posts first, ties by hash).
+#[derive(Debug)]
+pub struct TokenDict {
+    shards: Vec<std::sync::Mutex<TokenShard>>,
+}
+
+impl Default for TokenDict {
+    fn default() -> Self {
+        TokenDict {
+            shards: (0..SHARDS).map(|_| Default::default()).collect(),
+        }
+    }
+}
+
+/// Each token's place in the order prefix filtering wants: rarest first.
+#[derive(Debug, Default)]
+pub struct TokenRanks {
+    /// Provisional number → rank.
+    rank: Vec<u32>,
+    /// Tokens in one post only: ranks `0..singles`.
+    pub singles: u32,
+    /// Distinct tokens.
+    pub distinct: u32,
+}
+
+impl TokenRanks {
+    pub fn rank(&self, provisional: u32) -> u32 {
+        self.rank[provisional as usize]
+    }
+}
+
+impl TokenDict {
+    /// Numbers the tokens of `rows` (hashes), counting each once per post: the same rows
+    /// with each hash replaced by its number. A shard's number `local` is `local · 2⁶ +
+    /// shard`, so numbers stay unique up to 2³² distinct tokens (far beyond what memory holds).
+    pub fn intern(&self, rows: Csr<u64>) -> Csr<u32> {
+        let Csr { offsets, values } = rows;
+        let shard_of = |h: u64| (h & (SHARDS as u64 - 1)) as usize;
+        let mut starts = [0usize; SHARDS + 1];
+        for &h in &values {
+            starts[shard_of(h) + 1] += 1;
+        }
+        for s in 0..SHARDS {
+            starts[s + 1] += starts[s];
+        }
+        let mut order = vec![0u32; values.len()];
+        let mut next = starts;
+        for (pos, &h) in values.iter().enumerate() {
+            let s = shard_of(h);
+            order[next[s]] = pos as u32;
+            next[s] += 1;
+        }
+        let mut out = vec![0u32; values.len()];
+        for s in 0..SHARDS {
+            let mine = &order[starts[s]..starts[s + 1]];
+            if mine.is_empty() {
+                continue;
+            }
+            let mut guard = self.shards[s]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let TokenShard {
+                ids,
+                hashes,
+                counts,
+            } = &mut *guard;
+            for &pos in mine {
+                let h = values[pos as usize];
+                let local = *ids.entry(h).or_insert_with(|| {
+                    hashes.push(h);
+                    counts.push(0);
+                    hashes.len() as u32 - 1
+                });
+                counts[local as usize] += 1;
+                out[pos as usize] = (local << SHARD_BITS) | s as u32;
+            }
+        }
+        Csr {
+            offsets,
+            values: out,
+        }
+    }
+
+    /// The ranks of the tokens met: by the number of posts they are in, ascending, ties by
+    /// hash; the same whatever order the posts were numbered in.
+    pub fn ranks(self) -> TokenRanks {
+        let shards: Vec<TokenShard> = self
+            .shards
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            })
+            .collect();
+        let mut all: Vec<(u32, u64, u32)> = Vec::new();
+        let mut span = 0usize;
+        for (s, sh) in shards.into_iter().enumerate() {
+            span = span.max(sh.hashes.len() << SHARD_BITS);
+            all.extend(
+                sh.hashes
+                    .iter()
+                    .zip(&sh.counts)
+                    .enumerate()
+                    .map(|(local, (&h, &c))| (c, h, ((local as u32) << SHARD_BITS) | s as u32)),
+            );
+        }
+        all.par_sort_unstable();
+        let mut rank = vec![0u32; span];
+        for (r, &(_, _, id)) in all.iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        TokenRanks {
+            rank,
+            singles: all.partition_point(|&(c, _, _)| c <= 1) as u32,
+            distinct: all.len() as u32,
+        }
     }
 }
 
@@ -413,12 +590,6 @@ pub struct Extract {
     pub min_tokens: usize,
 }
 
-fn push_distinct(csr: &mut Csr<Key>, keys: &mut Vec<Key>) {
-    keys.sort_unstable();
-    keys.dedup();
-    csr.push_row(keys.drain(..));
-}
-
 impl Extract {
     /// Appends the objects of one post to `out` (one row in every kind). Reposts only carry
     /// their repost key: what they share with other reposts of the same post is the repost,
@@ -431,26 +602,25 @@ impl Extract {
         is_repost: bool,
         url_field: Option<&str>,
         s: &mut Scratch,
-        out: &mut Objects,
+        out: &mut Extracted,
     ) {
-        let none = std::iter::empty;
+        use super::Kind;
+        s.keys.clear();
         if is_repost {
-            let r = self.repost.then(|| key(repost_body(text).as_bytes()));
-            out.repost.push_row(r);
-            out.text.push_row(none());
-            out.link.push_row(none());
-            out.domain.push_row(none());
-            out.hashtag.push_row(none());
+            if self.repost {
+                s.keys
+                    .push(tagged(Kind::Repost, key(repost_body(text).as_bytes())));
+            }
+            out.keys.push_row(s.keys.drain(..));
             out.tokens.push_row(std::iter::empty());
             return;
         }
-        out.repost.push_row(none());
-        let (mut text_key, mut tokens_ok) = (None, false);
+        let mut tokens_ok = false;
         if self.text || self.similar {
             normalize_text(text, &mut s.normalized);
             let norm = &s.normalized;
             if self.text && !norm.is_empty() {
-                text_key = Some(key(norm.as_bytes()));
+                s.keys.push(tagged(Kind::Text, key(norm.as_bytes())));
             }
             if self.similar {
                 s.tokens.clear();
@@ -460,7 +630,6 @@ impl Extract {
                 tokens_ok = s.tokens.len() >= self.min_tokens.max(1);
             }
         }
-        out.text.push_row(text_key);
         if tokens_ok {
             out.tokens.push_row(s.tokens.drain(..));
         } else {
@@ -478,21 +647,23 @@ impl Extract {
         }
         let src = url_field.unwrap_or(text);
         if self.link {
-            s.keys
-                .extend(s.urls.iter().map(|&(a, n)| key(&src.as_bytes()[a..a + n])));
+            let l = s.urls.iter().map(|&(a, n)| key(&src.as_bytes()[a..a + n]));
+            s.keys.extend(l.map(|k| tagged(Kind::Link, k)));
         }
-        push_distinct(&mut out.link, &mut s.keys);
         if self.domain {
             let d = s.urls.iter().filter_map(|&(a, n)| domain(&src[a..a + n]));
-            s.keys.extend(d.map(|d| key(d.as_bytes())));
+            s.keys
+                .extend(d.map(|d| tagged(Kind::Domain, key(d.as_bytes()))));
         }
-        push_distinct(&mut out.domain, &mut s.keys);
         // Most posts have no `#` at all: memchr says so faster than walking the characters.
         let may_tag = memchr::memchr(b'#', text.as_bytes()).is_some() || text.contains('＃');
         if self.hashtag && may_tag {
-            s.keys.extend(hashtags(text).map(|h| key(h.as_bytes())));
+            s.keys
+                .extend(hashtags(text).map(|h| tagged(Kind::Hashtag, key(h.as_bytes()))));
         }
-        push_distinct(&mut out.hashtag, &mut s.keys);
+        s.keys.sort_unstable();
+        s.keys.dedup();
+        out.keys.push_row(s.keys.drain(..));
     }
 }
 
@@ -524,7 +695,7 @@ pub fn describe(
     };
     candidates
         .into_iter()
-        .find(|c| kind == Kind::Similar || key(c.as_bytes()) == wanted)
+        .find(|c| kind == Kind::Similar || tagged(kind, key(c.as_bytes())) == tagged(kind, wanted))
 }
 
 #[cfg(test)]
@@ -644,14 +815,42 @@ mod tests {
         assert_eq!(repost_body(" hello there"), "hello there");
     }
 
-    fn objects(e: &Extract, text: &str, repost: bool, url: Option<&str>) -> Objects {
-        let mut out = Objects::default();
+    fn objects(e: &Extract, text: &str, repost: bool, url: Option<&str>) -> Extracted {
+        let mut out = Extracted::default();
         e.push_objects(text, repost, url, &mut Scratch::default(), &mut out);
         out
     }
 
+    /// The keys of `kind` in the first post, untagged.
+    fn of(o: &Extracted, kind: crate::coordination::Kind) -> Vec<Key> {
+        let keys = o.keys.row(0).iter().copied();
+        keys.filter(|&k| kind_index(k) == kind.index())
+            .map(|k| k & (u64::MAX >> 3))
+            .collect()
+    }
+
+    /// Short objects (one-letter hashtags, numbers) get keys of their own: a hasher whose
+    /// output is the same for all short inputs would merge them.
+    #[test]
+    fn distinct_short_objects_have_distinct_keys() {
+        let objects: Vec<String> = (0..20_000)
+            .map(|i| i.to_string())
+            .chain((b'a'..=b'z').map(|c| format!("#{}", char::from(c))))
+            .chain((0..500).map(|i| "x".repeat(1 + i % 40) + &i.to_string()))
+            .collect();
+        let mut keys: Vec<Key> = objects.iter().map(|o| key(o.as_bytes())).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), objects.len());
+        let mut tokens: Vec<u64> = objects.iter().map(|o| token_hash(o)).collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        assert_eq!(tokens.len(), objects.len());
+    }
+
     #[test]
     fn reposts_carry_only_their_repost_key() {
+        use crate::coordination::Kind as K;
         let all = Extract {
             text: true,
             similar: true,
@@ -663,15 +862,22 @@ mod tests {
         };
         let text = "RT @a: one two three four five #tag http://x.org/p";
         let o = objects(&all, text, true, None);
-        assert!(o.text.row(0).is_empty() && o.link.row(0).is_empty());
-        assert!(o.tokens.row(0).is_empty() && o.hashtag.row(0).is_empty());
+        assert_eq!(o.keys.row(0).len(), 1, "the repost key alone");
+        assert!(o.tokens.row(0).is_empty());
         let body = "one two three four five #tag http://x.org/p #TAG http://x.org/p";
         let plain = objects(&all, body, false, None);
-        assert_eq!(o.repost.row(0), [key(&body.as_bytes()[..43])]);
-        assert!(plain.repost.row(0).is_empty());
-        assert_eq!(plain.link.row(0), [key(b"http://x.org/p")], "distinct keys");
-        assert_eq!(plain.domain.row(0), [key(b"x.org")]);
-        assert_eq!(plain.hashtag.row(0), [key(b"#tag")]);
+        assert_eq!(
+            of(&o, K::Repost),
+            [key(&body.as_bytes()[..43]) & (u64::MAX >> 3)]
+        );
+        assert!(of(&plain, K::Repost).is_empty());
+        assert_eq!(
+            of(&plain, K::Link),
+            [key(b"http://x.org/p") & (u64::MAX >> 3)],
+            "distinct keys"
+        );
+        assert_eq!(of(&plain, K::Domain), [key(b"x.org") & (u64::MAX >> 3)]);
+        assert_eq!(of(&plain, K::Hashtag), [key(b"#tag") & (u64::MAX >> 3)]);
         assert!(plain.tokens.row(0).len() >= 5);
         let short = objects(&all, "one two, three http://x.org/p", false, Some(""));
         assert!(short.tokens.row(0).len() >= 5, "punctuation counts");
@@ -680,13 +886,16 @@ mod tests {
             few.tokens.row(0).is_empty(),
             "under 5 tokens: never similar"
         );
-        assert!(short.link.row(0).is_empty(), "an empty URL cell is no URL");
+        assert!(
+            of(&short, K::Link).is_empty(),
+            "an empty URL cell is no URL"
+        );
         let cell = objects(
             &all,
             "no links here",
             false,
             Some("http://a.org/1 http://b.org/2"),
         );
-        assert_eq!(cell.link.row(0).len(), 2, "URLs from the URL column");
+        assert_eq!(of(&cell, K::Link).len(), 2, "URLs from the URL column");
     }
 }

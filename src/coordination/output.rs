@@ -36,8 +36,12 @@ pub fn object_label(posts: &Posts, ix: &Indexes, kind: Kind, group: u32) -> Stri
 
 /// `kind:value` of the object `key` of post `p` (shortened to 80 characters).
 fn label_of(posts: &Posts, kind: Kind, key: super::objects::Key, p: usize) -> String {
-    let value =
-        super::objects::describe(kind, posts.text(p), posts.url_field(p), key).unwrap_or_default();
+    label_in(&posts.text(p), posts.url_field(p), kind, key)
+}
+
+/// `kind:value` of the object `key` of a post with text `text` and URL column value `url`.
+fn label_in(text: &str, url: Option<&str>, kind: Kind, key: super::objects::Key) -> String {
+    let value = super::objects::describe(kind, text, url, key).unwrap_or_default();
     let mut short: String = value.chars().take(80).collect();
     if short.len() < value.len() {
         short.push('…');
@@ -186,6 +190,16 @@ pub fn evidence_csv(
             "delta_seconds",
             "community",
         ])?;
+        // The posts whose texts name the objects, decompressed together.
+        let example = |kind: Kind, grp: u32| {
+            ix.keyed[kind.index()]
+                .as_ref()
+                .map(|idx| idx.groups[grp as usize])
+        };
+        let texts = posts.texts.fetch(pairs.iter().map(|x| match x.group {
+            Some(grp) => example(x.kind, grp).map_or(0, |g| g.example_post),
+            None => x.post_b,
+        }));
         let mut label: Option<(Kind, Option<u32>, u32, String)> = None;
         for x in pairs {
             let object = match &label {
@@ -196,9 +210,16 @@ pub fn evidence_csv(
                 }
                 _ => {
                     let l = match x.group {
-                        Some(grp) => object_label(posts, ix, x.kind, grp),
+                        Some(grp) => match example(x.kind, grp) {
+                            Some(g) => {
+                                let p = g.example_post;
+                                let text = texts.get(p).unwrap_or_default();
+                                label_in(text, posts.url_field(p as usize), x.kind, g.key)
+                            }
+                            None => x.kind.name().to_string(),
+                        },
                         None => {
-                            let text = posts.text(x.post_b as usize);
+                            let text = texts.get(x.post_b).unwrap_or_default();
                             let mut short: String = text.chars().take(80).collect();
                             if short.len() < text.len() {
                                 short.push('…');

@@ -170,27 +170,23 @@ pub(super) fn sketch_bits(n: usize) -> u32 {
 }
 
 impl KeyIndex {
-    /// Builds the index of `keys` (post → its distinct keys); keys of more than
-    /// `max_accounts` accounts go to [`KeyIndex::capped`] instead.
+    /// Builds the index of the keys `keep` accepts in `keys` (post → its distinct keys); keys
+    /// of more than `max_accounts` accounts go to [`KeyIndex::capped`] instead.
     pub fn build(
         keys: &Csr<Key>,
+        keep: impl Fn(Key) -> bool + Sync,
         times: &[i64],
         authors: &[u32],
         tau: i64,
         max_accounts: u32,
     ) -> KeyIndex {
-        Self::build_with_sketch(
-            keys,
-            times,
-            authors,
-            tau,
-            max_accounts,
-            sketch_bits(keys.values.len()),
-        )
+        let bits = sketch_bits(keys.values.len());
+        Self::build_with_sketch(keys, keep, times, authors, tau, max_accounts, bits)
     }
 
     fn build_with_sketch(
         keys: &Csr<Key>,
+        keep: impl Fn(Key) -> bool + Sync,
         times: &[i64],
         authors: &[u32],
         tau: i64,
@@ -199,18 +195,18 @@ impl KeyIndex {
     ) -> KeyIndex {
         let n_posts = keys.rows();
         // Most keys occur once and can give no pair: a count sketch (which never undercounts)
-        // drops them before the sort.
-        let slot = |k: Key| (k >> (128 - sketch_bits)) as usize;
+        // drops them before the sort. The slot comes from the bits under the kind's 3.
+        let slot = |k: Key| ((k << 3) >> (64 - sketch_bits)) as usize;
         let sketch: Vec<AtomicU32> = (0..1usize << sketch_bits)
             .map(|_| AtomicU32::new(0))
             .collect();
         keys.values.par_chunks(1 << 16).for_each(|c| {
-            for &k in c {
+            for &k in c.iter().filter(|&&k| keep(k)) {
                 sketch[slot(k)].fetch_add(1, Ordering::Relaxed);
             }
         });
         let mut entries = gather(n_posts, (0, 0, 0, 0), |p, push| {
-            for &k in keys.row(p) {
+            for &k in keys.row(p).iter().filter(|&&k| keep(k)) {
                 if sketch[slot(k)].load(Ordering::Relaxed) >= 2 {
                     push((k, times[p], authors[p], p as u32));
                 }
@@ -404,7 +400,7 @@ mod tests {
         let keys = csr(&[&[1], &[1], &[1], &[2], &[2]]);
         let times = [0, 60, 121, 5, 6];
         let authors = [0, 1, 2, 3, 3];
-        let idx = KeyIndex::build(&keys, &times, &authors, 60, u32::MAX);
+        let idx = KeyIndex::build(&keys, |_| true, &times, &authors, 60, u32::MAX);
         assert_eq!(idx.groups.len(), 1, "a key of one account is no group");
         assert_eq!(partners_of(&idx, 0, 0, 0), [1], "exactly τ apart: a pair");
         assert_eq!(partners_of(&idx, 1, 60, 1), [0], "61 s apart: none");
@@ -414,7 +410,7 @@ mod tests {
             "no other account within τ: not kept"
         );
         assert!(idx.groups_of(3).is_empty());
-        let wider = KeyIndex::build(&keys, &times, &authors, 61, u32::MAX);
+        let wider = KeyIndex::build(&keys, |_| true, &times, &authors, 61, u32::MAX);
         assert_eq!(partners_of(&wider, 1, 60, 1), [0, 2]);
         assert_eq!(partners_of(&wider, 2, 121, 2), [1]);
     }
@@ -452,8 +448,8 @@ mod tests {
             x = x
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let k = (u128::from(x % 40) << 120) | u128::from(p % 3);
-            rows.push(vec![k, u128::from(p) << 100]);
+            let k = ((x % 40) << 56) | (p % 3);
+            rows.push(vec![k, p << 44]);
         }
         let rows: Vec<&[Key]> = rows.iter().map(|r| r.as_slice()).collect();
         let keys = csr(&rows);
@@ -465,10 +461,11 @@ mod tests {
                 .map(|g| (g.key, g.start, g.end, g.example_post))
                 .collect()
         };
-        let big = KeyIndex::build_with_sketch(&keys, &times, &authors, 60, u32::MAX, 22);
+        let big = KeyIndex::build_with_sketch(&keys, |_| true, &times, &authors, 60, u32::MAX, 22);
         assert!(!big.groups.is_empty());
         for bits in [1, 4, sketch_bits(keys.values.len())] {
-            let small = KeyIndex::build_with_sketch(&keys, &times, &authors, 60, u32::MAX, bits);
+            let small =
+                KeyIndex::build_with_sketch(&keys, |_| true, &times, &authors, 60, u32::MAX, bits);
             assert_eq!(groups(&small), groups(&big), "{bits} bits");
             assert_eq!((&small.times, &small.authors), (&big.times, &big.authors));
             assert_eq!(small.post_groups.values, big.post_groups.values);
@@ -479,7 +476,7 @@ mod tests {
     #[test]
     fn several_keys_give_each_account_once() {
         let keys = csr(&[&[1, 2], &[1, 2], &[2]]);
-        let idx = KeyIndex::build(&keys, &[0, 10, 20], &[0, 1, 1], 60, u32::MAX);
+        let idx = KeyIndex::build(&keys, |_| true, &[0, 10, 20], &[0, 1, 1], 60, u32::MAX);
         assert_eq!(partners_of(&idx, 0, 0, 0), [1]);
         assert_eq!(idx.groups_of(0).len(), 2);
     }
@@ -489,7 +486,7 @@ mod tests {
         // Key 1: accounts 0, 1, 2 (four posts); key 2: accounts 0, 1.
         let keys = csr(&[&[1, 2], &[1, 2], &[1], &[1]]);
         let (times, authors) = ([0, 1, 2, 3], [0, 1, 2, 2]);
-        let idx = KeyIndex::build(&keys, &times, &authors, 60, 2);
+        let idx = KeyIndex::build(&keys, |_| true, &times, &authors, 60, 2);
         assert_eq!(idx.groups.len(), 1);
         assert_eq!(idx.groups[0].key, 2);
         let want = Capped {
@@ -501,7 +498,7 @@ mod tests {
         assert_eq!(idx.capped, [want]);
         assert_eq!(partners_of(&idx, 2, 2, 2), Vec::<u32>::new());
         assert_eq!(partners_of(&idx, 0, 0, 0), [1], "through key 2 only");
-        let all = KeyIndex::build(&keys, &times, &authors, 60, 3);
+        let all = KeyIndex::build(&keys, |_| true, &times, &authors, 60, 3);
         assert!(all.capped.is_empty());
         assert_eq!(partners_of(&all, 2, 2, 2), [0, 1]);
     }

@@ -169,7 +169,8 @@ pub struct Analysis {
 pub fn coordination(spec: &CoordinationSpec, rows: &[Row<'_>]) -> Result<Analysis> {
     let params = spec.params()?;
     let posts = posts_of(rows);
-    let objects = coordination::input::extract_range(&posts, 0..posts.len(), &params.extract());
+    let mut objects = coordination::objects::Objects::default();
+    extract_rows(rows, &params.extract(), &mut objects);
     let (ix, graph) = coordination::analyze(&posts, objects, &params);
     Ok(Analysis {
         dense: dense_of(spec, &graph),
@@ -211,11 +212,8 @@ impl Gatherer {
 
     /// Adds rows after those already added.
     pub fn push(&mut self, rows: &[Row<'_>]) {
-        let batch = posts_of(rows);
-        let objects =
-            coordination::input::extract_range(&batch, 0..batch.len(), &self.params.extract());
-        self.objects.append(objects);
-        self.reposts.extend_from_slice(&batch.reposts);
+        let reposts = extract_rows(rows, &self.params.extract(), &mut self.objects);
+        self.reposts.extend_from_slice(&reposts);
         for r in rows {
             let id = match self.names.get(r.author) {
                 Some(&id) => id,
@@ -234,19 +232,7 @@ impl Gatherer {
     /// The analysis of every row added.
     pub fn finish(mut self) -> Analysis {
         // Appending left up to half of each buffer unused.
-        let o = &mut self.objects;
-        for keys in [
-            &mut o.text,
-            &mut o.repost,
-            &mut o.link,
-            &mut o.domain,
-            &mut o.hashtag,
-        ] {
-            keys.values.shrink_to_fit();
-            keys.offsets.shrink_to_fit();
-        }
-        o.tokens.values.shrink_to_fit();
-        o.tokens.offsets.shrink_to_fit();
+        self.objects.shrink_to_fit();
         let names = &self.name_list;
         let posts =
             Posts::from_columns(self.authors.iter().zip(&self.times).zip(&self.reposts).map(
@@ -271,14 +257,37 @@ impl Gatherer {
 }
 
 /// The posts of `rows`, as the coordination analysis reads them.
+/// Appends the objects of `rows` to `into`; their repost marks, as [`posts_of`] gives them.
+fn extract_rows(
+    rows: &[Row<'_>],
+    extract: &coordination::objects::Extract,
+    into: &mut coordination::objects::Objects,
+) -> Vec<bool> {
+    let mut texts = coordination::input::Texts::default();
+    let mut urls = coordination::input::Texts::default();
+    let mut reposts = Vec::with_capacity(rows.len());
+    for r in rows {
+        texts.push(r.text);
+        urls.push(r.urls.unwrap_or(""));
+        reposts.push(is_repost(r));
+    }
+    let with_urls = rows.iter().any(|r| r.urls.is_some());
+    coordination::input::extract_range(&texts, &reposts, with_urls.then_some(&urls), extract, into);
+    reposts
+}
+
+/// As `trollwatch coordination` reads them: a text starting `RT @x:` is a repost too.
+fn is_repost(r: &Row<'_>) -> bool {
+    r.repost || coordination::objects::rt_prefix_len(r.text).is_some()
+}
+
 fn posts_of(rows: &[Row<'_>]) -> Posts {
     Posts::from_columns(rows.iter().map(|r| PostRow {
         id: "",
         author: r.author,
         time: r.time,
         text: r.text,
-        // As `trollwatch coordination` reads them: a text starting `RT @x:` is a repost too.
-        repost: r.repost || coordination::objects::rt_prefix_len(r.text).is_some(),
+        repost: is_repost(r),
         urls: r.urls,
     }))
 }

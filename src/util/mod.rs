@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod hash;
 pub mod memory;
 pub mod outdir;
+pub mod packed;
 pub mod progress;
 pub mod rng;
 pub mod sparse;

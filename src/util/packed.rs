@@ -1,0 +1,264 @@
+//! Texts kept compressed in memory: runs of [`BLOCK`] consecutive texts, each run one zstd
+//! frame (level 1) of the texts' bytes and then their lengths. On social-media posts a text
+//! takes about 40 % of its bytes (measured in `docs/measurements.md`); a text is read back by
+//! decompressing its run, and many at once by [`PackedTexts::fetch`], which decompresses each
+//! run they fall in once.
+
+use rayon::prelude::*;
+
+/// Texts a compressed run holds.
+pub const BLOCK: usize = 1024;
+
+/// zstd's fastest level: compressing must not slow the reading it runs beside.
+const LEVEL: i32 = 1;
+
+/// One compressed run: `BLOCK` texts, or the raw bytes when compression failed.
+#[derive(Debug)]
+struct Run {
+    data: Box<[u8]>,
+    /// Bytes once decompressed; `None`: `data` is stored as it is.
+    raw_len: Option<u32>,
+}
+
+/// Append-only texts, all but the last fewer than [`BLOCK`] compressed.
+#[derive(Debug, Default)]
+pub struct PackedTexts {
+    runs: Vec<Run>,
+    /// Texts after the last full run, as they are.
+    tail: Vec<u8>,
+    tail_ends: Vec<u32>,
+}
+
+/// Texts fetched from a [`PackedTexts`]: row → text, for the rows asked for.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    rows: Vec<u32>,
+    texts: Vec<String>,
+}
+
+impl Fetched {
+    /// The text of `row`, when it was fetched.
+    pub fn get(&self, row: u32) -> Option<&str> {
+        self.rows
+            .binary_search(&row)
+            .ok()
+            .map(|k| self.texts[k].as_str())
+    }
+}
+
+/// `texts` (each followed by nothing) and their lengths, in one buffer.
+fn encode<'a>(texts: impl Iterator<Item = &'a str> + Clone) -> Vec<u8> {
+    let bytes: usize = texts.clone().map(str::len).sum();
+    let n = texts.clone().count();
+    let mut out = Vec::with_capacity(bytes + 4 * n);
+    for t in texts.clone() {
+        out.extend_from_slice(t.as_bytes());
+    }
+    for t in texts {
+        out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+    }
+    out
+}
+
+fn compress(raw: Vec<u8>) -> Run {
+    match zstd::bulk::compress(&raw, LEVEL) {
+        Ok(c) if c.len() < raw.len() => Run {
+            raw_len: Some(raw.len() as u32),
+            data: c.into_boxed_slice(),
+        },
+        _ => Run {
+            raw_len: None,
+            data: raw.into_boxed_slice(),
+        },
+    }
+}
+
+impl Run {
+    /// The run's texts, in order (empty when its frame cannot be read back, which only a
+    /// fault of memory could cause).
+    fn texts(&self, n: usize) -> Vec<String> {
+        let raw = match self.raw_len {
+            None => std::borrow::Cow::Borrowed(&self.data[..]),
+            Some(len) => match zstd::bulk::decompress(&self.data, len as usize) {
+                Ok(r) => std::borrow::Cow::Owned(r),
+                Err(_) => return vec![String::new(); n],
+            },
+        };
+        let Some(lens_at) = raw.len().checked_sub(4 * n) else {
+            return vec![String::new(); n];
+        };
+        let (bytes, lens) = raw.split_at(lens_at);
+        let mut at = 0usize;
+        lens.chunks_exact(4)
+            .map(|l| {
+                let len = u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
+                let text = bytes.get(at..at + len).unwrap_or_default();
+                at += len;
+                String::from_utf8_lossy(text).into_owned()
+            })
+            .collect()
+    }
+}
+
+impl PackedTexts {
+    pub fn len(&self) -> usize {
+        self.runs.len() * BLOCK + self.tail_ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes held (compressed runs and the tail), for memory accounting.
+    pub fn heap_bytes(&self) -> usize {
+        self.runs.iter().map(|r| r.data.len()).sum::<usize>()
+            + self.tail.len()
+            + 4 * self.tail_ends.len()
+    }
+
+    fn tail_text(&self, k: usize) -> &str {
+        let start = if k == 0 {
+            0
+        } else {
+            self.tail_ends[k - 1] as usize
+        };
+        std::str::from_utf8(&self.tail[start..self.tail_ends[k] as usize]).unwrap_or_default()
+    }
+
+    /// Appends `n` texts, `text(i)` for `i` in `0..n`; the full runs among them are
+    /// compressed in parallel.
+    pub fn extend<'a>(&mut self, n: usize, text: impl Fn(usize) -> &'a str + Sync) {
+        let mut i = 0;
+        // Fill the tail up to a run first.
+        while i < n && !self.tail_ends.is_empty() {
+            self.push_tail(text(i));
+            i += 1;
+        }
+        let full = (n - i) / BLOCK;
+        let runs: Vec<Run> = (0..full)
+            .into_par_iter()
+            .map(|r| {
+                let from = i + r * BLOCK;
+                compress(encode((from..from + BLOCK).map(&text)))
+            })
+            .collect();
+        self.runs.extend(runs);
+        for k in i + full * BLOCK..n {
+            self.push_tail(text(k));
+        }
+    }
+
+    fn push_tail(&mut self, text: &str) {
+        self.tail.extend_from_slice(text.as_bytes());
+        self.tail_ends.push(self.tail.len() as u32);
+        if self.tail_ends.len() == BLOCK {
+            let texts: Vec<&str> = (0..BLOCK).map(|k| self.tail_text(k)).collect();
+            let run = compress(encode(texts.iter().copied()));
+            self.runs.push(run);
+            self.tail.clear();
+            self.tail_ends.clear();
+        }
+    }
+
+    /// The text of row `i` (empty past the end).
+    pub fn get(&self, i: usize) -> String {
+        let (r, k) = (i / BLOCK, i % BLOCK);
+        match self.runs.get(r) {
+            Some(run) => run.texts(BLOCK).swap_remove(k),
+            None if k < self.tail_ends.len() && r == self.runs.len() => {
+                self.tail_text(k).to_string()
+            }
+            None => String::new(),
+        }
+    }
+
+    /// The texts of `rows`, each run they fall in decompressed once (in parallel).
+    pub fn fetch(&self, rows: impl IntoIterator<Item = u32>) -> Fetched {
+        let mut rows: Vec<u32> = rows
+            .into_iter()
+            .filter(|&r| (r as usize) < self.len())
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        let by_run: Vec<&[u32]> = rows
+            .chunk_by(|a, b| *a as usize / BLOCK == *b as usize / BLOCK)
+            .collect();
+        let texts: Vec<String> = by_run
+            .par_iter()
+            .flat_map_iter(|rs| {
+                let r = rs[0] as usize / BLOCK;
+                let all = match self.runs.get(r) {
+                    Some(run) => run.texts(BLOCK),
+                    None => Vec::new(),
+                };
+                rs.iter()
+                    .map(|&row| {
+                        let k = row as usize % BLOCK;
+                        match all.get(k) {
+                            Some(t) => t.clone(),
+                            None => self.tail_text(k).to_string(),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        Fetched { rows, texts }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| match i % 4 {
+                0 => String::new(),
+                1 => format!("post {i} about the election #vote"),
+                2 => "é ü 🙂 ".repeat(i % 9),
+                _ => format!("RT @a{i}: {}", "word ".repeat(i % 30)),
+            })
+            .collect()
+    }
+
+    /// Every text comes back as it went in, by `get` and by `fetch`, whatever the sizes of
+    /// the appended batches (runs filled across batches, a tail left over).
+    #[test]
+    fn texts_come_back_unchanged() {
+        let all = texts(5 * BLOCK + 77);
+        for batches in [
+            vec![all.len()],
+            vec![10, BLOCK, 3 * BLOCK + 5, 1, 2 * BLOCK],
+        ] {
+            let mut p = PackedTexts::default();
+            let mut at = 0;
+            for b in batches {
+                let b = b.min(all.len() - at);
+                p.extend(b, |i| all[at + i].as_str());
+                at += b;
+            }
+            assert_eq!(p.len(), at);
+            for i in (0..at).step_by(7).chain([0, at - 1]) {
+                assert_eq!(p.get(i), all[i], "row {i}");
+            }
+            let want: Vec<u32> = (0..at as u32).rev().step_by(3).collect();
+            let f = p.fetch(want.iter().copied().chain([at as u32 + 5]));
+            for &r in &want {
+                assert_eq!(f.get(r), Some(all[r as usize].as_str()), "row {r}");
+            }
+            assert_eq!(f.get(at as u32 + 5), None, "past the end");
+            assert_eq!(p.get(at + 5), "");
+        }
+    }
+
+    #[test]
+    fn posts_take_less_room() {
+        let all: Vec<String> = (0..4 * BLOCK)
+            .map(|i| format!("RT @user{}: the polls close at eight tonight #vote", i % 50))
+            .collect();
+        let mut p = PackedTexts::default();
+        p.extend(all.len(), |i| all[i].as_str());
+        let raw: usize = all.iter().map(String::len).sum();
+        assert!(p.heap_bytes() * 4 < raw, "{} of {raw}", p.heap_bytes());
+    }
+}
