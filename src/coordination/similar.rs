@@ -192,8 +192,11 @@ fn ordering_keys(tokens: Csr<u32>, ranks: &TokenRanks) -> Csr<u32> {
 }
 
 /// Prefix entries a part of the index is built from at a time (16 bytes each): the entries of
-/// all tokens at once would be the largest thing in memory.
+/// all tokens at once would be the largest thing in memory. At most [`MAX_PARTS`] parts, as
+/// each part reads every post's prefix: more parts would make the build grow faster than the
+/// posts.
 const PART_ENTRIES: usize = 1 << 22;
+const MAX_PARTS: usize = 4;
 
 /// Each post's prefix (see [`prefix_len`]): the slice of its ranks up to the prefix length.
 struct Prefixes<'a> {
@@ -225,7 +228,8 @@ impl<'a> Prefixes<'a> {
 }
 
 /// Ranges of ranks, from `singles` up (a token in one post only is in no group), each with
-/// at most about [`PART_ENTRIES`] prefix entries (one token's entries are never split).
+/// about [`PART_ENTRIES`] prefix entries or a [`MAX_PARTS`]th of them, whichever is more (one
+/// token's entries are never split).
 fn rank_parts(pre: &Prefixes, singles: u32, distinct: u32) -> Vec<std::ops::Range<u32>> {
     let all = singles..distinct;
     let per_rank: Vec<AtomicU32> = (0..distinct - singles).map(|_| AtomicU32::new(0)).collect();
@@ -234,11 +238,16 @@ fn rank_parts(pre: &Prefixes, singles: u32, distinct: u32) -> Vec<std::ops::Rang
             per_rank[(t - singles) as usize].fetch_add(1, Ordering::Relaxed);
         }
     });
+    let total: usize = per_rank
+        .iter()
+        .map(|c| c.load(Ordering::Relaxed) as usize)
+        .sum();
+    let size = PART_ENTRIES.max(total.div_ceil(MAX_PARTS));
     let mut parts = Vec::new();
     let (mut start, mut n) = (singles, 0usize);
     for (k, c) in per_rank.iter().enumerate() {
         n += c.load(Ordering::Relaxed) as usize;
-        if n >= PART_ENTRIES {
+        if n >= size {
             let end = singles + k as u32 + 1;
             parts.push(start..end);
             (start, n) = (end, 0);
