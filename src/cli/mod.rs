@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod inspect;
 pub mod score;
+pub mod serve;
 pub mod show;
 pub mod train;
 pub mod tune;
@@ -31,6 +32,9 @@ use crate::text::dataset::{InputFormat, ReadOptions};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Threads for the work that runs in parallel [default: one per core].
+    #[arg(long, global = true, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,10 +53,13 @@ pub enum Command {
     Generate(generate::Args),
     /// Find accounts that post the same objects within seconds of each other.
     Coordination(coordination::Args),
+    /// Answer scoring requests over HTTP (JSON), with health checks and metrics.
+    Serve(serve::Args),
 }
 
 impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
+        set_threads(self.threads)?;
         match self.command {
             Command::Train(a) => train::run(a),
             Command::Score(a) => score::run(a),
@@ -61,6 +68,7 @@ impl Cli {
             Command::Inspect(a) => inspect::run(a),
             Command::Generate(a) => generate::run(a),
             Command::Coordination(a) => coordination::run(a),
+            Command::Serve(a) => serve::run(a, self.threads),
         }
     }
 }
@@ -277,8 +285,28 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
     }
 }
 
+/// `--threads N`: at least 1.
+pub(crate) fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a number of threads (1 or more)")),
+    }
+}
+
+/// Sizes the thread pool every parallel stage runs on: `threads` threads, else the
+/// `RAYON_NUM_THREADS` environment variable, else one per core.
+pub fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
+    if let Some(n) = threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| anyhow::anyhow!("starting {n} threads: {e}"))?;
+    }
+    Ok(())
+}
+
 /// A size in bytes: `1048576`, `512K`, `1M`, `1MiB`, `2G`.
-fn parse_bytes(s: &str) -> Result<usize, String> {
+pub(crate) fn parse_bytes(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let lower = t.to_ascii_lowercase();
     let body = lower

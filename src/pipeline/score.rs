@@ -75,6 +75,79 @@ impl Scored {
     }
 }
 
+/// One scored post as `score --format jsonl` writes it and `serve` answers it: for a
+/// two-class model `id`, `score` (null without evidence), `label`, `flagged` and
+/// `known_terms`; for K classes `id`, `label`, `probability` and every class's
+/// `probabilities`; with `explain` the terms behind the score.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum JsonRow<'a> {
+    Two {
+        id: &'a str,
+        score: Option<f64>,
+        label: &'a str,
+        flagged: bool,
+        known_terms: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        explain: Option<&'a [Contribution]>,
+    },
+    Classes {
+        id: &'a str,
+        label: &'a str,
+        probability: f64,
+        probabilities: ClassProbabilities<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        explain: Option<&'a [Contribution]>,
+    },
+}
+
+impl<'a> JsonRow<'a> {
+    /// The row of `s`, labeled `label` ([`Model::label_of`]); `classes`: the model's class
+    /// names ([`Model::class_names`]), `None` for two classes; `explain`: whether the terms
+    /// were asked for.
+    pub fn new(
+        id: &'a str,
+        s: &'a Scored,
+        label: &'a str,
+        classes: Option<&'a [String]>,
+        explain: bool,
+    ) -> JsonRow<'a> {
+        let explain = explain.then_some(&s.explain[..]);
+        match classes {
+            None => JsonRow::Two {
+                id,
+                score: s.score(),
+                label,
+                flagged: s.positive(),
+                known_terms: s.known_terms,
+                explain,
+            },
+            Some(names) => JsonRow::Classes {
+                id,
+                label,
+                probability: s.probability().unwrap_or(f64::NAN),
+                probabilities: ClassProbabilities(names, s.probabilities.as_deref().unwrap_or(&[])),
+                explain,
+            },
+        }
+    }
+}
+
+/// Every class's probability as a JSON object in class order.
+#[derive(Debug)]
+pub struct ClassProbabilities<'a>(&'a [String], &'a [f64]);
+
+impl Serialize for ClassProbabilities<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (n, p) in self.0.iter().zip(self.1) {
+            m.serialize_entry(n, p)?;
+        }
+        m.end()
+    }
+}
+
 /// How scores are reported and flagged.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ScoreOptions {

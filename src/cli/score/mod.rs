@@ -109,6 +109,9 @@ pub struct Args {
 pub struct StandaloneArgs {
     #[command(flatten)]
     pub score: Args,
+    /// Threads scoring in parallel [default: one per core].
+    #[arg(long, value_name = "N", value_parser = crate::cli::parse_threads)]
+    pub threads: Option<usize>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@ use anyhow::Context;
 use super::parquet::{Kind, Table, Value};
 use super::OutputFormat;
 use crate::pipeline::model::Model;
-use crate::pipeline::score::Scored;
+use crate::pipeline::score::{JsonRow, Scored};
 use crate::report::clip;
 
 /// Writes scored rows in one of the output formats: for a two-class model the probability
@@ -113,24 +113,7 @@ impl<W: Write + Send> Output<W> {
                 writeln!(w)?;
             }
             OutputFormat::Jsonl => {
-                #[derive(serde::Serialize)]
-                struct Row<'a> {
-                    id: &'a str,
-                    score: Option<f64>,
-                    label: &'a str,
-                    flagged: bool,
-                    known_terms: u32,
-                    #[serde(skip_serializing_if = "Option::is_none")]
-                    explain: Option<&'a [crate::pipeline::score::Contribution]>,
-                }
-                let row = Row {
-                    id,
-                    score: s.score(),
-                    label,
-                    flagged: s.positive(),
-                    known_terms: s.known_terms,
-                    explain: (self.explain > 0).then_some(&s.explain[..]),
-                };
+                let row = JsonRow::new(id, s, label, None, self.explain > 0);
                 serde_json::to_writer(&mut *w, &row).context("writing JSON")?;
                 writeln!(w)?;
             }
@@ -270,45 +253,13 @@ impl<W: Write + Send> Output<W> {
                 writeln!(w)?;
             }
             OutputFormat::Jsonl => {
-                #[derive(serde::Serialize)]
-                struct Row<'a> {
-                    id: &'a str,
-                    label: &'a str,
-                    probability: f64,
-                    probabilities: ClassProbabilities<'a>,
-                    #[serde(skip_serializing_if = "Option::is_none")]
-                    explain: Option<&'a [crate::pipeline::score::Contribution]>,
-                }
-                let row = Row {
-                    id,
-                    label,
-                    probability,
-                    probabilities: ClassProbabilities(
-                        self.classes.as_deref().unwrap_or(&[]),
-                        probabilities,
-                    ),
-                    explain: (self.explain > 0).then_some(&s.explain[..]),
-                };
+                let row = JsonRow::new(id, s, label, self.classes.as_deref(), self.explain > 0);
                 serde_json::to_writer(&mut *w, &row).context("writing JSON")?;
                 writeln!(w)?;
             }
             OutputFormat::Parquet => {}
         }
         Ok(())
-    }
-}
-
-/// Every class's probability as a JSON object in class order.
-struct ClassProbabilities<'a>(&'a [String], &'a [f64]);
-
-impl serde::Serialize for ClassProbabilities<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (n, p) in self.0.iter().zip(self.1) {
-            m.serialize_entry(n, p)?;
-        }
-        m.end()
     }
 }
 
