@@ -190,9 +190,10 @@ pub fn read_labeled(
 /// How input columns are found; shared by every command that reads posts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct InputArgs {
-    /// Column (or JSON field) holding the post text.
-    #[arg(long, default_value = "text", value_name = "NAME")]
-    pub text_col: String,
+    /// Column (or JSON field) holding the post text [default: text; `score`: the model's
+    /// training text column].
+    #[arg(long, value_name = "NAME")]
+    pub text_col: Option<String>,
     /// Column holding the post id [default: id, else the row number].
     #[arg(long, value_name = "NAME")]
     pub id_col: Option<String>,
@@ -222,11 +223,16 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// `--text-col`, or `text`.
+    pub fn text_col(&self) -> &str {
+        self.text_col.as_deref().unwrap_or("text")
+    }
+
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {
             format: self.input_format,
             delimiter: self.delimiter,
-            text_col: self.text_col.clone(),
+            text_col: self.text_col().to_string(),
             id_col: self.id_col.clone().unwrap_or_else(|| "id".into()),
             id_col_explicit: self.id_col.is_some(),
             extra_cols: Vec::new(),

@@ -63,9 +63,10 @@ pub fn run(config: Config, on_listen: impl FnOnce(SocketAddr)) -> Result<()> {
     let log = Arc::new(config.log);
     let addr = config.addr;
     rt.block_on(async move {
+        // A wrong, taken or forbidden address is the user's to fix.
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
-            .map_err(|e| Error::io(format!("--addr {addr}"), e))?;
+            .map_err(|e| Error::param("addr", &addr, format!("cannot listen there: {e}")))?;
         let bound = listener
             .local_addr()
             .map_err(|e| Error::io(format!("--addr {addr}"), e))?;
