@@ -234,3 +234,75 @@ fn the_table_prints_long_ids_whole() {
         "{out}"
     );
 }
+
+#[test]
+fn explained_terms_carry_the_words_of_the_post() {
+    let w = Workdir::new();
+    let text = "HILLARY lies again, share this #MAGA";
+    let out = w.ok(&[
+        "score",
+        "-m",
+        BUNDLED,
+        text,
+        "--explain",
+        "20",
+        "--format",
+        "jsonl",
+    ]);
+    let row = &jsonl(&out)[0];
+    let terms = row["explain"].as_array().expect("explain");
+    let hillary = terms
+        .iter()
+        .find(|t| t["term"] == "hillari")
+        .unwrap_or_else(|| panic!("no hillari in {row}"));
+    assert_eq!(hillary["text"], "HILLARY");
+    assert_eq!(hillary["spans"], serde_json::json!([[0, 7]]));
+    for t in terms {
+        // Every span is the term's words in the post.
+        for span in t["spans"].as_array().into_iter().flatten() {
+            let (a, b) = (
+                span[0].as_u64().unwrap() as usize,
+                span[1].as_u64().unwrap() as usize,
+            );
+            assert!(a < b && b <= text.len(), "{t}");
+        }
+        if let Some(words) = t["text"].as_str() {
+            let first = &t["spans"][0];
+            let a = first[0].as_u64().unwrap() as usize;
+            let b = first[1].as_u64().unwrap() as usize;
+            assert_eq!(&text[a..b], words);
+        }
+    }
+}
+
+#[test]
+fn the_intercept_and_the_terms_add_up_to_the_log_odds() {
+    let w = Workdir::new();
+    let text = "Share this before it gets deleted! #WakeUpAmerica";
+    let out = w.ok(&[
+        "score",
+        "-m",
+        BUNDLED,
+        text,
+        "--explain",
+        "1000",
+        "--format",
+        "jsonl",
+    ]);
+    let row = &jsonl(&out)[0];
+    let model = trollwatch::Model::load(BUNDLED.as_ref()).unwrap();
+    let intercept = row["intercept"].as_f64().expect("intercept");
+    assert_eq!(intercept, model.head.intercept());
+    let z = intercept
+        + row["explain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["contribution"].as_f64().unwrap())
+            .sum::<f64>();
+    let p = model.probability(z, None);
+    assert!((p - row["score"].as_f64().unwrap()).abs() < 1e-9, "{row}");
+    // Without --explain, no intercept.
+    let plain = &jsonl(&w.ok(&["score", "-m", BUNDLED, text, "--format", "jsonl"]))[0];
+    assert!(plain.get("intercept").is_none());
+}

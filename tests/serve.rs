@@ -34,8 +34,15 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn trollwatch serve");
-        let stderr = child.stderr.take().expect("stderr");
+        let stderr = child.stderr.take();
         let log = Arc::new(Mutex::new(Vec::new()));
+        // Owned by the server from here, so that it is killed and reaped however this ends.
+        let mut server = Server {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            log: log.clone(),
+        };
+        let stderr = stderr.expect("stderr");
         let (tx, rx) = mpsc::channel();
         {
             let log = log.clone();
@@ -52,10 +59,10 @@ impl Server {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = rx
                 .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no address from serve; stderr: {:?}", log.lock()));
+                .unwrap_or_else(|_| panic!("no address from serve; stderr: {}", server.log()));
             if let Some(at) = line.find("http://") {
-                let addr = line[at + 7..].trim().parse().expect("address");
-                return Server { child, addr, log };
+                server.addr = line[at + 7..].trim().parse().expect("address");
+                return server;
             }
         }
     }

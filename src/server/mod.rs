@@ -23,6 +23,9 @@ use crate::error::{Error, Result};
 pub use limits::Limits;
 pub use models::{ModelSpec, Models};
 
+/// Where the server's messages go.
+pub type Log = Box<dyn Fn(&str) + Send + Sync>;
+
 /// What to serve, where, and within which limits.
 pub struct Config {
     /// The models, the first the default.
@@ -33,7 +36,7 @@ pub struct Config {
     /// scorer's thread pool.
     pub threads: Option<usize>,
     /// Where the server's messages go (listening, reloads, shutdown).
-    pub log: Box<dyn Fn(&str) + Send + Sync>,
+    pub log: Log,
 }
 
 /// What every request shares.
@@ -124,7 +127,7 @@ fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::
 
 /// Loads the model files again and puts the new set in use, or keeps the old one and says
 /// why.
-async fn reload(app: &Arc<App>, log: &Arc<Box<dyn Fn(&str) + Send + Sync>>) {
+async fn reload(app: &Arc<App>, log: &Arc<Log>) {
     let loading = app.clone();
     let result = tokio::task::spawn_blocking(move || loading.models.reload()).await;
     match result {
