@@ -674,7 +674,7 @@ fn bad_models_and_settings_fail_before_listening() {
 }
 
 #[test]
-fn a_coordination_model_is_refused_with_the_reason() {
+fn a_coordination_model_scores_batches_as_the_command_line_does() {
     let w = Workdir::new();
     w.demo_csv("train.csv", 2000, 4);
     w.ok(&[
@@ -688,6 +688,7 @@ fn a_coordination_model_is_refused_with_the_reason() {
         "coord.model",
         "--quiet",
     ]);
+    let batch_csv = w.demo_csv("batch.csv", 400, 41);
     let server = Server::start(&w, &["--model", BUNDLED, "--model", "coord.model"]);
     let mut c = server.client();
     let models = c.get("/v1/models").json();
@@ -696,10 +697,51 @@ fn a_coordination_model_is_refused_with_the_reason() {
         .score(&json!({"text": "a", "model": "coord"}))
         .error(422, "needs_batch");
     assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("trollwatch score"),
+        e["error"]["message"].as_str().unwrap().contains("author"),
+        "{e}"
+    );
+
+    // The batch form, with accounts and times: the rows `score` writes for the same file.
+    let mut r = csv::Reader::from_path(&batch_csv).expect("batch.csv");
+    let headers = r.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect("column");
+    let (id, text, author, time) = (col("id"), col("text"), col("author"), col("timestamp"));
+    let posts: Vec<Value> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.expect("row");
+            json!({"id": &rec[id], "text": &rec[text], "author": &rec[author], "time": &rec[time]})
+        })
+        .collect();
+    let a = c.score(&json!({"posts": posts, "model": "coord"}));
+    assert_eq!(a.status, 200, "{}", a.text());
+    let expected = jsonl(&w.ok(&[
+        "score",
+        "-m",
+        "coord.model",
+        "--input",
+        "batch.csv",
+        "--format",
+        "jsonl",
+        "--quiet",
+    ]));
+    assert_eq!(a.json()["results"], json!(expected));
+
+    // Without an author or with a time that is none: the post is named.
+    let e = c
+        .score(&json!({"model": "coord", "posts": [{"text": "a", "time": 1}]}))
+        .error(400, "bad_request");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("post 1"),
+        "{e}"
+    );
+    let e = c
+        .score(&json!({"model": "coord", "posts": [
+            {"text": "a", "author": "x", "time": 1},
+            {"text": "b", "author": "y", "time": "yesterday"}]}))
+        .error(400, "bad_request");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("post 2"),
         "{e}"
     );
 }

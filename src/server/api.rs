@@ -31,13 +31,49 @@ pub struct ScoreRequest {
     pub model: Option<String>,
 }
 
-/// One post of a batch.
+/// One post of a batch. `author`, `time`, `repost` and `urls` are for models with
+/// coordination features, which count them over the batch.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Post {
     #[serde(default)]
     pub id: Option<serde_json::Value>,
     pub text: String,
+    /// The account that posted it.
+    #[serde(default)]
+    pub author: Option<String>,
+    /// When: ISO 8601 (`2016-09-01T13:05:00Z`) or Unix seconds, as a string or a number.
+    #[serde(default)]
+    pub time: Option<serde_json::Value>,
+    /// Whether it reposts another post (texts starting `RT @x:` are reposts too).
+    #[serde(default)]
+    pub repost: bool,
+    /// Its links, space-separated [default: the links in the text].
+    #[serde(default)]
+    pub urls: Option<String>,
+}
+
+impl Post {
+    /// A post with a text and an id only.
+    pub fn text_only(id: Option<serde_json::Value>, text: String) -> Post {
+        Post {
+            id,
+            text,
+            author: None,
+            time: None,
+            repost: false,
+            urls: None,
+        }
+    }
+
+    /// The time as Unix seconds, if it is one.
+    pub fn unix_time(&self) -> Option<i64> {
+        match self.time.as_ref()? {
+            serde_json::Value::String(s) => crate::util::time::parse(s),
+            serde_json::Value::Number(n) => crate::util::time::parse(&n.to_string()),
+            _ => None,
+        }
+    }
 }
 
 /// An id as the answer gives it back: a string as it was, a number in its JSON form.
@@ -111,7 +147,7 @@ pub struct ModelInfo<'a> {
     pub trained_on: &'a str,
     pub trollwatch_version: &'a str,
     /// Whether the model needs a batch of posts with their accounts and times
-    /// (coordination features), which this server does not score.
+    /// (coordination features): it scores only the batch form.
     pub needs_batch: bool,
 }
 

@@ -15,10 +15,11 @@ use axum::Router;
 use http_body_util::BodyExt;
 
 use super::api::{
-    id_text, json_response, ApiError, BatchAnswer, ErrorCode, ModelInfo, ModelRef, OneAnswer,
+    id_text, json_response, ApiError, BatchAnswer, ErrorCode, ModelInfo, ModelRef, OneAnswer, Post,
     ScoreRequest,
 };
 use super::App;
+use crate::pipeline::features;
 use crate::pipeline::score::{JsonRow, ScoreOptions};
 
 /// Posts up to this many are scored on the request's own thread.
@@ -249,7 +250,7 @@ async fn score_request(app: &App, headers: &HeaderMap, body: Body) -> Result<Res
     let opts = check_options(app, &req, &served)?;
     let explain = req.explain;
     let (single, posts) = match (req.text, req.posts) {
-        (Some(text), None) => (true, vec![(id_text(req.id.as_ref(), 0)?, text)]),
+        (Some(text), None) => (true, vec![Post::text_only(req.id, text)]),
         (None, Some(posts)) => {
             if req.id.is_some() {
                 return Err(bad_request(
@@ -267,11 +268,6 @@ async fn score_request(app: &App, headers: &HeaderMap, body: Body) -> Result<Res
                     ),
                 ));
             }
-            let posts = posts
-                .into_iter()
-                .enumerate()
-                .map(|(i, p)| Ok((id_text(p.id.as_ref(), i)?, p.text)))
-                .collect::<Result<Vec<_>, ApiError>>()?;
             (false, posts)
         }
         (Some(_), Some(_)) => {
@@ -286,9 +282,15 @@ async fn score_request(app: &App, headers: &HeaderMap, body: Body) -> Result<Res
             ))
         }
     };
-    let max_text = app.limits.max_text_bytes;
-    if let Some((i, (id, text))) = posts
+    let ids = posts
         .iter()
+        .enumerate()
+        .map(|(i, p)| id_text(p.id.as_ref(), i))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let max_text = app.limits.max_text_bytes;
+    if let Some((i, (id, text))) = ids
+        .iter()
+        .zip(posts.iter().map(|p| &p.text))
         .enumerate()
         .find(|(_, (_, t))| t.len() > max_text)
     {
@@ -303,20 +305,55 @@ async fn score_request(app: &App, headers: &HeaderMap, body: Body) -> Result<Res
             ),
         ));
     }
+    let times = match &served.model.meta.coordination {
+        Some(_) if single => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "needs_batch",
+                format!(
+                    "model {:?} has coordination features, counted over a batch of posts with \
+                     their accounts and times: send {{\"posts\": [{{\"id\", \"text\", \"author\", \
+                     \"time\"}}, ...]}}",
+                    served.name
+                ),
+            ))
+        }
+        Some(_) => Some(coordination_times(&posts)?),
+        None => None,
+    };
     let n = posts.len();
+    let inline = n <= INLINE_POSTS && times.is_none();
     let work = move || -> Result<Vec<u8>, ApiError> {
         let model = &served.model;
-        let scored = if n == 1 {
-            vec![model.score_one(&posts[0].1, opts, explain)]
-        } else {
-            let texts: Vec<&str> = posts.iter().map(|(_, t)| t.as_str()).collect();
-            model.score_batch(&texts, opts, explain)
+        let scored = match (&model.meta.coordination, &times) {
+            (Some(spec), Some(times)) => {
+                let rows: Vec<features::Row> = posts
+                    .iter()
+                    .zip(times)
+                    .map(|(p, &time)| features::Row {
+                        author: p.author.as_deref().unwrap_or(""),
+                        time,
+                        text: &p.text,
+                        repost: p.repost,
+                        urls: p.urls.as_deref(),
+                    })
+                    .collect();
+                let analysis = features::coordination(spec, &rows)
+                    .map_err(|e| internal(format!("the coordination analysis: {e}")))?;
+                let texts: Vec<&str> = posts.iter().map(|p| p.text.as_str()).collect();
+                model.score_batch_with(&texts, Some(&analysis.dense), opts, explain)
+            }
+            _ if n == 1 => vec![model.score_one(&posts[0].text, opts, explain)],
+            _ => {
+                let texts: Vec<&str> = posts.iter().map(|p| p.text.as_str()).collect();
+                model.score_batch(&texts, opts, explain)
+            }
         };
         let classes = model.class_names();
-        let mut rows = posts
+        let mut rows = ids
             .iter()
             .zip(&scored)
-            .map(|((id, _), s)| JsonRow::new(id, s, model.label_of(s), classes, explain > 0));
+            .map(|(id, s)| JsonRow::new(id, s, model.label_of(s), classes, explain > 0));
         let body = if single {
             let row = rows
                 .next()
@@ -333,7 +370,7 @@ async fn score_request(app: &App, headers: &HeaderMap, body: Body) -> Result<Res
         };
         body.map_err(|e| internal(format!("writing the answer: {e}")))
     };
-    let body = if n <= INLINE_POSTS {
+    let body = if inline {
         work()?
     } else {
         tokio::task::spawn_blocking(work)
@@ -342,6 +379,34 @@ async fn score_request(app: &App, headers: &HeaderMap, body: Body) -> Result<Res
     };
     app.metrics.scored(n);
     Ok(json_response(StatusCode::OK, body))
+}
+
+/// Each post's time in Unix seconds, for a model with coordination features: every post
+/// needs an author and a time.
+fn coordination_times(posts: &[Post]) -> Result<Vec<i64>, ApiError> {
+    posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if p.author.as_deref().is_none_or(|a| a.trim().is_empty()) {
+                return Err(bad_request(format!(
+                    "post {}: this model counts coordination between accounts: every post \
+                     needs an `author`",
+                    i + 1
+                )));
+            }
+            p.unix_time().ok_or_else(|| {
+                bad_request(format!(
+                    "post {}: `time` is {}: give ISO 8601 (2016-09-01T13:05:00Z) or Unix \
+                     seconds",
+                    i + 1,
+                    p.time
+                        .as_ref()
+                        .map_or("missing".into(), |t| crate::error::shown(&t.to_string()))
+                ))
+            })
+        })
+        .collect()
 }
 
 /// The request's `explain`, `threshold` and `prior`, checked against the limits and the model.
@@ -355,18 +420,6 @@ fn check_options(
             "explain = {}: at most {} terms are explained per post",
             req.explain, app.limits.max_explain
         )));
-    }
-    if served.needs_batch() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "needs_batch",
-            format!(
-                "model {:?} has coordination features, counted over a whole batch of posts with \
-                 their accounts and times: this server does not score it; use `trollwatch \
-                 score --input FILE`",
-                served.name
-            ),
-        ));
     }
     let binary = served.model.head.is_binary();
     if let Some(t) = req.threshold {

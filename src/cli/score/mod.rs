@@ -286,6 +286,7 @@ fn check_kept(args: &Args, model: &Model) -> Result<(), Error> {
         "explain",
         "probability",
         "probabilities",
+        "intercept",
     ];
     for (i, k) in args.keep_cols.iter().enumerate() {
         let class_column = model
@@ -296,7 +297,7 @@ fn check_kept(args: &Args, model: &Model) -> Result<(), Error> {
                 "keep-cols",
                 k,
                 "the output has a column of its own by that name (id, score, label, flagged, \
-                 known_terms, explain, probability, p_CLASS)",
+                 known_terms, explain, intercept, probability, p_CLASS)",
             ));
         }
         if k.is_empty() || args.keep_cols[..i].contains(k) {
