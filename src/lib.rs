@@ -32,7 +32,8 @@
 //! 4. `coordination`: accounts that share objects within a time window.
 //! 5. `pipeline`: training, evaluating, scoring posts and accounts, the model file.
 //! 6. `report`: terminal, Markdown and HTML reports.
-//! 7. `cli`: the command line the two binaries share.
+//! 7. `server`: `trollwatch serve`, scoring over HTTP.
+//! 8. `cli`: the command line the two binaries share.
 //!
 //! The layers are private to the crate; what users need is re-exported here.
 
@@ -41,6 +42,7 @@ pub mod error;
 pub(crate) mod learn;
 pub(crate) mod pipeline;
 pub(crate) mod report;
+pub(crate) mod server;
 pub(crate) mod text;
 pub(crate) mod util;
 

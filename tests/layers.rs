@@ -13,6 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["coordination"],
     &["pipeline"],
     &["report"],
+    &["server"],
     &["cli"],
 ];
 

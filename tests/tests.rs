@@ -40,3 +40,9 @@ mod layers;
 mod formats;
 // README: every command in its sh blocks runs as written on the bundled data; links resolve.
 mod readme;
+// `trollwatch serve` over HTTP: endpoints, limits, bad JSON, reload under load, shutdown.
+mod serve;
+// `score --input -` from a pipe: each post answered before the next is written.
+mod stream;
+// Score output for analysts: --keep-cols, the model's text column, --threads, whole ids.
+mod analyst;

@@ -3,5 +3,6 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let args = trollwatch::cli::score::StandaloneArgs::parse();
-    trollwatch::cli::finish(trollwatch::cli::score::run(args.score))
+    let threads = trollwatch::cli::set_threads(args.threads);
+    trollwatch::cli::finish(threads.and_then(|()| trollwatch::cli::score::run(args.score)))
 }

@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod inspect;
 pub mod score;
+pub mod serve;
 pub mod show;
 pub mod train;
 pub mod tune;
@@ -31,6 +32,9 @@ use crate::text::dataset::{InputFormat, ReadOptions};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Threads for the work that runs in parallel [default: one per core].
+    #[arg(long, global = true, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,10 +53,13 @@ pub enum Command {
     Generate(generate::Args),
     /// Find accounts that post the same objects within seconds of each other.
     Coordination(coordination::Args),
+    /// Answer scoring requests over HTTP (JSON), with health checks and metrics.
+    Serve(serve::Args),
 }
 
 impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
+        set_threads(self.threads)?;
         match self.command {
             Command::Train(a) => train::run(a),
             Command::Score(a) => score::run(a),
@@ -61,6 +68,7 @@ impl Cli {
             Command::Inspect(a) => inspect::run(a),
             Command::Generate(a) => generate::run(a),
             Command::Coordination(a) => coordination::run(a),
+            Command::Serve(a) => serve::run(a, self.threads),
         }
     }
 }
@@ -182,9 +190,10 @@ pub fn read_labeled(
 /// How input columns are found; shared by every command that reads posts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct InputArgs {
-    /// Column (or JSON field) holding the post text.
-    #[arg(long, default_value = "text", value_name = "NAME")]
-    pub text_col: String,
+    /// Column (or JSON field) holding the post text [default: text; `score`: the model's
+    /// training text column].
+    #[arg(long, value_name = "NAME")]
+    pub text_col: Option<String>,
     /// Column holding the post id [default: id, else the row number].
     #[arg(long, value_name = "NAME")]
     pub id_col: Option<String>,
@@ -214,11 +223,16 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// `--text-col`, or `text`.
+    pub fn text_col(&self) -> &str {
+        self.text_col.as_deref().unwrap_or("text")
+    }
+
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {
             format: self.input_format,
             delimiter: self.delimiter,
-            text_col: self.text_col.clone(),
+            text_col: self.text_col().to_string(),
             id_col: self.id_col.clone().unwrap_or_else(|| "id".into()),
             id_col_explicit: self.id_col.is_some(),
             extra_cols: Vec::new(),
@@ -277,8 +291,28 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
     }
 }
 
+/// `--threads N`: at least 1.
+pub(crate) fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{s:?} is not a number of threads (1 or more)")),
+    }
+}
+
+/// Sizes the thread pool every parallel stage runs on: `threads` threads, else the
+/// `RAYON_NUM_THREADS` environment variable, else one per core.
+pub fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
+    if let Some(n) = threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| anyhow::anyhow!("starting {n} threads: {e}"))?;
+    }
+    Ok(())
+}
+
 /// A size in bytes: `1048576`, `512K`, `1M`, `1MiB`, `2G`.
-fn parse_bytes(s: &str) -> Result<usize, String> {
+pub(crate) fn parse_bytes(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let lower = t.to_ascii_lowercase();
     let body = lower

@@ -175,7 +175,7 @@ pub fn train_model(
         None => None,
     };
     let input = InputColumns {
-        text_col: args.input_args.text_col.clone(),
+        text_col: args.input_args.text_col().to_string(),
         label_col: args.label.label_col.clone(),
     };
     let account = args

@@ -282,7 +282,7 @@ fn write_best(
         .ok_or_else(|| anyhow::anyhow!("no setting had a score: nothing to write"))?;
     let config = best.setting.apply(base);
     let cols = InputColumns {
-        text_col: args.input_args.text_col.clone(),
+        text_col: args.input_args.text_col().to_string(),
         label_col: args.label.label_col.clone(),
     };
     let (mut model, _) =

@@ -8,12 +8,41 @@ use serde::Serialize;
 use crate::learn::multiclass_metrics::argmax;
 use crate::pipeline::features::Dense;
 use crate::pipeline::model::Model;
+use crate::text::tokenize::Token;
 
 /// One term's share of a post's decision value: `tfidf · weight`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
+    /// The term as the model knows it: lowercased, stemmed, n-grams joined by spaces.
     pub term: String,
     pub contribution: f64,
+    /// The words behind the term as they appear in the post (its first occurrence: `Hillary`
+    /// for the stem `hillari`); `None` for a feature that is not a vocabulary term.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Byte offsets `[start, end)` of every occurrence in the post, to highlight them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<(usize, usize)>,
+}
+
+/// Where the tokens of `term` (space-separated) occur one after another in `tokens`: the
+/// words of the first occurrence as `text` has them, and the byte span of every occurrence.
+fn surface(text: &str, tokens: &[Token], term: &str) -> (Option<String>, Vec<(usize, usize)>) {
+    let parts: Vec<&str> = term.split(' ').collect();
+    let n = parts.len();
+    let mut spans = Vec::new();
+    if n > 0 && tokens.len() >= n {
+        for w in tokens.windows(n) {
+            if w.iter().zip(&parts).all(|(t, p)| t.text == *p) {
+                spans.push((w[0].start, w[n - 1].end));
+            }
+        }
+    }
+    let words = spans
+        .first()
+        .and_then(|&(a, b)| text.get(a..b))
+        .map(str::to_string);
+    (words, spans)
 }
 
 /// Whether an n-gram of the vocabulary says something of its own: not made only of the
@@ -45,6 +74,9 @@ pub struct Scored {
     /// scored (two classes: the positive one; K: the given one), largest first (empty unless
     /// asked).
     pub explain: Vec<Contribution>,
+    /// With `explain`: the intercept of the class scored, the part of the decision value
+    /// that is the same for every post (it and every term's contribution add up to it).
+    pub intercept: Option<f64>,
 }
 
 impl Scored {
@@ -72,6 +104,86 @@ impl Scored {
             .map(|c| format!("{} ({:+.3})", c.term, c.contribution))
             .collect::<Vec<_>>()
             .join("; ")
+    }
+}
+
+/// One scored post as `score --format jsonl` writes it and `serve` answers it: for a
+/// two-class model `id`, `score` (null without evidence), `label`, `flagged` and
+/// `known_terms`; for K classes `id`, `label`, `probability` and every class's
+/// `probabilities`; with `explain` the terms behind the score.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum JsonRow<'a> {
+    Two {
+        id: &'a str,
+        score: Option<f64>,
+        label: &'a str,
+        flagged: bool,
+        known_terms: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        explain: Option<&'a [Contribution]>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        intercept: Option<f64>,
+    },
+    Classes {
+        id: &'a str,
+        label: &'a str,
+        probability: f64,
+        probabilities: ClassProbabilities<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        explain: Option<&'a [Contribution]>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        intercept: Option<f64>,
+    },
+}
+
+impl<'a> JsonRow<'a> {
+    /// The row of `s`, labeled `label` ([`Model::label_of`]); `classes`: the model's class
+    /// names ([`Model::class_names`]), `None` for two classes; `explain`: whether the terms
+    /// were asked for.
+    pub fn new(
+        id: &'a str,
+        s: &'a Scored,
+        label: &'a str,
+        classes: Option<&'a [String]>,
+        explain: bool,
+    ) -> JsonRow<'a> {
+        let intercept = s.intercept.filter(|_| explain);
+        let explain = explain.then_some(&s.explain[..]);
+        match classes {
+            None => JsonRow::Two {
+                id,
+                score: s.score(),
+                label,
+                flagged: s.positive(),
+                known_terms: s.known_terms,
+                explain,
+                intercept,
+            },
+            Some(names) => JsonRow::Classes {
+                id,
+                label,
+                probability: s.probability().unwrap_or(f64::NAN),
+                probabilities: ClassProbabilities(names, s.probabilities.as_deref().unwrap_or(&[])),
+                explain,
+                intercept,
+            },
+        }
+    }
+}
+
+/// Every class's probability as a JSON object in class order.
+#[derive(Debug)]
+pub struct ClassProbabilities<'a>(&'a [String], &'a [f64]);
+
+impl Serialize for ClassProbabilities<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (n, p) in self.0.iter().zip(self.1) {
+            m.serialize_entry(n, p)?;
+        }
+        m.end()
     }
 }
 
@@ -191,7 +303,7 @@ impl Model {
                             }
                         }
                     }
-                    self.scored(idx, val, &opts, explain)
+                    self.scored(idx, val, &opts, explain, (text.as_ref(), tokens))
                 },
             )
             .collect()
@@ -224,10 +336,19 @@ impl Model {
         self.analyzer.analyze(text, &mut tokens);
         self.vectorizer
             .transform_tokens(&tokens, &mut idx, &mut val);
-        self.scored(&idx, &val, &opts.into(), explain)
+        self.scored(&idx, &val, &opts.into(), explain, (text, &tokens))
     }
 
-    fn scored(&self, idx: &[u32], val: &[f32], opts: &ScoreOptions, explain: usize) -> Scored {
+    /// The score of a post's features; `post`: its text and tokens, where the explained
+    /// terms are found.
+    fn scored(
+        &self,
+        idx: &[u32],
+        val: &[f32],
+        opts: &ScoreOptions,
+        explain: usize,
+        post: (&str, &[Token]),
+    ) -> Scored {
         let base = self.vectorizer.n_features() as u32;
         let known_terms = idx
             .iter()
@@ -241,6 +362,7 @@ impl Model {
                     class: 0,
                     known_terms,
                     explain: Vec::new(),
+                    intercept: None,
                 };
             }
             let z = self.head.decision(idx, val);
@@ -264,9 +386,19 @@ impl Model {
             terms = parts
                 .into_iter()
                 .take(explain)
-                .map(|(c, contribution)| Contribution {
-                    term: self.column_name(c as usize),
-                    contribution,
+                .map(|(c, contribution)| {
+                    let term = self.column_name(c as usize);
+                    let (text, spans) = if c < base {
+                        surface(post.0, post.1, &term)
+                    } else {
+                        (None, Vec::new())
+                    };
+                    Contribution {
+                        term,
+                        contribution,
+                        text,
+                        spans,
+                    }
                 })
                 .collect();
         }
@@ -275,6 +407,9 @@ impl Model {
             class,
             known_terms,
             explain: terms,
+            intercept: (explain > 0)
+                .then(|| self.head.intercepts.get(column).copied())
+                .flatten(),
         }
     }
 
@@ -355,7 +490,22 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use super::is_content_term;
+    use super::{is_content_term, surface};
+    use crate::text::tokenize::{Analyzer, TokenizerConfig};
+
+    #[test]
+    fn terms_are_found_as_the_post_wrote_them() {
+        let analyzer = Analyzer::new(TokenizerConfig::default());
+        let text = "HILLARY lies. Hillary lies again #MAGA";
+        let mut tokens = Vec::new();
+        analyzer.analyze(text, &mut tokens);
+        let (words, spans) = surface(text, &tokens, "hillari lie");
+        assert_eq!(words.as_deref(), Some("HILLARY lies"));
+        assert_eq!(spans.len(), 2);
+        assert_eq!(&text[spans[1].0..spans[1].1], "Hillary lies");
+        assert_eq!(surface(text, &tokens, "#maga").0.as_deref(), Some("#MAGA"));
+        assert_eq!(surface(text, &tokens, "absent").0, None);
+    }
 
     #[test]
     fn placeholders_alone_are_not_content() {

@@ -40,7 +40,7 @@ pub fn run(
         );
     }
     let cols = input_columns(by_author, &author_col, spec.as_ref());
-    let mut opts = args.input_args.read_options();
+    let mut opts = super::read_options(args, model);
     opts.extra_cols = cols.clone();
     let mut reader = PostReader::open(input, opts)?;
     let progress = crate::util::progress::Progress::new(!args.quiet);

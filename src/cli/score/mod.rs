@@ -67,6 +67,10 @@ pub struct Args {
     /// changes the probabilities, not which posts the model's threshold flags.
     #[arg(long, value_name = "P")]
     pub prior: Option<f64>,
+    /// Input columns to pass through to the output, after the score's columns
+    /// (comma-separated; CSV, JSONL and Parquet output, as text).
+    #[arg(long, value_name = "A,B", value_delimiter = ',', requires = "input")]
+    pub keep_cols: Vec<String>,
     /// Report the K terms that moved each score most, with their contributions.
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub explain: usize,
@@ -109,6 +113,9 @@ pub struct Args {
 pub struct StandaloneArgs {
     #[command(flatten)]
     pub score: Args,
+    /// Threads scoring in parallel [default: one per core].
+    #[arg(long, value_name = "N", value_parser = crate::cli::parse_threads)]
+    pub threads: Option<usize>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -143,6 +150,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !model.head.is_binary() {
         two_class_options(&args)?;
     }
+    check_kept(&args, &model)?;
     let opts = crate::pipeline::score::ScoreOptions {
         threshold: args.threshold,
         prior: args.prior,
@@ -159,15 +167,33 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.by.is_some() || model.needs_batch_columns().is_some() {
         return batch::run(&args, &model, opts, format, w);
     }
-    let mut out = Output::for_model(format, args.explain, &model, w);
+    let mut out = Output::for_model(format, args.explain, &model, w).keep(args.keep_cols.clone());
     out.header()?;
     let started = std::time::Instant::now();
     let mut tally = Tally::new(&model);
     if let Some(input) = &args.input {
-        let mut reader = PostReader::open(input, args.input_args.read_options())?;
-        let bar = crate::util::progress::Progress::new(!args.quiet).bar(0, "scoring");
+        let mut reader = PostReader::open(input, read_options(&args, &model))?;
+        let streaming = input == "-" && !stdin_is_file();
+        let bar = crate::util::progress::Progress::new(!args.quiet && !streaming).bar(0, "scoring");
         let size = args.batch_size.max(1);
-        let mut batch = reader.next_batch(size)?;
+        if streaming {
+            out.flush()?;
+            // A pipe or a terminal: each post is scored and its row written as soon as it
+            // is read, so a co-process gets an answer before it sends the next post.
+            loop {
+                let one = reader.next_batch(1)?;
+                let Some(rec) = one.first() else { break };
+                let s = model.score_one(&rec.text, opts, args.explain);
+                tally.add(&s);
+                out.row_with(&rec.id, &s, model.label_of(&s), &rec.fields)?;
+                out.flush()?;
+            }
+        }
+        let mut batch = if streaming {
+            Vec::new()
+        } else {
+            reader.next_batch(size)?
+        };
         while !batch.is_empty() {
             // The next batch is read while this one is scored.
             let (scored, next) = std::thread::scope(|s| {
@@ -183,7 +209,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             });
             for (rec, s) in batch.iter().zip(&scored) {
                 tally.add(s);
-                out.row(&rec.id, s, model.label_of(s))?;
+                out.row_with(&rec.id, s, model.label_of(s), &rec.fields)?;
             }
             bar.set_position(tally.total);
             batch = next?;
@@ -214,6 +240,87 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         out.finish()?;
     }
     Ok(())
+}
+
+/// How the input is read: `--text-col` defaults to the column the model was trained on.
+pub(crate) fn read_options(args: &Args, model: &Model) -> crate::text::dataset::ReadOptions {
+    let mut opts = args.input_args.read_options();
+    if args.input_args.text_col.is_none() {
+        opts.text_col.clone_from(&model.meta.input.text_col);
+    }
+    opts.extra_cols.clone_from(&args.keep_cols);
+    opts
+}
+
+/// `--keep-cols`: for post rows in a format with columns, and named unlike the score's own.
+fn check_kept(args: &Args, model: &Model) -> Result<(), Error> {
+    let Some(first) = args.keep_cols.first() else {
+        return Ok(());
+    };
+    let shown = args.keep_cols.join(",");
+    if args.by.is_some() || model.needs_batch_columns().is_some() {
+        return Err(Error::param(
+            "keep-cols",
+            shown,
+            "passes columns through to post rows scored one by one; not with --by or a \
+             model with coordination features",
+        ));
+    }
+    let table = match args.format {
+        Some(f) => f == OutputFormat::Table,
+        None => std::io::stdout().is_terminal(),
+    };
+    if table {
+        return Err(Error::param(
+            "keep-cols",
+            first,
+            "the table shows id, score and label only: use --format csv, jsonl or parquet",
+        ));
+    }
+    let own = [
+        "id",
+        "score",
+        "label",
+        "flagged",
+        "known_terms",
+        "explain",
+        "probability",
+        "probabilities",
+        "intercept",
+    ];
+    for (i, k) in args.keep_cols.iter().enumerate() {
+        let class_column = model
+            .class_names()
+            .is_some_and(|names| names.iter().any(|c| *k == format!("p_{c}")));
+        if own.contains(&k.as_str()) || class_column {
+            return Err(Error::param(
+                "keep-cols",
+                k,
+                "the output has a column of its own by that name (id, score, label, flagged, \
+                 known_terms, explain, intercept, probability, p_CLASS)",
+            ));
+        }
+        if k.is_empty() || args.keep_cols[..i].contains(k) {
+            return Err(Error::param(
+                "keep-cols",
+                &shown,
+                "names a column twice, or none",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether standard input is a regular file (redirected from one), which is read in
+/// batches; a pipe or a terminal is read post by post.
+fn stdin_is_file() -> bool {
+    use std::os::fd::AsFd;
+    std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata())
+        .is_ok_and(|m| m.is_file())
 }
 
 /// Options that only a two-class model has, refused for K classes.

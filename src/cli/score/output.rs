@@ -7,7 +7,7 @@ use anyhow::Context;
 use super::parquet::{Kind, Table, Value};
 use super::OutputFormat;
 use crate::pipeline::model::Model;
-use crate::pipeline::score::Scored;
+use crate::pipeline::score::{JsonRow, Scored};
 use crate::report::clip;
 
 /// Writes scored rows in one of the output formats: for a two-class model the probability
@@ -22,6 +22,8 @@ pub struct Output<W: Write + Send> {
     /// the table.
     text: Option<W>,
     table: Option<Table<W>>,
+    /// Input columns passed through after the score's (`--keep-cols`).
+    kept: Vec<String>,
 }
 
 impl<W: Write + Send> Output<W> {
@@ -33,6 +35,7 @@ impl<W: Write + Send> Output<W> {
             classes: None,
             text: Some(w),
             table: None,
+            kept: Vec::new(),
         }
     }
 
@@ -42,6 +45,13 @@ impl<W: Write + Send> Output<W> {
             classes: model.class_names().map(<[String]>::to_vec),
             ..Output::new(format, explain, w)
         }
+    }
+
+    /// Passes these input columns through, after the score's; each row then gives their
+    /// values ([`Output::row_with`]).
+    pub fn keep(mut self, columns: Vec<String>) -> Self {
+        self.kept = columns;
+        self
     }
 
     /// The header row (text formats), or the Parquet table with the columns CSV has
@@ -69,6 +79,9 @@ impl<W: Write + Send> Output<W> {
                 if self.explain > 0 {
                     write!(w, ",explain")?;
                 }
+                for k in &self.kept {
+                    write!(w, ",{}", csv_field(k))?;
+                }
                 writeln!(w)
             }
             OutputFormat::Jsonl | OutputFormat::Parquet => Ok(()),
@@ -77,11 +90,22 @@ impl<W: Write + Send> Output<W> {
 
     /// One scored post; `label` is the class it is given ([`Model::label_of`]).
     pub fn row(&mut self, id: &str, s: &Scored, label: &str) -> anyhow::Result<()> {
+        self.row_with(id, s, label, &[])
+    }
+
+    /// One scored post with the values of the kept columns ([`Output::keep`]), in order.
+    pub fn row_with(
+        &mut self,
+        id: &str,
+        s: &Scored,
+        label: &str,
+        kept: &[String],
+    ) -> anyhow::Result<()> {
         if self.format == OutputFormat::Parquet {
-            return Ok(self.table_row(id, s, label)?);
+            return Ok(self.table_row(id, s, label, kept)?);
         }
         if self.classes.is_some() {
-            return self.class_row(id, s, label);
+            return self.class_row(id, s, label, kept);
         }
         let terms = || s.explanation();
         let Some(w) = self.text.as_mut() else {
@@ -89,7 +113,7 @@ impl<W: Write + Send> Output<W> {
         };
         match self.format {
             OutputFormat::Table => {
-                let id = clip(id, 16);
+                // Whole: an id cut short could name another post.
                 match s.score() {
                     Some(p) => write!(w, "{id:<16} {p:>7.4}  {label:<10}")?,
                     None => write!(w, "{id:<16} {:>7}  {:<10}", "—", "no known term")?,
@@ -110,33 +134,34 @@ impl<W: Write + Send> Output<W> {
                 if self.explain > 0 {
                     write!(w, ",{}", csv_field(&terms()))?;
                 }
+                for v in kept {
+                    write!(w, ",{}", csv_field(v))?;
+                }
                 writeln!(w)?;
             }
             OutputFormat::Jsonl => {
-                #[derive(serde::Serialize)]
-                struct Row<'a> {
-                    id: &'a str,
-                    score: Option<f64>,
-                    label: &'a str,
-                    flagged: bool,
-                    known_terms: u32,
-                    #[serde(skip_serializing_if = "Option::is_none")]
-                    explain: Option<&'a [crate::pipeline::score::Contribution]>,
+                let row = JsonRow::new(id, s, label, None, self.explain > 0);
+                if self.kept.is_empty() {
+                    serde_json::to_writer(&mut *w, &row)
+                } else {
+                    let kept = Kept(&self.kept, kept);
+                    serde_json::to_writer(&mut *w, &WithKept { row, kept })
                 }
-                let row = Row {
-                    id,
-                    score: s.score(),
-                    label,
-                    flagged: s.positive(),
-                    known_terms: s.known_terms,
-                    explain: (self.explain > 0).then_some(&s.explain[..]),
-                };
-                serde_json::to_writer(&mut *w, &row).context("writing JSON")?;
+                .context("writing JSON")?;
                 writeln!(w)?;
             }
             OutputFormat::Parquet => {}
         }
         Ok(())
+    }
+
+    /// Sends the rows written so far on their way (a Parquet table keeps its rows until
+    /// its row group is full).
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        match self.text.as_mut() {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
     }
 
     /// Writes what is left (a Parquet file's last rows and footer) and flushes.
@@ -172,11 +197,18 @@ impl<W: Write + Send> Output<W> {
         if self.explain > 0 {
             columns.push(("explain".into(), Kind::Text));
         }
+        columns.extend(self.kept.iter().map(|k| (k.clone(), Kind::Text)));
         self.table = Some(Table::new(w, &columns)?);
         Ok(())
     }
 
-    fn table_row(&mut self, id: &str, s: &Scored, label: &str) -> std::io::Result<()> {
+    fn table_row(
+        &mut self,
+        id: &str,
+        s: &Scored,
+        label: &str,
+        kept: &[String],
+    ) -> std::io::Result<()> {
         if self.table.is_none() {
             self.start_table()?;
         }
@@ -202,6 +234,7 @@ impl<W: Write + Send> Output<W> {
         if let Some(t) = &terms {
             row.push(Value::Text(t));
         }
+        row.extend(kept.iter().map(|v| Value::Text(v)));
         table.push(&row)
     }
 
@@ -226,13 +259,22 @@ impl<W: Write + Send> Output<W> {
                 if self.explain > 0 {
                     write!(w, ",explain")?;
                 }
+                for k in &self.kept {
+                    write!(w, ",{}", csv_field(k))?;
+                }
                 writeln!(w)
             }
             OutputFormat::Jsonl | OutputFormat::Parquet => Ok(()),
         }
     }
 
-    fn class_row(&mut self, id: &str, s: &Scored, label: &str) -> anyhow::Result<()> {
+    fn class_row(
+        &mut self,
+        id: &str,
+        s: &Scored,
+        label: &str,
+        kept: &[String],
+    ) -> anyhow::Result<()> {
         let probabilities = s.probabilities.as_deref().unwrap_or(&[]);
         let probability = s.probability().unwrap_or(f64::NAN);
         let terms = || s.explanation();
@@ -244,7 +286,7 @@ impl<W: Write + Send> Output<W> {
                 write!(
                     w,
                     "{:<16} {:<16} {:>11.4}",
-                    clip(id, 16),
+                    id,
                     clip(label, 16),
                     probability
                 )?;
@@ -267,29 +309,20 @@ impl<W: Write + Send> Output<W> {
                 if self.explain > 0 {
                     write!(w, ",{}", csv_field(&terms()))?;
                 }
+                for v in kept {
+                    write!(w, ",{}", csv_field(v))?;
+                }
                 writeln!(w)?;
             }
             OutputFormat::Jsonl => {
-                #[derive(serde::Serialize)]
-                struct Row<'a> {
-                    id: &'a str,
-                    label: &'a str,
-                    probability: f64,
-                    probabilities: ClassProbabilities<'a>,
-                    #[serde(skip_serializing_if = "Option::is_none")]
-                    explain: Option<&'a [crate::pipeline::score::Contribution]>,
+                let row = JsonRow::new(id, s, label, self.classes.as_deref(), self.explain > 0);
+                if self.kept.is_empty() {
+                    serde_json::to_writer(&mut *w, &row)
+                } else {
+                    let kept = Kept(&self.kept, kept);
+                    serde_json::to_writer(&mut *w, &WithKept { row, kept })
                 }
-                let row = Row {
-                    id,
-                    label,
-                    probability,
-                    probabilities: ClassProbabilities(
-                        self.classes.as_deref().unwrap_or(&[]),
-                        probabilities,
-                    ),
-                    explain: (self.explain > 0).then_some(&s.explain[..]),
-                };
-                serde_json::to_writer(&mut *w, &row).context("writing JSON")?;
+                .context("writing JSON")?;
                 writeln!(w)?;
             }
             OutputFormat::Parquet => {}
@@ -298,15 +331,24 @@ impl<W: Write + Send> Output<W> {
     }
 }
 
-/// Every class's probability as a JSON object in class order.
-struct ClassProbabilities<'a>(&'a [String], &'a [f64]);
+/// A JSON row with the kept columns after its own fields.
+#[derive(serde::Serialize)]
+struct WithKept<'a> {
+    #[serde(flatten)]
+    row: JsonRow<'a>,
+    #[serde(flatten)]
+    kept: Kept<'a>,
+}
 
-impl serde::Serialize for ClassProbabilities<'_> {
+/// The kept columns' names and values, as JSON string fields.
+struct Kept<'a>(&'a [String], &'a [String]);
+
+impl serde::Serialize for Kept<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (n, p) in self.0.iter().zip(self.1) {
-            m.serialize_entry(n, p)?;
+        for (n, v) in self.0.iter().zip(self.1) {
+            m.serialize_entry(n, v)?;
         }
         m.end()
     }
