@@ -582,7 +582,11 @@ mod on_signal {
                     for f in &(*p).files {
                         libc::unlink(f.as_ptr());
                     }
-                    if libc::rmdir((*p).dir.as_ptr()) == 0 {
+                    // Gone already (renamed into place, or drained): nothing to wait for.
+                    // Reading errno is async-signal-safe.
+                    if libc::rmdir((*p).dir.as_ptr()) == 0
+                        || std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT)
+                    {
                         break;
                     }
                     let pause = libc::timespec {
@@ -826,12 +830,14 @@ impl Staging {
                 "other processes kept replacing the folder; the new files were not written",
             )));
         }
-        self.unregister();
+        // After an exchange the hidden folder holds the old set under the same names: a signal
+        // while it is synced and drained still removes it, so the cleanup stays until then.
         sync_dir(&self.parent);
-        for old in olds {
-            drain(&old, &self.target, &self.names).map_err(io)?;
-        }
-        Ok(())
+        let drained = olds
+            .into_iter()
+            .try_for_each(|old| drain(&old, &self.target, &self.names).map_err(io));
+        self.unregister();
+        drained
     }
 }
 
