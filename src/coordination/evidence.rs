@@ -10,6 +10,7 @@ use super::graph::{Graph, Indexes};
 use super::input::Posts;
 use super::window::Stamp;
 use super::{CoordValidParams, Kind, ANY};
+use crate::util::pool::Pool;
 
 /// One pair of posts behind an edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,18 +41,24 @@ pub fn post_pairs(
         return Vec::new();
     }
     let n_accounts = posts.author_names.len();
-    let mut own: Vec<Vec<u32>> = vec![Vec::new(); n_accounts];
-    for p in 0..posts.len() as u32 {
-        own[posts.authors[p as usize] as usize].push(p);
+    // Each account's posts with a partner, with the kinds they have one in (a bit a kind):
+    // only those can give a pair.
+    let mut own: Vec<Vec<(u32, u8)>> = vec![Vec::new(); n_accounts];
+    for (p, counts) in g.post_counts.with_partners() {
+        let kinds = (0..ANY)
+            .filter(|&k| counts[k] > 0)
+            .fold(0u8, |m, k| m | 1 << k);
+        own[posts.authors[p] as usize].push((p as u32, kinds));
     }
     for list in &mut own {
-        list.sort_by_key(|&p| (posts.times[p as usize], p));
+        list.sort_by_key(|&(p, _)| (posts.times[p as usize], p));
     }
+    let pool = Pool::default();
     let per_account: Vec<Vec<PostPair>> = (0..n_accounts as u32)
         .into_par_iter()
         .map_init(
-            || Scratch::new(n_accounts, posts.len(), ix.similar.is_some()),
-            |s, a| account_pairs(a, &own[a as usize], posts, ix, g, params, cap, s),
+            || pool.lease(|| Scratch::new(n_accounts, posts.len(), ix.similar.is_some())),
+            |s, a| account_pairs(a, &own[a as usize], posts, ix, g, params, cap, s.get()),
         )
         .collect();
     per_account.into_iter().flatten().collect()
@@ -77,7 +84,7 @@ impl Scratch {
 #[allow(clippy::too_many_arguments)]
 fn account_pairs(
     a: u32,
-    own: &[u32],
+    own: &[(u32, u8)],
     posts: &Posts,
     ix: &Indexes,
     g: &Graph,
@@ -107,9 +114,12 @@ fn account_pairs(
         }
         let mut left = partners.len() * cap;
         let start = out.len();
-        for &p in own {
+        for &(p, kinds) in own {
             if left == 0 {
                 break;
+            }
+            if kinds & 1 << k == 0 {
+                continue;
             }
             let pi = p as usize;
             let t = posts.times[pi];

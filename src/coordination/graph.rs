@@ -6,8 +6,6 @@
 //! edges, read as undirected. Work is split by account, so each account's edges are summed by
 //! one thread with no shared state, and the result is the same at any thread count.
 
-use std::sync::Mutex;
-
 use rayon::prelude::*;
 
 use super::community::{leiden, LeidenParams, UGraph};
@@ -16,6 +14,7 @@ use super::objects::{kind_index, Key, Objects};
 use super::similar::SimilarIndex;
 use super::window::{KeyIndex, Stamp};
 use super::{CommunityWeights, CoordValidParams, Kind, ANY, KINDS};
+use crate::util::pool::Pool;
 
 /// A directed edge A→B of one kind (`kind` = 0..=5 as [`KINDS`], 6 = total over kinds).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -154,13 +153,64 @@ pub struct Graph {
     /// Kept edges, sorted by (a, b, kind).
     pub edges: Vec<Edge>,
     /// Per post: distinct other accounts per kind (as [`KINDS`]) and of any kind.
-    pub post_counts: Vec<[u32; 7]>,
+    pub post_counts: PostCounts,
     pub accounts: Vec<AccountStats>,
     pub clusters: Vec<Cluster>,
     pub communities: Vec<Community>,
     /// The modularity (at resolution 1) of the communities on the weights they were found on,
     /// every account on a kept edge counted.
     pub modularity: f64,
+}
+
+/// Per post, the distinct other accounts that shared an object with it per kind (as
+/// [`KINDS`]) and of any kind; only posts with a partner are held (32 bytes each), the others
+/// count 0 throughout.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PostCounts {
+    /// Posts in all.
+    n: usize,
+    /// (post, counts), by post.
+    held: Vec<(u32, [u32; 7])>,
+}
+
+impl PostCounts {
+    /// From (post, counts) of the posts with a partner (in any order) among `n`.
+    fn new(n: usize, mut held: Vec<(u32, [u32; 7])>) -> PostCounts {
+        held.sort_unstable_by_key(|&(p, _)| p);
+        held.shrink_to_fit();
+        PostCounts { n, held }
+    }
+
+    /// Posts in all, with a partner or not.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The counts of every post, in post order.
+    pub fn iter(&self) -> impl Iterator<Item = [u32; 7]> + '_ {
+        let mut held = self.held.iter().peekable();
+        (0..self.n).map(move |p| match held.peek() {
+            Some(&&(q, c)) if q as usize == p => {
+                held.next();
+                c
+            }
+            _ => [0; 7],
+        })
+    }
+
+    /// Posts with a partner, by post, with their counts.
+    pub fn with_partners(&self) -> impl Iterator<Item = (usize, &[u32; 7])> + '_ {
+        self.held.iter().map(|(p, c)| (*p as usize, c))
+    }
+
+    /// Posts with a partner in kind `k` (as [`KINDS`], or `ANY`).
+    pub fn count_with(&self, k: usize) -> usize {
+        self.held.iter().filter(|(_, c)| c[k] > 0).count()
+    }
 }
 
 /// What one account's pass yields.
@@ -171,20 +221,6 @@ struct AccountPass {
     coordinated_posts: u32,
     /// (kind, group) of keys that gave this account's posts a partner, once per post.
     hits: Vec<(u8, u32)>,
-}
-
-/// Scratch taken from a pool, given back when dropped.
-struct Pooled<'a> {
-    scratch: Option<Scratch>,
-    pool: &'a Mutex<Vec<Scratch>>,
-}
-
-impl Drop for Pooled<'_> {
-    fn drop(&mut self) {
-        if let (Some(s), Ok(mut p)) = (self.scratch.take(), self.pool.lock()) {
-            p.push(s);
-        }
-    }
 }
 
 struct Scratch {
@@ -250,14 +286,15 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
     let n_posts = posts.len();
     let (by_account, starts) = posts_by_account(posts);
     let mut g = Graph {
-        post_counts: vec![[0; 7]; n_posts],
         accounts: vec![AccountStats::default(); n_accounts],
         ..Graph::default()
     };
     let mut hits: Vec<Vec<(u8, u32)>> = Vec::with_capacity(n_accounts);
-    // Accounts a sixteenth of the posts at a time: each pass's per-post counts are copied
-    // into `post_counts` and given up before the next accounts', rather than all held at once.
-    let pool = Mutex::new(Vec::new());
+    let mut post_counts = Vec::new();
+    // Accounts a sixteenth of the posts at a time: each pass's per-post counts (of posts
+    // with a partner) are moved into `post_counts` and its scratch given up before the next
+    // accounts', rather than all held at once.
+    let pool = Pool::default();
     let mut from = 0;
     while from < n_accounts {
         let mut to = from + 1;
@@ -266,9 +303,7 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
         }
         let passes = account_passes(posts, ix, params, &by_account, &starts, from..to, &pool);
         for (a, pass) in (from..to).zip(passes) {
-            for (p, c) in pass.counts {
-                g.post_counts[p as usize] = c;
-            }
+            post_counts.extend(pass.counts);
             g.accounts[a].posts = (starts[a + 1] - starts[a]) as u32;
             g.accounts[a].coordinated_posts = pass.coordinated_posts;
             g.edges.extend(pass.edges);
@@ -277,6 +312,7 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
         from = to;
     }
     drop(pool);
+    g.post_counts = PostCounts::new(n_posts, post_counts);
     let uf = degrees_and_components(&mut g);
     number_clusters(&mut g, uf);
     for cl in &mut g.clusters {
@@ -432,12 +468,12 @@ fn account_passes(
     by_account: &[u32],
     starts: &[usize],
     accounts: std::ops::Range<usize>,
-    pool: &Mutex<Vec<Scratch>>,
+    pool: &Pool<Scratch>,
 ) -> Vec<AccountPass> {
     let n_accounts = posts.author_names.len();
     let n_posts = posts.len();
-    // Rayon may call `map_init`'s init once per job, not per thread: scratch (two arrays
-    // the size of the accounts, one the size of the posts) is pooled rather than remade.
+    // Scratch (arrays the size of the accounts, one the size of the posts) is pooled rather
+    // than remade per rayon job.
     let new_scratch = || Scratch {
         seen: Stamp::new(n_accounts),
         any: Stamp::new(n_accounts),
@@ -455,12 +491,9 @@ fn account_passes(
     accounts
         .into_par_iter()
         .map_init(
-            || Pooled {
-                scratch: pool.lock().ok().and_then(|mut p| p.pop()),
-                pool,
-            },
-            |pooled, a| {
-                let s = pooled.scratch.get_or_insert_with(new_scratch);
+            || pool.lease(new_scratch),
+            |lease, a| {
+                let s = lease.get();
                 account_pass(
                     a as u32,
                     &by_account[starts[a]..starts[a + 1]],

@@ -313,21 +313,6 @@ pub const POST_COLUMNS: [&str; 7] = [
     "co_any",
 ];
 
-/// `YYYY-MM-DDTHH:MM:SSZ` of Unix seconds, written into `buf` (as `timeparse::format`).
-fn iso_bytes(secs: i64, buf: &mut Vec<u8>) {
-    use std::io::Write;
-    buf.clear();
-    let (y, m, d) = crate::util::time::civil_from_days(secs.div_euclid(86_400));
-    let t = secs.rem_euclid(86_400);
-    let _ = write!(
-        buf,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        t / 3600,
-        t % 3600 / 60,
-        t % 60
-    );
-}
-
 /// Decimal digits of `n` in `buf`.
 fn num(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     let mut i = buf.len();
@@ -357,7 +342,7 @@ pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<
             rec.push_field(posts.ids.get(i).as_bytes());
             rec.push_field(posts.author_names[posts.authors[i] as usize].as_bytes());
             if last_t != Some(posts.times[i]) {
-                iso_bytes(posts.times[i], &mut time);
+                crate::util::time::format_into(posts.times[i], &mut time);
                 last_t = Some(posts.times[i]);
             }
             rec.push_field(&time);
@@ -602,7 +587,7 @@ pub fn kind_rows(g: &Graph, params: &CoordValidParams) -> Vec<(&'static str, usi
     kinds
         .into_iter()
         .map(|(name, k)| {
-            let with = g.post_counts.iter().filter(|c| c[k] > 0).count();
+            let with = g.post_counts.count_with(k);
             let edges = g.edges.iter().filter(|e| e.kind as usize == k).count();
             (name, with, edges, undirected_pairs(&g.edges, k))
         })

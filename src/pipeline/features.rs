@@ -341,7 +341,7 @@ fn dense_of(spec: &CoordinationSpec, graph: &Graph) -> Dense {
     let kinds = spec.kind_list();
     let names = spec.names();
     let mut values = Vec::with_capacity(graph.post_counts.len() * names.len());
-    for c in &graph.post_counts {
+    for c in graph.post_counts.iter() {
         values.extend(kinds.iter().map(|k| log_count(c[k.index()])));
         values.push(log_count(c[coordination::ANY]));
     }

@@ -70,7 +70,7 @@ fn window_words(seconds: i64) -> String {
 
 fn headline(source: &str, posts: &Posts, g: &Graph, params: &CoordValidParams) -> String {
     let in_comm: usize = g.communities.iter().map(|c| c.accounts.len()).sum();
-    let coordinated = g.post_counts.iter().filter(|c| c[ANY] > 0).count();
+    let coordinated = g.post_counts.count_with(ANY);
     let largest = g.communities.first().map_or(0, |c| c.accounts.len());
     let found = if g.communities.is_empty() {
         "<strong>No</strong> community: no two accounts are tied by a kept edge.".to_string()
@@ -149,10 +149,7 @@ fn networks(g: &Graph, params: &CoordValidParams) -> String {
 fn coordinated_times(posts: &Posts, g: &Graph) -> Vec<Vec<i64>> {
     let shown = g.communities.len().min(SHOWN);
     let mut times = vec![Vec::new(); shown];
-    for (p, c) in g.post_counts.iter().enumerate() {
-        if c[ANY] == 0 {
-            continue;
-        }
+    for (p, _) in g.post_counts.with_partners() {
         let comm = g.accounts[posts.authors[p] as usize].community as usize;
         if comm >= 1 && comm <= shown {
             times[comm - 1].push(posts.times[p]);

@@ -1,14 +1,15 @@
 //! The bottom layer: files written atomically ([`atomic`], [`outdir`]), timestamps
 //! ([`time`]), 128-bit hashes for grouping equal values ([`hash`]), the seeded random
 //! numbers ([`rng`]), the sparse matrix every later layer
-//! passes rows in ([`sparse`]), progress bars ([`progress`]) and memory housekeeping
-//! ([`memory`]). Nothing here knows about posts or models.
+//! passes rows in ([`sparse`]), progress bars ([`progress`]), memory housekeeping
+//! ([`memory`]) and scratch handed from job to job ([`pool`]). Nothing here knows about posts or models.
 
 pub mod atomic;
 pub mod hash;
 pub mod memory;
 pub mod outdir;
 pub mod packed;
+pub mod pool;
 pub mod progress;
 pub mod rng;
 pub mod sparse;

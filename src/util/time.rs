@@ -120,14 +120,36 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of Unix seconds.
 pub fn format(secs: i64) -> String {
-    let (y, m, d) = crate::util::time::civil_from_days(secs.div_euclid(86_400));
-    let t = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        t / 3600,
-        t % 3600 / 60,
-        t % 60
-    )
+    let mut buf = Vec::with_capacity(20);
+    format_into(secs, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// As [`format`], into `buf` (cleared first): output files write millions of these.
+pub fn format_into(secs: i64, buf: &mut Vec<u8>) {
+    buf.clear();
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400) as u32;
+    let (hh, mm, ss) = (t / 3600, t % 3600 / 60, t % 60);
+    if !(0..=9999).contains(&y) {
+        use std::io::Write;
+        let _ = write!(buf, "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z");
+        return;
+    }
+    let y = y as u32;
+    let digit = |v: u32| b'0' + v as u8;
+    let two = |v: u32| [digit(v / 10), digit(v % 10)];
+    buf.extend_from_slice(&[
+        digit(y / 1000),
+        digit(y / 100 % 10),
+        digit(y / 10 % 10),
+        digit(y % 10),
+        b'-',
+    ]);
+    for (v, sep) in [(m, b'-'), (d, b'T'), (hh, b':'), (mm, b':'), (ss, b'Z')] {
+        buf.extend_from_slice(&two(v));
+        buf.push(sep);
+    }
 }
 
 /// Today's UTC date as `YYYY-MM-DD`, or the date of `SOURCE_DATE_EPOCH` when it is set.
@@ -182,6 +204,29 @@ mod tests {
         assert_eq!(parse("1472688000"), Some(base));
         assert_eq!(parse("1472688000.9"), Some(base));
         assert_eq!(format(base + 3661), "2016-09-01T01:01:01Z");
+    }
+
+    #[test]
+    fn formatting_agrees_with_the_general_form() {
+        let general = |secs: i64| {
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let t = secs.rem_euclid(86_400);
+            format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                t / 3600,
+                t % 3600 / 60,
+                t % 60
+            )
+        };
+        let mut buf = Vec::new();
+        let mut secs = RANGE.0 - 86_400 * 400;
+        while secs < RANGE.1 + 86_400 * 400 {
+            format_into(secs, &mut buf);
+            assert_eq!(std::str::from_utf8(&buf).unwrap(), general(secs), "{secs}");
+            assert_eq!(format(secs), general(secs));
+            secs += 7_777_777;
+        }
+        assert_eq!(format(-62_167_219_201), general(-62_167_219_201), "year -1");
     }
 
     #[test]
