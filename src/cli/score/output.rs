@@ -141,14 +141,7 @@ impl<W: Write + Send> Output<W> {
             }
             OutputFormat::Jsonl => {
                 let row = JsonRow::new(id, s, label, None, self.explain > 0);
-                if self.kept.is_empty() {
-                    serde_json::to_writer(&mut *w, &row)
-                } else {
-                    let kept = Kept(&self.kept, kept);
-                    serde_json::to_writer(&mut *w, &WithKept { row, kept })
-                }
-                .context("writing JSON")?;
-                writeln!(w)?;
+                write_jsonl(w, row, &self.kept, kept)?;
             }
             OutputFormat::Parquet => {}
         }
@@ -316,19 +309,30 @@ impl<W: Write + Send> Output<W> {
             }
             OutputFormat::Jsonl => {
                 let row = JsonRow::new(id, s, label, self.classes.as_deref(), self.explain > 0);
-                if self.kept.is_empty() {
-                    serde_json::to_writer(&mut *w, &row)
-                } else {
-                    let kept = Kept(&self.kept, kept);
-                    serde_json::to_writer(&mut *w, &WithKept { row, kept })
-                }
-                .context("writing JSON")?;
-                writeln!(w)?;
+                write_jsonl(w, row, &self.kept, kept)?;
             }
             OutputFormat::Parquet => {}
         }
         Ok(())
     }
+}
+
+/// One JSON line: `row`, then the kept columns' `values` under their `names`.
+fn write_jsonl(
+    w: &mut impl Write,
+    row: JsonRow,
+    names: &[String],
+    values: &[String],
+) -> anyhow::Result<()> {
+    if names.is_empty() {
+        serde_json::to_writer(&mut *w, &row)
+    } else {
+        let kept = Kept(names, values);
+        serde_json::to_writer(&mut *w, &WithKept { row, kept })
+    }
+    .context("writing JSON")?;
+    writeln!(w)?;
+    Ok(())
 }
 
 /// A JSON row with the kept columns after its own fields.
