@@ -58,51 +58,38 @@ fn kept_columns_come_after_the_score() {
         assert!(row.get("known_terms").is_some());
     }
 
-    w.fails(
-        &[
-            "score",
-            "-m",
-            BUNDLED,
-            "--input",
-            "posts.csv",
-            "--format",
-            "csv",
-            "--keep-cols",
-            "nope",
-        ],
-        2,
-        &["nope", "author"],
-    );
-    w.fails(
-        &[
-            "score",
-            "-m",
-            BUNDLED,
-            "--input",
-            "posts.csv",
-            "--format",
-            "csv",
-            "--keep-cols",
-            "score",
-        ],
-        2,
-        &["keep-cols", "score"],
-    );
-    w.fails(
-        &[
-            "score",
-            "-m",
-            BUNDLED,
-            "--input",
-            "posts.csv",
-            "--format",
-            "table",
-            "--keep-cols",
-            "author",
-        ],
-        2,
-        &["--format csv"],
-    );
+    // Each refusal: the flags after `score -m MODEL --input posts.csv`, and what stderr
+    // must say.
+    let refused: &[(&[&str], &[&str])] = &[
+        // A column the file lacks: named, with the columns there are.
+        (
+            &["--format", "csv", "--keep-cols", "nope"],
+            &["nope", "author"],
+        ),
+        // A column named like one of the output's own.
+        (
+            &["--format", "csv", "--keep-cols", "score"],
+            &["keep-cols", "score"],
+        ),
+        (
+            &["--format", "csv", "--keep-cols", "author,author"],
+            &["twice"],
+        ),
+        // The table has no room for input columns.
+        (
+            &["--format", "table", "--keep-cols", "author"],
+            &["--format csv"],
+        ),
+        // Not with account rows.
+        (
+            &["--format", "csv", "--keep-cols", "author", "--by", "author"],
+            &["keep-cols", "--by"],
+        ),
+    ];
+    for (flags, needles) in refused {
+        let args = [&["score", "-m", BUNDLED, "--input", "posts.csv"][..], flags].concat();
+        w.fails(&args, 2, needles);
+    }
 }
 
 #[test]
