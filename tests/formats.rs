@@ -618,7 +618,15 @@ fn parquet_scores_read_back_as_the_csv_rows() {
     let (names, cols) = read_parquet(&w.path("scores.parquet"));
     assert_eq!(
         names,
-        ["id", "score", "label", "flagged", "known_terms", "explain"]
+        [
+            "id",
+            "score",
+            "label",
+            "flagged",
+            "known_terms",
+            "explain",
+            "intercept"
+        ]
     );
     let mut rdr = csv::Reader::from_reader(csv_out.as_bytes());
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
@@ -629,6 +637,7 @@ fn parquet_scores_read_back_as_the_csv_rows() {
         cols[2].as_string::<i32>(),
     );
     let (flagged, explain) = (cols[3].as_boolean(), cols[5].as_string::<i32>());
+    let intercept = cols[6].as_primitive::<arrow_array::types::Float64Type>();
     let mut unscored = 0;
     for (i, r) in rows.iter().enumerate() {
         assert_eq!(ids.value(i), &r[0]);
@@ -641,6 +650,14 @@ fn parquet_scores_read_back_as_the_csv_rows() {
         }
         assert_eq!(labels.value(i), &r[2]);
         assert_eq!(explain.value(i), &r[3]);
+        if r[4].is_empty() {
+            assert!(
+                intercept.is_null(i),
+                "row {i}: CSV leaves the intercept empty"
+            );
+        } else {
+            assert_eq!(format!("{:.6}", intercept.value(i)), r[4], "row {i}");
+        }
     }
     assert!(unscored >= 1);
     // The Parquet output is itself an input: its ids and labels read back.
@@ -678,4 +695,88 @@ fn parquet_scores_read_back_as_the_csv_rows() {
         .collect();
     assert_eq!(names, header);
     assert_eq!(cols[0].len(), accounts_csv.lines().count() - 1);
+}
+
+#[test]
+fn keep_all_passes_parquet_columns_through_and_writes_them_to_parquet() {
+    use arrow_array::cast::AsArray;
+
+    let w = Workdir::new();
+    let csv = w.demo_csv("posts.csv", 400, 13);
+    let cols = csv_columns(&csv);
+    write_parquet(&w.path("posts.parquet"), &typed_batch(&cols, "plain"));
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/trollwatch-en.model");
+    let score = |input: &str, format: &str| {
+        let out = w.run(&[
+            "score",
+            "-m",
+            model,
+            "--input",
+            input,
+            "--keep-all",
+            "--format",
+            format,
+            "-q",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    // The schema's columns in its order, typed values as text, as CSV input gives them.
+    let from_parquet = String::from_utf8(score("posts.parquet", "csv")).unwrap();
+    let mut r = csv::Reader::from_reader(from_parquet.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "id",
+            "score",
+            "label",
+            "text",
+            "input_label",
+            "author",
+            "timestamp",
+            "category"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 400);
+    for (k, given) in [
+        (0, "id"),
+        (3, "text"),
+        (4, "label"),
+        (5, "author"),
+        (6, "timestamp"),
+        (7, "category"),
+    ] {
+        let got: Vec<&str> = rows.iter().map(|r| &r[k]).collect();
+        assert_eq!(got, cols[given], "{given}");
+    }
+    // Parquet out: the kept columns after the score's, as strings.
+    w.write("scores.parquet", score("posts.csv", "parquet"));
+    let (names, arrays) = read_parquet(&w.path("scores.parquet"));
+    assert_eq!(
+        names,
+        [
+            "id",
+            "score",
+            "label",
+            "flagged",
+            "known_terms",
+            "text",
+            "input_label",
+            "author",
+            "timestamp",
+            "category",
+            "campaign"
+        ]
+    );
+    let campaign = arrays[10].as_string::<i32>();
+    for (i, c) in cols["campaign"].iter().enumerate() {
+        assert_eq!(campaign.value(i), c);
+    }
+    assert_eq!(arrays[6].as_string::<i32>().value(0), cols["label"][0]);
 }

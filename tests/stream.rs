@@ -117,6 +117,14 @@ fn each_post_is_answered_before_the_next_is_written() {
     let rows = one_at_a_time("trollwatch", &args, Some("id,text"), &csv_lines);
     assert_eq!(rows[0], "id,score,label");
     assert_eq!(rows.len(), 4);
+    // Every column passed through: the header as soon as the input's is read.
+    let keep_all = [&args[..], &["--keep-all"]].concat();
+    let kept = one_at_a_time("trollwatch", &keep_all, Some("id,text"), &csv_lines);
+    assert_eq!(kept[0], "id,score,label,text");
+    assert_eq!(kept.len(), 4);
+    for (row, plain) in kept[1..].iter().zip(&rows[1..]) {
+        assert!(row.starts_with(&format!("{plain},")), "{row}");
+    }
     let text: Vec<String> = posts.iter().map(|(_, t)| t.clone()).collect();
     let args = [
         "-m",

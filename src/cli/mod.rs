@@ -237,6 +237,7 @@ impl InputArgs {
             id_col_explicit: self.id_col.is_some(),
             extra_cols: Vec::new(),
             optional_cols: Vec::new(),
+            keep_all: false,
             skip_bad_rows: self.skip_bad_rows,
             max_field_bytes: self.max_field_bytes,
             allow_empty_text: false,

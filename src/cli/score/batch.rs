@@ -10,7 +10,7 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use super::{csv_field, Args, Output, OutputFormat};
+use super::{csv_field, Args, Highlight, Output, OutputFormat};
 use crate::coordination::input::Texts;
 use crate::error::Error;
 use crate::pipeline::account::{self, AccountScore};
@@ -42,6 +42,8 @@ pub fn run(
     let cols = input_columns(by_author, &author_col, spec.as_ref());
     let mut opts = super::read_options(args, model);
     opts.extra_cols = cols.clone();
+    // Account rows and coordination models pass no input columns through (refused earlier).
+    opts.keep_all = false;
     let mut reader = PostReader::open(input, opts)?;
     let progress = crate::util::progress::Progress::new(!args.quiet);
     let mut sink = Sink {
@@ -81,7 +83,10 @@ pub fn run(
     if model.meta.coordination.is_some() {
         let dense = analysis.as_ref().map(|a| &a.dense);
         let explain = if by_author { 0 } else { args.explain };
-        let mut w = (!by_author).then(|| Output::new(format, args.explain, &mut out));
+        let mut w = (!by_author).then(|| {
+            Output::new(format, args.explain, &mut out)
+                .explain_format(args.explain_format, Highlight::Brackets)
+        });
         if let Some(w) = &mut w {
             w.header()?;
         }
@@ -309,7 +314,12 @@ fn score_waiting<W: Write + Send>(
             match &mut out {
                 Some(w) => {
                     flagged += u64::from(sc.positive());
-                    w.row(waiting.ids.get(i), sc, model.label_of(sc))?;
+                    w.row(
+                        waiting.ids.get(i),
+                        waiting.texts.get(i),
+                        sc,
+                        model.label_of(sc),
+                    )?;
                 }
                 None => {
                     if let Some(p) = sc.score() {

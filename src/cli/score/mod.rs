@@ -16,7 +16,7 @@ use crate::pipeline::model::Model;
 use crate::pipeline::score::Scored;
 use crate::text::dataset::PostReader;
 
-pub use output::{csv_field, Output};
+pub use output::{csv_field, Highlight, Output};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -25,6 +25,19 @@ pub enum OutputFormat {
     Jsonl,
     /// CSV's columns, typed, as a Parquet file on standard output (redirect it to a file).
     Parquet,
+}
+
+/// How CSV, the table and Parquet write the terms behind a score (`--explain-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// The words as the post wrote them: `Hillary (+1.388)`.
+    #[default]
+    Words,
+    /// The terms as the model knows them, lowercased and stemmed: `hillari (+1.388)`.
+    Stems,
+    /// The words and the byte offsets of each occurrence: `Hillary@0..7 (+1.388)`; the
+    /// table also prints the post with the words marked.
+    Spans,
 }
 
 /// What `--by` aggregates over.
@@ -71,9 +84,20 @@ pub struct Args {
     /// (comma-separated; CSV, JSONL and Parquet output, as text).
     #[arg(long, value_name = "A,B", value_delimiter = ',', requires = "input")]
     pub keep_cols: Vec<String>,
+    /// Pass every input column through, in the input's order, after the score's columns
+    /// (but the id column, whose values are `id`). A column named like one of the output's
+    /// own (label, score, ...) is written as input_NAME, as stderr notes. JSON lines input:
+    /// the keys of the first object.
+    #[arg(long, conflicts_with = "keep_cols", requires = "input")]
+    pub keep_all: bool,
     /// Report the K terms that moved each score most, with their contributions.
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub explain: usize,
+    /// How CSV, the table and Parquet write the explained terms: the post's words, the
+    /// model's stems, or the words with their byte offsets (the table then marks them in
+    /// the post's text). JSON lines always carry all three.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ExplainFormat::Words)]
+    pub explain_format: ExplainFormat,
     /// Score accounts instead of posts: per account, the mean and max post score, the share
     /// flagged, coordination statistics, and the account model's probability when the model
     /// has one (`train --account-model`). Rows come out when the whole input has been read
@@ -157,7 +181,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let threshold = model.effective_threshold(&opts);
     let stdout = std::io::stdout();
-    let format = args.format.unwrap_or(if stdout.is_terminal() {
+    let stdout_is_terminal = stdout.is_terminal();
+    let format = args.format.unwrap_or(if stdout_is_terminal {
         OutputFormat::Table
     } else {
         OutputFormat::Jsonl
@@ -167,12 +192,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.by.is_some() || model.needs_batch_columns().is_some() {
         return batch::run(&args, &model, opts, format, w);
     }
-    let mut out = Output::for_model(format, args.explain, &model, w).keep(args.keep_cols.clone());
-    out.header()?;
+    let highlight = if stdout_is_terminal && std::env::var_os("NO_COLOR").is_none() {
+        Highlight::Bold
+    } else {
+        Highlight::Brackets
+    };
+    let mut out = Output::for_model(format, args.explain, &model, w)
+        .explain_format(args.explain_format, highlight);
     let started = std::time::Instant::now();
     let mut tally = Tally::new(&model);
     if let Some(input) = &args.input {
         let mut reader = PostReader::open(input, read_options(&args, &model))?;
+        let kept = kept_columns(&args, &model, &mut reader)?;
+        out = out.keep(kept);
+        out.header()?;
         let streaming = input == "-" && !stdin_is_file();
         let bar = crate::util::progress::Progress::new(!args.quiet && !streaming).bar(0, "scoring");
         let size = args.batch_size.max(1);
@@ -185,7 +218,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 let Some(rec) = one.first() else { break };
                 let s = model.score_one(&rec.text, opts, args.explain);
                 tally.add(&s);
-                out.row_with(&rec.id, &s, model.label_of(&s), &rec.fields)?;
+                out.row_with(&rec.id, &rec.text, &s, model.label_of(&s), &rec.fields)?;
                 out.flush()?;
             }
         }
@@ -209,7 +242,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             });
             for (rec, s) in batch.iter().zip(&scored) {
                 tally.add(s);
-                out.row_with(&rec.id, s, model.label_of(s), &rec.fields)?;
+                out.row_with(&rec.id, &rec.text, s, model.label_of(s), &rec.fields)?;
             }
             bar.set_position(tally.total);
             batch = next?;
@@ -233,9 +266,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
         }
     } else {
+        out.header()?;
         let scored = model.score_batch(&args.posts, opts, args.explain);
-        for (i, s) in scored.iter().enumerate() {
-            out.row(&(i + 1).to_string(), s, model.label_of(s))?;
+        for ((i, s), text) in scored.iter().enumerate().zip(&args.posts) {
+            out.row(&(i + 1).to_string(), text, s, model.label_of(s))?;
         }
         out.finish()?;
     }
@@ -249,18 +283,74 @@ pub(crate) fn read_options(args: &Args, model: &Model) -> crate::text::dataset::
         opts.text_col.clone_from(&model.meta.input.text_col);
     }
     opts.extra_cols.clone_from(&args.keep_cols);
+    opts.keep_all = args.keep_all;
     opts
 }
 
-/// `--keep-cols`: for post rows in a format with columns, and named unlike the score's own.
+/// The names under which the kept input columns are written: `--keep-cols` as given; with
+/// `--keep-all` every column the reader found, one named like a column of the output's own
+/// written as `input_NAME` (`input_input_NAME`, ... until the name is free), with a note on
+/// stderr.
+fn kept_columns(
+    args: &Args,
+    model: &Model,
+    reader: &mut PostReader,
+) -> anyhow::Result<Vec<String>> {
+    if !args.keep_all {
+        return Ok(args.keep_cols.clone());
+    }
+    let found = reader.kept_columns()?;
+    let mut names: Vec<String> = Vec::with_capacity(found.len());
+    for column in &found {
+        let mut name = column.clone();
+        while own_column(model, &name)
+            || names.contains(&name)
+            || (name != *column && found.contains(&name))
+        {
+            name = format!("input_{name}");
+        }
+        if name != *column && !args.quiet {
+            eprintln!(
+                "note: --keep-all: input column {column:?} is written as {name:?} (the output \
+                 has a column {column:?} of its own)"
+            );
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Whether the output of `model` has a column of this name (or may have: `intercept` with
+/// `--explain`).
+fn own_column(model: &Model, name: &str) -> bool {
+    const OWN: [&str; 9] = [
+        "id",
+        "score",
+        "label",
+        "flagged",
+        "known_terms",
+        "explain",
+        "probability",
+        "probabilities",
+        "intercept",
+    ];
+    OWN.contains(&name)
+        || model
+            .class_names()
+            .is_some_and(|names| names.iter().any(|c| name.strip_prefix("p_") == Some(c)))
+}
+
+/// `--keep-cols` and `--keep-all`: for post rows in a format with columns; `--keep-cols`
+/// named unlike the score's own.
 fn check_kept(args: &Args, model: &Model) -> Result<(), Error> {
-    let Some(first) = args.keep_cols.first() else {
-        return Ok(());
+    let (flag, shown) = match args.keep_cols.first() {
+        Some(_) => ("keep-cols", args.keep_cols.join(",")),
+        None if args.keep_all => ("keep-all", "(set)".to_string()),
+        None => return Ok(()),
     };
-    let shown = args.keep_cols.join(",");
     if args.by.is_some() || model.needs_batch_columns().is_some() {
         return Err(Error::param(
-            "keep-cols",
+            flag,
             shown,
             "passes columns through to post rows scored one by one; not with --by or a \
              model with coordination features",
@@ -272,32 +362,19 @@ fn check_kept(args: &Args, model: &Model) -> Result<(), Error> {
     };
     if table {
         return Err(Error::param(
-            "keep-cols",
-            first,
+            flag,
+            shown,
             "the table shows id, score and label only: use --format csv, jsonl or parquet",
         ));
     }
-    let own = [
-        "id",
-        "score",
-        "label",
-        "flagged",
-        "known_terms",
-        "explain",
-        "probability",
-        "probabilities",
-        "intercept",
-    ];
     for (i, k) in args.keep_cols.iter().enumerate() {
-        let class_column = model
-            .class_names()
-            .is_some_and(|names| names.iter().any(|c| *k == format!("p_{c}")));
-        if own.contains(&k.as_str()) || class_column {
+        if own_column(model, k) {
             return Err(Error::param(
                 "keep-cols",
                 k,
                 "the output has a column of its own by that name (id, score, label, flagged, \
-                 known_terms, explain, intercept, probability, p_CLASS)",
+                 known_terms, explain, intercept, probability, p_CLASS); --keep-all writes \
+                 such a column as input_NAME",
             ));
         }
         if k.is_empty() || args.keep_cols[..i].contains(k) {

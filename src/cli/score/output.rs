@@ -1,14 +1,24 @@
-//! The rows `score` writes, as a table, CSV, JSON lines or Parquet, for two classes or K.
+//! The rows `score` writes, as a table, CSV, JSON lines or Parquet, for two classes or K,
+//! and how the terms behind a score read there (`--explain-format`).
 
 use std::io::Write;
 
 use anyhow::Context;
 
 use super::parquet::{Kind, Table, Value};
-use super::OutputFormat;
+use super::{ExplainFormat, OutputFormat};
 use crate::pipeline::model::Model;
 use crate::pipeline::score::{JsonRow, Scored};
 use crate::report::clip;
+
+/// How the table marks the explained words in a post's text (`--explain-format spans`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Highlight {
+    /// `«Hillary»`: for a file or a pipe.
+    Brackets,
+    /// ANSI bold: for a terminal.
+    Bold,
+}
 
 /// Writes scored rows in one of the output formats: for a two-class model the probability
 /// of the positive class and the label given; for K classes the class given, its
@@ -16,13 +26,15 @@ use crate::report::clip;
 pub struct Output<W: Write + Send> {
     format: OutputFormat,
     explain: usize,
+    explain_format: ExplainFormat,
+    highlight: Highlight,
     /// The class names of a K-class model; `None` for two classes.
     classes: Option<Vec<String>>,
     /// The writer of the text formats, and of Parquet until [`Output::header`] hands it to
     /// the table.
     text: Option<W>,
     table: Option<Table<W>>,
-    /// Input columns passed through after the score's (`--keep-cols`).
+    /// Input columns passed through after the score's (`--keep-cols`, `--keep-all`).
     kept: Vec<String>,
 }
 
@@ -32,6 +44,8 @@ impl<W: Write + Send> Output<W> {
         Output {
             format,
             explain,
+            explain_format: ExplainFormat::default(),
+            highlight: Highlight::Brackets,
             classes: None,
             text: Some(w),
             table: None,
@@ -54,30 +68,53 @@ impl<W: Write + Send> Output<W> {
         self
     }
 
+    /// How the explained terms read in CSV, the table and Parquet (JSON lines carry every
+    /// form), and how the table marks them in the post's text.
+    pub fn explain_format(mut self, format: ExplainFormat, highlight: Highlight) -> Self {
+        self.explain_format = format;
+        self.highlight = highlight;
+        self
+    }
+
     /// The header row (text formats), or the Parquet table with the columns CSV has
     /// (beside `flagged` and `known_terms` for two classes).
     pub fn header(&mut self) -> std::io::Result<()> {
         if self.format == OutputFormat::Parquet {
             return self.start_table();
         }
-        if self.classes.is_some() {
-            return self.class_header();
-        }
+        let explain = self.explain > 0;
+        let names = self.classes.as_deref();
         let Some(w) = self.text.as_mut() else {
             return Ok(());
         };
         match self.format {
             OutputFormat::Table => {
-                write!(w, "{:<16} {:>7}  {:<10}", "id", "score", "label")?;
-                if self.explain > 0 {
-                    write!(w, "  terms (contribution)")?;
+                match names {
+                    None => write!(w, "{:<16} {:>7}  {:<10}", "id", "score", "label")?,
+                    Some(_) => write!(w, "{:<16} {:<16} {:>11}", "id", "class", "probability")?,
+                }
+                if explain {
+                    let toward = if names.is_some() {
+                        " toward the class"
+                    } else {
+                        ""
+                    };
+                    write!(w, "  terms{toward} (contribution) | intercept")?;
                 }
                 writeln!(w)
             }
             OutputFormat::Csv => {
-                write!(w, "id,score,label")?;
-                if self.explain > 0 {
-                    write!(w, ",explain")?;
+                match names {
+                    None => write!(w, "id,score,label")?,
+                    Some(names) => {
+                        write!(w, "id,label,probability")?;
+                        for n in names {
+                            write!(w, ",{}", csv_field(&format!("p_{n}")))?;
+                        }
+                    }
+                }
+                if explain {
+                    write!(w, ",explain,intercept")?;
                 }
                 for k in &self.kept {
                     write!(w, ",{}", csv_field(k))?;
@@ -88,71 +125,103 @@ impl<W: Write + Send> Output<W> {
         }
     }
 
-    /// One scored post; `label` is the class it is given ([`Model::label_of`]).
-    pub fn row(&mut self, id: &str, s: &Scored, label: &str) -> anyhow::Result<()> {
-        self.row_with(id, s, label, &[])
+    /// One scored post, whose text is `text`; `label` is the class it is given
+    /// ([`Model::label_of`]).
+    pub fn row(&mut self, id: &str, text: &str, s: &Scored, label: &str) -> anyhow::Result<()> {
+        self.row_with(id, text, s, label, &[])
     }
 
     /// One scored post with the values of the kept columns ([`Output::keep`]), in order.
     pub fn row_with(
         &mut self,
         id: &str,
+        text: &str,
         s: &Scored,
         label: &str,
         kept: &[String],
     ) -> anyhow::Result<()> {
-        if self.format == OutputFormat::Parquet {
-            return Ok(self.table_row(id, s, label, kept)?);
-        }
-        if self.classes.is_some() {
-            return self.class_row(id, s, label, kept);
-        }
-        let terms = || s.explanation();
-        let Some(w) = self.text.as_mut() else {
-            return Ok(());
-        };
+        let explain = self.explain > 0;
+        let classes = self.classes.as_deref();
         match self.format {
-            OutputFormat::Table => {
-                // Whole: an id cut short could name another post.
-                match s.score() {
-                    Some(p) => write!(w, "{id:<16} {p:>7.4}  {label:<10}")?,
-                    None => write!(w, "{id:<16} {:>7}  {:<10}", "—", "no known term")?,
-                }
-                if self.explain > 0 {
-                    write!(w, "  {}", terms())?;
-                }
-                writeln!(w)?;
+            OutputFormat::Parquet => Ok(self.table_row(id, s, label, kept)?),
+            OutputFormat::Jsonl => {
+                let Some(w) = self.text.as_mut() else {
+                    return Ok(());
+                };
+                let row = JsonRow::new(id, s, label, classes, explain);
+                write_jsonl(w, row, &self.kept, kept)
             }
             OutputFormat::Csv => {
-                write!(
-                    w,
-                    "{},{},{}",
-                    csv_field(id),
-                    s.score().map_or(String::new(), |p| format!("{p:.6}")),
-                    csv_field(label)
-                )?;
-                if self.explain > 0 {
-                    write!(w, ",{}", csv_field(&terms()))?;
+                let (terms, intercept) = self.explained(s);
+                let Some(w) = self.text.as_mut() else {
+                    return Ok(());
+                };
+                match classes {
+                    None => write!(
+                        w,
+                        "{},{},{}",
+                        csv_field(id),
+                        s.score().map_or(String::new(), |p| format!("{p:.6}")),
+                        csv_field(label)
+                    )?,
+                    Some(_) => {
+                        let probability = s.probability().unwrap_or(f64::NAN);
+                        write!(w, "{},{},{probability:.6}", csv_field(id), csv_field(label))?;
+                        for p in s.probabilities.as_deref().unwrap_or(&[]) {
+                            write!(w, ",{p:.6}")?;
+                        }
+                    }
+                }
+                if let Some(terms) = terms {
+                    let intercept = intercept.map_or(String::new(), |b| format!("{b:.6}"));
+                    write!(w, ",{},{intercept}", csv_field(&terms))?;
                 }
                 for v in kept {
                     write!(w, ",{}", csv_field(v))?;
                 }
                 writeln!(w)?;
+                Ok(())
             }
-            OutputFormat::Jsonl => {
-                let row = JsonRow::new(id, s, label, None, self.explain > 0);
-                if self.kept.is_empty() {
-                    serde_json::to_writer(&mut *w, &row)
-                } else {
-                    let kept = Kept(&self.kept, kept);
-                    serde_json::to_writer(&mut *w, &WithKept { row, kept })
+            OutputFormat::Table => {
+                let (terms, intercept) = self.explained(s);
+                let highlighted = (explain && self.explain_format == ExplainFormat::Spans)
+                    .then(|| highlight(text, explained_spans(s), self.highlight));
+                let Some(w) = self.text.as_mut() else {
+                    return Ok(());
+                };
+                // Ids whole: an id cut short could name another post.
+                match (classes, s.score()) {
+                    (Some(_), _) => write!(
+                        w,
+                        "{:<16} {:<16} {:>11.4}",
+                        id,
+                        clip(label, 16),
+                        s.probability().unwrap_or(f64::NAN)
+                    )?,
+                    (None, Some(p)) => write!(w, "{id:<16} {p:>7.4}  {label:<10}")?,
+                    (None, None) => write!(w, "{id:<16} {:>7}  {:<10}", "—", "no known term")?,
                 }
-                .context("writing JSON")?;
+                if let Some(terms) = terms {
+                    write!(w, "  {}", one_line(&terms))?;
+                    if let Some(b) = intercept {
+                        write!(w, " | intercept {b:+.3}")?;
+                    }
+                }
                 writeln!(w)?;
+                if let Some(text) = highlighted {
+                    writeln!(w, "    {text}")?;
+                }
+                Ok(())
             }
-            OutputFormat::Parquet => {}
         }
-        Ok(())
+    }
+
+    /// With `--explain`: the terms as `--explain-format` writes them, and the intercept.
+    fn explained(&self, s: &Scored) -> (Option<String>, Option<f64>) {
+        if self.explain == 0 {
+            return (None, None);
+        }
+        (Some(terms(s, self.explain_format)), s.intercept)
     }
 
     /// Sends the rows written so far on their way (a Parquet table keeps its rows until
@@ -196,6 +265,7 @@ impl<W: Write + Send> Output<W> {
         }
         if self.explain > 0 {
             columns.push(("explain".into(), Kind::Text));
+            columns.push(("intercept".into(), Kind::Float));
         }
         columns.extend(self.kept.iter().map(|k| (k.clone(), Kind::Text)));
         self.table = Some(Table::new(w, &columns)?);
@@ -212,10 +282,10 @@ impl<W: Write + Send> Output<W> {
         if self.table.is_none() {
             self.start_table()?;
         }
+        let (terms, intercept) = self.explained(s);
         let Some(table) = self.table.as_mut() else {
             return Ok(());
         };
-        let terms = (self.explain > 0).then(|| s.explanation());
         let mut row = vec![Value::Text(id)];
         match &self.classes {
             None => row.extend([
@@ -233,102 +303,101 @@ impl<W: Write + Send> Output<W> {
         }
         if let Some(t) = &terms {
             row.push(Value::Text(t));
+            row.push(Value::Float(intercept));
         }
         row.extend(kept.iter().map(|v| Value::Text(v)));
         table.push(&row)
     }
+}
 
-    fn class_header(&mut self) -> std::io::Result<()> {
-        let names = self.classes.as_deref().unwrap_or(&[]);
-        let Some(w) = self.text.as_mut() else {
-            return Ok(());
-        };
-        match self.format {
-            OutputFormat::Table => {
-                write!(w, "{:<16} {:<16} {:>11}", "id", "class", "probability")?;
-                if self.explain > 0 {
-                    write!(w, "  terms toward the class (contribution)")?;
-                }
-                writeln!(w)
-            }
-            OutputFormat::Csv => {
-                write!(w, "id,label,probability")?;
-                for n in names {
-                    write!(w, ",{}", csv_field(&format!("p_{n}")))?;
-                }
-                if self.explain > 0 {
-                    write!(w, ",explain")?;
-                }
-                for k in &self.kept {
-                    write!(w, ",{}", csv_field(k))?;
-                }
-                writeln!(w)
-            }
-            OutputFormat::Jsonl | OutputFormat::Parquet => Ok(()),
+/// One JSON line: `row`, then the kept columns' `values` under their `names`.
+fn write_jsonl(
+    w: &mut impl Write,
+    row: JsonRow,
+    names: &[String],
+    values: &[String],
+) -> anyhow::Result<()> {
+    if names.is_empty() {
+        serde_json::to_writer(&mut *w, &row)
+    } else {
+        let kept = Kept(names, values);
+        serde_json::to_writer(&mut *w, &WithKept { row, kept })
+    }
+    .context("writing JSON")?;
+    writeln!(w)?;
+    Ok(())
+}
+
+/// The terms behind a score as CSV, the table and Parquet write them: `Hillary (+1.388);
+/// #MAGA (-1.723)` (words), `hillari (+1.388); …` (stems), or `Hillary@0..7 (+1.388); …`
+/// (spans: the words and the byte offsets of each occurrence, `@0..7,40..47`). A term with
+/// no words in the post (a coordination feature) is written as the model knows it.
+fn terms(s: &Scored, format: ExplainFormat) -> String {
+    let mut out = String::new();
+    for (i, c) in s.explain.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        match (format, &c.text) {
+            (ExplainFormat::Stems, _) | (_, None) => out.push_str(&c.term),
+            (_, Some(words)) => out.push_str(words),
+        }
+        if format == ExplainFormat::Spans && !c.spans.is_empty() {
+            let spans: Vec<String> = c.spans.iter().map(|(a, b)| format!("{a}..{b}")).collect();
+            out.push('@');
+            out.push_str(&spans.join(","));
+        }
+        out.push_str(&format!(" ({:+.3})", c.contribution));
+    }
+    out
+}
+
+/// The byte spans of every explained term's occurrences.
+fn explained_spans(s: &Scored) -> Vec<(usize, usize)> {
+    s.explain
+        .iter()
+        .flat_map(|c| c.spans.iter().copied())
+        .collect()
+}
+
+/// `text` with the words at `spans` marked (overlapping spans as one), on one line.
+fn highlight(text: &str, mut spans: Vec<(usize, usize)>, how: Highlight) -> String {
+    let (open, close) = match how {
+        Highlight::Brackets => ("«", "»"),
+        Highlight::Bold => ("\x1b[1m", "\x1b[22m"),
+    };
+    spans.retain(|&(a, b)| a < b && text.get(a..b).is_some());
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (a, b) in spans {
+        match merged.last_mut() {
+            Some(last) if a < last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
         }
     }
-
-    fn class_row(
-        &mut self,
-        id: &str,
-        s: &Scored,
-        label: &str,
-        kept: &[String],
-    ) -> anyhow::Result<()> {
-        let probabilities = s.probabilities.as_deref().unwrap_or(&[]);
-        let probability = s.probability().unwrap_or(f64::NAN);
-        let terms = || s.explanation();
-        let Some(w) = self.text.as_mut() else {
-            return Ok(());
-        };
-        match self.format {
-            OutputFormat::Table => {
-                write!(
-                    w,
-                    "{:<16} {:<16} {:>11.4}",
-                    id,
-                    clip(label, 16),
-                    probability
-                )?;
-                if self.explain > 0 {
-                    write!(w, "  {}", terms())?;
-                }
-                writeln!(w)?;
-            }
-            OutputFormat::Csv => {
-                write!(
-                    w,
-                    "{},{},{:.6}",
-                    csv_field(id),
-                    csv_field(label),
-                    probability
-                )?;
-                for p in probabilities {
-                    write!(w, ",{p:.6}")?;
-                }
-                if self.explain > 0 {
-                    write!(w, ",{}", csv_field(&terms()))?;
-                }
-                for v in kept {
-                    write!(w, ",{}", csv_field(v))?;
-                }
-                writeln!(w)?;
-            }
-            OutputFormat::Jsonl => {
-                let row = JsonRow::new(id, s, label, self.classes.as_deref(), self.explain > 0);
-                if self.kept.is_empty() {
-                    serde_json::to_writer(&mut *w, &row)
-                } else {
-                    let kept = Kept(&self.kept, kept);
-                    serde_json::to_writer(&mut *w, &WithKept { row, kept })
-                }
-                .context("writing JSON")?;
-                writeln!(w)?;
-            }
-            OutputFormat::Parquet => {}
-        }
-        Ok(())
+    let mut out = String::with_capacity(text.len() + merged.len() * 8);
+    let mut at = 0;
+    for (a, b) in merged {
+        out.push_str(&one_line(&text[at..a]));
+        out.push_str(open);
+        out.push_str(&one_line(&text[a..b]));
+        out.push_str(close);
+        at = b;
     }
+    out.push_str(&one_line(&text[at..]));
+    out
+}
+
+/// `s` with line breaks, escapes and other control characters as spaces: a post's text
+/// stays on its line of the table and cannot drive the terminal.
+fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .into()
 }
 
 /// A JSON row with the kept columns after its own fields.
@@ -360,5 +429,72 @@ pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
         s.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::score::Contribution;
+
+    fn term(term: &str, text: Option<&str>, spans: &[(usize, usize)], c: f64) -> Contribution {
+        Contribution {
+            term: term.into(),
+            contribution: c,
+            text: text.map(str::to_string),
+            spans: spans.to_vec(),
+        }
+    }
+
+    fn scored(explain: Vec<Contribution>) -> Scored {
+        Scored {
+            probabilities: Some(vec![0.4, 0.6]),
+            class: 1,
+            known_terms: explain.len() as u32,
+            explain,
+            intercept: Some(0.5),
+        }
+    }
+
+    #[test]
+    fn terms_read_as_words_stems_or_spans() {
+        let s = scored(vec![
+            term("hillari", Some("Hillary"), &[(0, 7), (20, 27)], 1.25),
+            term("coordination:text", None, &[], -0.5),
+        ]);
+        assert_eq!(
+            terms(&s, ExplainFormat::Words),
+            "Hillary (+1.250); coordination:text (-0.500)"
+        );
+        assert_eq!(
+            terms(&s, ExplainFormat::Stems),
+            "hillari (+1.250); coordination:text (-0.500)"
+        );
+        assert_eq!(
+            terms(&s, ExplainFormat::Spans),
+            "Hillary@0..7,20..27 (+1.250); coordination:text (-0.500)"
+        );
+    }
+
+    #[test]
+    fn highlight_marks_spans_once_and_keeps_the_text_on_one_line() {
+        let text = "share this now\nshare";
+        // An n-gram and a word inside it: one mark; a span off a character boundary or
+        // past the end is left alone.
+        let spans = vec![(15, 20), (0, 10), (0, 5), (3, 99)];
+        assert_eq!(
+            highlight(text, spans.clone(), Highlight::Brackets),
+            "«share this» now «share»"
+        );
+        assert_eq!(
+            highlight(text, spans, Highlight::Bold),
+            "\x1b[1mshare this\x1b[22m now \x1b[1mshare\x1b[22m"
+        );
+        // A post's own escapes cannot reach the terminal.
+        assert_eq!(
+            highlight("a\x1b[2Jb", vec![(0, 1)], Highlight::Brackets),
+            "«a» [2Jb"
+        );
+        assert_eq!(highlight("é!", vec![(1, 2)], Highlight::Brackets), "é!");
     }
 }

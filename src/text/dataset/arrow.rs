@@ -184,6 +184,8 @@ struct Columns {
     text: usize,
     id: Option<usize>,
     extra: Vec<usize>,
+    /// The names of `extra`: `extra_cols`, or with `keep_all` every column but the id.
+    extra_names: Vec<String>,
     optional: Vec<Option<usize>>,
 }
 
@@ -192,12 +194,13 @@ impl Columns {
     /// columns the file has, and so is one whose values cannot be read as text.
     fn find(name: &str, schema: &Schema, opts: &super::ReadOptions) -> Result<Columns> {
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let opts = opts.for_columns(&names);
         let super::ColumnPositions {
             text,
             id,
             extra,
             optional,
-        } = super::ColumnPositions::find(name, &names, opts, 0)?;
+        } = super::ColumnPositions::find(name, &names, &opts, 0)?;
         let mut decoded: Vec<usize> = std::iter::once(text)
             .chain(id)
             .chain(extra.iter().copied())
@@ -223,6 +226,7 @@ impl Columns {
             text: slot(text),
             id: id.map(slot),
             extra: extra.iter().map(|&i| slot(i)).collect(),
+            extra_names: opts.extra_cols.clone(),
             optional: optional.iter().map(|i| i.map(slot)).collect(),
             decoded,
         })
@@ -282,6 +286,12 @@ pub struct Columnar {
 }
 
 impl Columnar {
+    /// The columns read besides the text and the id, in `Record::fields` order (before the
+    /// optional ones).
+    pub fn extra_cols(&self) -> &[String] {
+        &self.columns.extra_names
+    }
+
     /// Opens `source` as `format` (Parquet, Arrow IPC file or stream) for the columns `opts`
     /// asks for; `name` is what messages call it. Returns the reader and the checksum of the
     /// input's bytes: the whole file's for a file, the bytes read for a stream.

@@ -356,6 +356,12 @@ pub struct ReadOptions {
     /// Columns read when the file has them (after `extra_cols` in `Record::fields`); a file
     /// without one gives an empty value, as does a JSONL object without the key.
     pub optional_cols: Vec<String>,
+    /// Read every column but the id column into `Record::fields`, in the file's order, in
+    /// place of `extra_cols`: a header's or a schema's columns; of JSON lines the keys of the
+    /// first object, a nested value as its JSON text (a key first seen later is left out,
+    /// with a warning); of plain text the one column `text`. Not for twarc2 input, whose
+    /// tweets have no fixed columns. [`PostReader::kept_columns`] names them.
+    pub keep_all: bool,
     pub skip_bad_rows: bool,
     /// Longest field (post text, id, label or other column used) accepted, in bytes; a longer
     /// one is a bad row. A row (CSV record or JSONL line) may be [`ROW_LIMIT_FACTOR`] times
@@ -379,6 +385,21 @@ pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
 pub const ROW_LIMIT_FACTOR: usize = 16;
 
 impl ReadOptions {
+    /// With `keep_all`, these options for a file whose columns are `names`: `extra_cols`
+    /// are then every column but the id column, in the file's order.
+    pub(crate) fn for_columns(&self, names: &[String]) -> std::borrow::Cow<'_, ReadOptions> {
+        if !self.keep_all {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut all = self.clone();
+        all.extra_cols = names
+            .iter()
+            .filter(|n| **n != self.id_col)
+            .cloned()
+            .collect();
+        std::borrow::Cow::Owned(all)
+    }
+
     /// Longest row read before giving up on the input.
     pub fn max_row_bytes(&self) -> usize {
         self.max_field_bytes
@@ -397,6 +418,7 @@ impl Default for ReadOptions {
             id_col_explicit: false,
             extra_cols: Vec::new(),
             optional_cols: Vec::new(),
+            keep_all: false,
             skip_bad_rows: false,
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
             allow_empty_text: false,
@@ -419,6 +441,8 @@ pub struct PostReader {
     gzip: bool,
     /// Hashes of the ids read from the data, when repeats are looked for.
     seen_ids: Option<std::collections::HashSet<u128>>,
+    /// A post read ahead by [`PostReader::kept_columns`], returned next.
+    peeked: Option<Record>,
 }
 
 /// The reason a repeated id is counted under in [`PostReader::warnings`].
@@ -634,6 +658,8 @@ struct Lines {
     detect_twarc: bool,
     /// Reading twarc2 lines: the tweets of the last line not yet returned.
     twarc: Option<twarc::Twarc>,
+    /// With `keep_all`, of JSON lines: the keys of the first object but the id's, once read.
+    all_keys: Option<Vec<String>>,
 }
 
 /// What reading a row needs besides the file's own state.
@@ -729,6 +755,10 @@ impl PostReader {
     ) -> Result<PostReader> {
         Self::check_options(&opts)?;
         let (reader, checksum) = arrow::Columnar::open(name, source, format, &opts)?;
+        let mut opts = opts;
+        if opts.keep_all {
+            opts.extra_cols = reader.extra_cols().to_vec();
+        }
         let seen_ids = opts.warn_repeated_ids.then(Default::default);
         Ok(PostReader {
             path: name.to_string(),
@@ -740,10 +770,11 @@ impl PostReader {
             rows: 0,
             seen_ids,
             gzip: false,
+            peeked: None,
         })
     }
 
-    fn from_opened(path: &str, mut opened: Opened, opts: ReadOptions) -> Result<PostReader> {
+    fn from_opened(path: &str, mut opened: Opened, mut opts: ReadOptions) -> Result<PostReader> {
         Self::check_options(&opts)?;
         let format = match opts.format.or_else(|| InputFormat::from_name(path)) {
             Some(f) => f,
@@ -780,12 +811,15 @@ impl PostReader {
                 } else {
                     b','
                 });
-                Self::delimited(path, &opts, opened.reader, delimiter, opened.gzip)?
+                Self::delimited(path, &mut opts, opened.reader, delimiter, opened.gzip)?
             }
             InputFormat::Parquet | InputFormat::Arrow | InputFormat::ArrowStream => {
                 return Self::columnar(path, arrow::Source::Stream(opened.reader), format, opts)
             }
             InputFormat::Jsonl | InputFormat::Text | InputFormat::Twarc2 => {
+                if format == InputFormat::Twarc2 && opts.keep_all {
+                    return Err(twarc_keep_all(path));
+                }
                 if format == InputFormat::Text && !opts.extra_cols.is_empty() {
                     return Err(Error::bad_input(
                         path,
@@ -807,6 +841,7 @@ impl PostReader {
                     detect_twarc: format == InputFormat::Jsonl
                         && opts.format != Some(InputFormat::Jsonl),
                     twarc: (format == InputFormat::Twarc2).then(Default::default),
+                    all_keys: None,
                 })
             }
         };
@@ -821,12 +856,14 @@ impl PostReader {
             rows: 0,
             seen_ids,
             gzip: opened.gzip,
+            peeked: None,
         })
     }
 
+    /// With `keep_all`, sets `opts.extra_cols` to the header's columns.
     fn delimited(
         path: &str,
-        opts: &ReadOptions,
+        opts: &mut ReadOptions,
         input: Box<dyn BufRead + Send>,
         delimiter: u8,
         gzip: bool,
@@ -867,6 +904,9 @@ impl PostReader {
             })?;
             names.push(name.trim().to_string());
         }
+        if opts.keep_all {
+            *opts = opts.for_columns(&names).into_owned();
+        }
         let at = ColumnPositions::find(path, &names, opts, delimiter)?;
         Ok(Kind::Delimited(Delimited {
             reader,
@@ -884,6 +924,9 @@ impl PostReader {
 
     /// The next usable post; bad rows are errors, or skipped and counted with `skip_bad_rows`.
     pub fn next_record(&mut self) -> Result<Option<Record>> {
+        if let Some(rec) = self.peeked.take() {
+            return Ok(Some(rec));
+        }
         loop {
             match self.read_one() {
                 Ok(Some(Ok(rec))) => {
@@ -933,6 +976,28 @@ impl PostReader {
 
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// The columns whose values each post's `Record::fields` holds (before
+    /// `optional_cols`): `extra_cols`, or with `keep_all` the columns found. Of JSON lines
+    /// read with `keep_all` these are the first object's keys, so the first post is read
+    /// ahead here (and returned by the next read).
+    pub fn kept_columns(&mut self) -> Result<Vec<String>> {
+        if !self.opts.keep_all {
+            return Ok(self.opts.extra_cols.clone());
+        }
+        if let Kind::Lines(lines) = &self.kind {
+            if !lines.jsonl {
+                return Ok(vec!["text".to_string()]);
+            }
+            if lines.all_keys.is_none() && self.peeked.is_none() {
+                self.peeked = self.next_record()?;
+            }
+        }
+        Ok(match &self.kind {
+            Kind::Lines(lines) => lines.all_keys.clone().unwrap_or_default(),
+            _ => self.opts.extra_cols.clone(),
+        })
     }
 
     /// Good rows returned so far.
@@ -1152,6 +1217,9 @@ impl Lines {
             if self.detect_twarc {
                 self.detect_twarc = false;
                 if twarc::is_twarc(s) {
+                    if cx.opts.keep_all {
+                        return Err(twarc_keep_all(cx.path));
+                    }
                     self.twarc = Some(twarc::Twarc::default());
                 }
             }
@@ -1160,16 +1228,25 @@ impl Lines {
                 continue;
             }
             if self.jsonl {
-                return Ok(Some(json_record(s, line, cx.opts)));
+                let all = cx
+                    .opts
+                    .keep_all
+                    .then_some((&mut self.all_keys, &mut *cx.warnings));
+                return Ok(Some(json_record(s, line, cx.opts, all)));
             }
             if let Err(e) = check_text(s, "text", line, false) {
                 return Ok(Some(Err(e)));
             }
+            let text = s.to_string();
             return Ok(Some(Ok(Record {
                 line,
                 id: line.to_string(),
-                text: s.to_string(),
-                fields: Vec::new(),
+                fields: if cx.opts.keep_all {
+                    vec![text.clone()]
+                } else {
+                    Vec::new()
+                },
+                text,
                 id_given: false,
             })));
         }
@@ -1466,7 +1543,28 @@ fn json_field(
     }
 }
 
-fn json_record(s: &str, line: u64, opts: &ReadOptions) -> std::result::Result<Record, BadRow> {
+/// The reason a JSON key that `keep_all` leaves out is counted under in the warnings.
+pub const KEY_NOT_KEPT: &str =
+    "a key the first object lacks, not passed through (the columns are the first object's keys)";
+
+/// twarc2 input asked for with `keep_all`.
+fn twarc_keep_all(path: &str) -> Error {
+    Error::bad_input(
+        path,
+        "is twarc2 JSON, whose tweets have no fixed columns, so every column cannot be passed \
+         through: name the columns to pass",
+    )
+}
+
+/// The post of JSONL line `s`. `all`, with `keep_all`: the keys kept (the first object's
+/// but the id's, set from this object when not yet known), and the warnings, where a key
+/// outside them is counted.
+fn json_record(
+    s: &str,
+    line: u64,
+    opts: &ReadOptions,
+    all: Option<(&mut Option<Vec<String>>, &mut SkipReport)>,
+) -> std::result::Result<Record, BadRow> {
     let obj: JsonObject = serde_json::from_str(s).map_err(|e| {
         let what = e.to_string();
         if what.starts_with("invalid type") {
@@ -1530,10 +1628,31 @@ fn json_record(s: &str, line: u64, opts: &ReadOptions) -> std::result::Result<Re
         }
         None => line.to_string(),
     };
-    let mut fields = Vec::with_capacity(opts.extra_cols.len() + opts.optional_cols.len());
-    for c in opts.extra_cols.iter().chain(&opts.optional_cols) {
-        fields.push(get(c)?.unwrap_or_default());
-    }
+    let fields = match all {
+        Some((keys, warnings)) => {
+            let own = |k: &str| k != opts.id_col;
+            let keys = keys.get_or_insert_with(|| {
+                obj.0
+                    .iter()
+                    .map(|(k, _)| k.clone())
+                    .filter(|k| own(k))
+                    .collect()
+            });
+            if obj.0.iter().any(|(k, _)| own(k) && !keys.contains(k)) {
+                warnings.add(KEY_NOT_KEPT, line);
+            }
+            keys.iter()
+                .map(|k| json_text(&obj, k, line, opts))
+                .collect::<std::result::Result<_, _>>()?
+        }
+        None => {
+            let mut fields = Vec::with_capacity(opts.extra_cols.len() + opts.optional_cols.len());
+            for c in opts.extra_cols.iter().chain(&opts.optional_cols) {
+                fields.push(get(c)?.unwrap_or_default());
+            }
+            fields
+        }
+    };
     Ok(Record {
         line,
         id,
@@ -1541,6 +1660,27 @@ fn json_record(s: &str, line: u64, opts: &ReadOptions) -> std::result::Result<Re
         fields,
         id_given,
     })
+}
+
+/// The value of key `name` as a passed-through field: a string's content, a number as
+/// written, `true` or `false`, an array or object as its JSON text; empty for null or no such
+/// key.
+fn json_text(
+    obj: &JsonObject,
+    name: &str,
+    line: u64,
+    opts: &ReadOptions,
+) -> std::result::Result<String, BadRow> {
+    let Some((_, raw)) = obj.0.iter().find(|(k, _)| k == name) else {
+        return Ok(String::new());
+    };
+    let value = match json_field(raw) {
+        Ok(v) => v.unwrap_or_default(),
+        Err("an array" | "an object") => raw.get().trim().to_string(),
+        Err(what) => return Err((line, "invalid JSON", format!("field {name:?} is {what}"))),
+    };
+    check_field(value.len(), name, line, opts)?;
+    Ok(value)
 }
 
 fn csv_error(path: &str, gzip: bool, lines: &Mutex<LineIndex>, e: csv::Error) -> Error {
