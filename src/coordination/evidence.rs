@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::graph::{Graph, Indexes};
 use super::input::Posts;
-use super::window::Stamp;
+use super::window::{Marks, Stamp};
 use super::{CoordValidParams, Kind, ANY};
 use crate::util::pool::Pool;
 
@@ -68,7 +68,7 @@ struct Scratch {
     /// Pairs still wanted from each partner account in the current kind.
     wanted: Vec<usize>,
     seen: Stamp,
-    checked: Stamp,
+    checked: Marks,
 }
 
 impl Scratch {
@@ -76,7 +76,7 @@ impl Scratch {
         Scratch {
             wanted: vec![0; n_accounts],
             seen: Stamp::new(n_accounts),
-            checked: Stamp::new(if similar { n_posts } else { 0 }),
+            checked: Marks::new(if similar { n_posts } else { 0 }),
         }
     }
 }

@@ -12,7 +12,7 @@ use super::community::{leiden, LeidenParams, UGraph};
 use super::input::Posts;
 use super::objects::{kind_index, Key, Objects};
 use super::similar::SimilarIndex;
-use super::window::{KeyIndex, Stamp};
+use super::window::{KeyIndex, Marks, Stamp};
 use super::{CommunityWeights, CoordValidParams, Kind, ANY, KINDS};
 use crate::util::pool::Pool;
 
@@ -163,22 +163,46 @@ pub struct Graph {
 }
 
 /// Per post, the distinct other accounts that shared an object with it per kind (as
-/// [`KINDS`]) and of any kind; only posts with a partner are held (32 bytes each), the others
+/// [`KINDS`]) and of any kind; only posts with a partner are held (20 bytes each), the others
 /// count 0 throughout.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PostCounts {
     /// Posts in all.
     n: usize,
-    /// (post, counts), by post.
-    held: Vec<(u32, [u32; 7])>,
+    /// (post, counts), by post; a count of `u16::MAX` or more is held as `u16::MAX`, and the
+    /// post's counts in full in `wide`.
+    held: Vec<(u32, [u16; 7])>,
+    /// (post, counts) of the posts with a count of `u16::MAX` or more, by post.
+    wide: Vec<(u32, [u32; 7])>,
 }
 
 impl PostCounts {
-    /// From (post, counts) of the posts with a partner (in any order) among `n`.
-    fn new(n: usize, mut held: Vec<(u32, [u32; 7])>) -> PostCounts {
-        held.sort_unstable_by_key(|&(p, _)| p);
-        held.shrink_to_fit();
-        PostCounts { n, held }
+    /// Adds post `p`'s counts (posts in any order; [`PostCounts::finish`] sorts them).
+    fn add(&mut self, p: u32, counts: [u32; 7]) {
+        let narrow = counts.map(|c| c.min(u32::from(u16::MAX)) as u16);
+        if narrow.contains(&u16::MAX) {
+            self.wide.push((p, counts));
+        }
+        self.held.push((p, narrow));
+    }
+
+    /// Done adding the posts with a partner among `n`.
+    fn finish(mut self, n: usize) -> PostCounts {
+        self.held.sort_unstable_by_key(|&(p, _)| p);
+        self.held.shrink_to_fit();
+        self.wide.sort_unstable_by_key(|&(p, _)| p);
+        self.wide.shrink_to_fit();
+        self.n = n;
+        self
+    }
+
+    fn full(&self, &(p, c): &(u32, [u16; 7])) -> [u32; 7] {
+        if c.contains(&u16::MAX) {
+            if let Ok(i) = self.wide.binary_search_by_key(&p, |&(q, _)| q) {
+                return self.wide[i].1;
+            }
+        }
+        c.map(u32::from)
     }
 
     /// Posts in all, with a partner or not.
@@ -194,17 +218,17 @@ impl PostCounts {
     pub fn iter(&self) -> impl Iterator<Item = [u32; 7]> + '_ {
         let mut held = self.held.iter().peekable();
         (0..self.n).map(move |p| match held.peek() {
-            Some(&&(q, c)) if q as usize == p => {
+            Some(&h) if h.0 as usize == p => {
                 held.next();
-                c
+                self.full(h)
             }
             _ => [0; 7],
         })
     }
 
     /// Posts with a partner, by post, with their counts.
-    pub fn with_partners(&self) -> impl Iterator<Item = (usize, &[u32; 7])> + '_ {
-        self.held.iter().map(|(p, c)| (*p as usize, c))
+    pub fn with_partners(&self) -> impl Iterator<Item = (usize, [u32; 7])> + '_ {
+        self.held.iter().map(|h| (h.0 as usize, self.full(h)))
     }
 
     /// Posts with a partner in kind `k` (as [`KINDS`], or `ANY`).
@@ -226,7 +250,7 @@ struct AccountPass {
 struct Scratch {
     seen: Stamp,
     any: Stamp,
-    checked: Stamp,
+    checked: Marks,
     found: Vec<u32>,
     /// The rarity of the object that gave each of `found`.
     found_rarity: Vec<f64>,
@@ -290,7 +314,7 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
         ..Graph::default()
     };
     let mut hits: Vec<Vec<(u8, u32)>> = Vec::with_capacity(n_accounts);
-    let mut post_counts = Vec::new();
+    let mut post_counts = PostCounts::default();
     // Accounts a sixteenth of the posts at a time: each pass's per-post counts (of posts
     // with a partner) are moved into `post_counts` and its scratch given up before the next
     // accounts', rather than all held at once.
@@ -303,7 +327,9 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
         }
         let passes = account_passes(posts, ix, params, &by_account, &starts, from..to, &pool);
         for (a, pass) in (from..to).zip(passes) {
-            post_counts.extend(pass.counts);
+            for (p, c) in pass.counts {
+                post_counts.add(p, c);
+            }
             g.accounts[a].posts = (starts[a + 1] - starts[a]) as u32;
             g.accounts[a].coordinated_posts = pass.coordinated_posts;
             g.edges.extend(pass.edges);
@@ -312,7 +338,7 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
         from = to;
     }
     drop(pool);
-    g.post_counts = PostCounts::new(n_posts, post_counts);
+    g.post_counts = post_counts.finish(n_posts);
     let uf = degrees_and_components(&mut g);
     number_clusters(&mut g, uf);
     for cl in &mut g.clusters {
@@ -477,7 +503,7 @@ fn account_passes(
     let new_scratch = || Scratch {
         seen: Stamp::new(n_accounts),
         any: Stamp::new(n_accounts),
-        checked: Stamp::new(if ix.similar.is_some() { n_posts } else { 0 }),
+        checked: Marks::new(if ix.similar.is_some() { n_posts } else { 0 }),
         found: Vec::new(),
         found_rarity: Vec::new(),
         any_list: Vec::new(),
@@ -726,5 +752,39 @@ impl UnionFind {
         }
         self.parent[ry as usize] = rx;
         self.size[rx as usize] += self.size[ry as usize];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn post_counts_keep_large_counts_whole() {
+        let big = u32::from(u16::MAX);
+        let rows = [
+            (7, [1, 0, 0, 0, 0, 0, 1]),
+            (2, [0, 0, 0, big + 5, 0, 0, big + 5]),
+            (4, [0, big, 0, 0, 0, 0, big]),
+            (5, [0, 0, 3, big - 1, 0, 0, big - 1]),
+        ];
+        let mut c = PostCounts::default();
+        for (p, counts) in rows {
+            c.add(p, counts);
+        }
+        let c = c.finish(9);
+        assert_eq!(c.len(), 9);
+        let all: Vec<[u32; 7]> = c.iter().collect();
+        assert_eq!(all.len(), 9);
+        for (p, counts) in rows {
+            assert_eq!(all[p as usize], counts, "post {p}");
+        }
+        assert_eq!(all[0], [0; 7]);
+        assert_eq!(all[8], [0; 7]);
+        let with: Vec<(usize, [u32; 7])> = c.with_partners().collect();
+        assert_eq!(with.iter().map(|w| w.0).collect::<Vec<_>>(), [2, 4, 5, 7]);
+        assert_eq!(with[0].1, rows[1].1);
+        assert_eq!(c.count_with(3), 2);
+        assert_eq!(c.count_with(ANY), 4);
     }
 }

@@ -35,7 +35,8 @@ pub struct InputSpec {
 /// everything sorted by id is sorted by name.
 #[derive(Debug, Default)]
 pub struct Posts {
-    pub ids: Texts,
+    /// Kept compressed, as the texts: only outputs read them.
+    pub ids: PackedTexts,
     pub authors: Vec<u32>,
     pub author_names: Vec<String>,
     pub times: Vec<i64>,
@@ -108,7 +109,7 @@ impl Posts {
             };
             self.authors.push(id);
         }
-        self.ids.append(&b.ids);
+        self.ids.extend(b.ids.len(), |i| b.ids.get(i));
         self.texts.extend(b.texts.len(), |i| b.texts.get(i));
         if let Some(u) = &mut self.urls {
             u.append(&b.urls);

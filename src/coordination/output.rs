@@ -200,6 +200,9 @@ pub fn evidence_csv(
             Some(grp) => example(x.kind, grp).map_or(0, |g| g.example_post),
             None => x.post_b,
         }));
+        let ids = posts
+            .ids
+            .fetch(pairs.iter().flat_map(|x| [x.post_a, x.post_b]));
         let mut label: Option<(Kind, Option<u32>, u32, String)> = None;
         for x in pairs {
             let object = match &label {
@@ -244,9 +247,9 @@ pub fn evidence_csv(
                 &posts.author_names[x.b as usize],
                 x.kind.name(),
                 &object,
-                posts.ids.get(x.post_a as usize),
+                ids.get(x.post_a).unwrap_or_default(),
                 &iso(ta),
-                posts.ids.get(x.post_b as usize),
+                ids.get(x.post_b).unwrap_or_default(),
                 &iso(tb),
                 &(tb - ta).to_string(),
                 &if ca > 0 && ca == cb {
@@ -337,9 +340,9 @@ pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<
         let mut rec = csv::ByteRecord::new();
         let (mut time, mut last_t) = (Vec::new(), None);
         let mut digits = [0u8; 10];
-        for (i, counts) in g.post_counts.iter().enumerate() {
+        for (i, (counts, id)) in g.post_counts.iter().zip(posts.ids.iter()).enumerate() {
             rec.clear();
-            rec.push_field(posts.ids.get(i).as_bytes());
+            rec.push_field(id.as_bytes());
             rec.push_field(posts.author_names[posts.authors[i] as usize].as_bytes());
             if last_t != Some(posts.times[i]) {
                 crate::util::time::format_into(posts.times[i], &mut time);

@@ -23,8 +23,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
-use super::objects::{gather, Csr, TokenRanks};
-use super::window::{by_post, within_reach, Stamp};
+use super::objects::{gather, Csr, SparseRows, TokenRanks};
+use super::window::{by_post, within_reach, Marks, Stamp};
 
 /// The smallest overlap `o` with `o / s >= t`: a set of `s` tokens needs at least this many
 /// shared tokens to reach J ≥ t with any other set (|a ∩ b| / s ≥ |a ∩ b| / |a ∪ b|).
@@ -105,26 +105,25 @@ fn kept_entries<T: Copy + Default + Send + Sync>(
     })
 }
 
-/// `csr` with the rows `keep` refuses emptied, in an exact-size copy.
-fn keep_rows(csr: &Csr<u32>, keep: impl Fn(usize) -> bool + Sync) -> Csr<u32> {
+/// Empties the rows of `csr` that `keep` refuses, in place (the kept values moved down, then
+/// the values shrunk to size): no second copy of the values is held.
+fn keep_rows(csr: &mut Csr<u32>, keep: impl Fn(usize) -> bool) {
     let n = csr.rows();
-    let mut offsets = Vec::with_capacity(n + 1);
-    offsets.push(0u32);
+    let Csr { offsets, values } = csr;
     let mut end = 0u32;
+    let mut start = offsets.first().copied().unwrap_or(0);
     for p in 0..n {
+        let stop = offsets[p + 1];
         if keep(p) {
-            end += csr.offsets[p + 1] - csr.offsets[p];
+            let len = stop - start;
+            values.copy_within(start as usize..stop as usize, end as usize);
+            end += len;
         }
-        offsets.push(end);
+        start = stop;
+        offsets[p + 1] = end;
     }
-    let values = gather(n, 0u32, |p, push| {
-        if keep(p) {
-            for &v in csr.row(p) {
-                push(v);
-            }
-        }
-    });
-    Csr { offsets, values }
+    values.truncate(end as usize);
+    values.shrink_to_fit();
 }
 
 /// Whether post sets of `na` and `nb` tokens with masks `ma` and `mb` could reach Jaccard
@@ -146,7 +145,7 @@ pub struct SimilarIndex {
     /// post of the token within it are not kept in its group.
     tau: i64,
     /// Post → its tokens' ranks ([`TokenRanks`]: rarest first), sorted (empty: not eligible).
-    ids: Csr<u32>,
+    ids: SparseRows<u32>,
     /// Per group (a prefix token used by two or more accounts): its posts by time, with
     /// their account and token count inline so that most candidates are ruled out without
     /// touching their token lists.
@@ -154,7 +153,7 @@ pub struct SimilarIndex {
     entries: Vec<Candidate>,
     groups: Vec<(u32, u32)>,
     /// Post → (group, position of its own entry) of its indexed tokens.
-    post_groups: Csr<(u32, u32)>,
+    post_groups: SparseRows<(u32, u32)>,
     /// Per post: left out, near-duplicates from too many accounts (empty: none is).
     crowded: Vec<bool>,
     /// Those posts, ascending.
@@ -309,8 +308,7 @@ impl SimilarIndex {
                 index.add_groups(&entries, &meta, authors);
             }
         }
-        index.ids = ids;
-        index.index_posts(n_posts);
+        index.index_posts(ids);
         index
     }
 
@@ -370,17 +368,19 @@ impl SimilarIndex {
 
     /// Each post's groups, once all are made; then the token lists of posts in no group are
     /// given up: such a post has no near-duplicate within τ and is no one's candidate.
-    fn index_posts(&mut self, n_posts: usize) {
+    fn index_posts(&mut self, mut ids: Csr<u32>) {
         self.entries.shrink_to_fit();
         self.times.shrink_to_fit();
         self.groups.shrink_to_fit();
         let (groups, entries) = (&self.groups, &self.entries);
-        self.post_groups = by_post(n_posts, || {
+        let post_groups = by_post(ids.rows(), || {
             groups.iter().enumerate().flat_map(move |(g, &(s, e))| {
                 (s..e).map(move |k| (entries[k as usize].post, g as u32, k))
             })
         });
-        self.ids = keep_rows(&self.ids, |p| !self.post_groups.row(p).is_empty());
+        keep_rows(&mut ids, |p| !post_groups.row(p).is_empty());
+        self.ids = ids.into();
+        self.post_groups = post_groups.into();
     }
 
     /// Leaves out the posts with near-duplicates from more than `max_accounts` other
@@ -389,7 +389,7 @@ impl SimilarIndex {
     pub fn cap(&mut self, times: &[i64], authors: &[u32], n_accounts: usize, max_accounts: u32) {
         let tau = self.tau;
         let limit = max_accounts as usize;
-        let n_posts = self.post_groups.offsets.len().saturating_sub(1);
+        let n_posts = self.post_groups.rows();
         if max_accounts == u32::MAX || n_posts == 0 {
             return;
         }
@@ -448,14 +448,14 @@ impl SimilarIndex {
 
     /// Accounts other than `authors[p]` with a post within τ of `times[p]` whose Jaccard
     /// similarity with post `p` reaches the threshold; each passed to `found` once per `seen`
-    /// set. `checked` is a per-post stamp (started anew by the caller for each `p`).
+    /// set. `checked` is the set of posts compared (emptied by the caller for each `p`).
     pub fn partners(
         &self,
         p: usize,
         times: &[i64],
         authors: &[u32],
         seen: &mut Stamp,
-        checked: &mut Stamp,
+        checked: &mut Marks,
         mut found: impl FnMut(u32),
     ) {
         self.partner_posts(p, times, authors, seen, checked, |b, _| found(b));
@@ -469,7 +469,7 @@ impl SimilarIndex {
         times: &[i64],
         authors: &[u32],
         seen: &mut Stamp,
-        checked: &mut Stamp,
+        checked: &mut Marks,
         mut found: impl FnMut(u32, u32),
     ) {
         if self.is_crowded(p) {
@@ -489,10 +489,10 @@ impl SimilarIndex {
         times: &[i64],
         authors: &[u32],
         seen: &mut Stamp,
-        mut checked: Option<&mut Stamp>,
+        mut checked: Option<&mut Marks>,
         mut found: impl FnMut(u32, u32) -> bool,
     ) {
-        if self.post_groups.offsets.len() <= p + 1 {
+        if p >= self.post_groups.rows() {
             return;
         }
         let (t, a) = (times[p], authors[p]);
@@ -535,6 +535,22 @@ impl SimilarIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keep_rows_empties_the_refused_rows_in_place() {
+        let rows: [&[u32]; 5] = [&[1, 2], &[], &[3], &[4, 5, 6], &[7]];
+        let mut csr = Csr::new();
+        for r in rows {
+            csr.push_row(r.iter().copied());
+        }
+        keep_rows(&mut csr, |p| p != 0 && p != 3);
+        assert_eq!(csr.rows(), 5);
+        let got: Vec<&[u32]> = (0..5).map(|p| csr.row(p)).collect();
+        assert_eq!(got, [&[][..], &[], &[3], &[], &[7]]);
+        assert_eq!(csr.values, [3, 7]);
+        keep_rows(&mut csr, |_| false);
+        assert!(csr.values.is_empty() && csr.rows() == 5);
+    }
 
     #[test]
     fn prefix_lengths() {
@@ -619,9 +635,8 @@ mod tests {
         for t in [0.5, 0.7, 0.8, 0.9] {
             let idx = index_of(&tokens, false, &times, &authors, t);
             let other = index_of(&tokens, true, &times, &authors, t);
-            assert_eq!(idx.ids.offsets, other.ids.offsets);
-            assert_eq!(idx.ids.values, other.ids.values);
-            let (mut seen, mut checked) = (Stamp::new(40), Stamp::new(n));
+            assert_eq!(idx.ids, other.ids);
+            let (mut seen, mut checked) = (Stamp::new(40), Marks::new(n));
             for p in 0..n {
                 seen.next();
                 checked.next();
@@ -696,7 +711,7 @@ mod tests {
             idx.cap(&times, &authors, 60, limit);
             let want: Vec<u32> = (0..n as u32).filter(|&p| crowded[p as usize]).collect();
             assert_eq!(idx.capped_posts, want, "limit {limit}");
-            let (mut seen, mut checked) = (Stamp::new(60), Stamp::new(n));
+            let (mut seen, mut checked) = (Stamp::new(60), Marks::new(n));
             for p in 0..n {
                 seen.next();
                 checked.next();

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
-use super::objects::{gather, Csr, Key};
+use super::objects::{gather, Csr, Key, SparseRows};
 
 /// Post → its (group, position) memberships, by a counting sort of the `(post, group, position)`
 /// triples `memberships` lists (called twice) (stable: each post's memberships keep their order).
@@ -20,6 +20,9 @@ pub fn by_post<I>(n_posts: usize, memberships: impl Fn() -> I) -> Csr<(u32, u32)
 where
     I: Iterator<Item = (u32, u32, u32)>,
 {
+    // Counts, then each post's start, used as its cursor: once every value is placed, a
+    // post's cursor is where the next post starts, so the cursors shifted by one are the
+    // offsets (no second array of cursors).
     let mut offsets = vec![0u32; n_posts + 1];
     for (p, _, _) in memberships() {
         offsets[p as usize + 1] += 1;
@@ -27,13 +30,15 @@ where
     for p in 0..n_posts {
         offsets[p + 1] += offsets[p];
     }
-    let mut next = offsets.clone();
     let mut values = vec![(0u32, 0u32); offsets[n_posts] as usize];
     for (p, g, k) in memberships() {
-        let slot = &mut next[p as usize];
+        let slot = &mut offsets[p as usize];
         values[*slot as usize] = (g, k);
         *slot += 1;
     }
+    // Now offsets[p] is the end of post p (= the start of p + 1) for p < n_posts.
+    offsets.copy_within(0..n_posts, 1);
+    offsets[0] = 0;
     Csr { offsets, values }
 }
 
@@ -121,7 +126,7 @@ pub struct KeyIndex {
     /// used, the group of the fewest accounts first: a window is scanned outwards from the
     /// post's own place, without a search, and the first group to give a partner is the
     /// rarest object the two share.
-    post_groups: Csr<(u32, u32)>,
+    post_groups: SparseRows<(u32, u32)>,
 }
 
 /// Marks seen ids; `next()` starts a new set without clearing (an epoch counter).
@@ -159,6 +164,45 @@ impl Stamp {
 
     pub fn is_marked(&self, i: u32) -> bool {
         self.marks[i as usize] == self.epoch
+    }
+}
+
+/// A set of ids emptied in time proportional to its size: a bit per id and the list of ids
+/// marked. For the few hundred candidates compared for one post out of millions of posts it
+/// takes a thirty-second of a [`Stamp`]'s memory.
+pub struct Marks {
+    bits: Vec<u64>,
+    marked: Vec<u32>,
+}
+
+impl Marks {
+    pub fn new(n: usize) -> Marks {
+        Marks {
+            bits: vec![0; n.div_ceil(64)],
+            marked: Vec::new(),
+        }
+    }
+
+    /// Empties the set.
+    pub fn next(&mut self) {
+        // A word with a bit set holds only marked ids, so it is cleared whole.
+        for &i in &self.marked {
+            self.bits[(i >> 6) as usize] = 0;
+        }
+        self.marked.clear();
+    }
+
+    /// Marks `i`; true when it was not marked since the last `next()`.
+    pub fn mark(&mut self, i: u32) -> bool {
+        let w = &mut self.bits[(i >> 6) as usize];
+        let bit = 1u64 << (i & 63);
+        if *w & bit != 0 {
+            false
+        } else {
+            *w |= bit;
+            self.marked.push(i);
+            true
+        }
     }
 }
 
@@ -282,15 +326,18 @@ impl KeyIndex {
             }
             i = j;
         }
-        index.post_groups = by_post(n_posts, || memberships.iter().copied());
+        drop(entries);
+        let mut post_groups = by_post(n_posts, || memberships.iter().copied());
+        drop(memberships);
         let groups = &index.groups;
-        let Csr { offsets, values } = &mut index.post_groups;
+        let Csr { offsets, values } = &mut post_groups;
         for w in offsets.windows(2) {
             let row = &mut values[w[0] as usize..w[1] as usize];
             if row.len() > 1 {
                 row.sort_by_key(|&(g, _)| (groups[g as usize].accounts, g));
             }
         }
+        index.post_groups = post_groups.into();
         index
     }
 
@@ -303,9 +350,6 @@ impl KeyIndex {
 
     /// (group, own position) of post `p`'s keys that two or more accounts used.
     pub fn groups_of(&self, p: usize) -> &[(u32, u32)] {
-        if self.post_groups.offsets.len() <= p + 1 {
-            return &[];
-        }
         self.post_groups.row(p)
     }
 
@@ -374,6 +418,38 @@ impl KeyIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn by_post_is_a_stable_counting_sort() {
+        let triples = [(3, 1, 10), (0, 2, 20), (3, 0, 30), (1, 5, 40), (3, 4, 50)];
+        let csr = by_post(5, || triples.iter().copied());
+        assert_eq!(csr.offsets, [0, 1, 2, 2, 5, 5]);
+        assert_eq!(csr.row(0), [(2, 20)]);
+        assert_eq!(csr.row(1), [(5, 40)]);
+        assert!(csr.row(2).is_empty() && csr.row(4).is_empty());
+        assert_eq!(csr.row(3), [(1, 10), (0, 30), (4, 50)]);
+        let none = by_post(3, std::iter::empty);
+        assert_eq!(none.offsets, [0; 4]);
+    }
+
+    #[test]
+    fn marks_are_a_set_emptied_by_next() {
+        let mut m = Marks::new(200);
+        for round in 0..3u32 {
+            // Ids sharing a word (0..64) and in different words, some twice.
+            let ids = [0, 63, 64, 130 + round, 199, 63, 5 + round];
+            let fresh: Vec<bool> = ids.iter().map(|&i| m.mark(i)).collect();
+            assert_eq!(
+                fresh,
+                [true, true, true, true, true, false, true],
+                "round {round}"
+            );
+            assert!(!m.mark(199));
+            m.next();
+        }
+        assert!(m.bits.iter().all(|&w| w == 0));
+        assert!(m.mark(1) && !m.mark(1));
+    }
 
     fn csr(rows: &[&[Key]]) -> Csr<Key> {
         let mut c = Csr::new();
@@ -468,8 +544,7 @@ mod tests {
                 KeyIndex::build_with_sketch(&keys, |_| true, &times, &authors, 60, u32::MAX, bits);
             assert_eq!(groups(&small), groups(&big), "{bits} bits");
             assert_eq!((&small.times, &small.authors), (&big.times, &big.authors));
-            assert_eq!(small.post_groups.values, big.post_groups.values);
-            assert_eq!(small.post_groups.offsets, big.post_groups.offsets);
+            assert_eq!(small.post_groups, big.post_groups);
         }
     }
 

@@ -172,6 +172,13 @@ impl PackedTexts {
         }
     }
 
+    /// Every text in order, each run decompressed once as it is reached.
+    pub fn iter(&self) -> impl Iterator<Item = String> + '_ {
+        let runs = self.runs.iter().flat_map(|run| run.texts(BLOCK));
+        let tail = (0..self.tail_ends.len()).map(|k| self.tail_text(k).to_string());
+        runs.chain(tail)
+    }
+
     /// The texts of `rows`, each run they fall in decompressed once (in parallel).
     pub fn fetch(&self, rows: impl IntoIterator<Item = u32>) -> Fetched {
         let mut rows: Vec<u32> = rows
@@ -247,6 +254,7 @@ mod tests {
                 assert_eq!(f.get(r), Some(all[r as usize].as_str()), "row {r}");
             }
             assert_eq!(f.get(at as u32 + 5), None, "past the end");
+            assert!(p.iter().eq(all[..at].iter().cloned()));
             assert_eq!(p.get(at + 5), "");
         }
     }
