@@ -61,7 +61,23 @@ fn encode<'a>(texts: impl Iterator<Item = &'a str> + Clone) -> Vec<u8> {
 }
 
 fn compress(raw: Vec<u8>) -> Run {
-    match zstd::bulk::compress(&raw, LEVEL) {
+    thread_local! {
+        /// One compression context a thread, reused: making one per run (its tables fresh
+        /// pages each time) cost as much as the compressing.
+        static CONTEXT: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let compressed = CONTEXT.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_none() {
+            *c = zstd::bulk::Compressor::new(LEVEL).ok();
+        }
+        match c.as_mut() {
+            Some(ctx) => ctx.compress(&raw),
+            None => zstd::bulk::compress(&raw, LEVEL),
+        }
+    });
+    match compressed {
         Ok(c) if c.len() < raw.len() => Run {
             raw_len: Some(raw.len() as u32),
             data: c.into_boxed_slice(),
