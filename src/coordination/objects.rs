@@ -204,28 +204,52 @@ fn is_space(c: char) -> bool {
 /// space, none at either end. Written into `out` (cleared first).
 pub fn normalize_text(text: &str, out: &mut String) {
     out.clear();
+    if text.is_ascii() {
+        normalize_ascii(text.as_bytes(), out);
+    } else {
+        normalize_chars(text, out);
+    }
+}
+
+/// Whitespace among ASCII bytes, as [`is_space`].
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
+}
+
+/// [`normalize_text`] of an ASCII text: runs of kept bytes copied lowercased at once.
+fn normalize_ascii(b: &[u8], out: &mut String) {
+    let mut bytes = std::mem::take(out).into_bytes();
+    let mut pending_space = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if ascii_space(c) {
+            pending_space = !bytes.is_empty();
+            i += 1;
+        } else if c == b'@' {
+            while i < b.len() && !ascii_space(b[i]) {
+                i += 1;
+            }
+        } else {
+            let start = i;
+            while i < b.len() && !ascii_space(b[i]) && b[i] != b'@' {
+                i += 1;
+            }
+            if pending_space {
+                bytes.push(b' ');
+                pending_space = false;
+            }
+            bytes.extend(b[start..i].iter().map(u8::to_ascii_lowercase));
+        }
+    }
+    // Only ASCII bytes were copied.
+    *out = String::from_utf8(bytes).unwrap_or_default();
+}
+
+/// [`normalize_text`] of any text, a character at a time.
+fn normalize_chars(text: &str, out: &mut String) {
     let mut in_mention = false;
     let mut pending_space = false;
-    if text.is_ascii() {
-        let mut bytes = std::mem::take(out).into_bytes();
-        for &b in text.as_bytes() {
-            if is_space(char::from(b)) {
-                in_mention = false;
-                pending_space = !bytes.is_empty();
-            } else if in_mention {
-            } else if b == b'@' {
-                in_mention = true;
-            } else {
-                if pending_space {
-                    bytes.push(b' ');
-                    pending_space = false;
-                }
-                bytes.push(b.to_ascii_lowercase());
-            }
-        }
-        *out = String::from_utf8(bytes).unwrap_or_default();
-        return;
-    }
     for c in text.chars().flat_map(char::to_lowercase) {
         if is_space(c) {
             in_mention = false;
@@ -835,6 +859,27 @@ mod tests {
         assert_eq!(norm("a@b c"), "a c");
         assert_eq!(norm("ÉCOLE  Ça"), "école ça");
         assert_eq!(norm("@only"), "");
+    }
+
+    #[test]
+    fn ascii_normalization_is_the_general_one() {
+        let alphabet = b"aB1 @\t\n\x1c\x1f\x0b#.'Zz";
+        let mut rng = crate::util::rng::SplitMix64::new(5);
+        let (mut fast, mut general) = (String::new(), String::new());
+        for _ in 0..20_000 {
+            let len = rng.below(14);
+            let s: String = (0..len)
+                .map(|_| char::from(alphabet[rng.below(alphabet.len())]))
+                .collect();
+            fast.clear();
+            normalize_ascii(s.as_bytes(), &mut fast);
+            general.clear();
+            normalize_chars(&s, &mut general);
+            assert_eq!(fast, general, "{s:?}");
+        }
+        for b in 0..128u8 {
+            assert_eq!(ascii_space(b), is_space(char::from(b)), "byte {b}");
+        }
     }
 
     #[test]
