@@ -126,6 +126,29 @@ fn keep_rows(csr: &mut Csr<u32>, keep: impl Fn(usize) -> bool) {
     values.shrink_to_fit();
 }
 
+/// The sizes `c` of candidate sets for a post of `n` tokens that pass the size filter
+/// `min(c, n) / max(c, n) ≥ t` (computed in floating point, as before the exact Jaccard count),
+/// as an interval `lo..=hi`: found once a post, so that each candidate costs two integer
+/// comparisons instead of a division. `n ≥ 1` and `0 < t ≤ 1`.
+fn size_bounds(n: u32, t: f64) -> (u32, u32) {
+    let ok = |c: u32| f64::from(c.min(n)) / f64::from(c.max(n)) >= t;
+    let mut lo = ((t * f64::from(n)).ceil() as u32).min(n);
+    while lo > 0 && ok(lo - 1) {
+        lo -= 1;
+    }
+    while lo < n && !ok(lo) {
+        lo += 1;
+    }
+    let mut hi = ((f64::from(n) / t).floor().min(f64::from(u32::MAX)) as u32).max(n);
+    while hi < u32::MAX && ok(hi + 1) {
+        hi += 1;
+    }
+    while hi > n && !ok(hi) {
+        hi -= 1;
+    }
+    (lo, hi)
+}
+
 /// Whether post sets of `na` and `nb` tokens with masks `ma` and `mb` could reach Jaccard
 /// `t`: their intersection is at most `min(na − |bits of A not in B|, nb − |bits of B not in
 /// A|)`, and J grows with the intersection, computed as [`jaccard`] does.
@@ -258,20 +281,81 @@ fn rank_parts(pre: &Prefixes, singles: u32, distinct: u32) -> Vec<std::ops::Rang
     parts
 }
 
-/// Every post's prefix tokens with ranks in `ranks` as (token rank, time, post), sorted.
+/// Every post's prefix tokens with ranks in `ranks` as (token rank, time, post), sorted. A
+/// counting sort by token (each chunk of posts counts, then places its entries after the
+/// earlier chunks' of the same token), then each token's run sorted by time: no sort of the
+/// whole, and runs in post order are often in time order already.
 fn prefix_entries(
     pre: &Prefixes,
     ranks: &std::ops::Range<u32>,
     times: &[i64],
 ) -> Vec<(u32, i64, u32)> {
-    let mut entries = gather(pre.ids.rows(), (0, 0, 0), |p, push| {
-        for &tok in pre.of(p, ranks) {
-            push((tok, times[p], p as u32));
+    let n_posts = pre.ids.rows();
+    let width = (ranks.end - ranks.start) as usize;
+    let chunks = rayon::current_num_threads().clamp(1, 8);
+    let chunk = n_posts.div_ceil(chunks).max(1);
+    let posts_of = |c: usize| c * chunk..((c + 1) * chunk).min(n_posts);
+    // Per chunk, its entries of each token.
+    let mut counts: Vec<Vec<u32>> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut n = vec![0u32; width];
+            for p in posts_of(c) {
+                for &tok in pre.of(p, ranks) {
+                    n[(tok - ranks.start) as usize] += 1;
+                }
+            }
+            n
+        })
+        .collect();
+    // Each chunk's first slot for each token, in place of its counts.
+    let mut at = 0u32;
+    let mut token_starts = Vec::with_capacity(width + 1);
+    for t in 0..width {
+        token_starts.push(at);
+        for c in counts.iter_mut() {
+            let n = c[t];
+            c[t] = at;
+            at += n;
         }
-    });
-    entries.par_sort_unstable();
+    }
+    token_starts.push(at);
+    let mut entries = vec![(0u32, 0i64, 0u32); at as usize];
+    {
+        // Chunks write disjoint slots: each owns its own cursors.
+        let out = SharedSlots(entries.as_mut_ptr());
+        counts.par_iter_mut().enumerate().for_each(|(c, next)| {
+            let out = &out;
+            for p in posts_of(c) {
+                for &tok in pre.of(p, ranks) {
+                    let slot = &mut next[(tok - ranks.start) as usize];
+                    // SAFETY: slot `*slot` lies in this chunk's range for the token, given to
+                    // no other chunk, and below `entries.len()`; each is written once.
+                    unsafe { out.0.add(*slot as usize).write((tok, times[p], p as u32)) };
+                    *slot += 1;
+                }
+            }
+        });
+    }
+    drop(counts);
+    let mut runs: Vec<&mut [(u32, i64, u32)]> = Vec::with_capacity(width);
+    let mut rest: &mut [(u32, i64, u32)] = &mut entries;
+    for w in token_starts.windows(2) {
+        let (run, tail) = std::mem::take(&mut rest).split_at_mut((w[1] - w[0]) as usize);
+        if run.len() > 1 {
+            runs.push(run);
+        }
+        rest = tail;
+    }
+    runs.par_iter_mut().for_each(|run| run.sort_unstable());
+    drop(runs);
     entries
 }
+
+/// The start of a vector whose slots parallel writers share, each writing only its own.
+struct SharedSlots<T>(*mut T);
+// SAFETY: writers through it touch disjoint slots (see `prefix_entries`).
+unsafe impl<T: Send> Sync for SharedSlots<T> {}
 
 impl SimilarIndex {
     /// `tokens`: post → its distinct tokens as provisional numbers (empty when too short to
@@ -499,6 +583,7 @@ impl SimilarIndex {
         let mine = self.ids.row(p);
         let n_mine = mine.len() as u32;
         let my_mask = token_mask(mine);
+        let (min_size, max_size) = size_bounds(n_mine, self.threshold);
         let (lo_t, hi_t) = (t.saturating_sub(self.tau), t.saturating_add(self.tau));
         for &(g, own) in self.post_groups.row(p) {
             let (s, e) = self.groups[g as usize];
@@ -511,8 +596,8 @@ impl SimilarIndex {
                 if c.author == a || seen.is_marked(c.author) {
                     continue;
                 }
-                let (small, large) = (c.size.min(n_mine), c.size.max(n_mine));
-                if (f64::from(small) / f64::from(large)) < self.threshold
+                if c.size < min_size
+                    || c.size > max_size
                     || !may_reach(n_mine, my_mask, c.size, c.mask, self.threshold)
                     || checked.as_mut().is_some_and(|ch| !ch.mark(c.post))
                     || self.is_crowded(c.post as usize)
@@ -535,6 +620,33 @@ impl SimilarIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn size_bounds_are_the_size_filter() {
+        for t in [
+            0.3,
+            1.0 / 3.0,
+            0.5,
+            0.6,
+            0.7,
+            0.75,
+            0.8,
+            0.85,
+            0.9,
+            0.95,
+            0.99,
+            1.0,
+        ] {
+            for n in 1..=300u32 {
+                let (lo, hi) = size_bounds(n, t);
+                for c in 0..=1000u32 {
+                    let (small, large) = (c.min(n), c.max(n));
+                    let passes = f64::from(small) / f64::from(large) >= t;
+                    assert_eq!((lo..=hi).contains(&c), passes, "t {t} n {n} c {c}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn keep_rows_empties_the_refused_rows_in_place() {
