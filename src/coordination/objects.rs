@@ -119,8 +119,9 @@ impl<T> SparseRows<T> {
         &self.values[self.offsets[r] as usize..self.offsets[r + 1] as usize]
     }
 
-    /// Bytes held, for the memory figures of tests.
-    pub fn heap_bytes(&self) -> usize {
+    /// Bytes held.
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
         self.bits.capacity() * 8
             + self.before.capacity() * 4
             + self.offsets.capacity() * 4

@@ -310,16 +310,13 @@ fn prefix_entries(
         .collect();
     // Each chunk's first slot for each token, in place of its counts.
     let mut at = 0u32;
-    let mut token_starts = Vec::with_capacity(width + 1);
     for t in 0..width {
-        token_starts.push(at);
         for c in counts.iter_mut() {
             let n = c[t];
             c[t] = at;
             at += n;
         }
     }
-    token_starts.push(at);
     let mut entries = vec![(0u32, 0i64, 0u32); at as usize];
     {
         // Chunks write disjoint slots: each owns its own cursors.
@@ -338,17 +335,9 @@ fn prefix_entries(
         });
     }
     drop(counts);
-    let mut runs: Vec<&mut [(u32, i64, u32)]> = Vec::with_capacity(width);
-    let mut rest: &mut [(u32, i64, u32)] = &mut entries;
-    for w in token_starts.windows(2) {
-        let (run, tail) = std::mem::take(&mut rest).split_at_mut((w[1] - w[0]) as usize);
-        if run.len() > 1 {
-            runs.push(run);
-        }
-        rest = tail;
-    }
-    runs.par_iter_mut().for_each(|run| run.sort_unstable());
-    drop(runs);
+    entries
+        .par_chunk_by_mut(|x, y| x.0 == y.0)
+        .for_each(|run| run.sort_unstable());
     entries
 }
 
