@@ -202,130 +202,251 @@ fn is_space(c: char) -> bool {
 
 /// The `text` object, as coordination-network-toolkit's `message_preprocessor`: lowercase,
 /// everything from an `@` up to the next whitespace removed, runs of whitespace folded to one
-/// space, none at either end. Written into `out` (cleared first).
+/// space, none at either end. Written into `out` (cleared first). ASCII bytes are handled a
+/// byte at a time through a table, other characters one by one.
 pub fn normalize_text(text: &str, out: &mut String) {
-    out.clear();
+    let b = text.as_bytes();
+    let mut v = std::mem::take(out).into_bytes();
     if text.is_ascii() {
-        normalize_ascii(text.as_bytes(), out);
-    } else {
-        normalize_chars(text, out);
+        normalize_ascii(b, &mut v);
+        // Only ASCII bytes were copied.
+        *out = String::from_utf8(v).unwrap_or_default();
+        return;
     }
-}
-
-/// Whitespace among ASCII bytes, as [`is_space`].
-fn ascii_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ')
-}
-
-/// [`normalize_text`] of an ASCII text: runs of kept bytes copied lowercased at once.
-fn normalize_ascii(b: &[u8], out: &mut String) {
-    let mut bytes = std::mem::take(out).into_bytes();
+    v.clear();
+    v.reserve(b.len());
     let mut pending_space = false;
+    let mut in_mention = false;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
-        if ascii_space(c) {
-            pending_space = !bytes.is_empty();
-            i += 1;
-        } else if c == b'@' {
-            while i < b.len() && !ascii_space(b[i]) {
-                i += 1;
-            }
+        let (space, at, lower, len) = if c < 0x80 {
+            let class = ASCII_NORM[c as usize];
+            (class == 1, class == 2, None, 1)
         } else {
-            let start = i;
-            while i < b.len() && !ascii_space(b[i]) && b[i] != b'@' {
-                i += 1;
+            let ch = text[i..].chars().next().unwrap_or(' ');
+            (is_space(ch), false, Some(ch), ch.len_utf8())
+        };
+        i += len;
+        if space {
+            in_mention = false;
+            pending_space = !v.is_empty();
+            continue;
+        }
+        if in_mention || at {
+            in_mention = true;
+            continue;
+        }
+        if pending_space {
+            v.push(b' ');
+            pending_space = false;
+        }
+        match lower {
+            None => v.push(c.to_ascii_lowercase()),
+            Some(ch) => {
+                for l in ch.to_lowercase() {
+                    let mut buf = [0u8; 4];
+                    v.extend_from_slice(l.encode_utf8(&mut buf).as_bytes());
+                }
             }
-            if pending_space {
-                bytes.push(b' ');
-                pending_space = false;
-            }
-            bytes.extend(b[start..i].iter().map(u8::to_ascii_lowercase));
         }
     }
-    // Only ASCII bytes were copied.
-    *out = String::from_utf8(bytes).unwrap_or_default();
+    // Whole characters of a `str` were copied, and lowercase characters encoded as UTF-8.
+    *out = String::from_utf8(v).unwrap_or_default();
 }
 
-/// [`normalize_text`] of any text, a character at a time.
-fn normalize_chars(text: &str, out: &mut String) {
-    let mut in_mention = false;
-    let mut pending_space = false;
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if is_space(c) {
-            in_mention = false;
-            pending_space = !out.is_empty();
-        } else if in_mention {
-        } else if c == '@' {
-            in_mention = true;
-        } else {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(c);
-        }
+/// [`normalize_text`] of ASCII bytes: a lowercase copy when there is nothing to remove, else
+/// without a branch a byte: each byte is written, and the end moved past it only when it is
+/// kept (the output is never longer than the input).
+fn normalize_ascii(b: &[u8], v: &mut Vec<u8>) {
+    v.clear();
+    // Most texts hold no `@`, no whitespace but single spaces inside: lowercasing is all.
+    let odd = b
+        .iter()
+        .fold(false, |odd, &c| odd | (c < 0x20) | (c == b'@'));
+    if !odd
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && memchr::memmem::find(b, b"  ").is_none()
+    {
+        v.extend(b.iter().map(u8::to_ascii_lowercase));
+        return;
     }
+    v.resize(b.len() + 1, 0);
+    let (mut w, mut pending_space, mut in_mention) = (0usize, false, false);
+    for &c in b {
+        let class = ASCII_NORM[usize::from(c & 0x7f)];
+        let space = class == 1;
+        in_mention = !space & (in_mention | (class == 2));
+        let keep = !space & !in_mention;
+        v[w] = b' ';
+        w += usize::from(keep & pending_space);
+        v[w] = c.to_ascii_lowercase();
+        w += usize::from(keep);
+        pending_space = (space & (w > 0)) | (!space & !keep & pending_space);
+    }
+    v.truncate(w);
 }
+
+/// ASCII bytes for [`normalize_text`]: 1 whitespace (as [`is_space`]), 2 `@`, 0 the rest.
+const ASCII_NORM: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = match c as u8 {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ' => 1,
+            b'@' => 2,
+            _ => 0,
+        };
+        c += 1;
+    }
+    t
+};
 
 /// The word tokens of `similar`, as coordination-network-toolkit's `tokenize`, applied to an
 /// already normalized text: the Unicode word-boundary segments (UAX #29) that are not
 /// whitespace and not a lone ASCII apostrophe. Punctuation marks count as tokens, as there.
-/// ASCII texts take a fast path that applies the same rules (tested against the general one).
+/// Texts whose characters are all of the classes in [`Wb`] (ASCII, curly quotes, common
+/// punctuation, symbols and pictographs) take a fast path that applies the same rules to
+/// those classes (tested against the general one); other texts go through
+/// unicode-segmentation.
 pub fn word_tokens<'a>(normalized: &'a str, mut f: impl FnMut(&'a str)) {
-    if !normalized.is_ascii() {
-        for s in normalized.split_word_bounds() {
-            if s != "'" && !s.chars().all(char::is_whitespace) {
-                f(s);
+    let s = normalized;
+    let known = s.is_ascii()
+        || s.chars()
+            .all(|c| c.is_ascii() || wb_beyond_ascii(c).is_some());
+    if !known {
+        for t in s.split_word_bounds() {
+            if t != "'" && !t.chars().all(char::is_whitespace) {
+                f(t);
             }
         }
         return;
     }
-    let b = normalized.as_bytes();
+    let b = s.as_bytes();
+    let class_at = |i: usize| -> (Wb, usize) {
+        let c = b[i];
+        if c < 0x80 {
+            (ASCII_WB[usize::from(c)], 1)
+        } else {
+            let ch = s[i..].chars().next().unwrap_or(' ');
+            (wb_beyond_ascii(ch).unwrap_or(Wb::Other), ch.len_utf8())
+        }
+    };
+    let word = |c: Wb| matches!(c, Wb::Letter | Wb::Digit | Wb::Connector);
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        if !is_word_class(c) {
-            if c != b'\'' {
-                f(&normalized[i..i + 1]);
+        let (c, n) = class_at(i);
+        if !word(c) {
+            // Whitespace and a lone ASCII apostrophe are no tokens; every other mark is one.
+            if !matches!(c, Wb::Space | Wb::Quote) {
+                f(&s[i..i + n]);
             }
-            i += 1;
+            i += n;
             continue;
         }
         let start = i;
-        i += 1;
+        let mut prev = c;
+        i += n;
         while i < b.len() {
-            let (prev, next) = (b[i - 1], b[i]);
-            if is_word_class(next) {
-                i += 1;
+            let (next, m) = class_at(i);
+            if word(next) {
+                prev = next;
+                i += m;
                 continue;
             }
             // WB6/7 (letter, MidLetter or MidNumLetQ, letter) and WB11/12 (digit, MidNum or
             // MidNumLetQ, digit).
-            let after = b.get(i + 1).copied().unwrap_or(b' ');
-            let letters = prev.is_ascii_alphabetic()
-                && matches!(next, b':' | b'.' | b'\'')
-                && after.is_ascii_alphabetic();
-            let digits = prev.is_ascii_digit()
-                && matches!(next, b',' | b';' | b'.' | b'\'')
-                && after.is_ascii_digit();
-            if letters || digits {
-                i += 2;
-            } else {
-                break;
+            let joins = match prev {
+                Wb::Letter => matches!(next, Wb::MidLetter | Wb::MidNumLet | Wb::Quote),
+                Wb::Digit => matches!(next, Wb::MidNum | Wb::MidNumLet | Wb::Quote),
+                _ => false,
+            };
+            if joins && i + m < b.len() && class_at(i + m).0 == prev {
+                i += m + class_at(i + m).1;
+                continue;
             }
+            break;
         }
-        f(&normalized[start..i]);
+        f(&s[start..i]);
     }
 }
 
-/// ALetter, Numeric or ExtendNumLet among ASCII characters.
-fn is_word_class(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+/// Word-break classes (UAX #29) of the characters [`word_tokens`]' fast path knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wb {
+    /// Whitespace: never part of a token.
+    Space,
+    /// ALetter.
+    Letter,
+    /// Numeric.
+    Digit,
+    /// ExtendNumLet (`_`): joins letters and digits.
+    Connector,
+    MidLetter,
+    MidNum,
+    MidNumLet,
+    /// Single_Quote (`'`), which joins as MidNumLet does.
+    Quote,
+    /// A mark that is a segment of its own.
+    Other,
+}
+
+/// [`Wb`] of each ASCII character.
+const ASCII_WB: [Wb; 128] = {
+    let mut t = [Wb::Other; 128];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = match c as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' => Wb::Letter,
+            b'0'..=b'9' => Wb::Digit,
+            b'_' => Wb::Connector,
+            b':' => Wb::MidLetter,
+            b',' | b';' => Wb::MidNum,
+            b'.' => Wb::MidNumLet,
+            b'\'' => Wb::Quote,
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => Wb::Space,
+            _ => Wb::Other,
+        };
+        c += 1;
+    }
+    t
+};
+
+/// [`Wb`] of a character beyond ASCII when the fast path knows it: the quotation marks that
+/// are MidNumLet, and punctuation, symbols and pictographs that are segments of their own
+/// (every one checked against unicode-segmentation in a test). `None` for letters, digits,
+/// combining marks, joiners, variation selectors, skin tones, flags and all the rest.
+fn wb_beyond_ascii(c: char) -> Option<Wb> {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{2024}' => Some(Wb::MidNumLet),
+        '\u{a1}'..='\u{a9}'
+        | '\u{ab}'..='\u{ac}'
+        | '\u{ae}'..='\u{b1}'
+        | '\u{b4}'
+        | '\u{b6}'
+        | '\u{bb}'
+        | '\u{bf}'
+        | '\u{d7}'
+        | '\u{f7}'
+        | '\u{2010}'..='\u{2017}'
+        | '\u{201a}'..='\u{2023}'
+        | '\u{2025}'..='\u{2026}'
+        | '\u{2030}'..='\u{203e}'
+        | '\u{2041}'..='\u{2043}'
+        | '\u{2045}'..='\u{2053}'
+        | '\u{2055}'..='\u{205e}'
+        | '\u{20a0}'..='\u{20c0}'
+        | '\u{2190}'..='\u{23ff}'
+        | '\u{2500}'..='\u{27bf}'
+        | '\u{2900}'..='\u{2bff}'
+        | '\u{3008}'..='\u{3011}'
+        | '\u{fffd}'
+        | '\u{1f300}'..='\u{1f3fa}'
+        | '\u{1f400}'..='\u{1f6ff}'
+        | '\u{1f780}'..='\u{1faff}' => Some(Wb::Other),
+        _ => None,
+    }
 }
 
 /// Characters trimmed from the end of a URL found in running text.
@@ -862,24 +983,51 @@ mod tests {
         assert_eq!(norm("@only"), "");
     }
 
+    /// [`normalize_text`] written plainly, a character at a time, as the toolkit does it.
+    fn normalize_plainly(text: &str) -> String {
+        let mut out = String::new();
+        let mut in_mention = false;
+        let mut pending_space = false;
+        for c in text.chars().flat_map(char::to_lowercase) {
+            if is_space(c) {
+                in_mention = false;
+                pending_space = !out.is_empty();
+            } else if in_mention {
+            } else if c == '@' {
+                in_mention = true;
+            } else {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(c);
+            }
+        }
+        out
+    }
+
     #[test]
-    fn ascii_normalization_is_the_general_one() {
-        let alphabet = b"aB1 @\t\n\x1c\x1f\x0b#.'Zz";
+    fn normalization_is_the_plain_one() {
+        let alphabet: Vec<char> = "aB1 @\t\n\x1c\x1f\x0b#.'ZzÉİ\u{212a}\u{a0}\u{3000}\u{2028}’😀＠"
+            .chars()
+            .collect();
         let mut rng = crate::util::rng::SplitMix64::new(5);
-        let (mut fast, mut general) = (String::new(), String::new());
-        for _ in 0..20_000 {
+        let mut fast = String::new();
+        for _ in 0..40_000 {
             let len = rng.below(14);
             let s: String = (0..len)
-                .map(|_| char::from(alphabet[rng.below(alphabet.len())]))
+                .map(|_| alphabet[rng.below(alphabet.len())])
                 .collect();
-            fast.clear();
-            normalize_ascii(s.as_bytes(), &mut fast);
-            general.clear();
-            normalize_chars(&s, &mut general);
-            assert_eq!(fast, general, "{s:?}");
+            normalize_text(&s, &mut fast);
+            assert_eq!(fast, normalize_plainly(&s), "{s:?}");
         }
         for b in 0..128u8 {
-            assert_eq!(ascii_space(b), is_space(char::from(b)), "byte {b}");
+            assert_eq!(
+                ASCII_NORM[b as usize] == 1,
+                is_space(char::from(b)),
+                "byte {b}"
+            );
+            assert_eq!(ASCII_NORM[b as usize] == 2, b == b'@', "byte {b}");
         }
     }
 
@@ -912,24 +1060,54 @@ mod tests {
         }
     }
 
-    /// The ASCII fast path segments as unicode-segmentation's UAX #29 implementation does.
+    /// unicode-segmentation's tokens, as [`word_tokens`] keeps them.
+    fn general_tokens(s: &str) -> Vec<&str> {
+        s.split_word_bounds()
+            .filter(|t| *t != "'" && !t.chars().all(char::is_whitespace))
+            .collect()
+    }
+
+    /// The fast path segments as unicode-segmentation's UAX #29 implementation does.
     #[test]
-    fn ascii_fast_path_is_uax29() {
-        let alphabet = b"ab1_.:,;' x-\"/#@";
+    fn fast_path_is_uax29() {
+        let alphabet: Vec<char> = "ab1_.:,;' x-\"/#@\t\x0b\x1c’‘…“😀❤�\u{2024}"
+            .chars()
+            .collect();
         let mut rng = crate::util::rng::SplitMix64::new(3);
-        for _ in 0..20_000 {
+        for _ in 0..40_000 {
             let len = 1 + rng.below(12);
             let s: String = (0..len)
-                .map(|_| char::from(alphabet[rng.below(alphabet.len())]))
+                .map(|_| alphabet[rng.below(alphabet.len())])
                 .collect();
             let mut fast = Vec::new();
             word_tokens(&s, |t| fast.push(t.to_string()));
-            let general: Vec<&str> = s
-                .split_word_bounds()
-                .filter(|t| *t != "'" && !t.chars().all(char::is_whitespace))
-                .collect();
-            assert_eq!(fast, general, "{s:?}");
+            assert_eq!(fast, general_tokens(&s), "{s:?}");
         }
+    }
+
+    /// Every character the fast path knows beyond ASCII has the class it says, beside
+    /// letters, digits, marks and itself.
+    #[test]
+    fn fast_path_classes_are_uax29() {
+        let mut known = 0;
+        for c in (0x80..=0x10ffffu32).filter_map(char::from_u32) {
+            let Some(class) = wb_beyond_ascii(c) else {
+                continue;
+            };
+            known += 1;
+            for (left, right) in [("a", "b"), ("1", "2"), ("a", "1"), (".", "'"), ("_", "_")] {
+                for s in [
+                    format!("{left}{c}{right}"),
+                    format!("{c}{c}"),
+                    format!("{c} {left}"),
+                ] {
+                    let mut fast = Vec::new();
+                    word_tokens(&s, |t| fast.push(t.to_string()));
+                    assert_eq!(fast, general_tokens(&s), "{c:?} in {s:?} ({class:?})");
+                }
+            }
+        }
+        assert!(known > 3000, "{known} characters");
     }
 
     #[test]
