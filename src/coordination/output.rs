@@ -170,97 +170,120 @@ pub fn communities_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>
 }
 
 /// evidence.csv: the post pairs behind each kept per-kind edge (see `coordination::evidence`),
-/// with the community both accounts are in, if one.
+/// with the community both accounts are in, if one. Rows are formatted in parallel runs of
+/// pairs and joined in order.
 pub fn evidence_csv(
     posts: &Posts,
     ix: &Indexes,
     g: &Graph,
     pairs: &[super::evidence::PostPair],
 ) -> Result<Vec<u8>> {
-    csv_bytes("evidence.csv", |w| {
-        w.write_record([
-            "account_a",
-            "account_b",
-            "kind",
-            "object",
-            "post_a",
-            "time_a",
-            "post_b",
-            "time_b",
-            "delta_seconds",
-            "community",
-        ])?;
-        // The posts whose texts name the objects, decompressed together.
-        let example = |kind: Kind, grp: u32| {
-            ix.keyed[kind.index()]
-                .as_ref()
-                .map(|idx| idx.groups[grp as usize])
-        };
-        let texts = posts.texts.fetch(pairs.iter().map(|x| match x.group {
-            Some(grp) => example(x.kind, grp).map_or(0, |g| g.example_post),
-            None => x.post_b,
-        }));
-        let ids = posts
-            .ids
-            .fetch(pairs.iter().flat_map(|x| [x.post_a, x.post_b]));
-        let mut label: Option<(Kind, Option<u32>, u32, String)> = None;
-        for x in pairs {
-            let object = match &label {
-                Some((k, grp, p, l))
-                    if *k == x.kind && *grp == x.group && (grp.is_some() || *p == x.post_b) =>
-                {
-                    l.clone()
-                }
-                _ => {
-                    let l = match x.group {
-                        Some(grp) => match example(x.kind, grp) {
-                            Some(g) => {
-                                let p = g.example_post;
-                                let text = texts.get(p).unwrap_or_default();
-                                label_in(text, posts.url_field(p as usize), x.kind, g.key)
-                            }
-                            None => x.kind.name().to_string(),
-                        },
-                        None => {
-                            let text = texts.get(x.post_b).unwrap_or_default();
-                            let mut short: String = text.chars().take(80).collect();
-                            if short.len() < text.len() {
-                                short.push('…');
-                            }
-                            format!("similar:{short}")
-                        }
-                    };
-                    label = Some((x.kind, x.group, x.post_b, l.clone()));
-                    l
-                }
-            };
-            let (ta, tb) = (
-                posts.times[x.post_a as usize],
-                posts.times[x.post_b as usize],
-            );
-            let (ca, cb) = (
-                g.accounts[x.a as usize].community,
-                g.accounts[x.b as usize].community,
-            );
-            w.write_record([
-                posts.author_names[x.a as usize].as_str(),
-                &posts.author_names[x.b as usize],
-                x.kind.name(),
-                &object,
-                ids.get(x.post_a).unwrap_or_default(),
-                &iso(ta),
-                ids.get(x.post_b).unwrap_or_default(),
-                &iso(tb),
-                &(tb - ta).to_string(),
-                &if ca > 0 && ca == cb {
-                    ca.to_string()
-                } else {
-                    String::new()
-                },
-            ])?;
+    use rayon::prelude::*;
+    const RUN: usize = 1 << 13;
+    let example = |kind: Kind, grp: u32| {
+        ix.keyed[kind.index()]
+            .as_ref()
+            .map(|idx| idx.groups[grp as usize])
+    };
+    // The posts whose texts name the objects, and the posts' ids, decompressed together.
+    let (texts, ids) = rayon::join(
+        || {
+            posts.texts.fetch(pairs.iter().map(|x| match x.group {
+                Some(grp) => example(x.kind, grp).map_or(0, |g| g.example_post),
+                None => x.post_b,
+            }))
+        },
+        || {
+            posts
+                .ids
+                .fetch(pairs.iter().flat_map(|x| [x.post_a, x.post_b]))
+        },
+    );
+    let object = |x: &super::evidence::PostPair| match x.group {
+        Some(grp) => match example(x.kind, grp) {
+            Some(g) => {
+                let p = g.example_post;
+                let text = texts.get(p).unwrap_or_default();
+                label_in(text, posts.url_field(p as usize), x.kind, g.key)
+            }
+            None => x.kind.name().to_string(),
+        },
+        None => {
+            let text = texts.get(x.post_b).unwrap_or_default();
+            let mut short: String = text.chars().take(80).collect();
+            if short.len() < text.len() {
+                short.push('…');
+            }
+            format!("similar:{short}")
         }
-        Ok(())
-    })
+    };
+    let runs: Vec<Vec<u8>> = pairs
+        .par_chunks(RUN)
+        .enumerate()
+        .map(|(r, run)| {
+            csv_bytes("evidence.csv", |w| {
+                if r == 0 {
+                    w.write_record([
+                        "account_a",
+                        "account_b",
+                        "kind",
+                        "object",
+                        "post_a",
+                        "time_a",
+                        "post_b",
+                        "time_b",
+                        "delta_seconds",
+                        "community",
+                    ])?;
+                }
+                // Consecutive pairs of one object share its label.
+                let mut label: Option<(Kind, Option<u32>, u32, String)> = None;
+                let (mut time_a, mut time_b) = (Vec::new(), Vec::new());
+                let mut digits = [0u8; 10];
+                let mut delta = String::new();
+                for x in run {
+                    let same = label.as_ref().is_some_and(|(k, grp, p, _)| {
+                        *k == x.kind && *grp == x.group && (grp.is_some() || *p == x.post_b)
+                    });
+                    if !same {
+                        label = Some((x.kind, x.group, x.post_b, object(x)));
+                    }
+                    let shown = label.as_ref().map_or("", |l| l.3.as_str());
+                    let (ta, tb) = (
+                        posts.times[x.post_a as usize],
+                        posts.times[x.post_b as usize],
+                    );
+                    crate::util::time::format_into(ta, &mut time_a);
+                    crate::util::time::format_into(tb, &mut time_b);
+                    delta.clear();
+                    let _ = write!(delta, "{}", tb - ta);
+                    let (ca, cb) = (
+                        g.accounts[x.a as usize].community,
+                        g.accounts[x.b as usize].community,
+                    );
+                    let community: &[u8] = if ca > 0 && ca == cb {
+                        num(ca, &mut digits)
+                    } else {
+                        b""
+                    };
+                    w.write_record([
+                        posts.author_names[x.a as usize].as_bytes(),
+                        posts.author_names[x.b as usize].as_bytes(),
+                        x.kind.name().as_bytes(),
+                        shown.as_bytes(),
+                        ids.get(x.post_a).unwrap_or_default().as_bytes(),
+                        &time_a,
+                        ids.get(x.post_b).unwrap_or_default().as_bytes(),
+                        &time_b,
+                        delta.as_bytes(),
+                        community,
+                    ])?;
+                }
+                Ok(())
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(runs.concat())
 }
 
 pub fn accounts_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
@@ -451,11 +474,8 @@ pub fn write_all(
     pairs_per_edge: usize,
 ) -> Result<()> {
     let staging = crate::util::outdir::Staging::new(dir, &FILES)?;
-    use rayon::prelude::*;
     with_files(posts, ix, g, params, pairs_per_edge, |jobs| {
-        jobs.par_iter()
-            .map(|(name, make)| staging.write(name, &make()?))
-            .collect::<Result<Vec<()>>>()
+        each_file(jobs, |name, make| staging.write(name, &make()?))
     })?;
     staging.commit()
 }
@@ -469,19 +489,38 @@ pub fn render_all(
     params: &CoordValidParams,
     pairs_per_edge: usize,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    use rayon::prelude::*;
     let mut files = with_files(posts, ix, g, params, pairs_per_edge, |jobs| {
-        jobs.par_iter()
-            .map(|(name, make)| Ok((*name, make()?)))
-            .collect::<Result<Vec<_>>>()
+        each_file(jobs, |name, make| Ok((name, make()?)))
     })?;
     files.sort_by_key(|(name, _)| FILES.iter().position(|f| f == name));
     Ok(files)
 }
 
-/// Calls `f` with a job making each output file. Formatted (and written, each with its
-/// fsync) in parallel; the largest, posts.csv, first; the evidence pairs are found inside
-/// their own file's job.
+/// `each` of the jobs, the first (the longest: evidence.csv, whose pairs are found inside its
+/// own job) beside all the others, which run in parallel among themselves.
+fn each_file<R: Send>(
+    jobs: &[(&'static str, MakeFile)],
+    each: impl Fn(&'static str, MakeFile) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    use rayon::prelude::*;
+    let Some(((first, make), rest)) = jobs.split_first() else {
+        return Ok(Vec::new());
+    };
+    let (first, rest) = rayon::join(
+        || each(first, *make),
+        || {
+            rest.par_iter()
+                .map(|(name, make)| each(name, *make))
+                .collect::<Result<Vec<R>>>()
+        },
+    );
+    let mut all = vec![first?];
+    all.extend(rest?);
+    Ok(all)
+}
+
+/// Calls `f` with a job making each output file, evidence.csv first (see [`each_file`]).
+/// Formatted (and written, each with its fsync) in parallel.
 fn with_files<R>(
     posts: &Posts,
     ix: &Indexes,
@@ -491,11 +530,11 @@ fn with_files<R>(
     f: impl FnOnce(&[(&'static str, MakeFile)]) -> R,
 ) -> R {
     let jobs: [(&'static str, MakeFile); 8] = [
-        ("posts.csv", &|| posts_csv(posts, g, params)),
         ("evidence.csv", &|| {
             let pairs = super::evidence::post_pairs(posts, ix, g, params, pairs_per_edge);
             evidence_csv(posts, ix, g, &pairs)
         }),
+        ("posts.csv", &|| posts_csv(posts, g, params)),
         ("edges.csv", &|| edges_csv(posts, g)),
         ("clusters.csv", &|| clusters_csv(posts, ix, g)),
         ("communities.csv", &|| communities_csv(posts, ix, g)),
