@@ -216,8 +216,14 @@ impl PostCounts {
 
     /// The counts of every post, in post order.
     pub fn iter(&self) -> impl Iterator<Item = [u32; 7]> + '_ {
-        let mut held = self.held.iter().peekable();
-        (0..self.n).map(move |p| match held.peek() {
+        self.range(0..self.n)
+    }
+
+    /// The counts of the posts in `rows`, in post order.
+    pub fn range(&self, rows: std::ops::Range<usize>) -> impl Iterator<Item = [u32; 7]> + '_ {
+        let from = self.held.partition_point(|h| (h.0 as usize) < rows.start);
+        let mut held = self.held[from..].iter().peekable();
+        rows.map(move |p| match held.peek() {
             Some(&h) if h.0 as usize == p => {
                 held.next();
                 self.full(h)
@@ -786,5 +792,11 @@ mod tests {
         assert_eq!(with[0].1, rows[1].1);
         assert_eq!(c.count_with(3), 2);
         assert_eq!(c.count_with(ANY), 4);
+        for from in 0..=9 {
+            for to in from..=9 {
+                let part: Vec<[u32; 7]> = c.range(from..to).collect();
+                assert_eq!(part, all[from..to], "{from}..{to}");
+            }
+        }
     }
 }

@@ -261,14 +261,14 @@ pub fn normalize_text(text: &str, out: &mut String) {
 fn normalize_ascii(b: &[u8], v: &mut Vec<u8>) {
     v.clear();
     // Most texts hold no `@`, no whitespace but single spaces inside: lowercasing is all.
-    let odd = b
-        .iter()
-        .fold(false, |odd, &c| odd | (c < 0x20) | (c == b'@'));
-    if !odd
-        && b.first() != Some(&b' ')
-        && b.last() != Some(&b' ')
-        && memchr::memmem::find(b, b"  ").is_none()
-    {
+    let (odd, _) = b.iter().fold((false, false), |(odd, after_space), &c| {
+        let space = c == b' ';
+        (
+            odd | (c < 0x20) | (c == b'@') | (after_space & space),
+            space,
+        )
+    });
+    if !odd && b.first() != Some(&b' ') && b.last() != Some(&b' ') {
         v.extend(b.iter().map(u8::to_ascii_lowercase));
         return;
     }

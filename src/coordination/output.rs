@@ -353,38 +353,47 @@ fn num(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
 }
 
 pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(posts.len() * 56);
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let fail = |e: csv::Error| Error::io("posts.csv", std::io::Error::other(e.to_string()));
-        let mut header = vec!["id", "account", "time", "repost"];
-        header.extend(POST_COLUMNS);
-        w.write_record(&header).map_err(fail)?;
-        let mut rec = csv::ByteRecord::new();
-        let (mut time, mut last_t) = (Vec::new(), None);
-        let mut digits = [0u8; 10];
-        for (i, (counts, id)) in g.post_counts.iter().zip(posts.ids.iter()).enumerate() {
-            rec.clear();
-            rec.push_field(id.as_bytes());
-            rec.push_field(posts.author_names[posts.authors[i] as usize].as_bytes());
-            if last_t != Some(posts.times[i]) {
-                crate::util::time::format_into(posts.times[i], &mut time);
-                last_t = Some(posts.times[i]);
-            }
-            rec.push_field(&time);
-            rec.push_field(if posts.reposts[i] { b"1" } else { b"0" });
-            for k in KINDS {
-                if params.has(k) {
-                    rec.push_field(num(counts[k.index()], &mut digits));
-                } else {
-                    rec.push_field(b"");
+    let mut header: Vec<&str> = vec!["id", "account", "time", "repost"];
+    header.extend(POST_COLUMNS);
+    let head = csv_bytes("posts.csv", |w| w.write_record(&header))?;
+    // Runs of posts in parallel, each with its ids decompressed once; a few dozen runs at a
+    // time, so that the formatted runs waiting to be appended stay small.
+    let row = |first: usize, ids: &[&str]| {
+        csv_bytes("posts.csv", |w| {
+            let mut rec = csv::ByteRecord::new();
+            let (mut time, mut last_t) = (Vec::new(), None);
+            let mut digits = [0u8; 10];
+            let rows = first..first + ids.len();
+            for ((i, counts), id) in rows.clone().zip(g.post_counts.range(rows)).zip(ids) {
+                rec.clear();
+                rec.push_field(id.as_bytes());
+                rec.push_field(posts.author_names[posts.authors[i] as usize].as_bytes());
+                if last_t != Some(posts.times[i]) {
+                    crate::util::time::format_into(posts.times[i], &mut time);
+                    last_t = Some(posts.times[i]);
                 }
+                rec.push_field(&time);
+                rec.push_field(if posts.reposts[i] { b"1" } else { b"0" });
+                for k in KINDS {
+                    if params.has(k) {
+                        rec.push_field(num(counts[k.index()], &mut digits));
+                    } else {
+                        rec.push_field(b"");
+                    }
+                }
+                rec.push_field(num(counts[ANY], &mut digits));
+                w.write_byte_record(&rec)?;
             }
-            rec.push_field(num(counts[ANY], &mut digits));
-            w.write_byte_record(&rec).map_err(fail)?;
+            Ok(())
+        })
+    };
+    let mut out = head;
+    out.reserve(posts.len() * 56);
+    let n_runs = posts.ids.run_count();
+    for from in (0..n_runs).step_by(64) {
+        for run in posts.ids.map_runs(from..(from + 64).min(n_runs), row) {
+            out.extend_from_slice(&run?);
         }
-        w.flush()
-            .map_err(|e| Error::io("posts.csv", std::io::Error::other(e.to_string())))?;
     }
     Ok(out)
 }

@@ -90,30 +90,61 @@ fn compress(raw: Vec<u8>) -> Run {
 }
 
 impl Run {
-    /// The run's texts, in order (empty when its frame cannot be read back, which only a
-    /// fault of memory could cause).
-    fn texts(&self, n: usize) -> Vec<String> {
-        let raw = match self.raw_len {
-            None => std::borrow::Cow::Borrowed(&self.data[..]),
-            Some(len) => match zstd::bulk::decompress(&self.data, len as usize) {
-                Ok(r) => std::borrow::Cow::Owned(r),
-                Err(_) => return vec![String::new(); n],
-            },
-        };
-        let Some(lens_at) = raw.len().checked_sub(4 * n) else {
-            return vec![String::new(); n];
-        };
-        let (bytes, lens) = raw.split_at(lens_at);
-        let mut at = 0usize;
-        lens.chunks_exact(4)
-            .map(|l| {
-                let len = u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
-                let text = bytes.get(at..at + len).unwrap_or_default();
-                at += len;
-                String::from_utf8_lossy(text).into_owned()
-            })
-            .collect()
+    /// Calls `f` with the run's `n` texts, in order, borrowed from a buffer of the thread's
+    /// own (texts are empty when its frame cannot be read back, which only a fault of memory
+    /// could cause).
+    fn with_texts<T>(&self, n: usize, f: impl FnOnce(&[&str]) -> T) -> T {
+        thread_local! {
+            /// One decompression context and buffer a thread, reused across runs.
+            static CONTEXT: std::cell::RefCell<(Option<zstd::bulk::Decompressor<'static>>, Vec<u8>)> =
+                const { std::cell::RefCell::new((None, Vec::new())) };
+        }
+        CONTEXT.with_borrow_mut(|(ctx, buf)| {
+            let raw: &[u8] = match self.raw_len {
+                None => &self.data,
+                Some(len) => {
+                    if ctx.is_none() {
+                        *ctx = zstd::bulk::Decompressor::new().ok();
+                    }
+                    buf.clear();
+                    buf.reserve(len as usize);
+                    let done = match ctx.as_mut() {
+                        Some(d) => d.decompress_to_buffer(&self.data[..], buf).is_ok(),
+                        None => false,
+                    };
+                    if done && buf.len() == len as usize {
+                        buf
+                    } else {
+                        &[]
+                    }
+                }
+            };
+            let texts = split_texts(raw, n);
+            f(&texts)
+        })
     }
+
+    /// The run's texts, owned.
+    fn texts(&self, n: usize) -> Vec<String> {
+        self.with_texts(n, |t| t.iter().map(|s| s.to_string()).collect())
+    }
+}
+
+/// The `n` texts of a decoded run (see [`encode`]); all empty when `raw` is not one.
+fn split_texts(raw: &[u8], n: usize) -> Vec<&str> {
+    let Some(lens_at) = raw.len().checked_sub(4 * n) else {
+        return vec![""; n];
+    };
+    let (bytes, lens) = raw.split_at(lens_at);
+    let mut at = 0usize;
+    lens.chunks_exact(4)
+        .map(|l| {
+            let len = u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
+            let text = bytes.get(at..at + len).unwrap_or_default();
+            at += len;
+            std::str::from_utf8(text).unwrap_or_default()
+        })
+        .collect()
 }
 
 impl PackedTexts {
@@ -188,13 +219,6 @@ impl PackedTexts {
         }
     }
 
-    /// Every text in order, each run decompressed once as it is reached.
-    pub fn iter(&self) -> impl Iterator<Item = String> + '_ {
-        let runs = self.runs.iter().flat_map(|run| run.texts(BLOCK));
-        let tail = (0..self.tail_ends.len()).map(|k| self.tail_text(k).to_string());
-        runs.chain(tail)
-    }
-
     /// The texts of `rows`, each run they fall in decompressed once (in parallel).
     pub fn fetch(&self, rows: impl IntoIterator<Item = u32>) -> Fetched {
         let mut rows: Vec<u32> = rows
@@ -210,22 +234,51 @@ impl PackedTexts {
             .par_iter()
             .flat_map_iter(|rs| {
                 let r = rs[0] as usize / BLOCK;
-                let all = match self.runs.get(r) {
-                    Some(run) => run.texts(BLOCK),
-                    None => Vec::new(),
+                let pick = |all: &[&str]| -> Vec<String> {
+                    rs.iter()
+                        .map(|&row| {
+                            let k = row as usize % BLOCK;
+                            match all.get(k) {
+                                Some(t) => t.to_string(),
+                                None => self.tail_text(k).to_string(),
+                            }
+                        })
+                        .collect()
                 };
-                rs.iter()
-                    .map(|&row| {
-                        let k = row as usize % BLOCK;
-                        match all.get(k) {
-                            Some(t) => t.clone(),
-                            None => self.tail_text(k).to_string(),
-                        }
-                    })
-                    .collect::<Vec<_>>()
+                match self.runs.get(r) {
+                    Some(run) => run.with_texts(BLOCK, pick),
+                    None => pick(&[]),
+                }
             })
             .collect();
         Fetched { rows, texts }
+    }
+
+    /// Runs of texts: the full runs of [`BLOCK`] texts and the tail, if any.
+    pub fn run_count(&self) -> usize {
+        self.runs.len() + usize::from(!self.tail_ends.is_empty())
+    }
+
+    /// What `f` makes of each run of texts in `runs` (of [`PackedTexts::run_count`]), in order
+    /// and in parallel: `f(first, texts)`, `first` being the row of `texts[0]`.
+    pub fn map_runs<T: Send>(
+        &self,
+        runs: std::ops::Range<usize>,
+        f: impl Fn(usize, &[&str]) -> T + Sync,
+    ) -> Vec<T> {
+        let full = runs.start.min(self.runs.len())..runs.end.min(self.runs.len());
+        let mut out: Vec<T> = self.runs[full.clone()]
+            .par_iter()
+            .enumerate()
+            .map(|(r, run)| run.with_texts(BLOCK, |t| f((full.start + r) * BLOCK, t)))
+            .collect();
+        if runs.contains(&self.runs.len()) && !self.tail_ends.is_empty() {
+            let tail: Vec<&str> = (0..self.tail_ends.len())
+                .map(|k| self.tail_text(k))
+                .collect();
+            out.push(f(self.runs.len() * BLOCK, &tail));
+        }
+        out
     }
 }
 
@@ -270,7 +323,25 @@ mod tests {
                 assert_eq!(f.get(r), Some(all[r as usize].as_str()), "row {r}");
             }
             assert_eq!(f.get(at as u32 + 5), None, "past the end");
-            assert!(p.iter().eq(all[..at].iter().cloned()));
+            let owned = |first: usize, t: &[&str]| {
+                (first, t.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            };
+            let mut back: Vec<String> = Vec::new();
+            for (first, texts) in p.map_runs(0..p.run_count(), owned) {
+                assert_eq!(first, back.len());
+                back.extend(texts);
+            }
+            assert_eq!(back, all[..at]);
+            // A range of runs, the tail among them or not.
+            let n = p.run_count();
+            for runs in [1..n, n - 1..n, 0..1, 2..2] {
+                let got = p.map_runs(runs.clone(), owned);
+                assert_eq!(got.len(), runs.len(), "{runs:?}");
+                for ((first, texts), r) in got.into_iter().zip(runs) {
+                    assert_eq!(first, r * BLOCK);
+                    assert_eq!(texts, all[first..(first + BLOCK).min(at)]);
+                }
+            }
             assert_eq!(p.get(at + 5), "");
         }
     }
