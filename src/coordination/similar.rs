@@ -23,8 +23,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
-use super::objects::{gather, Csr, SparseRows, TokenRanks};
-use super::window::{by_post, within_reach, Marks, Stamp};
+use super::objects::{Csr, SparseRows, TokenRanks};
+use super::window::{by_post, mark_within_reach, Marks, Stamp};
 
 /// The smallest overlap `o` with `o / s >= t`: a set of `s` tokens needs at least this many
 /// shared tokens to reach J ≥ t with any other set (|a ∩ b| / s ≥ |a ∩ b| / |a ∪ b|).
@@ -61,7 +61,7 @@ pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Candidate {
     post: u32,
     author: u32,
@@ -76,33 +76,28 @@ fn token_mask(ids: &[u32]) -> u32 {
     ids.iter().fold(0, |m, &k| m | 1 << (k & 31))
 }
 
-/// What `f` makes of each kept run's entries within reach of another account (see
-/// [`within_reach`]), in order, in one vector of the exact size; `kept` holds the runs.
-fn kept_entries<T: Copy + Default + Send + Sync>(
-    entries: &[(u32, i64, u32)],
-    authors: &[u32],
-    kept: &[((u32, u32), u32)],
-    tau: i64,
-    f: impl Fn(&(u32, i64, u32)) -> T + Sync,
-) -> Vec<T> {
-    thread_local! {
-        static REACH: std::cell::RefCell<Vec<bool>> = const { std::cell::RefCell::new(Vec::new()) };
+/// A post with a prefix token, in that token's run: ordered by time, then post.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    time: i64,
+    post: u32,
+    /// The post's account, inline: the runs are read without looking it up at random.
+    author: u32,
+}
+
+/// The slices of `v` at `runs` (ascending, not overlapping), to be worked on in parallel.
+fn split_runs<'a, T>(mut v: &'a mut [T], runs: &[(u32, u32)]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(runs.len());
+    let mut at = 0usize;
+    for &(s, e) in runs {
+        let (s, e) = (s as usize, e as usize);
+        let rest = std::mem::take(&mut v).split_at_mut(s - at).1;
+        let (run, rest) = rest.split_at_mut(e - s);
+        out.push(run);
+        v = rest;
+        at = e;
     }
-    gather(kept.len(), T::default(), |g, push| {
-        let ((s, e), _) = kept[g];
-        let run = &entries[s as usize..e as usize];
-        REACH.with_borrow_mut(|reach| {
-            within_reach(
-                run.len(),
-                |i| (run[i].1, authors[run[i].2 as usize]),
-                tau,
-                reach,
-            );
-            for (x, _) in run.iter().zip(reach.iter()).filter(|(_, &near)| near) {
-                push(f(x));
-            }
-        });
-    })
+    out
 }
 
 /// Empties the rows of `csr` that `keep` refuses, in place (the kept values moved down, then
@@ -252,7 +247,12 @@ impl<'a> Prefixes<'a> {
 /// Ranges of ranks, from `singles` up (a token in one post only is in no group), each with
 /// about [`PART_ENTRIES`] prefix entries or a [`MAX_PARTS`]th of them, whichever is more (one
 /// token's entries are never split).
-fn rank_parts(pre: &Prefixes, singles: u32, distinct: u32) -> Vec<std::ops::Range<u32>> {
+fn rank_parts(
+    pre: &Prefixes,
+    singles: u32,
+    distinct: u32,
+    part_entries: usize,
+) -> Vec<std::ops::Range<u32>> {
     let all = singles..distinct;
     let per_rank: Vec<AtomicU32> = (0..distinct - singles).map(|_| AtomicU32::new(0)).collect();
     (0..pre.ids.rows()).into_par_iter().for_each(|p| {
@@ -264,7 +264,7 @@ fn rank_parts(pre: &Prefixes, singles: u32, distinct: u32) -> Vec<std::ops::Rang
         .iter()
         .map(|c| c.load(Ordering::Relaxed) as usize)
         .sum();
-    let size = PART_ENTRIES.max(total.div_ceil(MAX_PARTS));
+    let size = part_entries.max(total.div_ceil(MAX_PARTS)).max(1);
     let mut parts = Vec::new();
     let (mut start, mut n) = (singles, 0usize);
     for (k, c) in per_rank.iter().enumerate() {
@@ -281,15 +281,19 @@ fn rank_parts(pre: &Prefixes, singles: u32, distinct: u32) -> Vec<std::ops::Rang
     parts
 }
 
-/// Every post's prefix tokens with ranks in `ranks` as (token rank, time, post), sorted. A
-/// counting sort by token (each chunk of posts counts, then places its entries after the
-/// earlier chunks' of the same token), then each token's run sorted by time: no sort of the
-/// whole, and runs in post order are often in time order already.
+/// Every post's prefix tokens with ranks in `ranks`, into `entries` (cleared first) by token,
+/// each token's run sorted by time; returns the runs of two entries or more. A counting sort
+/// by token (each chunk of posts counts, then places its entries after the earlier chunks' of
+/// the same token), then each run sorted: no sort of the whole, and runs in post order are
+/// often in time order already. `entries` is reused from part to part, so that its pages
+/// are not taken from the system afresh each time.
 fn prefix_entries(
     pre: &Prefixes,
     ranks: &std::ops::Range<u32>,
     times: &[i64],
-) -> Vec<(u32, i64, u32)> {
+    authors: &[u32],
+    entries: &mut Vec<Entry>,
+) -> Vec<(u32, u32)> {
     let n_posts = pre.ids.rows();
     let width = (ranks.end - ranks.start) as usize;
     let chunks = rayon::current_num_threads().clamp(1, 8);
@@ -310,35 +314,46 @@ fn prefix_entries(
         .collect();
     // Each chunk's first slot for each token, in place of its counts.
     let mut at = 0u32;
+    let mut runs = Vec::new();
     for t in 0..width {
+        let start = at;
         for c in counts.iter_mut() {
             let n = c[t];
             c[t] = at;
             at += n;
         }
+        if at - start >= 2 {
+            runs.push((start, at));
+        }
     }
-    let mut entries = vec![(0u32, 0i64, 0u32); at as usize];
+    entries.clear();
+    entries.resize(at as usize, Entry::default());
     {
         // Chunks write disjoint slots: each owns its own cursors.
         let out = SharedSlots(entries.as_mut_ptr());
         counts.par_iter_mut().enumerate().for_each(|(c, next)| {
             let out = &out;
             for p in posts_of(c) {
+                let entry = Entry {
+                    time: times[p],
+                    post: p as u32,
+                    author: authors[p],
+                };
                 for &tok in pre.of(p, ranks) {
                     let slot = &mut next[(tok - ranks.start) as usize];
                     // SAFETY: slot `*slot` lies in this chunk's range for the token, given to
                     // no other chunk, and below `entries.len()`; each is written once.
-                    unsafe { out.0.add(*slot as usize).write((tok, times[p], p as u32)) };
+                    unsafe { out.0.add(*slot as usize).write(entry) };
                     *slot += 1;
                 }
             }
         });
     }
     drop(counts);
-    entries
-        .par_chunk_by_mut(|x, y| x.0 == y.0)
+    split_runs(entries, &runs)
+        .into_par_iter()
         .for_each(|run| run.sort_unstable());
-    entries
+    runs
 }
 
 /// The start of a vector whose slots parallel writers share, each writing only its own.
@@ -359,6 +374,19 @@ impl SimilarIndex {
         threshold: f64,
         tau: i64,
     ) -> Self {
+        Self::build_in_parts(tokens, ranks, times, authors, threshold, tau, PART_ENTRIES)
+    }
+
+    /// As [`SimilarIndex::build`], with parts of about `part_entries` prefix entries.
+    fn build_in_parts(
+        tokens: Csr<u32>,
+        ranks: &TokenRanks,
+        times: &[i64],
+        authors: &[u32],
+        threshold: f64,
+        tau: i64,
+        part_entries: usize,
+    ) -> Self {
         let n_posts = tokens.rows();
         let ids = ordering_keys(tokens, ranks);
         let mut index = SimilarIndex {
@@ -376,67 +404,78 @@ impl SimilarIndex {
                     (row.len() as u32, token_mask(row))
                 })
                 .collect();
-            for part in rank_parts(&pre, ranks.singles, ranks.distinct) {
-                let entries = prefix_entries(&pre, &part, times);
-                index.add_groups(&entries, &meta, authors);
+            let (mut entries, mut near) = (Vec::new(), Vec::new());
+            for part in rank_parts(&pre, ranks.singles, ranks.distinct, part_entries) {
+                let runs = prefix_entries(&pre, &part, times, authors, &mut entries);
+                index.add_groups(&entries, &runs, &meta, &mut near);
             }
         }
         index.index_posts(ids);
         index
     }
 
-    /// The groups from prefix entries (token rank, time, post), sorted, of tokens after those
-    /// of the groups so far: each token used by two accounts or more becomes a group of its
-    /// posts by time, keeping only the posts with another account's post within τ.
-    fn add_groups(&mut self, entries: &[(u32, i64, u32)], meta: &[(u32, u32)], authors: &[u32]) {
+    /// The groups from the runs of prefix entries of tokens after those of the groups so
+    /// far (each run a token's posts, by time): each token used by two accounts or more
+    /// becomes a group of its posts by time, keeping only the posts with another account's
+    /// post within τ. `near` is room for one flag an entry.
+    fn add_groups(
+        &mut self,
+        entries: &[Entry],
+        runs: &[(u32, u32)],
+        meta: &[(u32, u32)],
+        near: &mut Vec<bool>,
+    ) {
         let tau = self.tau;
-        // Each token's run of entries.
-        let runs: Vec<(u32, u32)> = {
-            let mut runs = Vec::new();
-            let mut start = 0usize;
-            for run in entries.chunk_by(|a, b| a.0 == b.0) {
-                if run.len() >= 2 {
-                    runs.push((start as u32, (start + run.len()) as u32));
-                }
-                start += run.len();
-            }
-            runs
-        };
-        // The runs that become groups, and their sizes.
-        let kept: Vec<((u32, u32), u32)> = runs
-            .par_iter()
-            .map_init(Vec::new, |reach, &(s, e)| {
+        near.clear();
+        near.resize(entries.len(), false);
+        // Which posts of each run are within reach of another account's, and how many.
+        let kept: Vec<u32> = split_runs(near, runs)
+            .into_par_iter()
+            .zip(runs.par_iter())
+            .map(|(flags, &(s, e))| {
                 let run = &entries[s as usize..e as usize];
-                let at = |i: usize| (run[i].1, authors[run[i].2 as usize]);
-                let any = within_reach(run.len(), at, tau, reach);
-                let n = if any {
-                    reach.iter().filter(|&&x| x).count() as u32
+                let at = |i: usize| (run[i].time, run[i].author);
+                if mark_within_reach(run.len(), at, tau, flags) {
+                    flags.iter().filter(|&&x| x).count() as u32
                 } else {
                     0
-                };
-                ((s, e), n)
+                }
             })
-            .filter(|&(_, n)| n > 0)
             .collect();
-        drop(runs);
-        let mut end = self.entries.len() as u32;
-        self.groups.extend(kept.iter().map(|&(_, n)| {
-            end += n;
-            (end - n, end)
-        }));
-        let candidates = kept_entries(entries, authors, &kept, tau, |e| {
-            let (size, mask) = meta[e.2 as usize];
-            Candidate {
-                post: e.2,
-                author: authors[e.2 as usize],
-                size,
-                mask,
+        let base = self.entries.len();
+        let mut end = base as u32;
+        let mut from: Vec<(u32, u32)> = Vec::new();
+        let mut to: Vec<(u32, u32)> = Vec::new();
+        for (&run, &n) in runs.iter().zip(&kept) {
+            if n > 0 {
+                self.groups.push((end, end + n));
+                to.push((end - base as u32, end + n - base as u32));
+                from.push(run);
+                end += n;
             }
-        });
-        self.entries.extend_from_slice(&candidates);
-        drop(candidates);
-        let times = kept_entries(entries, authors, &kept, tau, |e| e.1);
-        self.times.extend_from_slice(&times);
+        }
+        drop(kept);
+        self.entries.resize(end as usize, Candidate::default());
+        self.times.resize(end as usize, 0);
+        let near = &near[..];
+        split_runs(&mut self.entries[base..], &to)
+            .into_par_iter()
+            .zip(split_runs(&mut self.times[base..], &to))
+            .zip(from.par_iter())
+            .for_each(|((cands, times), &(s, e))| {
+                let (s, e) = (s as usize, e as usize);
+                let kept = entries[s..e].iter().zip(&near[s..e]).filter(|x| *x.1);
+                for ((c, t), (x, _)) in cands.iter_mut().zip(times.iter_mut()).zip(kept) {
+                    let (size, mask) = meta[x.post as usize];
+                    *c = Candidate {
+                        post: x.post,
+                        author: x.author,
+                        size,
+                        mask,
+                    };
+                    *t = x.time;
+                }
+            });
     }
 
     /// Each post's groups, once all are made; then the token lists of posts in no group are
@@ -679,6 +718,18 @@ mod tests {
         authors: &[u32],
         t: f64,
     ) -> SimilarIndex {
+        index_in_parts(rows, reverse, times, authors, t, PART_ENTRIES)
+    }
+
+    /// As [`index_of`], built in parts of about `part_entries` prefix entries.
+    fn index_in_parts(
+        rows: &Csr<u64>,
+        reverse: bool,
+        times: &[i64],
+        authors: &[u32],
+        t: f64,
+        part_entries: usize,
+    ) -> SimilarIndex {
         let dict = crate::coordination::objects::TokenDict::default();
         let n = rows.rows();
         let mut starts: Vec<usize> = (0..n).step_by(7).collect();
@@ -700,7 +751,7 @@ mod tests {
         for (_, part) in parts {
             ids.append(part);
         }
-        SimilarIndex::build(ids, &dict.ranks(), times, authors, t, 60)
+        SimilarIndex::build_in_parts(ids, &dict.ranks(), times, authors, t, 60, part_entries)
     }
 
     /// Prefix filtering finds every pair that all-pairs Jaccard finds, on random sets; the
@@ -737,6 +788,17 @@ mod tests {
             let idx = index_of(&tokens, false, &times, &authors, t);
             let other = index_of(&tokens, true, &times, &authors, t);
             assert_eq!(idx.ids, other.ids);
+            // Built a range of tokens at a time (parts of a quarter of the entries), the
+            // index is the same.
+            let parts = index_in_parts(&tokens, false, &times, &authors, t, 1);
+            assert_eq!(
+                (&parts.groups, &parts.entries, &parts.times),
+                (&idx.groups, &idx.entries, &idx.times)
+            );
+            assert_eq!(
+                (&parts.post_groups, &parts.ids),
+                (&idx.post_groups, &idx.ids)
+            );
             let (mut seen, mut checked) = (Stamp::new(40), Marks::new(n));
             for p in 0..n {
                 seen.next();

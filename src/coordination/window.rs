@@ -55,6 +55,16 @@ pub fn within_reach(
 ) -> bool {
     reach.clear();
     reach.resize(n, false);
+    mark_within_reach(n, entry, tau, reach)
+}
+
+/// As [`within_reach`], into `reach` (`n` flags, all false to begin with).
+pub fn mark_within_reach(
+    n: usize,
+    entry: impl Fn(usize) -> (i64, u32),
+    tau: i64,
+    reach: &mut [bool],
+) -> bool {
     let mut any = false;
     let mut pass = |order: &mut dyn Iterator<Item = usize>| {
         // (account, time) of the latest entry seen, and the latest time of another account.
