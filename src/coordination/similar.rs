@@ -19,8 +19,6 @@
 //! account's post of the token within τ are not indexed at all (see
 //! [`super::window::within_reach`]).
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use rayon::prelude::*;
 
 use super::objects::{Csr, SparseRows, TokenRanks};
@@ -244,73 +242,93 @@ impl<'a> Prefixes<'a> {
     }
 }
 
-/// Ranges of ranks, from `singles` up (a token in one post only is in no group), each with
-/// about [`PART_ENTRIES`] prefix entries or a [`MAX_PARTS`]th of them, whichever is more (one
-/// token's entries are never split).
-fn rank_parts(
-    pre: &Prefixes,
+/// Prefix entries by rank (from `singles` up: a token in one post only is in no group) in
+/// each chunk of posts: counted once, in one pass over the posts, for all the parts.
+struct RankCounts {
     singles: u32,
-    distinct: u32,
-    part_entries: usize,
-) -> Vec<std::ops::Range<u32>> {
-    let all = singles..distinct;
-    let per_rank: Vec<AtomicU32> = (0..distinct - singles).map(|_| AtomicU32::new(0)).collect();
-    (0..pre.ids.rows()).into_par_iter().for_each(|p| {
-        for &t in pre.of(p, &all) {
-            per_rank[(t - singles) as usize].fetch_add(1, Ordering::Relaxed);
-        }
-    });
-    let total: usize = per_rank
-        .iter()
-        .map(|c| c.load(Ordering::Relaxed) as usize)
-        .sum();
-    let size = part_entries.max(total.div_ceil(MAX_PARTS)).max(1);
-    let mut parts = Vec::new();
-    let (mut start, mut n) = (singles, 0usize);
-    for (k, c) in per_rank.iter().enumerate() {
-        n += c.load(Ordering::Relaxed) as usize;
-        if n >= size {
-            let end = singles + k as u32 + 1;
-            parts.push(start..end);
-            (start, n) = (end, 0);
+    /// Posts a chunk (the last may hold fewer).
+    chunk: usize,
+    n_posts: usize,
+    /// Per chunk, its prefix entries of each rank (minus `singles`).
+    per_chunk: Vec<Vec<u32>>,
+}
+
+impl RankCounts {
+    fn new(pre: &Prefixes, singles: u32, distinct: u32) -> Self {
+        let n_posts = pre.ids.rows();
+        let chunks = rayon::current_num_threads().clamp(1, 8);
+        let chunk = n_posts.div_ceil(chunks).max(1);
+        let all = singles..distinct;
+        let per_chunk = (0..chunks)
+            .into_par_iter()
+            .map(|c| {
+                let mut n = vec![0u32; (distinct - singles) as usize];
+                for p in c * chunk..((c + 1) * chunk).min(n_posts) {
+                    for &t in pre.of(p, &all) {
+                        n[(t - singles) as usize] += 1;
+                    }
+                }
+                n
+            })
+            .collect();
+        RankCounts {
+            singles,
+            chunk,
+            n_posts,
+            per_chunk,
         }
     }
-    if start < distinct {
-        parts.push(start..distinct);
+
+    fn posts_of(&self, c: usize) -> std::ops::Range<usize> {
+        c * self.chunk..((c + 1) * self.chunk).min(self.n_posts)
     }
-    parts
+
+    /// Ranges of ranks, each with about `part_entries` prefix entries or a [`MAX_PARTS`]th of
+    /// them, whichever is more (one token's entries are never split).
+    fn parts(&self, part_entries: usize) -> Vec<std::ops::Range<u32>> {
+        let width = self.per_chunk.first().map_or(0, Vec::len);
+        let of_rank = |k: usize| -> usize { self.per_chunk.iter().map(|c| c[k] as usize).sum() };
+        let total: usize = (0..width).map(of_rank).sum();
+        let size = part_entries.max(total.div_ceil(MAX_PARTS)).max(1);
+        let mut parts = Vec::new();
+        let (mut start, mut n) = (self.singles, 0usize);
+        for k in 0..width {
+            n += of_rank(k);
+            if n >= size {
+                let end = self.singles + k as u32 + 1;
+                parts.push(start..end);
+                (start, n) = (end, 0);
+            }
+        }
+        let distinct = self.singles + width as u32;
+        if start < distinct {
+            parts.push(start..distinct);
+        }
+        parts
+    }
 }
 
 /// Every post's prefix tokens with ranks in `ranks`, into `entries` (cleared first) by token,
 /// each token's run sorted by time; returns the runs of two entries or more. A counting sort
-/// by token (each chunk of posts counts, then places its entries after the earlier chunks' of
-/// the same token), then each run sorted: no sort of the whole, and runs in post order are
+/// by token (each chunk of posts, counted in `counted`, places its entries after the earlier
+/// chunks' of the same token), then each run sorted: no sort of the whole, and runs in post order are
 /// often in time order already. `entries` is reused from part to part, so that its pages
 /// are not taken from the system afresh each time.
 fn prefix_entries(
     pre: &Prefixes,
     ranks: &std::ops::Range<u32>,
+    counted: &RankCounts,
     times: &[i64],
     authors: &[u32],
     entries: &mut Vec<Entry>,
 ) -> Vec<(u32, u32)> {
-    let n_posts = pre.ids.rows();
     let width = (ranks.end - ranks.start) as usize;
-    let chunks = rayon::current_num_threads().clamp(1, 8);
-    let chunk = n_posts.div_ceil(chunks).max(1);
-    let posts_of = |c: usize| c * chunk..((c + 1) * chunk).min(n_posts);
+    let from = (ranks.start - counted.singles) as usize;
     // Per chunk, its entries of each token.
-    let mut counts: Vec<Vec<u32>> = (0..chunks)
-        .into_par_iter()
-        .map(|c| {
-            let mut n = vec![0u32; width];
-            for p in posts_of(c) {
-                for &tok in pre.of(p, ranks) {
-                    n[(tok - ranks.start) as usize] += 1;
-                }
-            }
-            n
-        })
+    let mut counts: Vec<Vec<u32>> = counted
+        .per_chunk
+        .iter()
+        .map(|c| c[from..from + width].to_vec())
         .collect();
     // Each chunk's first slot for each token, in place of its counts.
     let mut at = 0u32;
@@ -333,7 +351,7 @@ fn prefix_entries(
         let out = SharedSlots(entries.as_mut_ptr());
         counts.par_iter_mut().enumerate().for_each(|(c, next)| {
             let out = &out;
-            for p in posts_of(c) {
+            for p in counted.posts_of(c) {
                 let entry = Entry {
                     time: times[p],
                     post: p as u32,
@@ -405,8 +423,9 @@ impl SimilarIndex {
                 })
                 .collect();
             let (mut entries, mut near) = (Vec::new(), Vec::new());
-            for part in rank_parts(&pre, ranks.singles, ranks.distinct, part_entries) {
-                let runs = prefix_entries(&pre, &part, times, authors, &mut entries);
+            let counted = RankCounts::new(&pre, ranks.singles, ranks.distinct);
+            for part in counted.parts(part_entries) {
+                let runs = prefix_entries(&pre, &part, &counted, times, authors, &mut entries);
                 index.add_groups(&entries, &runs, &meta, &mut near);
             }
         }
