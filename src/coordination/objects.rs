@@ -306,7 +306,7 @@ const ASCII_NORM: [u8; 128] = {
 /// The word tokens of `similar`, as coordination-network-toolkit's `tokenize`, applied to an
 /// already normalized text: the Unicode word-boundary segments (UAX #29) that are not
 /// whitespace and not a lone ASCII apostrophe. Punctuation marks count as tokens, as there.
-/// Texts whose characters are all of the classes in [`Wb`] (ASCII, curly quotes, common
+/// Texts whose characters are all of the classes in `Wb` (ASCII, curly quotes, common
 /// punctuation, symbols and pictographs) take a fast path that applies the same rules to
 /// those classes (tested against the general one); other texts go through
 /// unicode-segmentation.
