@@ -934,6 +934,29 @@ fn demo_pairs_at_tau_and_past_it() {
     assert!(!has(&c02[0].0, &c02[1].0, &c02[0].1), "61 s apart: none");
 }
 
+/// With no pair at all, every CSV output still has its header (and posts.csv a row a post).
+#[test]
+fn a_timeline_without_pairs_still_gets_headers() {
+    let wd = Workdir::new();
+    wd.write(
+        "calm.csv",
+        "id,author,timestamp,text\n1,amy,2020-01-01T00:00:00Z,hello world\n2,bob,2020-03-01T00:00:00Z,another thing\n",
+    );
+    wd.ok(&["coordination", "calm.csv", "-q", "--out", "out"]);
+    let read = |f: &str| std::fs::read_to_string(wd.path("out").join(f)).expect(f);
+    assert_eq!(
+        read("evidence.csv"),
+        "account_a,account_b,kind,object,post_a,time_a,post_b,time_b,delta_seconds,community\n"
+    );
+    assert_eq!(
+        read("edges.csv"),
+        "account_a,account_b,kind,weight,first_time,last_time,rarity_weight\n"
+    );
+    let posts = read("posts.csv");
+    assert!(posts.starts_with("id,account,time,repost,"), "{posts}");
+    assert_eq!(posts.lines().count(), 3, "{posts}");
+}
+
 #[test]
 fn bad_rows_name_file_line_and_column() {
     let wd = Workdir::new();

@@ -59,6 +59,27 @@ fn csv_bytes(
     w.into_inner().map_err(|e| fail(e.to_string()))
 }
 
+/// Runs formatted in parallel a batch at a time ([`JOINED_RUNS`] runs), appended in order
+/// after the CSV header: `batch(runs)` formats the runs in that range of `0..n_runs`. Only
+/// one batch of formatted runs waits beside the output, never a second copy of all of it.
+fn csv_in_runs(
+    path: &str,
+    header: &[&str],
+    n_runs: usize,
+    batch: impl Fn(std::ops::Range<usize>) -> Vec<Result<Vec<u8>>>,
+) -> Result<Vec<u8>> {
+    let mut out = csv_bytes(path, |w| w.write_record(header))?;
+    for from in (0..n_runs).step_by(JOINED_RUNS) {
+        for run in batch(from..(from + JOINED_RUNS).min(n_runs)) {
+            out.extend_from_slice(&run?);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs formatted in parallel before they are appended (see [`csv_in_runs`]).
+const JOINED_RUNS: usize = 64;
+
 pub fn edges_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
     csv_bytes("edges.csv", |w| {
         w.write_record([
@@ -171,7 +192,7 @@ pub fn communities_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>
 
 /// evidence.csv: the post pairs behind each kept per-kind edge (see `coordination::evidence`),
 /// with the community both accounts are in, if one. Rows are formatted in parallel runs of
-/// pairs and joined in order.
+/// pairs, appended a batch at a time.
 pub fn evidence_csv(
     posts: &Posts,
     ix: &Indexes,
@@ -217,73 +238,70 @@ pub fn evidence_csv(
             format!("similar:{short}")
         }
     };
-    let runs: Vec<Vec<u8>> = pairs
-        .par_chunks(RUN)
-        .enumerate()
-        .map(|(r, run)| {
-            csv_bytes("evidence.csv", |w| {
-                if r == 0 {
-                    w.write_record([
-                        "account_a",
-                        "account_b",
-                        "kind",
-                        "object",
-                        "post_a",
-                        "time_a",
-                        "post_b",
-                        "time_b",
-                        "delta_seconds",
-                        "community",
-                    ])?;
+    let format_run = |run: &[super::evidence::PostPair]| {
+        csv_bytes("evidence.csv", |w| {
+            // Consecutive pairs of one object share its label.
+            let mut label: Option<(Kind, Option<u32>, u32, String)> = None;
+            let (mut time_a, mut time_b) = (Vec::new(), Vec::new());
+            let mut digits = [0u8; 10];
+            let mut delta = String::new();
+            for x in run {
+                let same = label.as_ref().is_some_and(|(k, grp, p, _)| {
+                    *k == x.kind && *grp == x.group && (grp.is_some() || *p == x.post_b)
+                });
+                if !same {
+                    label = Some((x.kind, x.group, x.post_b, object(x)));
                 }
-                // Consecutive pairs of one object share its label.
-                let mut label: Option<(Kind, Option<u32>, u32, String)> = None;
-                let (mut time_a, mut time_b) = (Vec::new(), Vec::new());
-                let mut digits = [0u8; 10];
-                let mut delta = String::new();
-                for x in run {
-                    let same = label.as_ref().is_some_and(|(k, grp, p, _)| {
-                        *k == x.kind && *grp == x.group && (grp.is_some() || *p == x.post_b)
-                    });
-                    if !same {
-                        label = Some((x.kind, x.group, x.post_b, object(x)));
-                    }
-                    let shown = label.as_ref().map_or("", |l| l.3.as_str());
-                    let (ta, tb) = (
-                        posts.times[x.post_a as usize],
-                        posts.times[x.post_b as usize],
-                    );
-                    crate::util::time::format_into(ta, &mut time_a);
-                    crate::util::time::format_into(tb, &mut time_b);
-                    delta.clear();
-                    let _ = write!(delta, "{}", tb - ta);
-                    let (ca, cb) = (
-                        g.accounts[x.a as usize].community,
-                        g.accounts[x.b as usize].community,
-                    );
-                    let community: &[u8] = if ca > 0 && ca == cb {
-                        num(ca, &mut digits)
-                    } else {
-                        b""
-                    };
-                    w.write_record([
-                        posts.author_names[x.a as usize].as_bytes(),
-                        posts.author_names[x.b as usize].as_bytes(),
-                        x.kind.name().as_bytes(),
-                        shown.as_bytes(),
-                        ids.get(x.post_a).unwrap_or_default().as_bytes(),
-                        &time_a,
-                        ids.get(x.post_b).unwrap_or_default().as_bytes(),
-                        &time_b,
-                        delta.as_bytes(),
-                        community,
-                    ])?;
-                }
-                Ok(())
-            })
+                let shown = label.as_ref().map_or("", |l| l.3.as_str());
+                let (ta, tb) = (
+                    posts.times[x.post_a as usize],
+                    posts.times[x.post_b as usize],
+                );
+                crate::util::time::format_into(ta, &mut time_a);
+                crate::util::time::format_into(tb, &mut time_b);
+                delta.clear();
+                let _ = write!(delta, "{}", tb - ta);
+                let (ca, cb) = (
+                    g.accounts[x.a as usize].community,
+                    g.accounts[x.b as usize].community,
+                );
+                let community: &[u8] = if ca > 0 && ca == cb {
+                    num(ca, &mut digits)
+                } else {
+                    b""
+                };
+                w.write_record([
+                    posts.author_names[x.a as usize].as_bytes(),
+                    posts.author_names[x.b as usize].as_bytes(),
+                    x.kind.name().as_bytes(),
+                    shown.as_bytes(),
+                    ids.get(x.post_a).unwrap_or_default().as_bytes(),
+                    &time_a,
+                    ids.get(x.post_b).unwrap_or_default().as_bytes(),
+                    &time_b,
+                    delta.as_bytes(),
+                    community,
+                ])?;
+            }
+            Ok(())
         })
-        .collect::<Result<_>>()?;
-    Ok(runs.concat())
+    };
+    let header = [
+        "account_a",
+        "account_b",
+        "kind",
+        "object",
+        "post_a",
+        "time_a",
+        "post_b",
+        "time_b",
+        "delta_seconds",
+        "community",
+    ];
+    csv_in_runs("evidence.csv", &header, pairs.len().div_ceil(RUN), |runs| {
+        let of = &pairs[runs.start * RUN..(runs.end * RUN).min(pairs.len())];
+        of.par_chunks(RUN).map(format_run).collect()
+    })
 }
 
 pub fn accounts_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
@@ -355,10 +373,8 @@ fn num(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
 pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<Vec<u8>> {
     let mut header: Vec<&str> = vec!["id", "account", "time", "repost"];
     header.extend(POST_COLUMNS);
-    let head = csv_bytes("posts.csv", |w| w.write_record(&header))?;
-    // Runs of posts in parallel, each with its ids decompressed once; a few dozen runs at a
-    // time, so that the formatted runs waiting to be appended stay small.
-    let row = |first: usize, ids: &[&str]| {
+    // A run of posts a block of ids, each block decompressed once.
+    let format_run = |first: usize, ids: &[&str]| {
         csv_bytes("posts.csv", |w| {
             let mut rec = csv::ByteRecord::new();
             let (mut time, mut last_t) = (Vec::new(), None);
@@ -387,15 +403,9 @@ pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<
             Ok(())
         })
     };
-    let mut out = head;
-    out.reserve(posts.len() * 56);
-    let n_runs = posts.ids.run_count();
-    for from in (0..n_runs).step_by(64) {
-        for run in posts.ids.map_runs(from..(from + 64).min(n_runs), row) {
-            out.extend_from_slice(&run?);
-        }
-    }
-    Ok(out)
+    csv_in_runs("posts.csv", &header, posts.ids.run_count(), |runs| {
+        posts.ids.map_runs(runs, format_run)
+    })
 }
 
 fn xml_escape(s: &str) -> String {
@@ -864,4 +874,35 @@ pub fn summary(posts: &Posts, ix: &Indexes, g: &Graph, params: &CoordValidParams
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header comes first even with no run; runs follow in order across batches; a run
+    /// that fails fails the whole.
+    #[test]
+    fn csv_in_runs_keeps_the_header_and_the_order() {
+        let runs = |n: usize, fail: Option<usize>| {
+            csv_in_runs("t.csv", &["a", "b"], n, |range| {
+                range
+                    .map(|r| {
+                        if Some(r) == fail {
+                            return Err(Error::io("t.csv", std::io::Error::other("full")));
+                        }
+                        csv_bytes("t.csv", |w| w.write_record([r.to_string(), "x".into()]))
+                    })
+                    .collect()
+            })
+        };
+        assert_eq!(runs(0, None).unwrap(), b"a,b\n");
+        let n = 2 * JOINED_RUNS + 3;
+        let all = String::from_utf8(runs(n, None).unwrap()).unwrap();
+        let want: String = std::iter::once("a,b\n".to_string())
+            .chain((0..n).map(|r| format!("{r},x\n")))
+            .collect();
+        assert_eq!(all, want);
+        assert!(runs(n, Some(JOINED_RUNS + 1)).is_err());
+    }
 }

@@ -259,11 +259,17 @@ impl RankCounts {
         let chunks = rayon::current_num_threads().clamp(1, 8);
         let chunk = n_posts.div_ceil(chunks).max(1);
         let all = singles..distinct;
-        let per_chunk = (0..chunks)
+        let mut counts = RankCounts {
+            singles,
+            chunk,
+            n_posts,
+            per_chunk: Vec::new(),
+        };
+        counts.per_chunk = (0..chunks)
             .into_par_iter()
             .map(|c| {
                 let mut n = vec![0u32; (distinct - singles) as usize];
-                for p in c * chunk..((c + 1) * chunk).min(n_posts) {
+                for p in counts.posts_of(c) {
                     for &t in pre.of(p, &all) {
                         n[(t - singles) as usize] += 1;
                     }
@@ -271,12 +277,7 @@ impl RankCounts {
                 n
             })
             .collect();
-        RankCounts {
-            singles,
-            chunk,
-            n_posts,
-            per_chunk,
-        }
+        counts
     }
 
     fn posts_of(&self, c: usize) -> std::ops::Range<usize> {
@@ -311,9 +312,9 @@ impl RankCounts {
 /// Every post's prefix tokens with ranks in `ranks`, into `entries` (cleared first) by token,
 /// each token's run sorted by time; returns the runs of two entries or more. A counting sort
 /// by token (each chunk of posts, counted in `counted`, places its entries after the earlier
-/// chunks' of the same token), then each run sorted: no sort of the whole, and runs in post order are
-/// often in time order already. `entries` is reused from part to part, so that its pages
-/// are not taken from the system afresh each time.
+/// chunks' of the same token), then each run sorted: no sort of the whole, and runs in post
+/// order are often in time order already. `entries` is reused from part to part, so that its
+/// pages are not taken from the system afresh each time.
 fn prefix_entries(
     pre: &Prefixes,
     ranks: &std::ops::Range<u32>,

@@ -123,11 +123,6 @@ impl Run {
             f(&texts)
         })
     }
-
-    /// The run's texts, owned.
-    fn texts(&self, n: usize) -> Vec<String> {
-        self.with_texts(n, |t| t.iter().map(|s| s.to_string()).collect())
-    }
 }
 
 /// The `n` texts of a decoded run (see [`encode`]); all empty when `raw` is not one.
@@ -211,7 +206,9 @@ impl PackedTexts {
     pub fn get(&self, i: usize) -> String {
         let (r, k) = (i / BLOCK, i % BLOCK);
         match self.runs.get(r) {
-            Some(run) => run.texts(BLOCK).swap_remove(k),
+            Some(run) => run.with_texts(BLOCK, |t| {
+                t.get(k).map_or_else(String::new, |s| s.to_string())
+            }),
             None if k < self.tail_ends.len() && r == self.runs.len() => {
                 self.tail_text(k).to_string()
             }
