@@ -655,10 +655,9 @@ impl std::hash::Hasher for Mix {
 
 #[derive(Debug, Default, Clone)]
 struct TokenShard {
-    ids: std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<Mix>>,
-    /// Local number → the token's hash and the posts it is in.
-    hashes: Vec<u64>,
-    counts: Vec<u32>,
+    /// A token's hash → its local number and the posts it is in (side by side: one memory
+    /// access a token).
+    ids: std::collections::HashMap<u64, (u32, u32), std::hash::BuildHasherDefault<Mix>>,
 }
 
 /// The word tokens of `similar`, numbered as they are met, each with the number of posts it
@@ -718,29 +717,39 @@ impl TokenDict {
             next[s] += 1;
         }
         let mut out = vec![0u32; values.len()];
-        for s in 0..SHARDS {
+        // Shards another thread holds are left for a second round rather than waited for.
+        let mut busy = Vec::new();
+        let used = (0..SHARDS).filter(|&s| starts[s] < starts[s + 1]);
+        let first = used.filter_map(|s| {
+            let guard = match self.shards[s].try_lock() {
+                Ok(g) => g,
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    busy.push(s);
+                    return None;
+                }
+            };
+            Some((s, guard))
+        });
+        let mut number = |s: usize, mut guard: std::sync::MutexGuard<TokenShard>| {
             let mine = &order[starts[s]..starts[s + 1]];
-            if mine.is_empty() {
-                continue;
-            }
-            let mut guard = self.shards[s]
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let TokenShard {
-                ids,
-                hashes,
-                counts,
-            } = &mut *guard;
+            let ids = &mut guard.ids;
             for &pos in mine {
                 let h = values[pos as usize];
-                let local = *ids.entry(h).or_insert_with(|| {
-                    hashes.push(h);
-                    counts.push(0);
-                    hashes.len() as u32 - 1
-                });
-                counts[local as usize] += 1;
-                out[pos as usize] = (local << SHARD_BITS) | s as u32;
+                let next = ids.len() as u32;
+                let (local, count) = ids.entry(h).or_insert((next, 0));
+                *count += 1;
+                out[pos as usize] = (*local << SHARD_BITS) | s as u32;
             }
+        };
+        for (s, guard) in first {
+            number(s, guard);
+        }
+        for s in busy {
+            let guard = self.shards[s]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            number(s, guard);
         }
         Csr {
             offsets,
@@ -762,13 +771,11 @@ impl TokenDict {
         let mut all: Vec<(u32, u64, u32)> = Vec::new();
         let mut span = 0usize;
         for (s, sh) in shards.into_iter().enumerate() {
-            span = span.max(sh.hashes.len() << SHARD_BITS);
+            span = span.max(sh.ids.len() << SHARD_BITS);
             all.extend(
-                sh.hashes
+                sh.ids
                     .iter()
-                    .zip(&sh.counts)
-                    .enumerate()
-                    .map(|(local, (&h, &c))| (c, h, ((local as u32) << SHARD_BITS) | s as u32)),
+                    .map(|(&h, &(local, c))| (c, h, (local << SHARD_BITS) | s as u32)),
             );
         }
         all.par_sort_unstable();

@@ -35,6 +35,12 @@ impl Texts {
         self.ends.is_empty()
     }
 
+    /// Keeps the first `n` strings.
+    pub fn truncate(&mut self, n: usize) {
+        self.ends.truncate(n);
+        self.buf.truncate(self.ends.last().copied().unwrap_or(0));
+    }
+
     pub fn append(&mut self, other: &Texts) {
         let base = self.buf.len();
         self.buf.push_str(&other.buf);
@@ -246,34 +252,72 @@ impl Delimited {
             let pos = self.record.position().cloned();
             let rough = pos.as_ref().map_or(0, |p| p.line());
             let offset = pos.as_ref().map_or(u64::MAX, |p| p.byte());
-            if let Some((reason, problem)) = self.bad_shape() {
+            let problem = match self.bad_shape() {
+                None => self.push_row(&mut b),
+                bad => bad,
+            };
+            if let Some((reason, problem)) = problem {
                 let seen = skipped.by_reason.get(reason).is_some_and(|c| c.rows > 0);
                 let line = message_line(path, rough, offset, seen);
                 self.bad(path, skipped, line, reason, problem)?;
                 continue;
-            }
-            let r = &self.record;
-            let field = |i: usize| std::str::from_utf8(&r[i]).unwrap_or_default();
-            match self.id_i {
-                Some(i) => b.ids.push(field(i)),
-                None => {
-                    use std::fmt::Write;
-                    self.id_buf.clear();
-                    let _ = write!(self.id_buf, "{}", self.row_no);
-                    b.ids.push(&self.id_buf);
-                }
-            }
-            b.texts.push(field(self.text_i));
-            for (c, &i) in b.columns.iter_mut().zip(&self.cols) {
-                c.push(field(i));
             }
             b.positions.push((rough, offset));
         }
         Ok(b)
     }
 
-    /// Why the current record cannot be a row: blank, a wrong field count, or a field used
-    /// that is not UTF-8.
+    /// Adds the current record's text, id and columns to `b`, each checked once for UTF-8;
+    /// if one is not, `b` is left as it was and the first such field (in the order text,
+    /// id, then the columns asked for) is named.
+    fn push_row(&mut self, b: &mut ColumnBatch) -> Option<(&'static str, String)> {
+        let r = &self.record;
+        let n = b.len();
+        let undo = |b: &mut ColumnBatch| {
+            b.texts.truncate(n);
+            b.ids.truncate(n);
+            for c in &mut b.columns {
+                c.truncate(n);
+            }
+        };
+        let bad = |i: usize| {
+            Some((
+                "invalid UTF-8",
+                format!("field {:?} is not valid UTF-8", self.names[i]),
+            ))
+        };
+        match std::str::from_utf8(&r[self.text_i]) {
+            Ok(t) => b.texts.push(t),
+            Err(_) => return bad(self.text_i),
+        }
+        match self.id_i {
+            Some(i) => match std::str::from_utf8(&r[i]) {
+                Ok(id) => b.ids.push(id),
+                Err(_) => {
+                    undo(b);
+                    return bad(i);
+                }
+            },
+            None => {
+                use std::fmt::Write;
+                self.id_buf.clear();
+                let _ = write!(self.id_buf, "{}", self.row_no);
+                b.ids.push(&self.id_buf);
+            }
+        }
+        for (c, &i) in b.columns.iter_mut().zip(&self.cols) {
+            match std::str::from_utf8(&r[i]) {
+                Ok(v) => c.push(v),
+                Err(_) => {
+                    undo(b);
+                    return bad(i);
+                }
+            }
+        }
+        None
+    }
+
+    /// Why the current record cannot be a row: blank, or a wrong field count.
     fn bad_shape(&self) -> Option<(&'static str, String)> {
         let r = &self.record;
         if r.len() != self.names.len() {
@@ -295,18 +339,7 @@ impl Delimited {
                 ),
             ));
         }
-        let used = [Some(self.text_i), self.id_i]
-            .into_iter()
-            .flatten()
-            .chain(self.cols.iter().copied());
-        let bad = used
-            .clone()
-            .find(|&i| std::str::from_utf8(&r[i]).is_err())?;
-        // The first column in the order text, id, then the columns asked for.
-        Some((
-            "invalid UTF-8",
-            format!("field {:?} is not valid UTF-8", self.names[bad]),
-        ))
+        None
     }
 
     fn bad(
@@ -375,9 +408,10 @@ fn line_of_offset(path: &str, offset: u64) -> Option<u64> {
 }
 
 /// Opens and decodes `path` as every input is opened ([`super::open`]: gzip by content,
-/// UTF-16 and binary files refused, a UTF-8 BOM skipped).
+/// UTF-16 and binary files refused, a UTF-8 BOM skipped), without a checksum: column
+/// readers report none.
 fn open_decoded(path: &str) -> Result<Box<dyn BufRead + Send>> {
-    super::open(path).map(|opened| opened.reader)
+    super::open_unhashed(path)
 }
 
 fn read_error(path: &str, e: io::Error) -> Error {
@@ -488,6 +522,28 @@ mod tests {
             err.contains("line 3") && err.contains("expected 4 fields"),
             "{err}"
         );
+        // A field that is not UTF-8 after valid ones leaves no part of its row behind, and
+        // the error names the first such field in the order text, id, columns.
+        let latin = dir.path().join("latin.csv");
+        let mut bytes = b"id,text,author,when\n1,a,ann,5\n2,b,\xe9ve,6\n".to_vec();
+        bytes.extend_from_slice(b"3,\xff,\xe9,6\n4,d,dan,7\n");
+        std::fs::write(&latin, bytes).unwrap();
+        let (rows, skips) = read_all(latin.to_str().unwrap(), &opts, &cols);
+        let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!((ids, skips), (vec!["1", "4"], 2));
+        assert_eq!(rows[1], ["4", "d", "dan", "7", "5"]);
+        let mut reader = ColumnReader::open(latin.to_str().unwrap(), &strict, &cols).unwrap();
+        let err = reader.next_batch(10).err().unwrap().to_string();
+        assert!(
+            err.contains("line 3") && err.contains("field \"author\" is not valid UTF-8"),
+            "{err}"
+        );
+        let mut reader = ColumnReader::open(latin.to_str().unwrap(), &opts, &cols).unwrap();
+        assert_eq!(reader.next_batch(1).unwrap().len(), 1);
+        let mut skipped = SkipReport::default();
+        assert_eq!(reader.next_batch(10).unwrap().len(), 1);
+        reader.finish(&mut skipped);
+        assert_eq!(skipped.by_reason["invalid UTF-8"].first_line, 3);
         // A missing column is an error naming it.
         let err = ColumnReader::open(csv.to_str().unwrap(), &opts, &["who".to_string()])
             .err()

@@ -134,19 +134,28 @@ pub struct Opened {
 
 /// Opens `path` (or stdin for `-`): gzip is recognized by its magic bytes, whatever the name.
 pub fn open(path: &str) -> Result<Opened> {
-    let raw: Box<dyn Read + Send> = if path == STDIN {
-        Box::new(io::stdin())
-    } else {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if meta.is_dir() {
-            return Err(Error::bad_input(
-                path,
-                "is a directory; give the path of a CSV, TSV, JSONL, text, Parquet or Arrow file",
-            ));
-        }
-        Box::new(File::open(path).map_err(|e| Error::io(path, e))?)
-    };
-    open_reader(shown_name(path), raw)
+    open_reader(shown_name(path), open_raw(path)?)
+}
+
+/// The bytes of `path` as they are, or stdin for `-`.
+fn open_raw(path: &str) -> Result<Box<dyn Read + Send>> {
+    if path == STDIN {
+        return Ok(Box::new(io::stdin()));
+    }
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::bad_input(
+            path,
+            "is a directory; give the path of a CSV, TSV, JSONL, text, Parquet or Arrow file",
+        ));
+    }
+    Ok(Box::new(File::open(path).map_err(|e| Error::io(path, e))?))
+}
+
+/// As [`open`], without the checksum, for readers that do not report one (hashing every
+/// decoded byte costs as much as parsing the CSV).
+pub fn open_unhashed(path: &str) -> Result<Box<dyn BufRead + Send>> {
+    decode(shown_name(path), open_raw(path)?, false).map(|opened| opened.reader)
 }
 
 /// What messages call an input: its path, or `<stdin>` for `-`.
@@ -160,6 +169,11 @@ pub fn shown_name(path: &str) -> &str {
 
 /// As [`open`], over bytes from anywhere; `name` is what messages call the input.
 pub fn open_reader(name: &str, raw: Box<dyn Read + Send>) -> Result<Opened> {
+    decode(name, raw, true)
+}
+
+/// [`open_reader`], with the decoded bytes hashed into the checksum when `hash`.
+fn decode(name: &str, raw: Box<dyn Read + Send>, hash: bool) -> Result<Opened> {
     let path = name;
     let mut buffered = BufReader::with_capacity(1 << 18, raw);
     let head = buffered.fill_buf().map_err(|e| Error::io(path, e))?;
@@ -170,11 +184,15 @@ pub fn open_reader(name: &str, raw: Box<dyn Read + Send>) -> Result<Opened> {
         Box::new(buffered)
     };
     let checksum: Checksum = Arc::new(Mutex::new(Sha256::new()));
-    let hashing = HashingReader {
-        inner: decoded,
-        sum: checksum.clone(),
+    let decoded: Box<dyn Read + Send> = if hash {
+        Box::new(HashingReader {
+            inner: decoded,
+            sum: checksum.clone(),
+        })
+    } else {
+        decoded
     };
-    let mut reader = BufReader::with_capacity(1 << 18, hashing);
+    let mut reader = BufReader::with_capacity(1 << 18, decoded);
     let head = reader.fill_buf().map_err(|e| gzip_error(path, gzip, e))?;
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
         return Err(Error::bad_input(
