@@ -188,9 +188,9 @@ impl PostCounts {
 
     /// Done adding the posts with a partner among `n`.
     fn finish(mut self, n: usize) -> PostCounts {
-        self.held.sort_unstable_by_key(|&(p, _)| p);
+        self.held.par_sort_unstable_by_key(|&(p, _)| p);
         self.held.shrink_to_fit();
-        self.wide.sort_unstable_by_key(|&(p, _)| p);
+        self.wide.par_sort_unstable_by_key(|&(p, _)| p);
         self.wide.shrink_to_fit();
         self.n = n;
         self

@@ -463,8 +463,13 @@ pub fn urls(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
     let mut from = 0;
     std::iter::from_fn(move || {
-        while let Some(k) = memchr::memmem::find(&bytes[from..], b"://") {
+        // Colons are few in posts: find each, then look for the `//` after it.
+        while let Some(k) = memchr::memchr(b':', &bytes[from..]) {
             let colon = from + k;
+            from = colon + 1;
+            if !bytes[from..].starts_with(b"//") {
+                continue;
+            }
             from = colon + 3;
             let start = if colon >= 5 && bytes[colon - 5..colon].eq_ignore_ascii_case(b"https") {
                 colon - 5
@@ -518,31 +523,32 @@ fn is_word_char(c: char) -> bool {
 /// Hashtags: `#` (or `＃`) at the start or after a character that is not a word character,
 /// followed by word characters, not all digits; lowercased (`#MAGA` = `#maga`).
 pub fn hashtags(text: &str) -> impl Iterator<Item = String> + '_ {
-    let mut prev_word = false;
-    let mut it = text.char_indices().peekable();
-    std::iter::from_fn(move || {
-        while let Some((i, c)) = it.next() {
-            let starts = (c == '#' || c == '＃') && !prev_word;
-            prev_word = is_word_char(c);
-            if !starts {
-                continue;
-            }
-            let body = i + c.len_utf8();
-            let mut end = body;
-            while let Some(&(k, n)) = it.peek() {
-                if !is_word_char(n) {
-                    break;
-                }
-                end = k + n.len_utf8();
-                it.next();
-                prev_word = true;
-            }
-            let name = &text[body..end];
-            if !name.is_empty() && !name.bytes().all(|b| b.is_ascii_digit()) {
-                return Some(format!("#{}", name.to_lowercase()));
-            }
+    hashtag_names(text).map(|name| format!("#{}", name.to_lowercase()))
+}
+
+/// The names of [`hashtags`] as they are written (no `#`, case kept). Each `#` is found
+/// with memchr (or, in a text with a fullwidth `＃`, by walking its characters), and the
+/// character before it looked at.
+pub fn hashtag_names(text: &str) -> impl Iterator<Item = &str> + '_ {
+    let fullwidth = text.contains('＃');
+    let ascii = (!fullwidth).then(|| memchr::memchr_iter(b'#', text.as_bytes()));
+    let any = fullwidth.then(|| text.match_indices(['#', '＃']).map(|(i, _)| i));
+    let marks = ascii.into_iter().flatten().chain(any.into_iter().flatten());
+    marks.filter_map(move |i| {
+        if text[..i].chars().next_back().is_some_and(is_word_char) {
+            return None;
         }
-        None
+        let body = i + if text.as_bytes()[i] == b'#' {
+            1
+        } else {
+            '＃'.len_utf8()
+        };
+        let end = text[body..]
+            .char_indices()
+            .find(|&(_, c)| !is_word_char(c))
+            .map_or(text.len(), |(k, _)| body + k);
+        let name = &text[body..end];
+        (!name.is_empty() && !name.bytes().all(|b| b.is_ascii_digit())).then_some(name)
     })
 }
 
@@ -798,6 +804,7 @@ pub struct Scratch {
     keys: Vec<Key>,
     tokens: Vec<u64>,
     urls: Vec<(usize, usize)>,
+    tag: String,
 }
 
 /// Which object kinds to extract, and the token minimum of `similar`.
@@ -880,8 +887,18 @@ impl Extract {
         // Most posts have no `#` at all: memchr says so faster than walking the characters.
         let may_tag = memchr::memchr(b'#', text.as_bytes()).is_some() || text.contains('＃');
         if self.hashtag && may_tag {
-            s.keys
-                .extend(hashtags(text).map(|h| tagged(Kind::Hashtag, key(h.as_bytes()))));
+            for name in hashtag_names(text) {
+                // The key of `hashtags`' `#name` lowercased, made without allocating.
+                s.tag.clear();
+                s.tag.push('#');
+                if name.is_ascii() {
+                    s.tag
+                        .extend(name.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                } else {
+                    s.tag.push_str(&name.to_lowercase());
+                }
+                s.keys.push(tagged(Kind::Hashtag, key(s.tag.as_bytes())));
+            }
         }
         s.keys.sort_unstable();
         s.keys.dedup();
@@ -1161,6 +1178,71 @@ mod tests {
         keys.filter(|&k| kind_index(k) == kind.index())
             .map(|k| k & (u64::MAX >> 3))
             .collect()
+    }
+
+    /// Hashtags as a walk over every character finds them.
+    fn hashtags_by_walking(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut prev_word = false;
+        let mut it = text.char_indices().peekable();
+        while let Some((i, c)) = it.next() {
+            let starts = (c == '#' || c == '＃') && !prev_word;
+            prev_word = is_word_char(c);
+            if !starts {
+                continue;
+            }
+            let body = i + c.len_utf8();
+            let mut end = body;
+            while let Some(&(k, n)) = it.peek() {
+                if !is_word_char(n) {
+                    break;
+                }
+                end = k + n.len_utf8();
+                it.next();
+                prev_word = true;
+            }
+            let name = &text[body..end];
+            if !name.is_empty() && !name.bytes().all(|b| b.is_ascii_digit()) {
+                out.push(format!("#{}", name.to_lowercase()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn hashtags_found_by_memchr_are_those_of_a_walk() {
+        let texts = [
+            "#MAGA and#no #1 #Vote2016! ＃Ok x#y",
+            "##a #b#c é#d #é #ÉΣ ΣΑΣ #ΟΔΟΣ.",
+            "#",
+            "# #_ #__init__ #12ab #１２ a_#b 1#c",
+            "end #",
+            "＃＃x #＃y ＃#z",
+            "😀#smile #😀 #tag😀 —#dash",
+            "RT @a: #Breaking: #news,#politics",
+        ];
+        let e = Extract {
+            text: false,
+            similar: false,
+            link: false,
+            domain: false,
+            hashtag: true,
+            repost: false,
+            min_tokens: 1,
+        };
+        for t in texts {
+            let expected = hashtags_by_walking(t);
+            assert_eq!(hashtags(t).collect::<Vec<_>>(), expected, "{t}");
+            // push_objects lowercases without allocating: the same keys.
+            let mut keys: Vec<Key> = expected
+                .iter()
+                .map(|h| tagged(crate::coordination::Kind::Hashtag, key(h.as_bytes())))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let got = objects(&e, t, false, None);
+            assert_eq!(got.keys.row(0), keys.as_slice(), "{t}");
+        }
     }
 
     /// Short objects (one-letter hashtags, numbers) get keys of their own: a hasher whose
