@@ -884,9 +884,7 @@ impl Extract {
             s.keys
                 .extend(d.map(|d| tagged(Kind::Domain, key(d.as_bytes()))));
         }
-        // Most posts have no `#` at all: memchr says so faster than walking the characters.
-        let may_tag = memchr::memchr(b'#', text.as_bytes()).is_some() || text.contains('＃');
-        if self.hashtag && may_tag {
+        if self.hashtag {
             for name in hashtag_names(text) {
                 // The key of `hashtags`' `#name` lowercased, made without allocating.
                 s.tag.clear();
