@@ -286,12 +286,12 @@ impl Delimited {
                 format!("field {:?} is not valid UTF-8", self.names[i]),
             ))
         };
-        match std::str::from_utf8(&r[self.text_i]) {
+        match simdutf8::basic::from_utf8(&r[self.text_i]) {
             Ok(t) => b.texts.push(t),
             Err(_) => return bad(self.text_i),
         }
         match self.id_i {
-            Some(i) => match std::str::from_utf8(&r[i]) {
+            Some(i) => match simdutf8::basic::from_utf8(&r[i]) {
                 Ok(id) => b.ids.push(id),
                 Err(_) => {
                     undo(b);
@@ -306,7 +306,7 @@ impl Delimited {
             }
         }
         for (c, &i) in b.columns.iter_mut().zip(&self.cols) {
-            match std::str::from_utf8(&r[i]) {
+            match simdutf8::basic::from_utf8(&r[i]) {
                 Ok(v) => c.push(v),
                 Err(_) => {
                     undo(b);
