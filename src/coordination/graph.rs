@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::community::{leiden, LeidenParams, UGraph};
 use super::input::Posts;
-use super::objects::Objects;
+use super::objects::{kind_index, Key, Objects};
 use super::similar::SimilarIndex;
 use super::window::{KeyIndex, Marks, Stamp};
 use super::{CommunityWeights, CoordValidParams, Kind, ANY, KINDS};
@@ -101,8 +101,8 @@ pub struct Indexes {
 
 impl Indexes {
     /// Builds the index of every enabled kind from the posts' objects, each kind's objects
-    /// given up once its index is built: the similar index first, then the keyed kinds, from
-    /// one sort of all their keys.
+    /// given up once its index is built: the similar index first, then the keyed kinds side
+    /// by side (each build has sequential stretches).
     pub fn build(posts: &Posts, objects: Objects, params: &CoordValidParams) -> Indexes {
         let t = &posts.times;
         let a = &posts.authors;
@@ -118,7 +118,7 @@ impl Indexes {
         .filter(|&k| params.has(k))
         .collect();
         let max = params.max_object_accounts;
-        // The similar index first, then the keyed kinds together: building both at once
+        // The similar index first, then the keyed kinds side by side: building both at once
         // would hold the temporary entries of both.
         let similar = params.has(Kind::Similar).then(|| {
             let ranks = dict.ranks();
@@ -127,14 +127,20 @@ impl Indexes {
             sim.cap(t, a, posts.author_names.len(), max);
             sim
         });
-        let kind_indexes: Vec<usize> = keyed_kinds.iter().map(|k| k.index()).collect();
-        let keyed = KeyIndex::build_kinds(&keys, &kind_indexes, t, a, params.window, max);
+        let keyed: Vec<(usize, KeyIndex)> = keyed_kinds
+            .into_par_iter()
+            .map(|kind| {
+                let of_kind = |k: Key| kind_index(k) == kind.index();
+                let index = KeyIndex::build(&keys, of_kind, t, a, params.window, max);
+                (kind.index(), index)
+            })
+            .collect();
         drop(keys);
         let mut ix = Indexes {
             similar,
             ..Indexes::default()
         };
-        for (k, index) in kind_indexes.into_iter().zip(keyed) {
+        for (k, index) in keyed {
             ix.keyed[k] = Some(index);
         }
         ix

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
 
-use super::objects::{gather, kind_index, Csr, Key, SparseRows};
+use super::objects::{gather, Csr, Key, SparseRows};
 
 /// Post → its (group, position) memberships, by a counting sort of the `(post, group, position)`
 /// triples `memberships` lists (called twice) (stable: each post's memberships keep their order).
@@ -223,42 +223,6 @@ pub(super) fn sketch_bits(n: usize) -> u32 {
     (n.max(1).ilog2() + 3).clamp(8, 22)
 }
 
-/// An entry of the sort that groups posts by key: (key, time, account, post).
-type Entry = (Key, i64, u32, u32);
-
-/// The (key, time, account, post) entries of the keys `keep` accepts, sorted, but for keys
-/// that a count sketch of `sketch_bits` bits (which never undercounts) sees in one post only:
-/// most keys occur once and can give no pair.
-fn sorted_entries(
-    keys: &Csr<Key>,
-    keep: impl Fn(Key) -> bool + Sync,
-    times: &[i64],
-    authors: &[u32],
-    sketch_bits: u32,
-) -> Vec<Entry> {
-    let n_posts = keys.rows();
-    // The slot comes from the bits under the kind's 3.
-    let slot = |k: Key| ((k << 3) >> (64 - sketch_bits)) as usize;
-    let sketch: Vec<AtomicU32> = (0..1usize << sketch_bits)
-        .map(|_| AtomicU32::new(0))
-        .collect();
-    keys.values.par_chunks(1 << 16).for_each(|c| {
-        for &k in c.iter().filter(|&&k| keep(k)) {
-            sketch[slot(k)].fetch_add(1, Ordering::Relaxed);
-        }
-    });
-    let mut entries = gather(n_posts, (0, 0, 0, 0), |p, push| {
-        for &k in keys.row(p).iter().filter(|&&k| keep(k)) {
-            if sketch[slot(k)].load(Ordering::Relaxed) >= 2 {
-                push((k, times[p], authors[p], p as u32));
-            }
-        }
-    });
-    drop(sketch);
-    entries.par_sort_unstable();
-    entries
-}
-
 impl KeyIndex {
     /// Builds the index of the keys `keep` accepts in `keys` (post → its distinct keys); keys
     /// of more than `max_accounts` accounts go to [`KeyIndex::capped`] instead.
@@ -274,35 +238,6 @@ impl KeyIndex {
         Self::build_with_sketch(keys, keep, times, authors, tau, max_accounts, bits)
     }
 
-    /// One index a kind in `kinds` (kind indexes, see [`super::objects::kind_index`]), built
-    /// from one count sketch and one sort of the entries of them all: each is the index
-    /// [`KeyIndex::build`] makes of that kind's keys alone.
-    pub fn build_kinds(
-        keys: &Csr<Key>,
-        kinds: &[usize],
-        times: &[i64],
-        authors: &[u32],
-        tau: i64,
-        max_accounts: u32,
-    ) -> Vec<KeyIndex> {
-        let bits = sketch_bits(keys.values.len());
-        let wanted = |k: Key| kinds.contains(&kind_index(k));
-        let entries = sorted_entries(keys, wanted, times, authors, bits);
-        // Tagged keys sort by kind first: each kind's entries are one run.
-        let runs: Vec<&[Entry]> = kinds
-            .iter()
-            .map(|&kind| {
-                let from = entries.partition_point(|e| kind_index(e.0) < kind);
-                let to = entries.partition_point(|e| kind_index(e.0) <= kind);
-                &entries[from..to]
-            })
-            .collect();
-        let n_posts = keys.rows();
-        runs.into_par_iter()
-            .map(|run| Self::from_entries(run, n_posts, authors, tau, max_accounts))
-            .collect()
-    }
-
     fn build_with_sketch(
         keys: &Csr<Key>,
         keep: impl Fn(Key) -> bool + Sync,
@@ -312,18 +247,27 @@ impl KeyIndex {
         max_accounts: u32,
         sketch_bits: u32,
     ) -> KeyIndex {
-        let entries = sorted_entries(keys, keep, times, authors, sketch_bits);
-        Self::from_entries(&entries, keys.rows(), authors, tau, max_accounts)
-    }
-
-    /// The index of `entries`, sorted (key, time, account, post).
-    fn from_entries(
-        entries: &[Entry],
-        n_posts: usize,
-        authors: &[u32],
-        tau: i64,
-        max_accounts: u32,
-    ) -> KeyIndex {
+        let n_posts = keys.rows();
+        // Most keys occur once and can give no pair: a count sketch (which never undercounts)
+        // drops them before the sort. The slot comes from the bits under the kind's 3.
+        let slot = |k: Key| ((k << 3) >> (64 - sketch_bits)) as usize;
+        let sketch: Vec<AtomicU32> = (0..1usize << sketch_bits)
+            .map(|_| AtomicU32::new(0))
+            .collect();
+        keys.values.par_chunks(1 << 16).for_each(|c| {
+            for &k in c.iter().filter(|&&k| keep(k)) {
+                sketch[slot(k)].fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let mut entries = gather(n_posts, (0, 0, 0, 0), |p, push| {
+            for &k in keys.row(p).iter().filter(|&&k| keep(k)) {
+                if sketch[slot(k)].load(Ordering::Relaxed) >= 2 {
+                    push((k, times[p], authors[p], p as u32));
+                }
+            }
+        });
+        drop(sketch);
+        entries.par_sort_unstable();
         let mut index = KeyIndex {
             tau,
             ..KeyIndex::default()
@@ -392,6 +336,7 @@ impl KeyIndex {
             }
             i = j;
         }
+        drop(entries);
         let mut post_groups = by_post(n_posts, || memberships.iter().copied());
         drop(memberships);
         let groups = &index.groups;
@@ -611,47 +556,6 @@ mod tests {
             assert_eq!((&small.times, &small.authors), (&big.times, &big.authors));
             assert_eq!(small.post_groups, big.post_groups);
         }
-    }
-
-    /// The indexes built together are those of each kind built alone.
-    #[test]
-    fn kinds_built_together_are_kinds_built_alone() {
-        let mut rng = crate::util::rng::SplitMix64::new(11);
-        let n = 400;
-        let mut rows: Vec<Vec<Key>> = Vec::new();
-        for _ in 0..n {
-            let mut r: Vec<Key> = (0..rng.below(4))
-                .map(|_| ((rng.below(6) as u64) << 61) | rng.below(30) as u64)
-                .collect();
-            r.sort_unstable();
-            r.dedup();
-            rows.push(r);
-        }
-        let rows: Vec<&[Key]> = rows.iter().map(|r| r.as_slice()).collect();
-        let keys = csr(&rows);
-        let times: Vec<i64> = (0..n).map(|_| rng.below(3000) as i64).collect();
-        let authors: Vec<u32> = (0..n).map(|_| rng.below(25) as u32).collect();
-        let kinds = [0, 2, 3, 5];
-        let together = KeyIndex::build_kinds(&keys, &kinds, &times, &authors, 60, 3);
-        assert_eq!(together.len(), kinds.len());
-        for (&kind, ix) in kinds.iter().zip(&together) {
-            let alone = KeyIndex::build(&keys, |k| kind_index(k) == kind, &times, &authors, 60, 3);
-            let g = |ix: &KeyIndex| -> Vec<(Key, u32, u32, u32, u32)> {
-                ix.groups
-                    .iter()
-                    .map(|g| (g.key, g.start, g.end, g.example_post, g.accounts))
-                    .collect()
-            };
-            assert_eq!(g(ix), g(&alone), "kind {kind}");
-            assert_eq!(
-                (&ix.times, &ix.authors, &ix.posts),
-                (&alone.times, &alone.authors, &alone.posts)
-            );
-            assert_eq!(ix.capped, alone.capped, "kind {kind}");
-            assert_eq!(ix.post_groups, alone.post_groups, "kind {kind}");
-        }
-        assert!(together.iter().filter(|ix| !ix.groups.is_empty()).count() >= 3);
-        assert!(together.iter().any(|ix| !ix.capped.is_empty()));
     }
 
     #[test]
