@@ -368,11 +368,10 @@ pub fn word_tokens<'a>(normalized: &'a str, mut f: impl FnMut(&'a str)) {
             (wb_beyond_ascii(ch).unwrap_or(Wb::Other), ch.len_utf8())
         }
     };
-    let word = |c: Wb| matches!(c, Wb::Letter | Wb::Digit | Wb::Connector);
     let mut i = 0;
     while i < b.len() {
         let (c, n) = class_at(i);
-        if !word(c) {
+        if !is_word(c) {
             // Whitespace and a lone ASCII apostrophe are no tokens; every other mark is one.
             if !matches!(c, Wb::Space | Wb::Quote) {
                 f(&s[i..i + n]);
@@ -385,7 +384,7 @@ pub fn word_tokens<'a>(normalized: &'a str, mut f: impl FnMut(&'a str)) {
         i += n;
         while i < b.len() {
             let (next, m) = class_at(i);
-            if word(next) {
+            if is_word(next) {
                 prev = next;
                 i += m;
                 continue;
@@ -398,6 +397,11 @@ pub fn word_tokens<'a>(normalized: &'a str, mut f: impl FnMut(&'a str)) {
         }
         f(&s[start..i]);
     }
+}
+
+/// Whether characters of class `c` make up words (letters, digits, connectors).
+const fn is_word(c: Wb) -> bool {
+    matches!(c, Wb::Letter | Wb::Digit | Wb::Connector)
 }
 
 /// Whether `mid` may join two word characters of class `prev` (then the same on both
@@ -416,11 +420,10 @@ fn joins(prev: Wb, mid: Wb) -> bool {
 fn ascii_word_tokens<'a>(s: &'a str, mut f: impl FnMut(&'a str)) {
     let b = s.as_bytes();
     let class = |i: usize| ASCII_WB[usize::from(b[i] & 0x7f)];
-    let word = |c: Wb| matches!(c, Wb::Letter | Wb::Digit | Wb::Connector);
     let mut i = 0;
     while i < b.len() {
         let c = class(i);
-        if !word(c) {
+        if !is_word(c) {
             // Whitespace and a lone apostrophe are no tokens; every other mark is one.
             if !matches!(c, Wb::Space | Wb::Quote) {
                 f(&s[i..i + 1]);
@@ -491,7 +494,7 @@ const ASCII_WORD: [bool; 128] = {
     let mut t = [false; 128];
     let mut c = 0;
     while c < 128 {
-        t[c] = matches!(ASCII_WB[c], Wb::Letter | Wb::Digit | Wb::Connector);
+        t[c] = is_word(ASCII_WB[c]);
         c += 1;
     }
     t
@@ -1344,8 +1347,6 @@ mod tests {
         }
     }
 
-    /// Short objects (one-letter hashtags, numbers) get keys of their own: a hasher whose
-    /// output is the same for all short inputs would merge them.
     /// Short tokens: distinct ones hash apart, and the low bits (the dictionary's shard) and
     /// the bits above them (its tables' slots) are spread evenly.
     #[test]
@@ -1405,6 +1406,8 @@ mod tests {
         assert_eq!(hashes.len(), n, "a collision among {n} tokens");
     }
 
+    /// Short objects (one-letter hashtags, numbers) get keys of their own: a hasher whose
+    /// output is the same for all short inputs would merge them.
     #[test]
     fn distinct_short_objects_have_distinct_keys() {
         let objects: Vec<String> = (0..20_000)
