@@ -480,14 +480,20 @@ fn shared_objects(accounts: &[u32], hits: &[Vec<(u8, u32)>]) -> Vec<(Kind, u32, 
 /// group starts (one more entry than accounts).
 fn posts_by_account(posts: &Posts) -> (Vec<u32>, Vec<usize>) {
     let n_accounts = posts.author_names.len();
-    let mut by_account: Vec<u32> = (0..posts.len() as u32).collect();
-    by_account.sort_by_key(|&p| posts.authors[p as usize]);
     let mut starts = vec![0usize; n_accounts + 1];
     for &a in &posts.authors {
         starts[a as usize + 1] += 1;
     }
     for i in 0..n_accounts {
         starts[i + 1] += starts[i];
+    }
+    // A counting sort: each post into its account's next slot, in input order.
+    let mut next = starts[..n_accounts].to_vec();
+    let mut by_account = vec![0u32; posts.len()];
+    for (p, &a) in posts.authors.iter().enumerate() {
+        let slot = &mut next[a as usize];
+        by_account[*slot] = p as u32;
+        *slot += 1;
     }
     (by_account, starts)
 }

@@ -5,7 +5,9 @@
 //! a token of their prefixes (standard prefix-filtering argument), so candidates are the posts
 //! that share a prefix token within τ; each is then checked with the exact Jaccard value,
 //! computed as coordination-network-toolkit does (`|a ∩ b| / |a ∪ b| >= t` in floating point).
-//! Nothing above the threshold is missed.
+//! That test is turned into the smallest intersection that passes it for the two sizes, so the
+//! count of shared tokens stops as soon as it is reached or out of reach. Nothing above the
+//! threshold is missed.
 //!
 //! A post with near-duplicates from more accounts than a limit within τ is left out (it has
 //! no `similar` partner and is no one's), as keys of too many accounts are in
@@ -37,7 +39,9 @@ pub fn prefix_len(s: usize, t: f64) -> usize {
         .clamp(1, s.max(1))
 }
 
-/// Jaccard value of two sorted, distinct id lists, as the toolkit computes it.
+/// Jaccard value of two sorted, distinct id lists, as the toolkit computes it: the oracle of
+/// the tests.
+#[cfg(test)]
 pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
@@ -142,15 +146,56 @@ fn size_bounds(n: u32, t: f64) -> (u32, u32) {
     (lo, hi)
 }
 
-/// Whether post sets of `na` and `nb` tokens with masks `ma` and `mb` could reach Jaccard
-/// `t`: their intersection is at most `min(na − |bits of A not in B|, nb − |bits of B not in
-/// A|)`, and J grows with the intersection, computed as [`jaccard`] does.
-fn may_reach(na: u32, ma: u32, nb: u32, mb: u32, t: f64) -> bool {
+/// The smallest intersection `o` with which two sets of `sum` tokens in all reach Jaccard `t`,
+/// as [`jaccard`] computes it: `o / (sum − o) >= t` in floating point, which depends on the
+/// sizes only through their sum and never falls as `o` grows, so `jaccard(a, b) >= t` exactly
+/// when `|a ∩ b|` is at least this. Above `sum / 2` (so above the smaller set) when no
+/// intersection reaches `t`. `0 < t ≤ 1`.
+fn min_intersection(sum: u32, t: f64) -> u32 {
+    let reaches = |o: u32| {
+        let union = sum - o;
+        union > 0 && f64::from(o) / f64::from(union) >= t
+    };
+    let most = sum / 2;
+    let mut o = ((t * f64::from(sum) / (1.0 + t)).floor() as u32).min(most);
+    while o > 0 && reaches(o - 1) {
+        o -= 1;
+    }
+    while o <= most && !reaches(o) {
+        o += 1;
+    }
+    o
+}
+
+/// Whether post sets of `na` and `nb` tokens with masks `ma` and `mb` could share `need`
+/// tokens: their intersection is at most `min(na − |bits of A not in B|, nb − |bits of B not
+/// in A|)`.
+fn may_share(na: u32, ma: u32, nb: u32, mb: u32, need: u32) -> bool {
     let a_only = (ma & !mb).count_ones();
     let b_only = (mb & !ma).count_ones();
-    let inter = na.saturating_sub(a_only).min(nb.saturating_sub(b_only)) as usize;
-    let union = na as usize + nb as usize - inter;
-    union > 0 && inter as f64 / union as f64 >= t
+    na.saturating_sub(a_only).min(nb.saturating_sub(b_only)) >= need
+}
+
+/// Whether two sorted, distinct id lists share at least `need` ids. Branch-free steps, and it
+/// stops once either list has passed more ids without a match than it can spare.
+fn shares_at_least(a: &[u32], b: &[u32], need: u32) -> bool {
+    let need = need as usize;
+    if need > a.len().min(b.len()) {
+        return false;
+    }
+    // Ids of each list that may go unmatched.
+    let (spare_a, spare_b) = (a.len() - need, b.len() - need);
+    let (mut i, mut j, mut inter) = (0usize, 0usize, 0usize);
+    while i < a.len() && j < b.len() && inter < need {
+        let (x, y) = (a[i], b[j]);
+        inter += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+        if i - inter > spare_a || j - inter > spare_b {
+            return false;
+        }
+    }
+    inter >= need
 }
 
 /// The prefix index of near-duplicate candidates.
@@ -170,6 +215,9 @@ pub struct SimilarIndex {
     groups: Vec<(u32, u32)>,
     /// Post → (group, position of its own entry) of its indexed tokens.
     post_groups: SparseRows<(u32, u32)>,
+    /// By the sum of two posts' token counts, the tokens they must share to be near-duplicates
+    /// ([`min_intersection`]).
+    needs: Vec<u32>,
     /// Per post: left out, near-duplicates from too many accounts (empty: none is).
     crowded: Vec<bool>,
     /// Those posts, ascending.
@@ -430,6 +478,10 @@ impl SimilarIndex {
                 index.add_groups(&entries, &runs, &meta, &mut near);
             }
         }
+        let longest = (0..n_posts).map(|p| ids.row(p).len()).max().unwrap_or(0);
+        index.needs = (0..=2 * longest as u32)
+            .map(|sum| min_intersection(sum, threshold))
+            .collect();
         index.index_posts(ids);
         index
     }
@@ -644,9 +696,11 @@ impl SimilarIndex {
                 if c.author == a || seen.is_marked(c.author) {
                     continue;
                 }
-                if c.size < min_size
-                    || c.size > max_size
-                    || !may_reach(n_mine, my_mask, c.size, c.mask, self.threshold)
+                if c.size < min_size || c.size > max_size {
+                    continue;
+                }
+                let need = self.needs[(n_mine + c.size) as usize];
+                if !may_share(n_mine, my_mask, c.size, c.mask, need)
                     || checked.as_mut().is_some_and(|ch| !ch.mark(c.post))
                     || self.is_crowded(c.post as usize)
                 {
@@ -654,7 +708,7 @@ impl SimilarIndex {
                 }
                 let theirs = self.ids.row(c.post as usize);
                 let b = c.author;
-                if jaccard(mine, theirs) >= self.threshold {
+                if shares_at_least(mine, theirs, need) {
                     seen.mark(b);
                     if !found(b, c.post) {
                         return;
@@ -727,6 +781,50 @@ mod tests {
         assert_eq!(jaccard(&[1, 2, 3, 4], &[1, 2, 3, 5]), 3.0 / 5.0);
         assert_eq!(jaccard(&[1, 2], &[1, 2]), 1.0);
         assert_eq!(jaccard::<u32>(&[], &[]), 0.0);
+    }
+
+    /// The smallest intersection, the stopping count and the mask bound give the same answer
+    /// as the Jaccard value itself, for sets that share most, some or none of their ids and
+    /// for thresholds whose quotients sit exactly on the boundary (1/3, 0.5, 0.75, 1).
+    #[test]
+    fn the_count_that_stops_is_the_jaccard_test() {
+        let mut rng = crate::util::rng::SplitMix64::new(11);
+        let set = |rng: &mut crate::util::rng::SplitMix64, n: usize, universe: usize| {
+            let mut v: Vec<u32> = (0..n).map(|_| rng.below(universe) as u32).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        for t in [0.3, 1.0 / 3.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0] {
+            for round in 0..20_000 {
+                let universe = [8, 30, 200][round % 3];
+                let n = 1 + rng.below(40);
+                let a = set(&mut rng, n, universe);
+                let b = if round % 2 == 0 {
+                    // Mostly the same ids: a few dropped and a few added.
+                    let mut b: Vec<u32> = a.iter().copied().filter(|_| rng.below(8) > 0).collect();
+                    let extra = rng.below(4);
+                    b.extend(set(&mut rng, extra, universe));
+                    b.sort_unstable();
+                    b.dedup();
+                    b
+                } else {
+                    let n = 1 + rng.below(40);
+                    set(&mut rng, n, universe)
+                };
+                let (na, nb) = (a.len() as u32, b.len() as u32);
+                let need = min_intersection(na + nb, t);
+                let passes = jaccard(&a, &b) >= t;
+                assert_eq!(shares_at_least(&a, &b, need), passes, "t {t} {a:?} {b:?}");
+                assert_eq!(shares_at_least(&b, &a, need), passes, "t {t} {b:?} {a:?}");
+                let (ma, mb) = (token_mask(&a), token_mask(&b));
+                assert!(!passes || may_share(na, ma, nb, mb, need), "{a:?} {b:?}");
+            }
+        }
+        // Sizes 4 and 5 at 0.8: 4 of 5 in the union. Equal sets only at 1. None for no tokens.
+        assert_eq!(min_intersection(9, 0.8), 4);
+        assert_eq!(min_intersection(6, 1.0), 3);
+        assert!(min_intersection(0, 0.5) > 0);
     }
 
     /// The index of `rows` (token hashes), their tokens numbered seven rows at a time, the
