@@ -666,7 +666,8 @@ pub fn repost_body(text: &str) -> &str {
 pub struct Extracted {
     /// Distinct [`tagged`] keys of every kind but `similar`, sorted (so grouped by kind).
     pub keys: Csr<Key>,
-    /// Distinct word-token hashes, sorted; empty when the post has fewer than `min_tokens`.
+    /// Distinct word-token hashes, in no particular order; empty when the post has fewer than
+    /// `min_tokens`.
     pub tokens: Csr<u64>,
 }
 
@@ -939,11 +940,23 @@ impl Extract {
                 s.keys.push(tagged(Kind::Text, key(norm.as_bytes())));
             }
             if self.similar {
-                s.tokens.clear();
-                word_tokens(norm, |t| s.tokens.push(token_hash(t)));
-                s.tokens.sort_unstable();
-                s.tokens.dedup();
-                tokens_ok = s.tokens.len() >= self.min_tokens.max(1);
+                // Distinct tokens, in no particular order (they are ranked later): up to
+                // `CHECKED`, each new one is looked for among those kept, which costs less
+                // than sorting a post's few; past it, all are kept, then sorted and deduped.
+                const CHECKED: usize = 48;
+                let tokens = &mut s.tokens;
+                tokens.clear();
+                word_tokens(norm, |t| {
+                    let h = token_hash(t);
+                    if tokens.len() >= CHECKED || !tokens.contains(&h) {
+                        tokens.push(h);
+                    }
+                });
+                if tokens.len() > CHECKED {
+                    tokens.sort_unstable();
+                    tokens.dedup();
+                }
+                tokens_ok = tokens.len() >= self.min_tokens.max(1);
             }
         }
         if tokens_ok {
