@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::community::{leiden, LeidenParams, UGraph};
 use super::input::Posts;
-use super::objects::{kind_index, Key, Objects};
+use super::objects::{kind_index, Csr, Key, Objects};
 use super::similar::SimilarIndex;
 use super::window::{KeyIndex, Marks, Stamp};
 use super::{CommunityWeights, CoordValidParams, Kind, ANY, KINDS};
@@ -314,7 +314,8 @@ impl Scratch {
 pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
     let n_accounts = posts.author_names.len();
     let n_posts = posts.len();
-    let (by_account, starts) = posts_by_account(posts);
+    let by_account = posts_by_account(posts);
+    let starts = &by_account.offsets;
     let mut g = Graph {
         accounts: vec![AccountStats::default(); n_accounts],
         ..Graph::default()
@@ -328,15 +329,15 @@ pub fn build(posts: &Posts, ix: &Indexes, params: &CoordValidParams) -> Graph {
     let mut from = 0;
     while from < n_accounts {
         let mut to = from + 1;
-        while to < n_accounts && starts[to] - starts[from] < n_posts.div_ceil(16) {
+        while to < n_accounts && ((starts[to] - starts[from]) as usize) < n_posts.div_ceil(16) {
             to += 1;
         }
-        let passes = account_passes(posts, ix, params, &by_account, &starts, from..to, &pool);
+        let passes = account_passes(posts, ix, params, &by_account, from..to, &pool);
         for (a, pass) in (from..to).zip(passes) {
             for (p, c) in pass.counts {
                 post_counts.add(p, c);
             }
-            g.accounts[a].posts = (starts[a + 1] - starts[a]) as u32;
+            g.accounts[a].posts = by_account.row(a).len() as u32;
             g.accounts[a].coordinated_posts = pass.coordinated_posts;
             g.edges.extend(pass.edges);
             hits.push(pass.hits);
@@ -476,26 +477,12 @@ fn shared_objects(accounts: &[u32], hits: &[Vec<(u8, u32)>]) -> Vec<(Kind, u32, 
         .collect()
 }
 
-/// Post indexes grouped by account, in input order within each, and where each account's
-/// group starts (one more entry than accounts).
-fn posts_by_account(posts: &Posts) -> (Vec<u32>, Vec<usize>) {
-    let n_accounts = posts.author_names.len();
-    let mut starts = vec![0usize; n_accounts + 1];
-    for &a in &posts.authors {
-        starts[a as usize + 1] += 1;
-    }
-    for i in 0..n_accounts {
-        starts[i + 1] += starts[i];
-    }
-    // A counting sort: each post into its account's next slot, in input order.
-    let mut next = starts[..n_accounts].to_vec();
-    let mut by_account = vec![0u32; posts.len()];
-    for (p, &a) in posts.authors.iter().enumerate() {
-        let slot = &mut next[a as usize];
-        by_account[*slot] = p as u32;
-        *slot += 1;
-    }
-    (by_account, starts)
+/// Account → its post indexes, in input order.
+fn posts_by_account(posts: &Posts) -> Csr<u32> {
+    let authors = &posts.authors;
+    Csr::grouped(posts.author_names.len(), || {
+        authors.iter().enumerate().map(|(p, &a)| (a, p as u32))
+    })
 }
 
 /// Every account's pass ([`account_pass`]), in parallel, in account order.
@@ -503,8 +490,7 @@ fn account_passes(
     posts: &Posts,
     ix: &Indexes,
     params: &CoordValidParams,
-    by_account: &[u32],
-    starts: &[usize],
+    by_account: &Csr<u32>,
     accounts: std::ops::Range<usize>,
     pool: &Pool<Scratch>,
 ) -> Vec<AccountPass> {
@@ -532,14 +518,7 @@ fn account_passes(
             || pool.lease(new_scratch),
             |lease, a| {
                 let s = lease.get();
-                account_pass(
-                    a as u32,
-                    &by_account[starts[a]..starts[a + 1]],
-                    posts,
-                    ix,
-                    params,
-                    s,
-                )
+                account_pass(a as u32, by_account.row(a), posts, ix, params, s)
             },
         )
         .collect()

@@ -59,6 +59,36 @@ impl<T> Csr<T> {
     }
 }
 
+impl<T: Copy + Default> Csr<T> {
+    /// The `(row, value)` pairs `items` lists (called twice) as `n_rows` rows, by a counting
+    /// sort (stable: each row's values keep their order).
+    pub fn grouped<I>(n_rows: usize, items: impl Fn() -> I) -> Csr<T>
+    where
+        I: Iterator<Item = (u32, T)>,
+    {
+        // Counts, then each row's start, used as its cursor: once every value is placed, a
+        // row's cursor is where the next row starts, so the cursors shifted by one are the
+        // offsets (no second array of cursors).
+        let mut offsets = vec![0u32; n_rows + 1];
+        for (r, _) in items() {
+            offsets[r as usize + 1] += 1;
+        }
+        for r in 0..n_rows {
+            offsets[r + 1] += offsets[r];
+        }
+        let mut values = vec![T::default(); offsets[n_rows] as usize];
+        for (r, v) in items() {
+            let slot = &mut offsets[r as usize];
+            values[*slot as usize] = v;
+            *slot += 1;
+        }
+        // Now offsets[r] is the end of row r (= the start of r + 1) for r < n_rows.
+        offsets.copy_within(0..n_rows, 1);
+        offsets[0] = 0;
+        Csr { offsets, values }
+    }
+}
+
 /// Post → its values when most posts have none: the offsets of the non-empty rows only,
 /// found through a bit a row and a count of non-empty rows before every 64 (a fifth of a byte
 /// a row, where [`Csr`] takes four).

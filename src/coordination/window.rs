@@ -14,32 +14,13 @@ use rayon::prelude::*;
 
 use super::objects::{gather, Csr, Key, SparseRows};
 
-/// Post → its (group, position) memberships, by a counting sort of the `(post, group, position)`
-/// triples `memberships` lists (called twice) (stable: each post's memberships keep their order).
+/// Post → its (group, position) memberships, from the `(post, group, position)` triples
+/// `memberships` lists (called twice), each post's in their order ([`Csr::grouped`]).
 pub fn by_post<I>(n_posts: usize, memberships: impl Fn() -> I) -> Csr<(u32, u32)>
 where
     I: Iterator<Item = (u32, u32, u32)>,
 {
-    // Counts, then each post's start, used as its cursor: once every value is placed, a
-    // post's cursor is where the next post starts, so the cursors shifted by one are the
-    // offsets (no second array of cursors).
-    let mut offsets = vec![0u32; n_posts + 1];
-    for (p, _, _) in memberships() {
-        offsets[p as usize + 1] += 1;
-    }
-    for p in 0..n_posts {
-        offsets[p + 1] += offsets[p];
-    }
-    let mut values = vec![(0u32, 0u32); offsets[n_posts] as usize];
-    for (p, g, k) in memberships() {
-        let slot = &mut offsets[p as usize];
-        values[*slot as usize] = (g, k);
-        *slot += 1;
-    }
-    // Now offsets[p] is the end of post p (= the start of p + 1) for p < n_posts.
-    offsets.copy_within(0..n_posts, 1);
-    offsets[0] = 0;
-    Csr { offsets, values }
+    Csr::grouped(n_posts, || memberships().map(|(p, g, k)| (p, (g, k))))
 }
 
 /// Marks, in `reach`, the entries of one group (sorted by time; `entry(i)` is the time and
