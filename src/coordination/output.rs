@@ -11,6 +11,7 @@ use super::graph::{Community, Edge, Graph, Indexes};
 use super::input::Posts;
 use super::{CoordValidParams, Kind, ANY, KINDS};
 use crate::error::{Error, Result};
+use crate::util::csv_field::push as push_field;
 use crate::util::time::format as iso;
 
 /// The names of the files written into the output folder.
@@ -370,26 +371,6 @@ fn num(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     }
 }
 
-/// Appends one field as `csv::Writer` (default settings) writes it: as it is, or in quotes
-/// with its quotes doubled when it holds a comma, a quote, CR or LF.
-fn csv_field(out: &mut Vec<u8>, field: &[u8]) {
-    if field
-        .iter()
-        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
-    {
-        out.push(b'"');
-        for &b in field {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
-        }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(field);
-    }
-}
-
 pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<Vec<u8>> {
     let mut header: Vec<&str> = vec!["id", "account", "time", "repost"];
     header.extend(POST_COLUMNS);
@@ -402,9 +383,9 @@ pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<
         let mut digits = [0u8; 10];
         let rows = first..first + ids.len();
         for ((i, counts), id) in rows.clone().zip(g.post_counts.range(rows)).zip(ids) {
-            csv_field(&mut out, id.as_bytes());
+            push_field(&mut out, id.as_bytes());
             out.push(b',');
-            csv_field(
+            push_field(
                 &mut out,
                 posts.author_names[posts.authors[i] as usize].as_bytes(),
             );
@@ -413,7 +394,7 @@ pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<
                 crate::util::time::format_into(posts.times[i], &mut time);
                 last_t = Some(posts.times[i]);
             }
-            csv_field(&mut out, &time);
+            push_field(&mut out, &time);
             out.extend_from_slice(if posts.reposts[i] { b",1" } else { b",0" });
             for k in KINDS {
                 out.push(b',');
@@ -904,7 +885,7 @@ pub fn summary(posts: &Posts, ix: &Indexes, g: &Graph, params: &CoordValidParams
 mod tests {
     use super::*;
 
-    /// Rows written field by field are the csv writer's rows, for fields with commas,
+    /// Rows written field by field (as bytes or as text) are the csv writer's rows, for fields with commas,
     /// quotes, CR, LF, spaces, non-ASCII characters and empty fields, in every position.
     #[test]
     fn fields_are_written_as_the_csv_writer_writes_them() {
@@ -924,11 +905,16 @@ mod tests {
                 if i > 0 {
                     mine.push(b',');
                 }
-                csv_field(&mut mine, f.as_bytes());
+                push_field(&mut mine, f.as_bytes());
             }
             mine.push(b'\n');
             let theirs = csv_bytes("t.csv", |w| w.write_record(&fields)).unwrap();
             assert_eq!(mine, theirs, "{fields:?}");
+            let as_text: Vec<_> = fields
+                .iter()
+                .map(|f| crate::util::csv_field::quoted(f))
+                .collect();
+            assert_eq!(format!("{}\n", as_text.join(",")).as_bytes(), theirs);
         }
     }
 

@@ -424,13 +424,7 @@ impl serde::Serialize for Kept<'_> {
 }
 
 /// A CSV field, quoted when it needs to be.
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
-    }
-}
+pub use crate::util::csv_field::quoted as csv_field;
 
 #[cfg(test)]
 mod tests {
