@@ -124,7 +124,7 @@ fn analyze(posts: &Posts, objects: Objects, params: &CoordValidParams) -> Vec<Ve
         output::clusters_csv(posts, &ix, &g).expect("clusters.csv"),
         output::accounts_csv(posts, &g).expect("accounts.csv"),
         output::posts_csv(posts, &g, params).expect("posts.csv"),
-        output::graphml(posts, &g).into_bytes(),
+        output::graphml(posts, &g).expect("graph.graphml"),
         output::summary(posts, &ix, &g, params).into_bytes(),
     ]
 }

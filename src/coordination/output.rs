@@ -12,6 +12,7 @@ use super::input::Posts;
 use super::{CoordValidParams, Kind, ANY, KINDS};
 use crate::error::{Error, Result};
 use crate::util::csv_field::push as push_field;
+use crate::util::outdir::Sink;
 use crate::util::time::format as iso;
 
 /// The names of the files written into the output folder.
@@ -60,21 +61,48 @@ fn csv_bytes(
     w.into_inner().map_err(|e| fail(e.to_string()))
 }
 
-/// Runs formatted in parallel a batch at a time ([`JOINED_RUNS`] runs), appended in order
+/// Runs formatted in parallel a batch at a time ([`JOINED_RUNS`] runs), written in order
 /// after the CSV header: `batch(runs)` formats the runs in that range of `0..n_runs`. Only
-/// one batch of formatted runs waits beside the output, never a second copy of all of it.
+/// one batch of formatted runs is held at a time, never the whole file.
 fn csv_in_runs(
+    sink: &mut Sink,
     path: &str,
     header: &[&str],
     n_runs: usize,
     batch: impl Fn(std::ops::Range<usize>) -> Vec<Result<Vec<u8>>>,
-) -> Result<Vec<u8>> {
-    let mut out = csv_bytes(path, |w| w.write_record(header))?;
+) -> Result<()> {
+    sink.put(&csv_bytes(path, |w| w.write_record(header))?)?;
     for from in (0..n_runs).step_by(JOINED_RUNS) {
         for run in batch(from..(from + JOINED_RUNS).min(n_runs)) {
-            out.extend_from_slice(&run?);
+            sink.put(&run?)?;
         }
     }
+    Ok(())
+}
+
+/// [`csv_in_runs`] of `rows`, [`ROWS_A_RUN`] to a run, each run formatted by `format_run`.
+fn csv_of_rows<T: Sync>(
+    sink: &mut Sink,
+    path: &str,
+    header: &[&str],
+    rows: &[T],
+    format_run: impl Fn(&[T]) -> Result<Vec<u8>> + Sync,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let n_runs = rows.len().div_ceil(ROWS_A_RUN);
+    csv_in_runs(sink, path, header, n_runs, |runs| {
+        let of = &rows[runs.start * ROWS_A_RUN..(runs.end * ROWS_A_RUN).min(rows.len())];
+        of.par_chunks(ROWS_A_RUN).map(&format_run).collect()
+    })
+}
+
+/// Rows a run of [`csv_of_rows`].
+const ROWS_A_RUN: usize = 1 << 13;
+
+/// What `fill` writes, as bytes in memory (`name` names the file in errors).
+fn in_memory(name: &str, fill: impl FnOnce(&mut Sink) -> Result<()>) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    fill(&mut Sink::new(&mut out, name))?;
     Ok(out)
 }
 
@@ -82,29 +110,37 @@ fn csv_in_runs(
 const JOINED_RUNS: usize = 64;
 
 pub fn edges_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
-    csv_bytes("edges.csv", |w| {
-        w.write_record([
-            "account_a",
-            "account_b",
-            "kind",
-            "weight",
-            "first_time",
-            "last_time",
-            "rarity_weight",
-        ])?;
-        for e in &g.edges {
-            w.write_record([
-                posts.author_names[e.a as usize].as_str(),
-                &posts.author_names[e.b as usize],
-                e.kind_name(),
-                &e.weight.to_string(),
-                &iso(e.first),
-                &iso(e.last),
-                &format!("{:.6}", e.rarity_weight),
-            ])?;
-        }
-        Ok(())
-    })
+    in_memory("edges.csv", |sink| write_edges_csv(sink, posts, g))
+}
+
+/// edges.csv into `sink`, formatted in parallel runs of edges.
+pub fn write_edges_csv(sink: &mut Sink, posts: &Posts, g: &Graph) -> Result<()> {
+    let header = [
+        "account_a",
+        "account_b",
+        "kind",
+        "weight",
+        "first_time",
+        "last_time",
+        "rarity_weight",
+    ];
+    let format_run = |run: &[Edge]| {
+        csv_bytes("edges.csv", |w| {
+            for e in run {
+                w.write_record([
+                    posts.author_names[e.a as usize].as_str(),
+                    &posts.author_names[e.b as usize],
+                    e.kind_name(),
+                    &e.weight.to_string(),
+                    &iso(e.first),
+                    &iso(e.last),
+                    &format!("{:.6}", e.rarity_weight),
+                ])?;
+            }
+            Ok(())
+        })
+    };
+    csv_of_rows(sink, "edges.csv", &header, &g.edges, format_run)
 }
 
 pub fn clusters_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>> {
@@ -194,14 +230,13 @@ pub fn communities_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>
 /// evidence.csv: the post pairs behind each kept per-kind edge (see `coordination::evidence`),
 /// with the community both accounts are in, if one. Rows are formatted in parallel runs of
 /// pairs, appended a batch at a time.
-pub fn evidence_csv(
+pub fn write_evidence_csv(
+    sink: &mut Sink,
     posts: &Posts,
     ix: &Indexes,
     g: &Graph,
     pairs: &[super::evidence::PostPair],
-) -> Result<Vec<u8>> {
-    use rayon::prelude::*;
-    const RUN: usize = 1 << 13;
+) -> Result<()> {
     let example = |kind: Kind, grp: u32| {
         ix.keyed[kind.index()]
             .as_ref()
@@ -299,10 +334,7 @@ pub fn evidence_csv(
         "delta_seconds",
         "community",
     ];
-    csv_in_runs("evidence.csv", &header, pairs.len().div_ceil(RUN), |runs| {
-        let of = &pairs[runs.start * RUN..(runs.end * RUN).min(pairs.len())];
-        of.par_chunks(RUN).map(format_run).collect()
-    })
+    csv_of_rows(sink, "evidence.csv", &header, pairs, format_run)
 }
 
 pub fn accounts_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
@@ -372,6 +404,16 @@ fn num(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
 }
 
 pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<Vec<u8>> {
+    in_memory("posts.csv", |sink| write_posts_csv(sink, posts, g, params))
+}
+
+/// posts.csv into `sink`, a run of posts a block of ids.
+pub fn write_posts_csv(
+    sink: &mut Sink,
+    posts: &Posts,
+    g: &Graph,
+    params: &CoordValidParams,
+) -> Result<()> {
     let mut header: Vec<&str> = vec!["id", "account", "time", "repost"];
     header.extend(POST_COLUMNS);
     // A run of posts a block of ids, each block decompressed once.
@@ -408,7 +450,7 @@ pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<
         }
         Ok(out)
     };
-    csv_in_runs("posts.csv", &header, posts.ids.run_count(), |runs| {
+    csv_in_runs(sink, "posts.csv", &header, posts.ids.run_count(), |runs| {
         posts.ids.map_runs(runs, format_run)
     })
 }
@@ -430,7 +472,13 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// GraphML of the kept total edges (directed, with per-kind weights) and the accounts on them.
-pub fn graphml(posts: &Posts, g: &Graph) -> String {
+pub fn graphml(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
+    in_memory("graph.graphml", |sink| write_graphml(sink, posts, g))
+}
+
+/// graph.graphml into `sink`, a megabyte or so at a time.
+pub fn write_graphml(sink: &mut Sink, posts: &Posts, g: &Graph) -> Result<()> {
+    const FLUSH_AT: usize = 1 << 20;
     let mut s = String::new();
     s.push_str(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -465,6 +513,10 @@ pub fn graphml(posts: &Posts, g: &Graph) -> String {
             st.cluster,
             st.community
         );
+        if s.len() >= FLUSH_AT {
+            sink.put(s.as_bytes())?;
+            s.clear();
+        }
     }
     for run in g.edges.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)) {
         let Some(total) = run.iter().find(|e| e.kind as usize == ANY) else {
@@ -479,16 +531,20 @@ pub fn graphml(posts: &Posts, g: &Graph) -> String {
             let _ = write!(s, "<data key=\"w_{}\">{}</data>", e.kind_name(), e.weight);
         }
         s.push_str("</edge>\n");
+        if s.len() >= FLUSH_AT {
+            sink.put(s.as_bytes())?;
+            s.clear();
+        }
     }
     s.push_str("  </graph>\n</graphml>\n");
-    s
+    sink.put(s.as_bytes())
 }
 
-/// Formats one output file.
-type MakeFile<'a> = &'a (dyn Fn() -> Result<Vec<u8>> + Sync);
+/// Writes one output file into its sink.
+type MakeFile<'a> = &'a (dyn Fn(&mut Sink) -> Result<()> + Sync);
 
 /// Writes the output files into `dir` (created if missing), swapped in as one set (see
-/// `util::outdir::Staging`).
+/// `util::outdir::Staging`). The large files go out a batch at a time as they are formatted.
 pub fn write_all(
     dir: &Path,
     posts: &Posts,
@@ -499,7 +555,7 @@ pub fn write_all(
 ) -> Result<()> {
     let staging = crate::util::outdir::Staging::new(dir, &FILES)?;
     with_files(posts, ix, g, params, pairs_per_edge, |jobs| {
-        each_file(jobs, |name, make| staging.write(name, &make()?))
+        each_file(jobs, |name, make| staging.write_with(name, make))
     })?;
     staging.commit()
 }
@@ -514,7 +570,7 @@ pub fn render_all(
     pairs_per_edge: usize,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let mut files = with_files(posts, ix, g, params, pairs_per_edge, |jobs| {
-        each_file(jobs, |name, make| Ok((name, make()?)))
+        each_file(jobs, |name, make| Ok((name, in_memory(name, make)?)))
     })?;
     files.sort_by_key(|(name, _)| FILES.iter().position(|f| f == name));
     Ok(files)
@@ -554,17 +610,23 @@ fn with_files<R>(
     f: impl FnOnce(&[(&'static str, MakeFile)]) -> R,
 ) -> R {
     let jobs: [(&'static str, MakeFile); 8] = [
-        ("evidence.csv", &|| {
+        ("evidence.csv", &|sink| {
             let pairs = super::evidence::post_pairs(posts, ix, g, params, pairs_per_edge);
-            evidence_csv(posts, ix, g, &pairs)
+            write_evidence_csv(sink, posts, ix, g, &pairs)
         }),
-        ("posts.csv", &|| posts_csv(posts, g, params)),
-        ("edges.csv", &|| edges_csv(posts, g)),
-        ("clusters.csv", &|| clusters_csv(posts, ix, g)),
-        ("communities.csv", &|| communities_csv(posts, ix, g)),
-        ("accounts.csv", &|| accounts_csv(posts, g)),
-        ("graph.graphml", &|| Ok(graphml(posts, g).into_bytes())),
-        ("summary.json", &|| summary_json(posts, ix, g, params)),
+        ("posts.csv", &|sink| write_posts_csv(sink, posts, g, params)),
+        ("edges.csv", &|sink| write_edges_csv(sink, posts, g)),
+        ("clusters.csv", &|sink| {
+            sink.put(&clusters_csv(posts, ix, g)?)
+        }),
+        ("communities.csv", &|sink| {
+            sink.put(&communities_csv(posts, ix, g)?)
+        }),
+        ("accounts.csv", &|sink| sink.put(&accounts_csv(posts, g)?)),
+        ("graph.graphml", &|sink| write_graphml(sink, posts, g)),
+        ("summary.json", &|sink| {
+            sink.put(&summary_json(posts, ix, g, params)?)
+        }),
     ];
     f(&jobs)
 }
@@ -923,15 +985,17 @@ mod tests {
     #[test]
     fn csv_in_runs_keeps_the_header_and_the_order() {
         let runs = |n: usize, fail: Option<usize>| {
-            csv_in_runs("t.csv", &["a", "b"], n, |range| {
-                range
-                    .map(|r| {
-                        if Some(r) == fail {
-                            return Err(Error::io("t.csv", std::io::Error::other("full")));
-                        }
-                        csv_bytes("t.csv", |w| w.write_record([r.to_string(), "x".into()]))
-                    })
-                    .collect()
+            in_memory("t.csv", |sink| {
+                csv_in_runs(sink, "t.csv", &["a", "b"], n, |range| {
+                    range
+                        .map(|r| {
+                            if Some(r) == fail {
+                                return Err(Error::io("t.csv", std::io::Error::other("full")));
+                            }
+                            csv_bytes("t.csv", |w| w.write_record([r.to_string(), "x".into()]))
+                        })
+                        .collect()
+                })
             })
         };
         assert_eq!(runs(0, None).unwrap(), b"a,b\n");

@@ -651,6 +651,27 @@ mod on_signal {
     }
 }
 
+/// Where one output file's bytes go, a batch at a time: a file being written (a failed write
+/// is an error naming it) or memory.
+pub struct Sink<'a> {
+    w: &'a mut dyn Write,
+    shown: &'a str,
+}
+
+impl<'a> Sink<'a> {
+    /// Bytes go to `w`; `shown` names it in errors.
+    pub fn new(w: &'a mut dyn Write, shown: &'a str) -> Self {
+        Sink { w, shown }
+    }
+
+    /// Appends `bytes`.
+    pub fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.w
+            .write_all(bytes)
+            .map_err(|e| Error::io(self.shown, e))
+    }
+}
+
 /// A set of files written into a hidden folder beside the output folder, then swapped in as a
 /// whole by [`Staging::commit`]. Dropped without a commit (an error), it removes its folder.
 pub struct Staging {
@@ -728,6 +749,12 @@ impl Staging {
 
     /// Writes one file of the set (may be called from several threads at once).
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.write_with(name, |sink| sink.put(bytes))
+    }
+
+    /// Writes one file of the set as `fill` gives its bytes, a batch at a time (may be called
+    /// from several threads at once): the whole file is never held in memory.
+    pub fn write_with(&self, name: &str, fill: impl FnOnce(&mut Sink) -> Result<()>) -> Result<()> {
         debug_assert!(
             self.names.iter().any(|n| n == name),
             "{name} not in the set"
@@ -742,10 +769,14 @@ impl Staging {
             return Err(Error::io(shown, e));
         }
         let path = self.tmp.join(name);
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&shown, e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        fill(&mut Sink::new(&mut w, &shown))?;
         (|| -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&path)?;
-            f.write_all(bytes)?;
-            f.sync_all()
+            let file = w
+                .into_inner()
+                .map_err(std::io::IntoInnerError::into_error)?;
+            file.sync_all()
         })()
         .map_err(|e| Error::io(&shown, e))?;
         if n == 1 {
@@ -899,6 +930,34 @@ mod tests {
         assert_eq!(listing(root.path()), ["out"]);
     }
 
+    /// A file written batch by batch holds the batches in order, past the writer's buffer; a
+    /// fill that fails part way is an error naming the file, and the old set stays as it was.
+    #[test]
+    fn a_file_written_in_batches_is_whole_or_not_at_all() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        let batch = |i: usize| vec![b'a' + (i % 26) as u8; 300_000 + i];
+        let want: Vec<u8> = (0..8).flat_map(batch).collect();
+        let s = Staging::new(&out, &["big.csv"]).unwrap();
+        s.write_with("big.csv", |sink| {
+            (0..8).try_for_each(|i| sink.put(&batch(i)))
+        })
+        .unwrap();
+        s.commit().unwrap();
+        assert_eq!(std::fs::read(out.join("big.csv")).unwrap(), want);
+
+        let s = Staging::new(&out, &["big.csv"]).unwrap();
+        let e = s
+            .write_with("big.csv", |sink| {
+                sink.put(b"partial")?;
+                Err(Error::io("big.csv", std::io::Error::other("disk full")))
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("big.csv"), "{e}");
+        drop(s);
+        assert_eq!(std::fs::read(out.join("big.csv")).unwrap(), want);
+        assert_eq!(listing(root.path()), ["out"]);
+    }
     #[cfg(unix)]
     #[test]
     fn leftovers_of_killed_runs_are_removed_or_restored_never_lost() {

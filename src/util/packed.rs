@@ -29,20 +29,35 @@ pub struct PackedTexts {
     tail_ends: Vec<u32>,
 }
 
-/// Texts fetched from a [`PackedTexts`]: row → text, for the rows asked for.
+/// Texts fetched from a [`PackedTexts`]: row → text, for the rows asked for. Held as one
+/// buffer of text a run they came from (with the ends of its texts), not a `String` a text:
+/// millions of short texts would spend more on allocations than on their bytes.
 #[derive(Debug, Default)]
 pub struct Fetched {
+    /// The rows, ascending.
     rows: Vec<u32>,
-    texts: Vec<String>,
+    /// Per part: the index in `rows` of its first text.
+    starts: Vec<u32>,
+    parts: Vec<FetchedPart>,
+}
+
+/// The texts of consecutive rows of a [`Fetched`], taken from one run.
+#[derive(Debug, Default)]
+struct FetchedPart {
+    text: String,
+    /// End of each text in `text`.
+    ends: Vec<u32>,
 }
 
 impl Fetched {
     /// The text of `row`, when it was fetched.
     pub fn get(&self, row: u32) -> Option<&str> {
-        self.rows
-            .binary_search(&row)
-            .ok()
-            .map(|k| self.texts[k].as_str())
+        let k = self.rows.binary_search(&row).ok()? as u32;
+        let at = self.starts.partition_point(|&s| s <= k).checked_sub(1)?;
+        let part = &self.parts[at];
+        let i = (k - self.starts[at]) as usize;
+        let from = if i == 0 { 0 } else { part.ends[i - 1] as usize };
+        part.text.get(from..*part.ends.get(i)? as usize)
     }
 }
 
@@ -238,23 +253,29 @@ impl PackedTexts {
             .collect();
         rows.sort_unstable();
         rows.dedup();
+        rows.shrink_to_fit();
         let by_run: Vec<&[u32]> = rows
             .chunk_by(|a, b| *a as usize / BLOCK == *b as usize / BLOCK)
             .collect();
-        let texts: Vec<String> = by_run
+        let parts: Vec<FetchedPart> = by_run
             .par_iter()
-            .flat_map_iter(|rs| {
+            .map(|rs| {
                 let r = rs[0] as usize / BLOCK;
-                let pick = |all: &[&str]| -> Vec<String> {
-                    rs.iter()
-                        .map(|&row| {
-                            let k = row as usize % BLOCK;
-                            match all.get(k) {
-                                Some(t) => t.to_string(),
-                                None => self.tail_text(k).to_string(),
-                            }
-                        })
-                        .collect()
+                let pick = |all: &[&str]| -> FetchedPart {
+                    let mut part = FetchedPart {
+                        text: String::new(),
+                        ends: Vec::with_capacity(rs.len()),
+                    };
+                    for &row in rs.iter() {
+                        let k = row as usize % BLOCK;
+                        match all.get(k) {
+                            Some(t) => part.text.push_str(t),
+                            None => part.text.push_str(self.tail_text(k)),
+                        }
+                        part.ends.push(part.text.len() as u32);
+                    }
+                    part.text.shrink_to_fit();
+                    part
                 };
                 match self.runs.get(r) {
                     Some(run) => run.with_texts(BLOCK, pick),
@@ -262,7 +283,17 @@ impl PackedTexts {
                 }
             })
             .collect();
-        Fetched { rows, texts }
+        let mut starts = Vec::with_capacity(by_run.len());
+        let mut at = 0u32;
+        for rs in &by_run {
+            starts.push(at);
+            at += rs.len() as u32;
+        }
+        Fetched {
+            rows,
+            starts,
+            parts,
+        }
     }
 
     /// Runs of texts: the full runs of [`BLOCK`] texts and the tail, if any.
