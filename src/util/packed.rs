@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-/// Texts a compressed run holds.
+/// Texts a compressed run holds (a place in a run fits in a `u16`).
 pub const BLOCK: usize = 1024;
 
 /// zstd's fastest level: compressing must not slow the reading it runs beside.
@@ -34,16 +34,18 @@ pub struct PackedTexts {
 /// millions of short texts would spend more on allocations than on their bytes.
 #[derive(Debug, Default)]
 pub struct Fetched {
-    /// The rows, ascending.
-    rows: Vec<u32>,
-    /// Per part: the index in `rows` of its first text.
-    starts: Vec<u32>,
+    /// Per run of the texts: its part, or `NO_PART`.
+    part_of_run: Vec<u32>,
     parts: Vec<FetchedPart>,
 }
 
-/// The texts of consecutive rows of a [`Fetched`], taken from one run.
+const NO_PART: u32 = u32::MAX;
+
+/// The texts fetched from one run of a [`Fetched`].
 #[derive(Debug, Default)]
 struct FetchedPart {
+    /// Their places in the run, ascending.
+    at: Vec<u16>,
     text: String,
     /// End of each text in `text`.
     ends: Vec<u32>,
@@ -52,12 +54,11 @@ struct FetchedPart {
 impl Fetched {
     /// The text of `row`, when it was fetched.
     pub fn get(&self, row: u32) -> Option<&str> {
-        let k = self.rows.binary_search(&row).ok()? as u32;
-        let at = self.starts.partition_point(|&s| s <= k).checked_sub(1)?;
-        let part = &self.parts[at];
-        let i = (k - self.starts[at]) as usize;
+        let (run, k) = (row as usize / BLOCK, (row as usize % BLOCK) as u16);
+        let part = self.parts.get(*self.part_of_run.get(run)? as usize)?;
+        let i = part.at.binary_search(&k).ok()?;
         let from = if i == 0 { 0 } else { part.ends[i - 1] as usize };
-        part.text.get(from..*part.ends.get(i)? as usize)
+        part.text.get(from..part.ends[i] as usize)
     }
 }
 
@@ -253,7 +254,6 @@ impl PackedTexts {
             .collect();
         rows.sort_unstable();
         rows.dedup();
-        rows.shrink_to_fit();
         let by_run: Vec<&[u32]> = rows
             .chunk_by(|a, b| *a as usize / BLOCK == *b as usize / BLOCK)
             .collect();
@@ -263,6 +263,7 @@ impl PackedTexts {
                 let r = rs[0] as usize / BLOCK;
                 let pick = |all: &[&str]| -> FetchedPart {
                     let mut part = FetchedPart {
+                        at: Vec::with_capacity(rs.len()),
                         text: String::new(),
                         ends: Vec::with_capacity(rs.len()),
                     };
@@ -272,6 +273,7 @@ impl PackedTexts {
                             Some(t) => part.text.push_str(t),
                             None => part.text.push_str(self.tail_text(k)),
                         }
+                        part.at.push(k as u16);
                         part.ends.push(part.text.len() as u32);
                     }
                     part.text.shrink_to_fit();
@@ -283,17 +285,11 @@ impl PackedTexts {
                 }
             })
             .collect();
-        let mut starts = Vec::with_capacity(by_run.len());
-        let mut at = 0u32;
-        for rs in &by_run {
-            starts.push(at);
-            at += rs.len() as u32;
+        let mut part_of_run = vec![NO_PART; self.run_count()];
+        for (i, rs) in by_run.iter().enumerate() {
+            part_of_run[rs[0] as usize / BLOCK] = i as u32;
         }
-        Fetched {
-            rows,
-            starts,
-            parts,
-        }
+        Fetched { part_of_run, parts }
     }
 
     /// Runs of texts: the full runs of [`BLOCK`] texts and the tail, if any.
