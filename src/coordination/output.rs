@@ -228,8 +228,8 @@ pub fn communities_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>
 }
 
 /// evidence.csv: the post pairs behind each kept per-kind edge (see `coordination::evidence`),
-/// with the community both accounts are in, if one. Rows are formatted in parallel runs of
-/// pairs, appended a batch at a time.
+/// with the community both accounts are in, if one, into `sink`. Rows are formatted in
+/// parallel runs of pairs, written a batch at a time.
 pub fn write_evidence_csv(
     sink: &mut Sink,
     posts: &Posts,
