@@ -478,7 +478,14 @@ pub fn graphml(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
 
 /// graph.graphml into `sink`, a megabyte or so at a time.
 pub fn write_graphml(sink: &mut Sink, posts: &Posts, g: &Graph) -> Result<()> {
-    const FLUSH_AT: usize = 1 << 20;
+    // Written out, and emptied, once it holds a megabyte.
+    let flush_full = |s: &mut String, sink: &mut Sink| -> Result<()> {
+        if s.len() >= 1 << 20 {
+            sink.put(s.as_bytes())?;
+            s.clear();
+        }
+        Ok(())
+    };
     let mut s = String::new();
     s.push_str(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -513,10 +520,7 @@ pub fn write_graphml(sink: &mut Sink, posts: &Posts, g: &Graph) -> Result<()> {
             st.cluster,
             st.community
         );
-        if s.len() >= FLUSH_AT {
-            sink.put(s.as_bytes())?;
-            s.clear();
-        }
+        flush_full(&mut s, sink)?;
     }
     for run in g.edges.chunk_by(|x, y| (x.a, x.b) == (y.a, y.b)) {
         let Some(total) = run.iter().find(|e| e.kind as usize == ANY) else {
@@ -531,10 +535,7 @@ pub fn write_graphml(sink: &mut Sink, posts: &Posts, g: &Graph) -> Result<()> {
             let _ = write!(s, "<data key=\"w_{}\">{}</data>", e.kind_name(), e.weight);
         }
         s.push_str("</edge>\n");
-        if s.len() >= FLUSH_AT {
-            sink.put(s.as_bytes())?;
-            s.clear();
-        }
+        flush_full(&mut s, sink)?;
     }
     s.push_str("  </graph>\n</graphml>\n");
     sink.put(s.as_bytes())

@@ -153,23 +153,18 @@ fn split_texts(raw: &[u8], n: usize) -> Vec<&str> {
     let mut at = 0usize;
     // The texts were each valid UTF-8, so their concatenation is, with each boundary on a
     // character's: one check of all (SIMD, rather than a call a text), then slices checked
-    // only at their ends.
-    match simdutf8::basic::from_utf8(bytes) {
-        Ok(all) => lens
-            .map(|len| {
-                let text = all.get(at..at + len).unwrap_or_default();
-                at += len;
-                text
-            })
-            .collect(),
-        Err(_) => lens
-            .map(|len| {
-                let text = bytes.get(at..at + len).unwrap_or_default();
-                at += len;
-                std::str::from_utf8(text).unwrap_or_default()
-            })
-            .collect(),
-    }
+    // only at their ends. Each text is checked on its own only if that check fails.
+    let all = simdutf8::basic::from_utf8(bytes).ok();
+    lens.map(|len| {
+        let range = at..at + len;
+        at += len;
+        match all {
+            Some(all) => all.get(range),
+            None => bytes.get(range).and_then(|b| std::str::from_utf8(b).ok()),
+        }
+        .unwrap_or_default()
+    })
+    .collect()
 }
 
 impl PackedTexts {
