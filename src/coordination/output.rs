@@ -109,12 +109,8 @@ fn in_memory(name: &str, fill: impl FnOnce(&mut Sink) -> Result<()>) -> Result<V
 /// Runs formatted in parallel before they are appended (see [`csv_in_runs`]).
 const JOINED_RUNS: usize = 64;
 
-pub fn edges_csv(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
-    in_memory("edges.csv", |sink| write_edges_csv(sink, posts, g))
-}
-
 /// edges.csv into `sink`, formatted in parallel runs of edges.
-pub fn write_edges_csv(sink: &mut Sink, posts: &Posts, g: &Graph) -> Result<()> {
+fn write_edges_csv(sink: &mut Sink, posts: &Posts, g: &Graph) -> Result<()> {
     let header = [
         "account_a",
         "account_b",
@@ -230,7 +226,7 @@ pub fn communities_csv(posts: &Posts, ix: &Indexes, g: &Graph) -> Result<Vec<u8>
 /// evidence.csv: the post pairs behind each kept per-kind edge (see `coordination::evidence`),
 /// with the community both accounts are in, if one, into `sink`. Rows are formatted in
 /// parallel runs of pairs, written a batch at a time.
-pub fn write_evidence_csv(
+fn write_evidence_csv(
     sink: &mut Sink,
     posts: &Posts,
     ix: &Indexes,
@@ -403,12 +399,8 @@ fn num(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     }
 }
 
-pub fn posts_csv(posts: &Posts, g: &Graph, params: &CoordValidParams) -> Result<Vec<u8>> {
-    in_memory("posts.csv", |sink| write_posts_csv(sink, posts, g, params))
-}
-
 /// posts.csv into `sink`, a run of posts a block of ids.
-pub fn write_posts_csv(
+fn write_posts_csv(
     sink: &mut Sink,
     posts: &Posts,
     g: &Graph,
@@ -471,13 +463,9 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
-/// GraphML of the kept total edges (directed, with per-kind weights) and the accounts on them.
-pub fn graphml(posts: &Posts, g: &Graph) -> Result<Vec<u8>> {
-    in_memory("graph.graphml", |sink| write_graphml(sink, posts, g))
-}
-
-/// graph.graphml into `sink`, a megabyte or so at a time.
-pub fn write_graphml(sink: &mut Sink, posts: &Posts, g: &Graph) -> Result<()> {
+/// graph.graphml: the kept total edges (directed, with per-kind weights) and the accounts on
+/// them, into `sink`, a megabyte or so at a time.
+fn write_graphml(sink: &mut Sink, posts: &Posts, g: &Graph) -> Result<()> {
     // Written out, and emptied, once it holds a megabyte.
     let flush_full = |s: &mut String, sink: &mut Sink| -> Result<()> {
         if s.len() >= 1 << 20 {
